@@ -1,0 +1,41 @@
+"""infranet: multi-region AI infrastructure networks, from fiber to fabrics, with numbers.
+
+The names below are loaded on first use, so that ``import infranet`` (and ``infranet --help``)
+stays instant; ``from infranet import Topology`` works as usual.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Topology",
+    "read",
+    "write",
+    "InfranetError",
+    "ValidationError",
+    "compare",
+    "shortest_path",
+    "latency_matrix",
+]
+
+_WHERE = {
+    "Topology": "infranet.model",
+    "read": "infranet.io",
+    "write": "infranet.io",
+    "InfranetError": "infranet.errors",
+    "ValidationError": "infranet.errors",
+    "compare": "infranet.studies.compare",
+    "shortest_path": "infranet.algorithms.latency",
+    "latency_matrix": "infranet.algorithms.latency",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'infranet' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -1,0 +1,72 @@
+"""The ``infranet`` command line: thin click commands over the library.
+
+Commands are imported only when run, so ``infranet --help`` is instant. Errors are handled in
+one place (:class:`_Group`): an :class:`~infranet.errors.InfranetError` becomes one line on
+stderr and exit code 1; bad usage is click's exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import click
+
+__all__ = ["main"]
+
+_COMMANDS = {
+    "validate": ("infranet.cli.topology:validate", "Check topology files; one line per problem."),
+    "show": ("infranet.cli.topology:show", "Sites, links, fiber km, capacity and clusters."),
+    "convert": ("infranet.cli.topology:convert", "Convert between topology formats."),
+    "latency": ("infranet.cli.latency:latency", "Latency and paths: pair, matrix, per link."),
+    "compare": ("infranet.cli.compare:compare", "Compare topologies side by side."),
+}
+
+
+class _Group(click.Group):
+    """A group that loads commands on demand and turns infranet errors into one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in _COMMANDS:
+            return None
+        module, attr = _COMMANDS[name][0].split(":")
+        return getattr(import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_text) for name, (_, help_text) in _COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):
+        from infranet.errors import InfranetError
+
+        try:
+            return super().invoke(ctx)
+        except InfranetError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+                                           "max_content_width": 100})
+@click.version_option(package_name="infranet")
+def main() -> None:
+    """Model multi-region AI infrastructure networks: datacenters, fiber, fabrics.
+
+    \b
+    Start with the shipped topologies:
+      infranet show topologies/ohio-vdc-ring.yaml
+      infranet latency topologies/ohio-vdc-ring.yaml --matrix
+      infranet compare topologies/ohio-vdc-*.yaml
+
+    Every command takes --format table|json|csv; data goes to stdout, errors to stderr
+    (exit code 1 for bad input, 2 for bad usage).
+    """

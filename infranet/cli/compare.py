@@ -1,0 +1,37 @@
+"""``infranet compare``."""
+
+from __future__ import annotations
+
+import click
+
+from infranet.cli._options import input_options, load, output_format
+
+_COLUMNS = ["name", "sites", "datacenters", "links", "fiber_km", "capacity_tbps", "max_rtt_ms",
+            "max_rtt_pair", "mean_rtt_ms", "min_cut_gbps", "min_cut_pair",
+            "survives_any_single_cut", "worst_cut"]
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@input_options
+@output_format
+def compare(files: tuple[str, ...], input_format: str | None, capacity_unit: str | None,
+            fmt: str) -> None:
+    """Compare topologies side by side, one column each.
+
+    For each: datacenters, links, fiber km, lit capacity, maximum and mean round-trip time
+    between datacenters, the minimum cut capacity between any two datacenters, and the worst
+    single fiber cut or shared-risk group (which one, and whether it disconnects datacenters or
+    how much it raises an RTT).
+
+    \b
+    Example:
+      infranet compare topologies/ohio-vdc-ring.yaml topologies/ohio-vdc-mesh.yaml \\
+          topologies/ohio-vdc-hub.yaml
+    """
+    from infranet.report import emit
+    from infranet.studies.compare import compare as run
+
+    topologies = [load(f, input_format, capacity_unit) for f in files]
+    results = [s.to_dict() for s in run(topologies)]
+    emit(results, fmt, columns=_COLUMNS, transpose=fmt == "table")

@@ -1,0 +1,217 @@
+"""Reading and writing topologies in every supported format.
+
+:func:`read` and :func:`write` choose the format from the file extension (or ``format=``); every
+reader turns its format into the native spec and validates it in one place
+(:meth:`infranet.model.Topology.from_dict`). Conversions record what they had to assume in the
+topology's ``notes``.
+
+========== ======================= ======== ========
+format      extensions              read     write
+========== ======================= ======== ========
+yaml        .yaml .yml              yes      yes
+json        .json (native spec)     yes      yes
+nodelink    .json (networkx)        yes      yes
+gml         .gml (Topology Zoo)     yes      no
+graphml     .graphml (Topology Zoo) yes      no
+sndlib      .txt (SNDlib native)    yes      no
+sndlib-xml  .xml (SNDlib XML)       yes      no
+geojson     .geojson                yes      yes
+topohub     ``topohub:GROUP/NAME``  yes      no
+========== ======================= ======== ========
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from infranet.errors import FormatError, InfranetError, UnknownNameError, did_you_mean
+
+__all__ = ["FORMATS", "read", "read_spec", "write", "guess_format", "dumps"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format: its extensions and where its reader and writer live."""
+
+    name: str
+    extensions: tuple[str, ...]
+    description: str
+    reader: str | None  # "module:function" returning a native spec dict
+    writer: str | None  # "module:function" taking a Topology, returning text or a JSON-able dict
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("yaml", (".yaml", ".yml"), "infranet native YAML", "infranet.io:_read_yaml",
+           "infranet.io:_write_yaml"),
+    Format("json", (".json",), "infranet native JSON", "infranet.io:_read_json",
+           "infranet.io:_write_json"),
+    Format("nodelink", (".json",), "networkx node-link JSON", "infranet.io.nodelink:read_nodelink",
+           "infranet.io.nodelink:write_nodelink"),
+    Format("gml", (".gml",), "Topology Zoo GML", "infranet.io.zoo:read_gml", None),
+    Format("graphml", (".graphml",), "Topology Zoo GraphML", "infranet.io.zoo:read_graphml", None),
+    Format("sndlib", (".txt",), "SNDlib native", "infranet.io.sndlib:read_sndlib", None),
+    Format("sndlib-xml", (".xml",), "SNDlib XML", "infranet.io.sndlib:read_sndlib_xml", None),
+    Format("geojson", (".geojson",), "GeoJSON FeatureCollection",
+           "infranet.io.geojson:read_geojson", "infranet.io.geojson:write_geojson"),
+    Format("topohub", (), "topohub repository (topohub:GROUP/NAME)",
+           "infranet.io.topohub:read_topohub", None),
+)}
+
+
+def _load(target: str) -> Callable[..., Any]:
+    module, function = target.split(":")
+    return getattr(import_module(module), function)
+
+
+def guess_format(path: str | Path, *, writing: bool = False) -> str:
+    """Return the format name for `path` from its extension (and, for .json, its content)."""
+    text = str(path)
+    if text.startswith("topohub:"):
+        return "topohub"
+    suffix = Path(text).suffix.lower()
+    if suffix == ".json":
+        if writing or not Path(text).is_file():
+            return "json"
+        return _sniff_json(text)
+    for fmt in FORMATS.values():
+        if suffix in fmt.extensions:
+            return fmt.name
+    known = sorted({e for f in FORMATS.values() for e in f.extensions})
+    raise FormatError(f"cannot tell the format from the extension {suffix or '(none)'!r}; "
+                      f"use one of {', '.join(known)} or name the format "
+                      f"({', '.join(FORMATS)})", file=text)
+
+
+def _sniff_json(path: str) -> str:
+    with open(path, "rb") as handle:
+        head = handle.read(65536).decode("utf-8", errors="replace")
+    # networkx node-link has "nodes" and "links"/"edges"; the native spec has "sites";
+    # GeoJSON has a FeatureCollection
+    if '"FeatureCollection"' in head:
+        return "geojson"
+    if '"sites"' in head:
+        return "json"
+    if '"nodes"' in head:
+        return "nodelink"
+    return "json"
+
+
+def _check_format(name: str) -> Format:
+    if name not in FORMATS:
+        raise UnknownNameError(f"unknown format {name!r}{did_you_mean(name, FORMATS)}; "
+                               f"known: {', '.join(FORMATS)}")
+    return FORMATS[name]
+
+
+def read_spec(path: str | Path, *, format: str | None = None, **options: Any) -> dict[str, Any]:
+    """Return the native spec dict of a file in any readable format (not yet validated)."""
+    name = format or guess_format(path)
+    fmt = _check_format(name)
+    if fmt.reader is None:
+        raise FormatError(f"infranet cannot read the {name} format", file=str(path))
+    where = str(path)
+    try:
+        if name == "topohub":
+            return _load(fmt.reader)(str(path), **options)
+        return _load(fmt.reader)(path, **options)
+    except InfranetError as err:
+        raise err.in_file(where) from None
+    except RecursionError:
+        raise FormatError("structure nests too deeply", file=where) from None
+
+
+def read(path: str | Path, *, format: str | None = None, **options: Any):
+    """Read a topology file (or ``topohub:GROUP/NAME``) and return a validated Topology.
+
+    Parameters
+    ----------
+    path
+        A file path, or ``topohub:GROUP/NAME`` for a topology of the topohub repository.
+    format
+        A name from :data:`FORMATS`; by default guessed from the extension.
+    **options
+        Reader options, e.g. ``capacity_unit="bit/s"`` for node-link JSON.
+
+    Examples
+    --------
+    >>> import infranet
+    >>> topo = infranet.read("topologies/ohio-vdc-ring.yaml")  # doctest: +SKIP
+    """
+    from infranet.model import Topology
+
+    spec = read_spec(path, format=format, **options)
+    return Topology.from_dict(spec, source=str(path))
+
+
+def dumps(topology, format: str) -> str:
+    """Return `topology` as text in a writable format."""
+    import json
+
+    fmt = _check_format(format)
+    if fmt.writer is None:
+        writable = [f.name for f in FORMATS.values() if f.writer]
+        raise FormatError(f"infranet cannot write the {format} format; writable: "
+                          f"{', '.join(writable)}")
+    out = _load(fmt.writer)(topology)
+    if isinstance(out, str):
+        return out
+    return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write(topology, path: str | Path, *, format: str | None = None) -> None:
+    """Write `topology` to `path` (format from the extension or ``format=``).
+
+    The file is written to a temporary name beside `path` and renamed into place, so a failure
+    never leaves a half-written file or loses the old one.
+    """
+    name = format or guess_format(path, writing=True)
+    text = dumps(topology, name)
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise FormatError("directory does not exist", file=str(directory))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_native(path: str | Path, parse: str) -> dict[str, Any]:
+    from infranet.io import native
+
+    text = native.read_text(path)
+    data = getattr(native, parse)(text, file=str(path))
+    if not isinstance(data, dict):
+        raise FormatError(f"expected a topology mapping (name, sites, links) at the top, got "
+                          f"{type(data).__name__}", file=str(path))
+    return data
+
+
+def _read_yaml(path: str | Path) -> dict[str, Any]:
+    return _read_native(path, "load_yaml")
+
+
+def _read_json(path: str | Path) -> dict[str, Any]:
+    return _read_native(path, "load_json")
+
+
+def _write_yaml(topology) -> str:
+    from infranet.io import native
+
+    return native.dump_yaml(topology.to_dict())
+
+
+def _write_json(topology) -> str:
+    from infranet.io import native
+
+    return native.dump_json(topology.to_dict())

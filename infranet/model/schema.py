@@ -1,0 +1,455 @@
+"""The schema of a topology file, as data.
+
+One table of attributes per element (topology, defaults, site, cluster, link) with type, unit,
+default and description. The same tables drive validation (:func:`check`), defaults, and the
+format reference in ``docs/format.md`` (:func:`reference_markdown`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from infranet import physics, units
+from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+
+__all__ = [
+    "Attr",
+    "TOPOLOGY",
+    "DEFAULTS",
+    "SITE",
+    "CLUSTER",
+    "LINK",
+    "DEMAND",
+    "SITE_KINDS",
+    "LINK_KINDS",
+    "check",
+    "normalise",
+    "reference_markdown",
+]
+
+SITE_KINDS = ("datacenter", "pop", "region")
+#: Fabric node kinds, used once a datacenter's fabric is expanded.
+FABRIC_NODE_KINDS = ("accelerator", "switch")
+LINK_KINDS = ("fiber", "scale_out", "scale_up")
+
+
+@dataclass(frozen=True)
+class Attr:
+    """One attribute of a file element.
+
+    `kind` is one of: ``str``, ``choice``, ``bandwidth``, ``length``, ``time``, ``power`` (quantities
+    that accept unit strings), ``number``, ``integer``, ``location``, ``route``, ``names``,
+    ``mapping``, ``list`` (a list of sub-elements, validated by its own table), ``strings``.
+    """
+
+    name: str
+    kind: str
+    description: str
+    default: Any = None
+    required: bool = False
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+
+    def describe_type(self) -> str:
+        if self.kind == "choice":
+            return " \\| ".join(f"`{c}`" for c in self.choices)
+        if self.kind in units.QUANTITIES:
+            return f"{self.kind} ({self.unit})"
+        return {
+            "location": "[lon, lat]",
+            "route": "[[lon, lat], ...]",
+            "strings": "list of strings",
+            "list": "list",
+        }.get(self.kind, self.kind)
+
+
+TOPOLOGY = (
+    Attr("name", "str", "Short name of the topology, shown in every report.", required=True),
+    Attr("description", "str", "What the topology is."),
+    Attr("source", "str", "Provenance: where coordinates, lengths and capacities come from."),
+    Attr("notes", "strings", "Assumptions recorded when the file was made or converted."),
+    Attr("defaults", "mapping", "Values applied to every link that does not set its own."),
+    Attr("sites", "list", "Datacenters, fiber pops and user regions.", required=True),
+    Attr("links", "list", "Full-duplex links between sites; parallel links are allowed."),
+    Attr("demands", "list", "Traffic demands between sites, when the source carries them."),
+    Attr("meta", "mapping", "Free data kept as it is."),
+)
+
+DEFAULTS = (
+    Attr("route_factor", "number",
+         "Fiber route length over great-circle length, used when a link has neither `length_km` "
+         "nor `route` (median US conduit 1.3, Bozkurt et al. 2018).",
+         default=physics.ROUTE_FACTOR, minimum=1.0),
+    Attr("medium", "choice", "Transmission medium of links (propagation per km from the media "
+         "catalogue).", default="smf", choices=tuple(physics.media())),
+    Attr("capacity", "bandwidth", "Per-direction capacity of links that do not give one.",
+         unit="Gb/s", minimum=0.0, exclusive_minimum=True),
+    Attr("amplifier_spacing_km", "length", "Distance between in-line amplifier sites "
+         "(rule of thumb 80-100 km).", default=physics.AMPLIFIER_SPACING_KM, unit="km",
+         minimum=0.0, exclusive_minimum=True),
+    Attr("amplifier_latency_ms", "time", "Latency of one in-line amplifier site (about 0.1 µs).",
+         default=physics.AMPLIFIER_LATENCY_MS, unit="ms", minimum=0.0),
+    Attr("terminal_latency_ms", "time", "Terminal latency of a link: transponder and FEC "
+         "(60-120 µs for advanced FEC).", default=physics.TERMINAL_LATENCY_MS, unit="ms",
+         minimum=0.0),
+)
+
+SITE = (
+    Attr("name", "str", "Unique name, used by links and on the command line.", required=True),
+    Attr("kind", "choice", "What the site is.", default="pop", choices=SITE_KINDS),
+    Attr("location", "location", "Longitude and latitude in degrees (WGS84, EPSG:4326)."),
+    Attr("power_mw", "power", "Power available to the site.", unit="MW", minimum=0.0),
+    Attr("population", "number", "People served, for user regions.", minimum=0.0),
+    Attr("clusters", "list", "Accelerator clusters of a datacenter."),
+    Attr("description", "str", "Free text."),
+    Attr("meta", "mapping", "Free data kept as it is."),
+)
+
+CLUSTER = (
+    Attr("name", "str", "Name of the cluster, unique within its site (default: SITE-cN)."),
+    Attr("accelerator", "str", "Accelerator type from the catalogue.", required=True),
+    Attr("count", "integer", "Number of accelerators.", required=True, minimum=1),
+    Attr("description", "str", "Free text."),
+    Attr("meta", "mapping", "Free data kept as it is."),
+)
+
+LINK = (
+    Attr("a", "str", "Site at one end.", required=True),
+    Attr("b", "str", "Site at the other end.", required=True),
+    Attr("name", "str", "Unique name (default: A--B, then A--B#2 for a parallel link)."),
+    Attr("kind", "choice", "What the link is.", default="fiber", choices=LINK_KINDS),
+    Attr("capacity", "bandwidth", "Capacity per direction (full duplex).", unit="Gb/s",
+         minimum=0.0, exclusive_minimum=True),
+    Attr("capacity_ba", "bandwidth", "Capacity from b to a, when it differs from `capacity`.",
+         unit="Gb/s", minimum=0.0, exclusive_minimum=True),
+    Attr("length_km", "length", "Route length; wins over `route` and the great-circle estimate.",
+         unit="km", minimum=0.0, exclusive_minimum=True),
+    Attr("route", "route", "Route geometry; its geodesic length is the link's length."),
+    Attr("route_factor", "number", "Route length over great-circle length for this link.",
+         minimum=1.0),
+    Attr("medium", "choice", "Transmission medium.", choices=tuple(physics.media())),
+    Attr("fiber_pairs", "integer", "Fiber pairs lit on the route.", minimum=1),
+    Attr("srlg", "strings", "Shared-risk groups (conduits, rights of way, cable systems)."),
+    Attr("cost", "number", "Cost, in the currency the topology's description names.",
+         minimum=0.0),
+    Attr("latency_ms", "time", "Measured one-way latency; replaces the computed one.", unit="ms",
+         minimum=0.0),
+    Attr("terminal_latency_ms", "time", "Terminal (transponder and FEC) latency.", unit="ms",
+         minimum=0.0),
+    Attr("amplifier_spacing_km", "length", "Distance between in-line amplifiers.", unit="km",
+         minimum=0.0, exclusive_minimum=True),
+    Attr("amplifier_latency_ms", "time", "Latency of one amplifier site.", unit="ms",
+         minimum=0.0),
+    Attr("extra_latency_ms", "time", "Other equipment on the link (regeneration, OTN, switches).",
+         unit="ms", default=0.0, minimum=0.0),
+    Attr("description", "str", "Free text."),
+    Attr("meta", "mapping", "Free data kept as it is."),
+)
+
+DEMAND = (
+    Attr("src", "str", "Source site.", required=True),
+    Attr("dst", "str", "Destination site.", required=True),
+    Attr("gbps", "bandwidth", "Demanded rate.", unit="Gb/s", required=True, minimum=0.0),
+)
+
+_TABLES = {"topology": TOPOLOGY, "defaults": DEFAULTS, "site": SITE, "cluster": CLUSTER,
+           "link": LINK, "demand": DEMAND}
+
+
+class _Checker:
+    """Walks a raw spec, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.problems: list[InfranetError] = []
+
+    def fail(self, element: str | None, field: str | None, message: str,
+             cls: type[InfranetError] = ValidationError) -> None:
+        self.problems.append(cls(message, file=self.file, element=element, field=field))
+
+    def mapping(self, raw: Any, table: tuple[Attr, ...], element: str) -> dict[str, Any] | None:
+        if not isinstance(raw, Mapping):
+            self.fail(element, None, f"expected a mapping of keys to values, got "
+                      f"{_type_name(raw)}")
+            return None
+        known = {a.name: a for a in table}
+        out: dict[str, Any] = {}
+        for key in raw:
+            if not isinstance(key, str) or key not in known:
+                self.fail(element, str(key), f"unknown key{did_you_mean(str(key), known)}; "
+                          f"allowed: {', '.join(known)}")
+        for attr in table:
+            if attr.name not in raw or raw[attr.name] is None:
+                if attr.required:
+                    self.fail(element, attr.name, f"missing; {attr.description}")
+                continue
+            value = self.value(raw[attr.name], attr, element)
+            if value is not _BAD:
+                out[attr.name] = value
+        return out
+
+    def value(self, raw: Any, attr: Attr, element: str) -> Any:
+        kind = attr.kind
+        try:
+            if kind == "str":
+                if not isinstance(raw, (str, int)) or isinstance(raw, bool):
+                    raise ValidationError(f"expected a string, got {_type_name(raw)}")
+                text = str(raw)
+                if attr.name in ("name", "a", "b", "src", "dst", "accelerator") and not text.strip():
+                    raise ValidationError("must not be empty")
+                return text
+            if kind == "choice":
+                if raw not in attr.choices:
+                    raise ValidationError(f"unknown value {raw!r}{did_you_mean(str(raw), attr.choices)};"
+                                          f" expected one of {', '.join(attr.choices)}")
+                return raw
+            if kind in units.QUANTITIES:
+                return self._bounded(units.parse(raw, kind), attr, raw)
+            if kind in ("number", "integer"):
+                if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+                    if isinstance(raw, str):
+                        try:
+                            raw = float(raw.replace(",", "").replace("_", ""))
+                        except ValueError:
+                            raise ValidationError(f"expected a number, got {raw!r}") from None
+                    else:
+                        raise ValidationError(f"expected a number, got {_type_name(raw)}")
+                number = float(raw)
+                if not math.isfinite(number):
+                    raise ValidationError(f"expected a finite number, got {raw!r}")
+                if kind == "integer":
+                    if number != int(number):
+                        raise ValidationError(f"expected a whole number, got {raw!r}")
+                    return int(self._bounded(number, attr, raw))
+                return self._bounded(number, attr, raw)
+            if kind == "location":
+                return _point(raw)
+            if kind == "route":
+                if not isinstance(raw, list) or len(raw) < 2:
+                    raise ValidationError("expected a list of at least two [lon, lat] points")
+                points = []
+                for i, p in enumerate(raw):
+                    try:
+                        points.append(_point(p))
+                    except ValidationError as err:
+                        raise ValidationError(f"point {i}: {err.detail}") from None
+                return points
+            if kind == "strings":
+                if isinstance(raw, str):
+                    raw = [raw]
+                if not isinstance(raw, list) or not all(
+                        isinstance(s, (str, int)) and not isinstance(s, bool) for s in raw):
+                    raise ValidationError("expected a list of strings")
+                return [str(s) for s in raw]
+            if kind == "mapping":
+                if not isinstance(raw, Mapping):
+                    raise ValidationError(f"expected a mapping, got {_type_name(raw)}")
+                return dict(raw)
+            if kind == "list":
+                if not isinstance(raw, list):
+                    raise ValidationError(f"expected a list, got {_type_name(raw)}")
+                return raw
+        except ValidationError as err:
+            self.fail(element, attr.name, err.detail)
+            return _BAD
+        raise AssertionError(f"schema kind {kind!r} has no checker")  # a schema bug, not input
+
+    @staticmethod
+    def _bounded(number: float, attr: Attr, raw: Any) -> float:
+        if attr.minimum is not None:
+            low = attr.minimum
+            if number < low or (attr.exclusive_minimum and number <= low):
+                op = ">" if attr.exclusive_minimum else ">="
+                unit = f" {attr.unit}" if attr.unit else ""
+                raise ValidationError(f"must be {op} {low:g}{unit}, got {raw!r}")
+        return number
+
+
+_BAD = object()
+
+
+def _type_name(raw: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(
+        type(raw), type(raw).__name__)
+
+
+def _point(raw: Any) -> list[float]:
+    if (not isinstance(raw, (list, tuple)) or len(raw) != 2
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in raw)):
+        raise ValidationError(f"expected [lon, lat] in degrees, got {raw!r}")
+    lon, lat = float(raw[0]), float(raw[1])
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise ValidationError(f"expected finite [lon, lat], got {raw!r}")
+    if not -180.0 <= lon <= 180.0:
+        raise ValidationError(f"longitude {lon:g} is outside -180..180")
+    if not -90.0 <= lat <= 90.0:
+        hint = " (is it [lat, lon]? infranet writes [lon, lat])" if abs(lon) <= 90 else ""
+        raise ValidationError(f"latitude {lat:g} is outside -90..90{hint}")
+    return [lon, lat]
+
+
+def _site_label(raw: Any, index: int) -> str:
+    if isinstance(raw, Mapping) and isinstance(raw.get("name"), (str, int)):
+        return f"site '{raw['name']}'"
+    return f"sites[{index}]"
+
+
+def _link_label(raw: Any, index: int) -> str:
+    if isinstance(raw, Mapping):
+        if isinstance(raw.get("name"), (str, int)):
+            return f"link '{raw['name']}'"
+        if isinstance(raw.get("a"), (str, int)) and isinstance(raw.get("b"), (str, int)):
+            return f"links[{index}] ({raw['a']}--{raw['b']})"
+    return f"links[{index}]"
+
+
+def normalise(raw: Any, *, file: str | None = None,
+              extra_accelerators: Iterable[str] = ()) -> tuple[dict[str, Any], list[InfranetError]]:
+    """Validate a raw spec and return ``(spec, problems)``.
+
+    `spec` is the spec with quantities in canonical units, defaults filled in, and link and
+    cluster names given; `problems` lists every error found (empty when the spec is valid).
+    """
+    c = _Checker(file)
+    top = c.mapping(raw, TOPOLOGY, "topology")
+    if top is None:
+        return {}, c.problems
+    spec: dict[str, Any] = {"name": top.get("name", "")}
+    for key in ("description", "source"):
+        if key in top:
+            spec[key] = top[key]
+    spec["notes"] = list(top.get("notes", []))
+
+    defaults = {a.name: a.default for a in DEFAULTS if a.default is not None}
+    if "defaults" in top:
+        given = c.mapping(top["defaults"], DEFAULTS, "defaults")
+        if given:
+            defaults.update(given)
+    spec["defaults"] = defaults
+
+    accelerators = set(physics.accelerators()) | set(extra_accelerators)
+    sites: list[dict[str, Any]] = []
+    seen_sites: dict[str, int] = {}
+    for i, raw_site in enumerate(top.get("sites", [])):
+        label = _site_label(raw_site, i)
+        site = c.mapping(raw_site, SITE, label)
+        if site is None or "name" not in site:
+            continue
+        site.setdefault("kind", "pop")
+        name = site["name"]
+        if name in seen_sites:
+            c.fail(label, "name", f"duplicate site name (also sites[{seen_sites[name]}]); "
+                   "site names must be unique")
+            continue
+        seen_sites[name] = i
+        if "clusters" in site:
+            if site["kind"] != "datacenter":
+                c.fail(label, "clusters", f"only datacenters hold clusters, this site is a "
+                       f"{site['kind']}; set kind: datacenter")
+            site["clusters"] = _clusters(c, site["clusters"], name, label, accelerators)
+        sites.append(site)
+    if "sites" in top and not top["sites"] and not c.problems:
+        c.fail("topology", "sites", "no sites; a topology needs at least one site")
+    spec["sites"] = sites
+
+    links: list[dict[str, Any]] = []
+    seen_links: dict[str, str] = {}
+    pair_count: dict[tuple[str, str], int] = {}
+    for i, raw_link in enumerate(top.get("links", []) or []):
+        label = _link_label(raw_link, i)
+        link = c.mapping(raw_link, LINK, label)
+        if link is None or "a" not in link or "b" not in link:
+            continue
+        ok = True
+        for end in ("a", "b"):
+            if link[end] not in seen_sites:
+                c.fail(label, end, f"unknown site {link[end]!r}"
+                       f"{did_you_mean(link[end], seen_sites)}", UnknownNameError)
+                ok = False
+        if link["a"] == link["b"]:
+            c.fail(label, "b", f"a link joins two different sites, both ends are {link['a']!r}")
+            ok = False
+        if not ok:
+            continue
+        pair = (link["a"], link["b"]) if link["a"] <= link["b"] else (link["b"], link["a"])
+        pair_count[pair] = pair_count.get(pair, 0) + 1
+        if "name" not in link:
+            base = f"{link['a']}--{link['b']}"
+            name = base if pair_count[pair] == 1 else f"{base}#{pair_count[pair]}"
+            while name in seen_links:
+                name += "'"
+            link["name"] = name
+        if link["name"] in seen_links:
+            c.fail(label, "name", f"duplicate link name (also {seen_links[link['name']]})")
+            continue
+        seen_links[link["name"]] = label
+        link.setdefault("kind", "fiber")
+        links.append(link)
+    spec["links"] = links
+
+    if "demands" in top:
+        demands = []
+        for i, raw_demand in enumerate(top["demands"]):
+            label = f"demands[{i}]"
+            demand = c.mapping(raw_demand, DEMAND, label)
+            if demand is None or "src" not in demand or "dst" not in demand:
+                continue
+            for end in ("src", "dst"):
+                if demand[end] not in seen_sites:
+                    c.fail(label, end, f"unknown site {demand[end]!r}"
+                           f"{did_you_mean(demand[end], seen_sites)}", UnknownNameError)
+            demands.append(demand)
+        spec["demands"] = demands
+    if "meta" in top:
+        spec["meta"] = top["meta"]
+    return spec, c.problems
+
+
+def _clusters(c: _Checker, raw: list, site: str, label: str,
+              accelerators: set[str]) -> list[dict[str, Any]]:
+    clusters = []
+    names: set[str] = set()
+    for j, raw_cluster in enumerate(raw):
+        element = f"{label} clusters[{j}]"
+        cluster = c.mapping(raw_cluster, CLUSTER, element)
+        if cluster is None:
+            continue
+        acc = cluster.get("accelerator")
+        if acc is not None and acc not in accelerators:
+            c.fail(element, "accelerator", f"unknown accelerator {acc!r}"
+                   f"{did_you_mean(acc, accelerators)}; known: {', '.join(sorted(accelerators))}",
+                   UnknownNameError)
+        cluster.setdefault("name", f"{site}-c{j + 1}")
+        if cluster["name"] in names:
+            c.fail(element, "name", f"duplicate cluster name {cluster['name']!r} in this site")
+        names.add(cluster["name"])
+        clusters.append(cluster)
+    return clusters
+
+
+def check(raw: Any, *, file: str | None = None) -> list[InfranetError]:
+    """Return every problem of a raw spec (empty when it is valid)."""
+    return normalise(raw, file=file)[1]
+
+
+def reference_markdown() -> str:
+    """Return the format reference tables (Markdown), generated from the schema."""
+    sections = [
+        ("Top level", TOPOLOGY), ("`defaults`", DEFAULTS), ("`sites[]`", SITE),
+        ("`sites[].clusters[]`", CLUSTER), ("`links[]`", LINK), ("`demands[]`", DEMAND),
+    ]
+    out = []
+    for title, table in sections:
+        out.append(f"### {title}\n")
+        out.append("| key | type | default | description |")
+        out.append("|---|---|---|---|")
+        for a in table:
+            default = "**required**" if a.required else ("" if a.default is None else f"`{a.default}`")
+            out.append(f"| `{a.name}` | {a.describe_type()} | {default} | {a.description} |")
+        out.append("")
+    return "\n".join(out)

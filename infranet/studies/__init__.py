@@ -1,0 +1,3 @@
+"""Studies over topologies: comparisons, scenarios, sweeps."""
+
+__all__ = ["compare"]

@@ -1,0 +1,123 @@
+"""Side-by-side comparison of topologies: size, fiber, latency, cut capacity and the worst
+single failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from infranet.errors import InfranetError
+from infranet.model import Topology
+
+__all__ = ["Summary", "compare", "summarise"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What `infranet compare` shows for one topology.
+
+    RTT figures are over pairs of datacenters (every site when fewer than two are datacenters);
+    ``min_cut_gbps`` is the smallest maximum flow between two of them; ``worst_cut`` the single
+    link or shared-risk group whose failure hurts most.
+    """
+
+    name: str
+    file: str | None
+    sites: int
+    datacenters: int
+    links: int
+    fiber_km: float
+    capacity_tbps: float
+    max_rtt_ms: float | None
+    mean_rtt_ms: float | None
+    max_rtt_pair: tuple[str, ...]
+    min_cut_gbps: float | None
+    min_cut_pair: tuple[str, ...]
+    worst_cut: dict[str, Any] | None
+    survives_any_single_cut: bool
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "file": self.file, "sites": self.sites,
+            "datacenters": self.datacenters, "links": self.links, "fiber_km": self.fiber_km,
+            "capacity_tbps": self.capacity_tbps, "max_rtt_ms": self.max_rtt_ms,
+            "mean_rtt_ms": self.mean_rtt_ms, "max_rtt_pair": list(self.max_rtt_pair),
+            "min_cut_gbps": self.min_cut_gbps, "min_cut_pair": list(self.min_cut_pair),
+            "worst_cut": self.worst_cut,
+            "survives_any_single_cut": self.survives_any_single_cut,
+            "notes": list(self.notes),
+        }
+
+
+def summarise(topology: Topology) -> Summary:
+    """Return the comparison figures of one topology (see :class:`Summary`)."""
+    from infranet.algorithms.flow import min_cut_between
+    from infranet.algorithms.latency import latency_matrix
+    from infranet.algorithms.resilience import _watched, single_failures
+
+    notes: list[str] = []
+    watched = _watched(topology)
+    if len(topology.datacenters) < 2:
+        notes.append("fewer than two datacenters: figures are over all sites")
+    links = topology.links
+    fiber = links[links["kind"] == "fiber"]
+    fiber_km = float(np.nansum(fiber["length_km"]))
+    capacity_tbps = float(np.nansum(fiber["capacity_gbps"])) / 1000.0
+
+    matrix = latency_matrix(topology, nodes=watched).to_numpy()
+    upper = matrix[np.triu_indices(len(watched), k=1)]
+    if upper.size and np.isfinite(upper).all():
+        i, j = np.unravel_index(np.argmax(np.where(np.isfinite(matrix), matrix, -1)),
+                                matrix.shape)
+        max_rtt, mean_rtt = 2.0 * float(upper.max()), 2.0 * float(upper.mean())
+        max_pair = (watched[min(i, j)], watched[max(i, j)])
+    else:
+        max_rtt = mean_rtt = None
+        max_pair = ()
+        if upper.size:
+            notes.append("some sites are not connected: RTT is infinite")
+
+    try:
+        cut = min_cut_between(topology, watched)
+        min_cut = cut.value_gbps if cut else None
+        cut_pair = (cut.source, cut.target) if cut else ()
+    except InfranetError as err:
+        min_cut, cut_pair = None, ()
+        notes.append(f"no min cut: {err.detail}")
+
+    failures = single_failures(topology, among=watched)
+    worst = failures[0] if failures and failures[0].effect != "none" else None
+    survives = not any(f.effect == "disconnection" for f in failures)
+    worst_dict = None
+    if worst is not None:
+        worst_dict = worst.to_dict()
+        worst_dict["summary"] = worst.describe()
+    return Summary(
+        name=topology.name, file=topology.file, sites=topology.n_sites,
+        datacenters=len(topology.datacenters), links=topology.n_links, fiber_km=fiber_km,
+        capacity_tbps=capacity_tbps, max_rtt_ms=max_rtt, mean_rtt_ms=mean_rtt,
+        max_rtt_pair=max_pair, min_cut_gbps=min_cut, min_cut_pair=cut_pair,
+        worst_cut=worst_dict, survives_any_single_cut=survives, notes=tuple(notes),
+    )
+
+
+def compare(topologies: Sequence[Topology]) -> list[Summary]:
+    """Return one :class:`Summary` per topology, in order.
+
+    Examples
+    --------
+    >>> ring = Topology.from_dict({"name": "ring", "defaults": {"capacity": 400},
+    ...     "sites": [{"name": n, "kind": "datacenter"} for n in "xyz"],
+    ...     "links": [{"a": "x", "b": "y", "length_km": 100}, {"a": "y", "b": "z", "length_km": 100},
+    ...               {"a": "z", "b": "x", "length_km": 100}]})
+    >>> [(s.name, s.min_cut_gbps, s.survives_any_single_cut) for s in compare([ring])]
+    [('ring', 800.0, True)]
+    """
+    return [summarise(t) for t in topologies]
+
+

@@ -1,0 +1,158 @@
+"""Quantities with units, parsed only at the boundary.
+
+Inside infranet every quantity has one canonical unit, carried in its name: bandwidth in Gb/s
+(``capacity_gbps``), length in km, time in ms, power in MW, size in bytes. Files and the CLI may
+write numbers in that unit or strings with a unit ("12.8 Tb/s", "400G", "620 km", "1.5 ms",
+"300 MW"); :func:`parse` turns them into the canonical number.
+
+The unit table is small and explicit on purpose: general unit libraries read "Tb" as a barn.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from infranet.errors import ValidationError, did_you_mean
+
+__all__ = ["QUANTITIES", "parse", "format_quantity"]
+
+# quantity -> (canonical unit, {unit spelling: factor to the canonical unit})
+_BANDWIDTH = {
+    "b/s": 1e-9, "bps": 1e-9, "bit/s": 1e-9,
+    "kb/s": 1e-6, "kbps": 1e-6, "kbit/s": 1e-6, "k": 1e-6,
+    "mb/s": 1e-3, "mbps": 1e-3, "mbit/s": 1e-3, "m": 1e-3,
+    "gb/s": 1.0, "gbps": 1.0, "gbit/s": 1.0, "g": 1.0,
+    "tb/s": 1e3, "tbps": 1e3, "tbit/s": 1e3, "t": 1e3,
+    "pb/s": 1e6, "pbps": 1e6, "pbit/s": 1e6, "p": 1e6,
+    # bytes per second: 8 bits each
+    "gbyte/s": 8.0, "tbyte/s": 8e3, "mbyte/s": 8e-3,
+}
+_BYTE_RATES = {"B/s": 8e-9, "kB/s": 8e-6, "MB/s": 8e-3, "GB/s": 8.0, "TB/s": 8e3}
+_LENGTH = {"m": 1e-3, "km": 1.0, "mi": 1.609344, "mile": 1.609344, "miles": 1.609344}
+_TIME = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "μs": 1e-3, "ms": 1.0, "s": 1e3}
+_POWER = {"w": 1e-6, "kw": 1e-3, "mw": 1.0, "gw": 1e3}
+_SIZE = {"B": 1.0, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+         "KiB": 2.0**10, "MiB": 2.0**20, "GiB": 2.0**30, "TiB": 2.0**40}
+
+QUANTITIES: dict[str, tuple[str, dict[str, float]]] = {
+    "bandwidth": ("Gb/s", _BANDWIDTH),
+    "length": ("km", _LENGTH),
+    "time": ("ms", _TIME),
+    "power": ("MW", _POWER),
+    "size": ("B", _SIZE),
+}
+_CASE_SENSITIVE = {"size"}  # "MB" (bytes) and "Mb" (bits) differ only in case
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d,_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+def _lookup(quantity: str, unit: str) -> float | None:
+    table = QUANTITIES[quantity][1]
+    if quantity == "bandwidth" and unit in _BYTE_RATES:
+        return _BYTE_RATES[unit]
+    if quantity in _CASE_SENSITIVE:
+        return table.get(unit)
+    key = unit.lower()
+    if quantity == "power" and unit in ("MW", "mW"):  # megawatt, never milliwatt
+        key = "mw"
+    return table.get(key)
+
+
+def parse(value: object, quantity: str, *, where: str = "") -> float:
+    """Return `value` in the canonical unit of `quantity` (Gb/s, km, ms, MW or bytes).
+
+    Parameters
+    ----------
+    value
+        A number (already in the canonical unit) or a string with a unit.
+    quantity
+        One of ``bandwidth``, ``length``, ``time``, ``power``, ``size``.
+    where
+        Prefix for error messages: the file, element and field being parsed.
+
+    Raises
+    ------
+    ValidationError
+        For booleans, NaN, infinities, unknown units and unparsable strings.
+
+    Examples
+    --------
+    >>> parse("12.8 Tb/s", "bandwidth")
+    12800.0
+    >>> parse("400G", "bandwidth")
+    400.0
+    >>> parse("1,200 km", "length")
+    1200.0
+    >>> parse("1.5 ms", "time"), parse("250 us", "time")
+    (1.5, 0.25)
+    >>> parse(300, "power")
+    300.0
+    """
+    canonical, table = QUANTITIES[quantity]
+    prefix = f"{where}: " if where else ""
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(f"{prefix}expected a {quantity} in {canonical}, got {value!r}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        match = _NUMBER.match(value)
+        if not match:
+            raise ValidationError(
+                f"{prefix}cannot read {value!r} as a {quantity}; write a number in {canonical} "
+                f"or a number with a unit, e.g. '{_example(quantity)}'"
+            )
+        number = float(match.group(1).replace(",", "").replace("_", ""))
+        unit = match.group(2)
+        if unit:
+            factor = _lookup(quantity, unit)
+            if factor is None:
+                spellings = list(table) + (list(_BYTE_RATES) if quantity == "bandwidth" else [])
+                raise ValidationError(
+                    f"{prefix}unknown {quantity} unit {unit!r} in {value!r}"
+                    f"{did_you_mean(unit, spellings)}; known units: {_known(quantity)}"
+                )
+            number *= factor
+    else:
+        raise ValidationError(
+            f"{prefix}expected a {quantity} (number in {canonical} or string with a unit), "
+            f"got {type(value).__name__}"
+        )
+    if not math.isfinite(number):
+        raise ValidationError(f"{prefix}expected a finite {quantity}, got {value!r}")
+    return number
+
+
+def format_quantity(value: float, quantity: str) -> str:
+    """Return a short human string for a canonical value, choosing a readable prefix.
+
+    Examples
+    --------
+    >>> format_quantity(12800.0, "bandwidth")
+    '12.8 Tb/s'
+    >>> format_quantity(0.4, "bandwidth")
+    '400 Mb/s'
+    >>> format_quantity(640.0, "length")
+    '640 km'
+    """
+    if quantity == "bandwidth":
+        for unit, factor in (("Pb/s", 1e6), ("Tb/s", 1e3), ("Gb/s", 1.0), ("Mb/s", 1e-3)):
+            if abs(value) >= factor or unit == "Mb/s":
+                return f"{value / factor:.4g} {unit}"
+    canonical = QUANTITIES[quantity][0]
+    return f"{value:.4g} {canonical}"
+
+
+def _known(quantity: str) -> str:
+    return {
+        "bandwidth": "b/s, kb/s, Mb/s, Gb/s, Tb/s, Pb/s (or bps/G/T), GB/s for bytes",
+        "length": "m, km, mi",
+        "time": "ns, us, µs, ms, s",
+        "power": "W, kW, MW, GW",
+        "size": "B, kB, MB, GB, TB, KiB, MiB, GiB, TiB",
+    }[quantity]
+
+
+def _example(quantity: str) -> str:
+    return {"bandwidth": "400 Gb/s", "length": "620 km", "time": "1.5 ms",
+            "power": "300 MW", "size": "2.5 GiB"}[quantity]
