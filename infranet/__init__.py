@@ -9,14 +9,14 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 __all__ = [
-    "Topology",
-    "read",
-    "write",
     "InfranetError",
+    "Topology",
     "ValidationError",
     "compare",
-    "shortest_path",
     "latency_matrix",
+    "read",
+    "shortest_path",
+    "write",
 ]
 
 _WHERE = {

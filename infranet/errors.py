@@ -11,13 +11,13 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
-    "InfranetError",
-    "ValidationError",
     "FormatError",
+    "InfeasibleError",
+    "InfranetError",
+    "UnboundedError",
     "UnknownNameError",
     "UnreachableError",
-    "InfeasibleError",
-    "UnboundedError",
+    "ValidationError",
     "did_you_mean",
     "where",
 ]
@@ -46,8 +46,9 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     >>> did_you_mean("zzz", ["capacity"])
     ''
     """
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    options = {str(c).lower(): str(c) for c in choices}
+    close = difflib.get_close_matches(str(name).lower(), list(options), n=1, cutoff=0.5)
+    return f" (did you mean '{options[close[0]]}'?)" if close else ""
 
 
 class InfranetError(Exception):

@@ -17,15 +17,15 @@ import numpy as np
 from infranet.errors import UnknownNameError, did_you_mean
 
 __all__ = [
+    "AMPLIFIER_LATENCY_MS",
+    "AMPLIFIER_SPACING_KM",
+    "ROUTE_FACTOR",
+    "TERMINAL_LATENCY_MS",
     "Medium",
+    "accelerators",
+    "geodesic_km",
     "media",
     "medium",
-    "accelerators",
-    "ROUTE_FACTOR",
-    "AMPLIFIER_SPACING_KM",
-    "AMPLIFIER_LATENCY_MS",
-    "TERMINAL_LATENCY_MS",
-    "geodesic_km",
     "path_length_km",
 ]
 
@@ -43,7 +43,7 @@ TERMINAL_LATENCY_MS = 0.06
 
 @dataclass(frozen=True)
 class Medium:
-    """A transmission medium: propagation delay per km, whether it needs in-line amplifiers, source."""
+    """A transmission medium: propagation per km, whether it is amplified, and its source."""
 
     name: str
     us_per_km: float

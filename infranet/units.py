@@ -15,7 +15,7 @@ import re
 
 from infranet.errors import ValidationError, did_you_mean
 
-__all__ = ["QUANTITIES", "parse", "format_quantity"]
+__all__ = ["QUANTITIES", "format_quantity", "parse"]
 
 # quantity -> (canonical unit, {unit spelling: factor to the canonical unit})
 _BANDWIDTH = {
@@ -107,7 +107,8 @@ def parse(value: object, quantity: str, *, where: str = "") -> float:
         if unit:
             factor = _lookup(quantity, unit)
             if factor is None:
-                spellings = list(table) + (list(_BYTE_RATES) if quantity == "bandwidth" else [])
+                # bit rates last: a case-insensitive near miss suggests Gb/s, not GB/s
+                spellings = (list(_BYTE_RATES) if quantity == "bandwidth" else []) + list(table)
                 raise ValidationError(
                     f"{prefix}unknown {quantity} unit {unit!r} in {value!r}"
                     f"{did_you_mean(unit, spellings)}; known units: {_known(quantity)}"

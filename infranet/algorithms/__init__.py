@@ -1,3 +1,3 @@
 """Solvers over a Topology: latency and paths, flows and cuts, resilience to failures."""
 
-__all__ = ["latency", "flow", "resilience"]
+__all__ = ["flow", "latency", "resilience"]

@@ -20,14 +20,14 @@ from infranet.errors import InfeasibleError, UnreachableError, ValidationError
 from infranet.model import Topology
 
 __all__ = [
-    "Path",
-    "link_latency",
-    "shortest_path",
-    "rtt_ms",
-    "latency_matrix",
-    "k_shortest_paths",
-    "disjoint_paths",
     "WEIGHTS",
+    "Path",
+    "disjoint_paths",
+    "k_shortest_paths",
+    "latency_matrix",
+    "link_latency",
+    "rtt_ms",
+    "shortest_path",
 ]
 
 WEIGHTS = ("latency", "length", "hops")
@@ -151,7 +151,7 @@ def shortest_path(topology: Topology, source: str, target: str, *,
     ...               {"a": "x", "b": "z", "length_km": 300}]})
     >>> p = shortest_path(topo, "x", "z")
     >>> p.nodes, round(p.one_way_ms, 4), p.length_km
-    (('x', 'y', 'z'), 1.2995, 200.0)
+    (('x', 'y', 'z'), 1.0997, 200.0)
     """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -316,7 +316,7 @@ def _disjoint_flow(topology, compiled, weights, s, t, k, by):
     one path may cross a group several times, two paths may not share it.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import block_diag, coo_matrix, hstack, identity, vstack
+    from scipy.sparse import block_diag, coo_matrix, hstack, identity
 
     n, arcs = compiled.n_nodes, compiled.n_arcs
     tail, head = compiled.tail, compiled.head

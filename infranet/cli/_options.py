@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["output_format", "input_options", "load"]
+__all__ = ["input_options", "load", "output_format"]
 
 output_format = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",

@@ -36,7 +36,7 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
     Examples:
       infranet latency topologies/us-backbone.yaml --from ashburn --to san-jose
       infranet latency topologies/us-backbone.yaml --from ashburn --to san-jose -k 3
-      infranet latency topologies/us-backbone.yaml --from ashburn --to dallas --disjoint srlg
+      infranet latency topologies/texas-mesh.yaml --from abilene --to temple --disjoint srlg
       infranet latency topologies/us-backbone.yaml --matrix --kind datacenter --rtt
     """
     from infranet.algorithms import latency as lat

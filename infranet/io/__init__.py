@@ -32,7 +32,7 @@ from typing import Any
 
 from infranet.errors import FormatError, InfranetError, UnknownNameError, did_you_mean
 
-__all__ = ["FORMATS", "read", "read_spec", "write", "guess_format", "dumps"]
+__all__ = ["FORMATS", "dumps", "guess_format", "read", "read_spec", "write"]
 
 
 @dataclass(frozen=True)

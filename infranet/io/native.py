@@ -15,7 +15,7 @@ import yaml
 
 from infranet.errors import FormatError
 
-__all__ = ["load_yaml", "load_json", "dump_yaml", "dump_json", "read_text", "MAX_FILE_BYTES"]
+__all__ = ["MAX_FILE_BYTES", "dump_json", "dump_yaml", "load_json", "load_yaml", "read_text"]
 
 #: Largest topology file read (bytes). Larger files are refused before parsing, so a hostile or
 #: mistaken path cannot exhaust memory. Generated fabrics stay far below this.

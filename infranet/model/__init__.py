@@ -3,4 +3,4 @@
 from infranet.model.schema import LINK_KINDS, SITE_KINDS
 from infranet.model.topology import Compiled, Topology
 
-__all__ = ["Topology", "Compiled", "SITE_KINDS", "LINK_KINDS"]
+__all__ = ["LINK_KINDS", "SITE_KINDS", "Compiled", "Topology"]

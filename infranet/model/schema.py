@@ -16,15 +16,15 @@ from infranet import physics, units
 from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
 
 __all__ = [
-    "Attr",
-    "TOPOLOGY",
-    "DEFAULTS",
-    "SITE",
     "CLUSTER",
-    "LINK",
+    "DEFAULTS",
     "DEMAND",
-    "SITE_KINDS",
+    "LINK",
     "LINK_KINDS",
+    "SITE",
+    "SITE_KINDS",
+    "TOPOLOGY",
+    "Attr",
     "check",
     "normalise",
     "reference_markdown",
@@ -40,9 +40,9 @@ LINK_KINDS = ("fiber", "scale_out", "scale_up")
 class Attr:
     """One attribute of a file element.
 
-    `kind` is one of: ``str``, ``choice``, ``bandwidth``, ``length``, ``time``, ``power`` (quantities
-    that accept unit strings), ``number``, ``integer``, ``location``, ``route``, ``names``,
-    ``mapping``, ``list`` (a list of sub-elements, validated by its own table), ``strings``.
+    `kind` is one of: ``str``, ``choice``, ``bandwidth``, ``length``, ``time``, ``power``
+    (quantities that accept unit strings), ``number``, ``integer``, ``location``, ``route``,
+    ``mapping``, ``strings``, ``list`` (of sub-elements, validated by their own table).
     """
 
     name: str
@@ -200,13 +200,14 @@ class _Checker:
                 if not isinstance(raw, (str, int)) or isinstance(raw, bool):
                     raise ValidationError(f"expected a string, got {_type_name(raw)}")
                 text = str(raw)
-                if attr.name in ("name", "a", "b", "src", "dst", "accelerator") and not text.strip():
+                if attr.name in _NAMES and not text.strip():
                     raise ValidationError("must not be empty")
                 return text
             if kind == "choice":
                 if raw not in attr.choices:
-                    raise ValidationError(f"unknown value {raw!r}{did_you_mean(str(raw), attr.choices)};"
-                                          f" expected one of {', '.join(attr.choices)}")
+                    hint = did_you_mean(str(raw), attr.choices)
+                    raise ValidationError(f"unknown value {raw!r}{hint}; expected one of "
+                                          f"{', '.join(attr.choices)}")
                 return raw
             if kind in units.QUANTITIES:
                 return self._bounded(units.parse(raw, kind), attr, raw)
@@ -271,6 +272,7 @@ class _Checker:
 
 
 _BAD = object()
+_NAMES = ("name", "a", "b", "src", "dst", "accelerator")  # fields that must not be blank
 
 
 def _type_name(raw: Any) -> str:
@@ -449,7 +451,9 @@ def reference_markdown() -> str:
         out.append("| key | type | default | description |")
         out.append("|---|---|---|---|")
         for a in table:
-            default = "**required**" if a.required else ("" if a.default is None else f"`{a.default}`")
+            default = "" if a.default is None else f"`{a.default}`"
+            if a.required:
+                default = "**required**"
             out.append(f"| `{a.name}` | {a.describe_type()} | {default} | {a.description} |")
         out.append("")
     return "\n".join(out)

@@ -23,7 +23,7 @@ from infranet import physics
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
 from infranet.model import schema
 
-__all__ = ["Topology", "Compiled"]
+__all__ = ["Compiled", "Topology"]
 
 _LINK_COLUMNS = (
     "name", "a", "b", "kind", "capacity_gbps", "capacity_ba_gbps", "length_km", "length_source",
@@ -94,9 +94,9 @@ class Topology:
     ...     ],
     ...     "links": [{"a": "ashburn", "b": "columbus", "capacity": "12.8 Tb/s"}],
     ... })
-    >>> topo.links.loc[0, ["capacity_gbps", "length_source"]].tolist()
-    [12800.0, 'great_circle']
-    >>> round(topo.links.loc[0, "length_km"], 1)  # 470.6 km great circle x 1.3
+    >>> topo.links.loc[0, "length_source"], float(topo.links.loc[0, "capacity_gbps"])
+    ('great_circle', 12800.0)
+    >>> round(float(topo.links.loc[0, "length_km"]), 1)  # 470.6 km great circle x 1.3
     611.8
     >>> topo.without_links("ashburn--columbus").n_links, topo.n_links
     (0, 1)
@@ -130,7 +130,8 @@ class Topology:
         if problems:
             first = problems[0]
             if len(problems) > 1:
-                first.detail += f" (and {len(problems) - 1} more problems; `infranet validate` lists them)"
+                first.detail += (f" (and {len(problems) - 1} more problems; "
+                                 "`infranet validate` lists them)")
                 first.args = (str(first),)
             raise first
         return cls(spec, file=source)
@@ -296,8 +297,8 @@ class Topology:
         >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
         ...     "links": [{"a": "x", "b": "y", "length_km": 100}]})
         >>> g = topo.to_networkx()
-        >>> round(nx.shortest_path_length(g, "x", "y", weight="latency_ms"), 4)
-        0.6497
+        >>> round(nx.shortest_path_length(g, "x", "y", weight="latency_ms"), 4)  # 100 km of SMF
+        0.5498
         """
         import networkx as nx
 

@@ -6,6 +6,7 @@ everywhere. Data goes to stdout; nothing here writes diagnostics.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["FORMATS", "emit", "to_json", "to_csv", "cell"]
+__all__ = ["FORMATS", "cell", "emit", "to_csv", "to_json"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -22,10 +23,8 @@ FORMATS = ("table", "json", "csv")
 def _clean(value: Any) -> Any:
     """JSON-safe values: NaN and infinities become null, numpy scalars plain Python."""
     if hasattr(value, "item") and not isinstance(value, (list, tuple, dict, str)):
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             value = value.item()
-        except (ValueError, AttributeError):
-            pass
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Mapping):

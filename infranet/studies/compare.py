@@ -113,7 +113,8 @@ def compare(topologies: Sequence[Topology]) -> list[Summary]:
     --------
     >>> ring = Topology.from_dict({"name": "ring", "defaults": {"capacity": 400},
     ...     "sites": [{"name": n, "kind": "datacenter"} for n in "xyz"],
-    ...     "links": [{"a": "x", "b": "y", "length_km": 100}, {"a": "y", "b": "z", "length_km": 100},
+    ...     "links": [{"a": "x", "b": "y", "length_km": 100},
+    ...               {"a": "y", "b": "z", "length_km": 100},
     ...               {"a": "z", "b": "x", "length_km": 100}]})
     >>> [(s.name, s.min_cut_gbps, s.survives_any_single_cut) for s in compare([ring])]
     [('ring', 800.0, True)]

@@ -1,0 +1,60 @@
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infranet.algorithms.flow import max_flow, min_cut_between
+from infranet.errors import ValidationError
+from infranet.model import Topology
+
+
+@st.composite
+def capacitated(draw):
+    n = draw(st.integers(2, 9))
+    links = []
+    for _ in range(draw(st.integers(1, 3 * n))):
+        a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
+        link = {"a": f"n{a}", "b": f"n{b}", "length_km": 1,
+                "capacity": draw(st.floats(0.5, 1000))}
+        if draw(st.booleans()):
+            link["capacity_ba"] = draw(st.floats(0.5, 1000))
+        links.append(link)
+    return Topology.from_dict({"name": "cap", "sites": [{"name": f"n{i}"} for i in range(n)],
+                               "links": links})
+
+
+@settings(max_examples=80, deadline=None)
+@given(capacitated(), st.data())
+def test_max_flow_equals_networkx_and_the_cut(topo, data):
+    s, t = data.draw(st.lists(st.sampled_from(topo.site_names), min_size=2, max_size=2,
+                              unique=True))
+    result = max_flow(topo, s, t)
+    g = nx.DiGraph()
+    g.add_nodes_from(topo.site_names)
+    for r in topo.links.itertuples():
+        for u, v, c in ((r.a, r.b, r.capacity_gbps), (r.b, r.a, r.capacity_ba_gbps)):
+            old = g.get_edge_data(u, v, {"capacity": 0.0})["capacity"]
+            g.add_edge(u, v, capacity=old + c)
+    assert result.value_gbps == pytest.approx(nx.maximum_flow_value(g, s, t), rel=1e-9)
+    # max-flow = min-cut: the capacity of the returned cut, source side to target side
+    side = set(result.source_side)
+    assert s in side and t not in side
+    links = topo.links.set_index("name")
+    cut_capacity = 0.0
+    for name in result.cut:
+        row = links.loc[name]
+        cut_capacity += row.capacity_gbps if row.a in side else row.capacity_ba_gbps
+    assert cut_capacity == pytest.approx(result.value_gbps, rel=1e-9)
+
+
+def test_min_cut_between_sites(tri):
+    cut = min_cut_between(tri, tri.site_names)
+    assert cut.value_gbps == 800.0
+
+
+def test_missing_capacity_is_an_error():
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
+                               "links": [{"a": "x", "b": "y", "length_km": 1}]},
+                              source="t.yaml")
+    with pytest.raises(ValidationError, match="t.yaml: link 'x--y': capacity: no capacity"):
+        max_flow(topo, "x", "y")
