@@ -1,0 +1,197 @@
+"""Internet Topology Zoo files (GML and GraphML) into spec dicts.
+
+Topology Zoo networks give nodes a ``label``, ``Latitude`` and ``Longitude`` (some nodes have
+none: ``hyperedge`` nodes stand for shared media, others were never geocoded) and edges an optional
+``LinkSpeedRaw`` in bit/s (or ``LinkSpeed`` with ``LinkSpeedUnits``) and ``LinkLabel``. Labels
+repeat within a network, so duplicate labels are made unique with the node id. Every such choice is
+recorded in the spec's ``notes``.
+
+GraphML is XML: it is checked with defusedxml (no DTD, no entities, no external references) before
+networkx parses it, so an entity-expansion bomb fails at once with a :class:`FormatError`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from infranet import units
+from infranet.errors import FormatError, InfranetError
+from infranet.io.nodelink import read_nodelink
+
+__all__ = ["read_gml", "read_graphml"]
+
+_SPEED_KEYS = ("LinkSpeedRaw", "LinkSpeed", "LinkSpeedUnits")
+_POSITION = re.compile(r"\bat \((\d+), (\d+)\)")
+
+
+def read_gml(path: str | Path) -> dict[str, Any]:
+    """Read a Topology Zoo GML file into a spec dict (capacities in Gb/s).
+
+    Parameters
+    ----------
+    path
+        The ``.gml`` file.
+
+    Raises
+    ------
+    FormatError
+        When the file is not valid GML (the message names the line).
+    """
+    import networkx as nx
+
+    file = str(path)
+    text = _read_text(file)
+    # Zoo files list parallel links without declaring a multigraph; declaring it on the
+    # ``graph [`` line keeps them (and keeps line numbers of error messages right).
+    if not re.search(r"^\s*multigraph\s", text, re.MULTILINE):
+        text = re.sub(r"\bgraph\s*\[", "graph [ multigraph 1", text, count=1)
+    try:
+        graph = nx.parse_gml(text, label="id")
+    except Exception as err:  # any parser failure is a problem of the file
+        raise FormatError(f"not valid GML: {_where(err)}", file=file) from None
+    return _from_graph(graph, file, "GML")
+
+
+def read_graphml(path: str | Path) -> dict[str, Any]:
+    """Read a Topology Zoo GraphML file into a spec dict (capacities in Gb/s).
+
+    The XML is checked with defusedxml first: DTDs, entity declarations and external references
+    are refused, so entity-expansion bombs never reach the parser that networkx uses.
+
+    Raises
+    ------
+    FormatError
+        For hostile or malformed XML, or GraphML that networkx cannot read.
+    """
+    import networkx as nx
+
+    file = str(path)
+    data = _read_bytes(file)
+    _check_xml(data, file)
+    try:
+        graph = nx.parse_graphml(data)
+    except Exception as err:  # any parser failure is a problem of the file
+        raise FormatError(f"not valid GraphML: {_where(err)}", file=file) from None
+    return _from_graph(graph, file, "GraphML")
+
+
+def _check_xml(data: bytes, file: str):
+    """Parse XML safely and return the root element.
+
+    DTDs, entity declarations and external references are refused (FormatError), so entity
+    expansion bombs and external entities never reach a parser; malformed XML is a FormatError
+    naming the line.
+    """
+    import defusedxml
+    import defusedxml.ElementTree as safe_xml
+
+    try:
+        return safe_xml.fromstring(data, forbid_dtd=True, forbid_entities=True,
+                                   forbid_external=True)
+    except defusedxml.DTDForbidden:
+        raise FormatError("refused: the XML declares a DTD (document type definitions can "
+                          "expand entities); remove the <!DOCTYPE> block", file=file) from None
+    except defusedxml.EntitiesForbidden:
+        raise FormatError("refused: the XML declares entities (entity expansion can exhaust "
+                          "memory); remove the <!ENTITY> declarations", file=file) from None
+    except defusedxml.DefusedXmlException as err:
+        raise FormatError(f"refused: unsafe XML ({type(err).__name__})", file=file) from None
+    except safe_xml.ParseError as err:
+        line, column = getattr(err, "position", (None, None))
+        where = f" at line {line}, column {column}" if line else ""
+        raise FormatError(f"not well-formed XML{where}", file=file) from None
+
+
+def _from_graph(graph, file: str, fmt: str) -> dict[str, Any]:
+    import networkx as nx
+
+    notes = [f"read from Topology Zoo {fmt}: {graph.number_of_nodes()} nodes, "
+             f"{graph.number_of_edges()} edges"]
+    with_speed = 0
+    for u, v, attrs in graph.edges(data=True):
+        attrs.pop("id", None)  # GraphML edge ids are not names
+        capacity = _link_speed(attrs, f"edge {u}--{v}")
+        if capacity is not None:
+            for key in _SPEED_KEYS:
+                attrs.pop(key, None)
+            attrs["capacity"] = capacity
+            with_speed += 1
+    if with_speed:
+        notes.append(f"capacity of {with_speed} links from LinkSpeedRaw (bit/s), or LinkSpeed "
+                     "with LinkSpeedUnits; LinkLabel is kept in meta")
+    hyper = [str(graph.nodes[n].get("label", n)) for n in graph if graph.nodes[n].get("hyperedge")]
+    if hyper:
+        notes.append(f"{len(hyper)} hyperedge nodes (shared media, no location of their own) "
+                     f"kept as sites: {', '.join(hyper[:5])}")
+    external = sum(1 for n in graph if graph.nodes[n].get("Internal") == 0)
+    if external:
+        notes.append(f"{external} nodes are outside the network (Internal = 0), kept as sites "
+                     "with meta.Internal")
+
+    data = nx.node_link_data(graph, edges="links")
+    info = data["graph"]
+    for key in ("node_default", "edge_default"):  # GraphML reader bookkeeping
+        if not info.get(key):
+            info.pop(key, None)
+    name = str(info.get("Network") or info.get("label") or Path(file).stem)
+    try:
+        spec = read_nodelink(data, capacity_unit="bit/s", name=name)
+    except InfranetError as err:
+        raise err.in_file(file) from None
+    spec["source"] = f"Internet Topology Zoo: {file}"
+    where = ", ".join(str(info[k]) for k in ("GeoLocation", "NetworkDate") if info.get(k))
+    spec.setdefault("description", f"{name} ({where})" if where else name)
+    spec["notes"] = notes + [n for n in spec["notes"] if "node-link JSON" not in n]
+    return spec
+
+
+def _link_speed(attrs: dict[str, Any], element: str) -> float | None:
+    """Capacity in bit/s from the Zoo's LinkSpeedRaw, or LinkSpeed and LinkSpeedUnits."""
+    raw = attrs.get("LinkSpeedRaw")
+    if raw not in (None, ""):
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise FormatError(f"expected a number in bit/s, got {raw!r}", element=element,
+                              field="LinkSpeedRaw") from None
+    speed, unit = attrs.get("LinkSpeed"), attrs.get("LinkSpeedUnits")
+    if speed in (None, "") or not unit:
+        return None
+    try:
+        return units.parse(f"{speed} {unit}b/s", "bandwidth") * 1e9
+    except InfranetError:
+        return None  # free text such as "<10": left to meta via LinkLabel
+
+
+def _where(err: Exception) -> str:
+    """An exception as one line, with networkx's ``at (line, col)`` spelled out."""
+    message = " ".join(str(err).split()) or type(err).__name__
+    return _POSITION.sub(r"at line \1, column \2", message)
+
+
+def _read_text(file: str) -> str:
+    data = _read_bytes(file)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # older Zoo files; GML itself is ASCII with &#...; escapes
+
+
+def _read_bytes(file: str) -> bytes:
+    """The bytes of `file`, refusing missing, non-regular and huge files."""
+    from infranet.io.native import MAX_FILE_BYTES
+
+    p = Path(file)
+    if not p.is_file():
+        raise FormatError("file not found" if not p.exists() else "not a regular file",
+                          file=file)
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FormatError(f"file is {size / 2**20:.0f} MiB, larger than the "
+                          f"{MAX_FILE_BYTES // 2**20} MiB infranet reads", file=file)
+    try:
+        return p.read_bytes()
+    except OSError as err:
+        raise FormatError(f"cannot read the file: {err.strerror or err}", file=file) from None
