@@ -122,7 +122,8 @@ def single_failures(topology: Topology, *, among: Sequence[str] | None = None,
         after = rtt(mask)
         lost = base_connected & ~np.isfinite(after)
         still = base_connected & np.isfinite(after)
-        increase = np.where(still, after - base, 0.0)
+        with np.errstate(invalid="ignore"):  # inf - inf where pairs were never connected
+            increase = np.where(still, after - base, 0.0)
         max_after = float(after[still].max()) if still.any() else 0.0
         if lost.any():
             i, j = np.argwhere(lost)[0]

@@ -18,9 +18,10 @@ def input_options(function):
         help="Unit of capacities in node-link JSON and SNDlib files, e.g. bit/s, Mb/s, Gb/s "
              "(default: the reader's; node-link bit/s).")(function)
     function = click.option(
-        "--input-format", "input_format", default=None, metavar="FORMAT",
-        help="Read inputs as FORMAT (yaml, json, nodelink, gml, graphml, sndlib, sndlib-xml, "
-             "geojson, topohub) instead of guessing from the extension.")(function)
+        "--input-format", "input_format", default=None,
+        type=click.Choice(["yaml", "json", "nodelink", "gml", "graphml", "sndlib", "sndlib-xml",
+                           "geojson", "topohub"]),
+        help="Read inputs in this format instead of guessing from the extension.")(function)
     return function
 
 

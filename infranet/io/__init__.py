@@ -74,6 +74,8 @@ def guess_format(path: str | Path, *, writing: bool = False) -> str:
     text = str(path)
     if text.startswith("topohub:"):
         return "topohub"
+    if not writing and Path(text).is_dir():
+        raise FormatError("is a directory, not a topology file", file=text)
     suffix = Path(text).suffix.lower()
     if suffix == ".json":
         if writing or not Path(text).is_file():

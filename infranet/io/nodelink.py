@@ -11,7 +11,6 @@ reverse becomes a link whose reverse direction is assumed equal, and the spec's 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -172,16 +171,9 @@ def write_nodelink(topology) -> dict[str, Any]:
 
 
 def _load_json(file: str) -> Any:
-    from infranet.io.native import read_text
+    from infranet.io.native import load_json, read_text
 
-    text = read_text(file)  # refuses missing, huge and non-UTF-8 files
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise FormatError(f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}",
-                          file=file) from None
-    except RecursionError:
-        raise FormatError("JSON nests too deeply", file=file) from None
+    return load_json(read_text(file), file=file)  # refuses missing, huge, non-UTF-8, bad JSON
 
 
 def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: str | None,

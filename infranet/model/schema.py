@@ -389,7 +389,7 @@ def normalise(raw: Any, *, file: str | None = None,
         if link["name"] in seen_links:
             c.fail(label, "name", f"duplicate link name (also {seen_links[link['name']]})")
             continue
-        seen_links[link["name"]] = label
+        seen_links[link["name"]] = f"links[{i}]"
         link.setdefault("kind", "fiber")
         links.append(link)
     spec["links"] = links

@@ -173,7 +173,7 @@ def test_self_loops_are_dropped_with_a_note():
 def test_bad_json_names_file_and_line(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text('{"nodes": [\n  {"id": 0},\n  oops\n]}')
-    with pytest.raises(FormatError, match=r"bad\.json: not valid JSON.*line 3"):
+    with pytest.raises(FormatError, match=r"bad\.json: line 3, column 3: JSON syntax error"):
         read_nodelink(path)
 
 

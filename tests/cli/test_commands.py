@@ -1,0 +1,446 @@
+"""Every command on small topologies: exit codes, output formats and hand-computed figures.
+
+Links in the ring and the hub carry a measured ``latency_ms``, so every latency below is a sum
+of round numbers:
+
+    ring  x --1 ms-- y --2 ms-- z --4 ms-- x      (100, 200, 300 km; 400 Gb/s each)
+    hub   a --1 ms-- h --2 ms-- b                 (100, 200 km; 400 Gb/s each)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+import infranet
+from infranet.cli import main
+
+EXAMPLE = """\
+name: example-vdc
+defaults: {route_factor: 1.3, medium: smf}
+sites:
+  - {name: ashburn, kind: datacenter, location: [-77.49, 39.04], power_mw: 300}
+  - {name: columbus, kind: datacenter, location: [-82.80, 40.08]}
+links:
+  - {a: ashburn, b: columbus, capacity: "12.8 Tb/s"}
+  - {a: ashburn, b: columbus, length_km: 640, medium: hollow_core, capacity: "3.2 Tb/s",
+     srlg: [i70]}
+"""
+
+RING = """\
+name: ring
+defaults: {capacity: "400 Gb/s"}
+sites:
+  - {name: x, kind: datacenter}
+  - {name: y, kind: datacenter}
+  - {name: z, kind: datacenter}
+links:
+  - {a: x, b: y, length_km: 100, latency_ms: 1}
+  - {a: y, b: z, length_km: 200, latency_ms: 2}
+  - {a: z, b: x, length_km: 300, latency_ms: 4}
+"""
+
+HUB = """\
+name: hub
+sites:
+  - {name: h, kind: datacenter}
+  - {name: a, kind: datacenter}
+  - {name: b, kind: datacenter}
+links:
+  - {a: h, b: a, length_km: 100, latency_ms: 1, capacity: 400}
+  - {a: h, b: b, length_km: 200, latency_ms: 2, capacity: 400}
+"""
+
+# the ring with a second x--z link (5 ms) outside the conduit that x--y and z--x share
+RING_PLUS = """\
+name: ring-plus
+defaults: {capacity: 400}
+sites:
+  - {name: x, kind: datacenter}
+  - {name: y, kind: datacenter}
+  - {name: z, kind: datacenter}
+links:
+  - {a: x, b: y, length_km: 100, latency_ms: 1, srlg: [conduit]}
+  - {a: y, b: z, length_km: 200, latency_ms: 2}
+  - {a: z, b: x, length_km: 300, latency_ms: 4, srlg: [conduit]}
+  - {name: bypass, a: x, b: z, length_km: 500, latency_ms: 5}
+"""
+
+COMMANDS = ["validate", "show", "convert", "latency", "compare"]
+PATH_KEYS = {"from", "to", "one_way_ms", "rtt_ms", "length_km", "path"}
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, text in (("example", EXAMPLE), ("ring", RING), ("hub", HUB),
+                       ("ring_plus", RING_PLUS)):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text)
+        out[name] = path
+    return out
+
+
+def run(*args: str | Path) -> Result:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{type(result.exception).__name__}: {result.exception}")
+    assert "Traceback" not in result.output
+    return result
+
+
+def ok(*args: str | Path) -> Result:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+# ---------------------------------------------------------------------------- help
+
+
+def test_help_lists_every_command():
+    result = ok("--help")
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_command_help(command: str):
+    result = ok(command, "--help")
+    assert result.stdout.startswith(f"Usage: main {command}")
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("args", [["--help"], *[[c, "--help"] for c in COMMANDS]],
+                         ids=["main", *COMMANDS])
+def test_help_imports_nothing_heavy(args: list[str]):
+    code = (
+        "import sys\n"
+        "from infranet.cli import main\n"
+        "try:\n"
+        f"    main({args!r}, standalone_mode=False)\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'geopandas', 'shapely', 'networkx', "
+        "'matplotlib') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "HEAVY []"
+
+
+def test_version():
+    assert infranet.__version__ in ok("--version").stdout
+
+
+# ---------------------------------------------------------------------------- validate
+
+
+def test_validate_ok(files):
+    result = ok("validate", files["example"], files["ring"])
+    assert result.stdout.splitlines() == [
+        f"{files['example']}: ok (2 sites, 2 links)",
+        f"{files['ring']}: ok (3 sites, 3 links)",
+    ]
+    assert result.stderr == ""
+
+
+def test_validate_json(files):
+    (report,) = json.loads(ok("validate", files["hub"], "--format", "json").stdout)
+    assert report == {"file": str(files["hub"]), "valid": True, "problems": [], "sites": 3,
+                      "links": 2}
+
+
+def test_validate_csv_of_a_valid_file_has_no_problem_rows(files):
+    assert ok("validate", files["hub"], "--format", "csv").stdout == "file,problem\n"
+
+
+# ---------------------------------------------------------------------------- show
+
+
+def test_show_table(files):
+    result = ok("show", files["example"])
+    for text in ("summary", "sites", "links", "ashburn", "columbus", "ashburn--columbus#2",
+                 "hollow_core", "i70"):
+        assert text in result.stdout
+    assert result.stderr == ""
+
+
+def test_show_json(files):
+    data = json.loads(ok("show", files["ring"], "--format", "json").stdout)
+    assert set(data) >= {"summary", "sites", "links", "clusters", "notes"}
+    summary = data["summary"]
+    assert summary["name"] == "ring"
+    assert (summary["sites"], summary["datacenters"], summary["links"]) == (3, 3, 3)
+    assert summary["fiber_km"] == pytest.approx(600.0)
+    assert summary["capacity_tbps"] == pytest.approx(1.2)
+    assert [x["name"] for x in data["links"]] == ["x--y", "y--z", "z--x"]
+    assert [x["latency_ms"] for x in data["links"]] == [1.0, 2.0, 4.0]
+    assert all(x["capacity_gbps"] == 400.0 for x in data["links"])
+
+
+def test_show_json_example(files):
+    data = json.loads(ok("show", files["example"], "--format", "json").stdout)
+    assert data["summary"]["power_mw"] == 300.0
+    assert data["summary"]["capacity_tbps"] == pytest.approx(16.0)
+    assert data["summary"]["srlgs"] == 1
+    first, second = data["links"]
+    assert first["length_source"] == "great_circle"
+    assert second["length_source"] == "explicit"
+    assert second["length_km"] == 640.0
+    assert second["srlg"] == ["i70"]
+
+
+def test_show_csv(files):
+    rows = list(csv.DictReader(io.StringIO(ok("show", files["ring"], "--format",
+                                              "csv").stdout)))
+    assert [r["name"] for r in rows] == ["x--y", "y--z", "z--x"]
+    assert [float(r["length_km"]) for r in rows] == [100.0, 200.0, 300.0]
+
+
+@pytest.mark.parametrize("what", ["summary", "sites", "links", "clusters"])
+def test_show_one_table_as_csv(files, what: str):
+    text = ok("show", files["example"], "--what", what, "--format", "csv").stdout
+    header = text.splitlines()[0].split(",")
+    assert "name" in header or what == "clusters"
+
+
+# ---------------------------------------------------------------------------- latency
+
+
+def test_latency_pair_json(files):
+    data = json.loads(ok("latency", files["ring"], "--from", "x", "--to", "z", "--format",
+                         "json").stdout)
+    assert set(data) >= PATH_KEYS
+    assert data["from"] == "x"
+    assert data["to"] == "z"
+    assert data["one_way_ms"] == pytest.approx(3.0)
+    assert data["rtt_ms"] == pytest.approx(6.0)
+    assert data["length_km"] == pytest.approx(300.0)
+    assert data["path"] == ["x", "y", "z"]
+
+
+def test_latency_pair_table_and_csv(files):
+    assert "x" in ok("latency", files["ring"], "--from", "x", "--to", "z").stdout
+    rows = list(csv.DictReader(io.StringIO(ok("latency", files["ring"], "--from", "x", "--to",
+                                              "z", "--format", "csv").stdout)))
+    assert len(rows) == 1
+    assert float(rows[0]["rtt_ms"]) == pytest.approx(6.0)
+
+
+def test_latency_same_site(files):
+    data = json.loads(ok("latency", files["ring"], "--from", "y", "--to", "y", "--format",
+                         "json").stdout)
+    assert (data["one_way_ms"], data["path"]) == (0.0, ["y"])
+
+
+@pytest.mark.parametrize("rtt", [False, True])
+def test_latency_matrix_json(files, rtt: bool):
+    args = ["latency", files["ring"], "--matrix", "--format", "json"] + (["--rtt"] if rtt else [])
+    data = json.loads(ok(*args).stdout)
+    factor = 2.0 if rtt else 1.0
+    assert data["unit"] == "ms"
+    assert data["quantity"] == ("rtt" if rtt else "one_way")
+    assert data["sites"] == ["x", "y", "z"]
+    expected = [[0.0, 1.0, 3.0], [1.0, 0.0, 2.0], [3.0, 2.0, 0.0]]
+    for row, want in zip(data["matrix"], expected, strict=True):
+        assert row == pytest.approx([v * factor for v in want])
+
+
+def test_latency_matrix_csv(files):
+    rows = list(csv.reader(io.StringIO(ok("latency", files["hub"], "--matrix", "--format",
+                                          "csv").stdout)))
+    assert rows[0] == ["site", "h", "a", "b"]
+    table = {r[0]: [float(v) for v in r[1:]] for r in rows[1:]}
+    assert table == {"h": [0.0, 1.0, 2.0], "a": [1.0, 0.0, 3.0], "b": [2.0, 3.0, 0.0]}
+
+
+def test_latency_matrix_weights(files):
+    km = json.loads(ok("latency", files["ring"], "--matrix", "--weight", "length", "--format",
+                       "json").stdout)
+    assert km["unit"] == "km"
+    assert km["matrix"][0] == pytest.approx([0.0, 100.0, 300.0])
+    hops = json.loads(ok("latency", files["ring"], "--matrix", "--weight", "hops", "--format",
+                         "json").stdout)
+    assert hops["unit"] == "hops"
+    assert hops["matrix"][0] == pytest.approx([0.0, 1.0, 1.0])
+
+
+def test_latency_links(files):
+    rows = json.loads(ok("latency", files["ring"], "--links", "--format", "json").stdout)
+    assert [r["name"] for r in rows] == ["x--y", "y--z", "z--x"]
+    assert [r["latency_ms"] for r in rows] == [1.0, 2.0, 4.0]
+    assert {r["latency_source"] for r in rows} == {"explicit"}
+    table = ok("latency", files["example"], "--links").stdout
+    assert "ashburn" in table and "latency_ms" in table
+    rows = list(csv.DictReader(io.StringIO(ok("latency", files["example"], "--links",
+                                              "--format", "csv").stdout)))
+    assert [r["length_source"] for r in rows] == ["great_circle", "explicit"]
+    assert [r["medium"] for r in rows] == ["smf", "hollow_core"]
+
+
+def test_latency_k_paths(files):
+    paths = json.loads(ok("latency", files["ring_plus"], "--from", "x", "--to", "z", "-k", "3",
+                          "--format", "json").stdout)
+    assert len(paths) == 3
+    for p in paths:
+        assert set(p) >= PATH_KEYS
+    assert [p["one_way_ms"] for p in paths] == pytest.approx([3.0, 4.0, 5.0])
+    assert [p["path"] for p in paths] == [["x", "y", "z"], ["x", "z"], ["x", "z"]]
+    assert [p["links"] for p in paths] == [["x--y", "y--z"], ["z--x"], ["bypass"]]
+
+
+def test_latency_k_paths_fewer_than_k(files):
+    paths = json.loads(ok("latency", files["ring"], "--from", "x", "--to", "z", "-k", "3",
+                          "--format", "json").stdout)
+    assert [p["rtt_ms"] for p in paths] == pytest.approx([6.0, 8.0])
+
+
+def test_latency_disjoint_link(files):
+    # least total latency: x-y-z (3 ms) and x-z (4 ms), though both cross the conduit
+    paths = json.loads(ok("latency", files["ring_plus"], "--from", "x", "--to", "z",
+                          "--disjoint", "link", "--format", "json").stdout)
+    assert [p["links"] for p in paths] == [["x--y", "y--z"], ["z--x"]]
+    assert [p["one_way_ms"] for p in paths] == pytest.approx([3.0, 4.0])
+
+
+def test_latency_disjoint_srlg(files):
+    # x--y and z--x share the conduit: the second path must take the bypass
+    paths = json.loads(ok("latency", files["ring_plus"], "--from", "x", "--to", "z",
+                          "--disjoint", "srlg", "--format", "json").stdout)
+    assert [p["links"] for p in paths] == [["x--y", "y--z"], ["bypass"]]
+    assert [p["one_way_ms"] for p in paths] == pytest.approx([3.0, 5.0])
+    for p in paths:
+        assert set(p) >= PATH_KEYS
+
+
+# ---------------------------------------------------------------------------- convert
+
+
+def test_convert_round_trip_yaml_json_yaml(files, tmp_path: Path):
+    as_json = tmp_path / "example.json"
+    back = tmp_path / "back.yaml"
+    result = ok("convert", files["example"], as_json)
+    assert result.stdout == ""
+    assert result.stderr == f"wrote {as_json} (2 sites, 2 links)\n"
+    ok("convert", as_json, back)
+    original = infranet.read(files["example"])
+    assert infranet.read(as_json) == original
+    assert infranet.read(back) == original
+    assert json.loads(as_json.read_text())["links"][0]["capacity"] == 12800.0
+    assert yaml.safe_load(back.read_text())["name"] == "example-vdc"
+
+
+def test_convert_overwrites_existing_out(files, tmp_path: Path):
+    target = tmp_path / "ring.json"
+    target.write_text("old")
+    ok("convert", files["ring"], target)
+    assert infranet.read(target) == infranet.read(files["ring"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["ring.json", *(p.name for p in files.values())])  # no temp files left
+
+
+def test_convert_to_format(files, tmp_path: Path):
+    target = tmp_path / "ring.out"
+    ok("convert", files["ring"], target, "--to", "json")
+    assert infranet.read(target, format="json") == infranet.read(files["ring"])
+
+
+def test_convert_to_nodelink(files, tmp_path: Path):
+    target = tmp_path / "ring.nodelink.json"
+    ok("convert", files["ring"], target, "--to", "nodelink")
+    data = json.loads(target.read_text())
+    assert [n["id"] for n in data["nodes"]] == ["x", "y", "z"]
+    assert [e["capacity"] for e in data["links"]] == [400e9] * 3
+    back = infranet.read(target)
+    assert back.links["latency_ms"].tolist() == [1.0, 2.0, 4.0]
+
+
+def test_convert_to_geojson(files, tmp_path: Path):
+    target = tmp_path / "example.geojson"
+    ok("convert", files["example"], target)
+    data = json.loads(target.read_text())
+    assert data["type"] == "FeatureCollection"
+    kinds = sorted(f["geometry"]["type"] for f in data["features"])
+    assert kinds == ["LineString", "LineString", "Point", "Point"]
+    points = {f["properties"]["name"]: f["geometry"]["coordinates"] for f in data["features"]
+              if f["geometry"]["type"] == "Point"}
+    assert points == {"ashburn": [-77.49, 39.04], "columbus": [-82.8, 40.08]}  # [lon, lat]
+
+
+# ---------------------------------------------------------------------------- compare
+
+
+COMPARE_KEYS = {"name", "datacenters", "fiber_km", "max_rtt_ms", "mean_rtt_ms", "min_cut_gbps",
+                "worst_cut"}
+
+
+def test_compare_json_ring_and_hub(files):
+    ring, hub = json.loads(ok("compare", files["ring"], files["hub"], "--format",
+                              "json").stdout)
+    assert set(ring) >= COMPARE_KEYS
+    assert set(hub) >= COMPARE_KEYS
+
+    assert ring["name"] == "ring"
+    assert ring["datacenters"] == 3
+    assert ring["fiber_km"] == pytest.approx(600.0)
+    # one-way x-y 1, y-z 2, x-z 3 (via y): RTT 2, 4, 6
+    assert ring["max_rtt_ms"] == pytest.approx(6.0)
+    assert ring["mean_rtt_ms"] == pytest.approx(4.0)
+    assert sorted(ring["max_rtt_pair"]) == ["x", "z"]
+    # any two sites of a ring are joined by two 400 Gb/s routes
+    assert ring["min_cut_gbps"] == pytest.approx(800.0)
+    assert ring["survives_any_single_cut"] is True
+    # cutting x--y sends x-y round z: 4 + 2 = 6 ms one way, RTT 2 -> 12 ms
+    assert ring["worst_cut"]["name"] == "x--y"
+    assert ring["worst_cut"]["effect"] == "rtt_increase"
+    assert ring["worst_cut"]["rtt_increase_ms"] == pytest.approx(10.0)
+
+    assert hub["name"] == "hub"
+    assert hub["datacenters"] == 3
+    assert hub["fiber_km"] == pytest.approx(300.0)
+    # one-way h-a 1, h-b 2, a-b 3: RTT 2, 4, 6
+    assert hub["max_rtt_ms"] == pytest.approx(6.0)
+    assert hub["mean_rtt_ms"] == pytest.approx(4.0)
+    assert hub["min_cut_gbps"] == pytest.approx(400.0)
+    assert hub["survives_any_single_cut"] is False
+    assert hub["worst_cut"]["effect"] == "disconnection"
+    assert hub["worst_cut"]["disconnected_pairs"] == 2  # the spoke and the far spoke
+
+
+def test_compare_table_puts_topologies_side_by_side(files):
+    text = ok("compare", files["ring"], files["hub"]).stdout
+    header = next(line for line in text.splitlines() if "ring" in line)
+    assert header.index("ring") < header.index("hub")
+    assert "disconnects" in text
+
+
+def test_compare_csv(files):
+    rows = list(csv.DictReader(io.StringIO(ok("compare", files["ring"], files["hub"],
+                                              "--format", "csv").stdout)))
+    assert [r["name"] for r in rows] == ["ring", "hub"]
+    assert [float(r["min_cut_gbps"]) for r in rows] == [800.0, 400.0]
+
+
+def test_compare_disconnected_is_quiet(tmp_path: Path):
+    path = tmp_path / "islands.yaml"
+    path.write_text(Path(__file__).parents[1].joinpath("data", "bad",
+                                                       "disconnected.yaml").read_text())
+    done = subprocess.run(
+        [sys.executable, "-c", "from infranet.cli import main; main()", "compare", str(path),
+         "--format", "json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (summary,) = json.loads(done.stdout)
+    assert summary["max_rtt_ms"] is None
+    assert summary["survives_any_single_cut"] is False
+    assert done.stderr == ""
