@@ -209,8 +209,10 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
     Notes
     -----
     The whole graph is searched (paths may pass through any site); only the output is
-    restricted. Runs in :func:`infranet.algorithms._shortest.distances`, which strips pendant
-    trees and contracts chains of degree-2 waypoints before running Dijkstra on the core.
+    restricted. Runs in :func:`infranet.algorithms._shortest.distances`, which eliminates
+    low-degree nodes (pendant trees, chains of degree-2 waypoints) with shortcut edges, runs
+    Dijkstra on the small core that remains, and fills the removed nodes back in with vectorised
+    min-plus products.
     """
     from infranet.algorithms._shortest import distances
 
