@@ -98,8 +98,8 @@ def _max_flow(topology: Topology, graph, source: str, target: str) -> MaxFlow:
     s = compiled.index.get(source)
     t = compiled.index.get(target)
     if s is None or t is None:
-        topology._site_index(source)
-        topology._site_index(target)
+        topology.node_index(source)
+        topology.node_index(target)
     if s == t:
         raise ValidationError("source and target are the same site")
     value, (reachable, _) = nx.minimum_cut(graph, s, t, capacity="capacity")

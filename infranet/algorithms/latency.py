@@ -122,8 +122,7 @@ def _simple_arcs(compiled, weights: np.ndarray):
 
 
 def _index(topology: Topology, name: str) -> int:
-    topology._site_index(name)  # raises UnknownNameError with a suggestion
-    return topology.compile().index[name]
+    return topology.node_index(name)  # raises UnknownNameError with a suggestion
 
 
 def shortest_path(topology: Topology, source: str, target: str, *,
@@ -341,8 +340,9 @@ def _disjoint_flow(topology, compiled, weights, s, t, k, by):
         flows = [np.flatnonzero(result.x > 0.5)]
     else:
         groups: dict[str, list[int]] = {}
-        for i, link in enumerate(compiled.links):
-            for g in topology.link(link).get("srlg", ()) or (f"\0{link}",):
+        srlgs = topology.links["srlg"]
+        for i, (link, own) in enumerate(zip(compiled.links, srlgs, strict=True)):
+            for g in own or (f"\0{link}",):
                 groups.setdefault(g, []).append(i)
         g_rows, g_cols = [], []
         for r, members in enumerate(groups.values()):

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FabricGraph", "ACCELERATOR", "SWITCH", "SCALE_OUT", "SCALE_UP", "TIER_NAMES"]
+__all__ = ["ACCELERATOR", "SCALE_OUT", "SCALE_UP", "SWITCH", "TIER_NAMES", "FabricGraph"]
 
 #: node kinds
 ACCELERATOR, SWITCH = 0, 1

@@ -65,6 +65,7 @@ class Attr:
             "route": "[[lon, lat], ...]",
             "strings": "list of strings",
             "list": "list",
+            "integers": "list of whole numbers",
         }.get(self.kind, self.kind)
 
 
@@ -114,8 +115,49 @@ CLUSTER = (
     Attr("name", "str", "Name of the cluster, unique within its site (default: SITE-cN)."),
     Attr("accelerator", "str", "Accelerator type from the catalogue.", required=True),
     Attr("count", "integer", "Number of accelerators.", required=True, minimum=1),
+    Attr("scale_up", "mapping", "Scale-up domain: NVLink-switch domain or torus (see below)."),
+    Attr("scale_out", "mapping", "Scale-out fabric joining the scale-up domains (see below)."),
+    Attr("dci", "bandwidth", "Capacity from this cluster to the site's DCI gateway, per "
+         "direction.", unit="Gb/s", minimum=0.0, exclusive_minimum=True),
     Attr("description", "str", "Free text."),
     Attr("meta", "mapping", "Free data kept as it is."),
+)
+
+SCALE_UP_KINDS = ("nvswitch", "torus")
+SCALE_OUT_KINDS = ("fat_tree", "leaf_spine", "rail_optimized", "dragonfly", "jellyfish", "torus",
+                   "none")
+
+SCALE_UP = (
+    Attr("kind", "choice", "`nvswitch`: accelerators on one switched domain (NVLink); `torus`: "
+         "direct links in a 2D/3D torus (TPU ICI).", required=True, choices=SCALE_UP_KINDS),
+    Attr("domain", "integer", "Accelerators per NVLink-switch domain (8 for HGX, 72 for NVL72; "
+         "default from the accelerator catalogue).", minimum=1),
+    Attr("dims", "integers", "Torus dimensions, e.g. [16, 16, 16]; the count fills whole tori."),
+    Attr("bandwidth", "bandwidth", "Scale-up bandwidth per accelerator per direction (default "
+         "from the catalogue).", unit="Gb/s", minimum=0.0, exclusive_minimum=True),
+)
+
+SCALE_OUT = (
+    Attr("kind", "choice", "Topology of the scale-out fabric.", required=True,
+         choices=SCALE_OUT_KINDS),
+    Attr("nic", "bandwidth", "NIC rate per accelerator (default from the catalogue).",
+         unit="Gb/s", minimum=0.0, exclusive_minimum=True),
+    Attr("radix", "integer", "Ports per switch.", default=64, minimum=2),
+    Attr("oversubscription", "number", "Down over up capacity at the leaves (1 = non-blocking).",
+         default=1.0, minimum=1.0),
+    Attr("k", "integer", "Fat-tree arity (default: the radix); holds k^3/4 accelerators.",
+         minimum=2),
+    Attr("servers_per_su", "integer", "Servers per scalable unit (rail-optimised).", default=32,
+         minimum=1),
+    Attr("a", "integer", "Dragonfly: routers per group.", minimum=1),
+    Attr("p", "integer", "Dragonfly: accelerators per router.", minimum=1),
+    Attr("h", "integer", "Dragonfly: global links per router.", minimum=1),
+    Attr("groups", "integer", "Dragonfly: groups (default a*h + 1).", minimum=2),
+    Attr("switches", "integer", "Jellyfish: switches.", minimum=2),
+    Attr("ports", "integer", "Jellyfish: ports per switch.", minimum=2),
+    Attr("hosts_per_switch", "integer", "Jellyfish: accelerators per switch.", minimum=1),
+    Attr("seed", "integer", "Jellyfish: random seed.", default=0, minimum=0),
+    Attr("dims", "integers", "Torus dimensions (a scale-out torus)."),
 )
 
 LINK = (
@@ -158,7 +200,7 @@ DEMAND = (
 )
 
 _TABLES = {"topology": TOPOLOGY, "defaults": DEFAULTS, "site": SITE, "cluster": CLUSTER,
-           "link": LINK, "demand": DEMAND}
+           "scale_up": SCALE_UP, "scale_out": SCALE_OUT, "link": LINK, "demand": DEMAND}
 
 
 class _Checker:
@@ -240,6 +282,11 @@ class _Checker:
                     except ValidationError as err:
                         raise ValidationError(f"point {i}: {err.detail}") from None
                 return points
+            if kind == "integers":
+                if (not isinstance(raw, list) or not raw or not all(
+                        isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in raw)):
+                    raise ValidationError(f"expected a list of positive whole numbers, got {raw!r}")
+                return list(raw)
             if kind == "strings":
                 if isinstance(raw, str):
                     raw = [raw]
@@ -426,12 +473,118 @@ def _clusters(c: _Checker, raw: list, site: str, label: str,
             c.fail(element, "accelerator", f"unknown accelerator {acc!r}"
                    f"{did_you_mean(acc, accelerators)}; known: {', '.join(sorted(accelerators))}",
                    UnknownNameError)
+        for part, table in (("scale_up", SCALE_UP), ("scale_out", SCALE_OUT)):
+            if part in cluster:
+                given = c.mapping(cluster[part], table, f"{element} {part}")
+                if given is None:
+                    del cluster[part]
+                else:
+                    cluster[part] = given
+        if acc in accelerators and "count" in cluster:
+            for field, message in fabric_problems(cluster, catalogue_domain(acc)):
+                c.fail(element, field, message)
         cluster.setdefault("name", f"{site}-c{j + 1}")
         if cluster["name"] in names:
             c.fail(element, "name", f"duplicate cluster name {cluster['name']!r} in this site")
         names.add(cluster["name"])
         clusters.append(cluster)
     return clusters
+
+
+def catalogue_domain(accelerator: str) -> int | None:
+    """Default scale-up domain size of a catalogue accelerator (None when not listed)."""
+    row = physics.accelerators().get(accelerator, {})
+    value = row.get("scale_up_domain")
+    try:
+        return int(float(value)) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def fabric_problems(cluster: dict[str, Any], default_domain: int | None) -> list[tuple[str, str]]:
+    """Return ``(field, message)`` for a cluster whose fabric cannot hold its accelerators.
+
+    Pure arithmetic on the spec: whole scale-up domains, whole tori, and switch radix against the
+    number of tiers (a 2-tier leaf-spine of radix r holds r^2 * o/(1+o) accelerators at
+    oversubscription o; a fat-tree of arity k holds k^3/4; a 3-tier Clos of radix r, r^3/4).
+    """
+    count = cluster["count"]
+    out: list[tuple[str, str]] = []
+    up = cluster.get("scale_up", {})
+    domain = 1
+    if up.get("kind") == "nvswitch":
+        domain = up.get("domain") or default_domain or 8
+        if count % domain:
+            out.append(("count", f"{count:,} accelerators do not fill whole scale-up domains of "
+                        f"{domain} ({count / domain:.2f} domains); use a multiple of {domain}"))
+    elif up.get("kind") == "torus":
+        dims = up.get("dims")
+        if not dims:
+            out.append(("scale_up", "a torus needs dims, e.g. dims: [4, 4, 4]"))
+        else:
+            size = math.prod(dims)
+            domain = size
+            if count % size:
+                out.append(("count", f"{count:,} accelerators do not fill whole tori of "
+                            f"{'x'.join(map(str, dims))} = {size:,}; use a multiple of {size:,}"))
+    so = cluster.get("scale_out", {})
+    kind = so.get("kind")
+    radix = so.get("radix", 64)
+    if kind == "fat_tree":
+        k = so.get("k", radix)
+        if k % 2:
+            out.append(("scale_out", f"fat-tree arity k must be even, got {k}"))
+        elif count != k**3 // 4:
+            out.append(("count", f"a k={k} fat-tree holds exactly {k**3 // 4:,} accelerators, "
+                        f"not {count:,}; set scale_out.k, or use leaf_spine or rail_optimized"))
+    elif kind == "leaf_spine":
+        o = so.get("oversubscription", 1.0)
+        up_ports = max(1, int(radix / (1 + o)))
+        most = radix * (radix - up_ports)
+        if count > most:
+            out.append(("scale_out", f"radix {radix} is too small for a 2-tier leaf-spine of "
+                        f"{count:,} accelerators (at most {most:,} at oversubscription {o:g}); "
+                        "use a larger radix, fat_tree or rail_optimized"))
+    elif kind == "rail_optimized":
+        per_server = domain if up.get("kind") == "nvswitch" else 8
+        if count % per_server:
+            out.append(("count", f"{count:,} accelerators do not fill whole servers of "
+                        f"{per_server}"))
+        most = radix**3 // 4
+        if count > most:
+            out.append(("scale_out", f"radix {radix} is too small: a 3-tier rail-optimised "
+                        f"fabric holds at most {most:,} accelerators"))
+    elif kind == "dragonfly":
+        missing = [key for key in ("a", "p", "h") if key not in so]
+        if missing:
+            out.append(("scale_out", f"a dragonfly needs {', '.join(missing)}"))
+        else:
+            groups = so.get("groups", so["a"] * so["h"] + 1)
+            if groups > so["a"] * so["h"] + 1:
+                out.append(("scale_out", f"a dragonfly with a={so['a']}, h={so['h']} has at "
+                            f"most {so['a'] * so['h'] + 1} groups, not {groups}"))
+            elif count != so["a"] * so["p"] * groups:
+                out.append(("count", f"a dragonfly of a={so['a']}, p={so['p']} and {groups} "
+                            f"groups holds {so['a'] * so['p'] * groups:,} accelerators, not "
+                            f"{count:,}"))
+    elif kind == "jellyfish":
+        missing = [key for key in ("switches", "ports", "hosts_per_switch") if key not in so]
+        if missing:
+            out.append(("scale_out", f"a Jellyfish needs {', '.join(missing)}"))
+        elif count != so["switches"] * so["hosts_per_switch"]:
+            out.append(("count", f"{so['switches']} switches x {so['hosts_per_switch']} "
+                        f"accelerators hold {so['switches'] * so['hosts_per_switch']:,}, not "
+                        f"{count:,}"))
+        elif so["hosts_per_switch"] >= so["ports"]:
+            out.append(("scale_out", "hosts_per_switch leaves no port for switch links"))
+    elif kind == "torus":
+        dims = so.get("dims")
+        if not dims:
+            out.append(("scale_out", "a torus needs dims, e.g. dims: [8, 8, 8]"))
+        elif math.prod(dims) != count:
+            out.append(("count", f"a {'x'.join(map(str, dims))} torus holds "
+                        f"{math.prod(dims):,} accelerators, not {count:,}"))
+    return out
 
 
 def check(raw: Any, *, file: str | None = None) -> list[InfranetError]:
@@ -443,7 +596,9 @@ def reference_markdown() -> str:
     """Return the format reference tables (Markdown), generated from the schema."""
     sections = [
         ("Top level", TOPOLOGY), ("`defaults`", DEFAULTS), ("`sites[]`", SITE),
-        ("`sites[].clusters[]`", CLUSTER), ("`links[]`", LINK), ("`demands[]`", DEMAND),
+        ("`sites[].clusters[]`", CLUSTER), ("`sites[].clusters[].scale_up`", SCALE_UP),
+        ("`sites[].clusters[].scale_out`", SCALE_OUT), ("`links[]`", LINK),
+        ("`demands[]`", DEMAND),
     ]
     out = []
     for title, table in sections:

@@ -102,10 +102,27 @@ class Topology:
     (0, 1)
     """
 
-    def __init__(self, spec: dict[str, Any], *, file: str | None = None) -> None:
+    def __init__(self, spec: dict[str, Any], *, file: str | None = None,
+                 expansion: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> None:
         # ``spec`` must already be normalised by schema.normalise; use from_dict.
         self._spec = spec
         self._file = file
+        self._expansion = expansion
+
+    def with_expansion(self, nodes: pd.DataFrame, links: pd.DataFrame) -> Topology:
+        """Return a new Topology with explicit fabric nodes and links added as views.
+
+        Used by :func:`infranet.fabrics.expand`: `nodes` has columns ``name, kind, site,
+        cluster, tier, lon, lat``; `links` the columns of :attr:`links`. The spec (and so
+        :meth:`to_dict` and files written) is unchanged: an expansion is derived from the
+        clusters' specs, and what-if edits return an unexpanded Topology.
+        """
+        return Topology(self._spec, file=self._file, expansion=(nodes, links))
+
+    @property
+    def expanded(self) -> bool:
+        """True when fabric nodes and links are part of the graph views."""
+        return self._expansion is not None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -169,7 +186,13 @@ class Topology:
 
     @property
     def n_sites(self) -> int:
+        """Sites in the spec (fabric nodes of an expanded topology not counted)."""
         return len(self._spec["sites"])
+
+    @property
+    def n_nodes(self) -> int:
+        """Nodes of the graph: sites, plus accelerators and switches when expanded."""
+        return len(self._sites_table)
 
     @property
     def n_links(self) -> int:
@@ -177,11 +200,17 @@ class Topology:
 
     @functools.cached_property
     def site_names(self) -> tuple[str, ...]:
-        return tuple(s["name"] for s in self._spec["sites"])
+        """Names of every node of the graph (sites first, then fabric nodes when expanded)."""
+        if self._expansion is None:
+            return tuple(s["name"] for s in self._spec["sites"])
+        return tuple(self._sites_table.index)
 
     @functools.cached_property
     def link_names(self) -> tuple[str, ...]:
-        return tuple(link["name"] for link in self._spec["links"])
+        """Names of every link (spec links first, then fabric links when expanded)."""
+        if self._expansion is None:
+            return tuple(link["name"] for link in self._spec["links"])
+        return tuple(self._links_table["name"])
 
     @functools.cached_property
     def datacenters(self) -> tuple[str, ...]:
@@ -201,12 +230,26 @@ class Topology:
         if index is None:
             raise UnknownNameError(f"unknown site {name!r}{did_you_mean(name, self.site_names)}",
                                    file=self._file)
+        if index >= len(self._spec["sites"]):
+            raise ValidationError(f"{name!r} is a node of an expanded fabric; edit its cluster's "
+                                  "spec instead", file=self._file)
         return index
 
     def _link_index(self, name: str) -> int:
         index = self._link_positions.get(name)
         if index is None:
             raise UnknownNameError(f"unknown link {name!r}{did_you_mean(name, self.link_names)}",
+                                   file=self._file)
+        if index >= len(self._spec["links"]):
+            raise ValidationError(f"{name!r} is a link of an expanded fabric; edit its cluster's "
+                                  "spec instead", file=self._file)
+        return index
+
+    def node_index(self, name: str) -> int:
+        """Return the index of node `name` in :meth:`compile`'s arrays (any node, fabric too)."""
+        index = self._site_positions.get(name)
+        if index is None:
+            raise UnknownNameError(f"unknown site {name!r}{did_you_mean(name, self.site_names)}",
                                    file=self._file)
         return index
 
@@ -251,6 +294,9 @@ class Topology:
             "population": [s.get("population", math.nan) for s in rows],
             "accelerators": [sum(c["count"] for c in s.get("clusters", ())) for s in rows],
         })
+        if self._expansion is not None:
+            nodes = self._expansion[0]
+            table = pd.concat([table, nodes.assign(accelerators=0)], ignore_index=True)
         return table.set_index("name")
 
     @property
@@ -267,7 +313,10 @@ class Topology:
 
     @functools.cached_property
     def _links_table(self) -> pd.DataFrame:
-        return _resolve_links(self._spec, self._sites_table)
+        table = _resolve_links(self._spec, self._sites_table)
+        if self._expansion is not None:
+            table = pd.concat([table, self._expansion[1]], ignore_index=True)
+        return table
 
     @property
     def clusters(self) -> pd.DataFrame:
@@ -329,9 +378,9 @@ class Topology:
     @functools.cached_property
     def _compiled(self) -> Compiled:
         table = self._links_table
-        index = self._site_positions
-        a = np.fromiter((index[x] for x in table["a"]), dtype=np.int64, count=len(table))
-        b = np.fromiter((index[x] for x in table["b"]), dtype=np.int64, count=len(table))
+        nodes = pd.Index(self.site_names)
+        a = nodes.get_indexer(table["a"]).astype(np.int64)
+        b = nodes.get_indexer(table["b"]).astype(np.int64)
         m = len(table)
         tail = np.empty(2 * m, dtype=np.int64)
         head = np.empty(2 * m, dtype=np.int64)
