@@ -14,7 +14,7 @@ from importlib import resources
 
 import numpy as np
 
-from infranet.errors import UnknownNameError, did_you_mean
+from infranet.errors import FormatError, UnknownNameError, did_you_mean
 
 __all__ = [
     "AMPLIFIER_LATENCY_MS",
@@ -23,10 +23,13 @@ __all__ = [
     "TERMINAL_LATENCY_MS",
     "Medium",
     "accelerators",
+    "catalogue_row",
     "geodesic_km",
     "media",
     "medium",
+    "optics",
     "path_length_km",
+    "switches",
 ]
 
 #: Fiber route length over great-circle length, median US conduit
@@ -91,10 +94,119 @@ def medium(name: str) -> Medium:
     return table[name]
 
 
+#: Columns of the equipment catalogues that hold text; every other column is numeric.
+_TEXT_COLUMNS = frozenset({"name", "vendor", "kind", "form_factor", "source"})
+#: Columns holding a published range "low-high" in the column's unit, read as ``(low, high)``.
+_RANGE_COLUMNS = frozenset({"hop_latency_range_us", "reach_range_km"})
+#: Catalogue table name -> (file, noun used in messages).
+_CATALOGUES = {
+    "accelerators": ("accelerators.csv", "accelerator"),
+    "switches": ("switches.csv", "switch"),
+    "optics": ("optics.csv", "optic"),
+}
+
+CatalogueRow = dict[str, str | float | tuple[float, float] | None]
+
+
+def _cell(file: str, name: str, field: str, text: str):
+    """Return one catalogue cell as str, float, ``(low, high)`` or None (empty)."""
+    text = text.strip()
+    if field in _TEXT_COLUMNS:
+        return text
+    if not text:
+        return None
+    try:
+        if field in _RANGE_COLUMNS:
+            low, high = (float(part) for part in text.split("-"))
+            return (low, high)
+        return float(text)
+    except ValueError:
+        shape = "a range 'low-high'" if field in _RANGE_COLUMNS else "a number"
+        raise FormatError(f"expected {shape} or an empty cell, got {text!r}",
+                          file=file, element=f"row {name!r}", field=field) from None
+
+
+def _catalogue(file: str) -> dict[str, CatalogueRow]:
+    rows: dict[str, CatalogueRow] = {}
+    for raw in _read_csv(file):
+        name = raw["name"].strip()
+        if name in rows:
+            raise FormatError(f"duplicate name {name!r}; names must be unique", file=file)
+        rows[name] = {field: _cell(file, name, field, text or "") for field, text in raw.items()}
+    return rows
+
+
 @functools.cache
-def accelerators() -> dict[str, dict[str, str]]:
-    """Return the accelerator catalogue rows by name (figures with their source)."""
-    return {r["name"]: r for r in _read_csv("accelerators.csv")}
+def accelerators() -> dict[str, CatalogueRow]:
+    """Return the accelerator catalogue rows by name (per accelerator, with their source).
+
+    Numeric columns are floats (None where the figure is not published): ``bf16_tflops`` (dense),
+    ``hbm_gb``, ``hbm_tbps``, ``power_w``, ``scale_up_gbytes_per_s`` (per direction),
+    ``scale_up_domain`` (accelerators per default scale-up domain), ``nic_gbps`` (scale-out).
+
+    Examples
+    --------
+    >>> accelerators()["H100"]["bf16_tflops"]
+    989.0
+    """
+    return _catalogue("accelerators.csv")
+
+
+@functools.cache
+def switches() -> dict[str, CatalogueRow]:
+    """Return the switch catalogue rows by name (radix, port rate in Gb/s, hop latency in µs).
+
+    ``kind`` is one of infiniband, ethernet, nvswitch, ocs; ``hop_latency_range_us`` is the
+    published ``(low, high)`` range the default ``hop_latency_us`` was picked from; ``power_w``
+    excludes optics (see :func:`optics`).
+
+    Examples
+    --------
+    >>> switches()["QM9700"]["radix"], switches()["QM9700"]["hop_latency_range_us"]
+    (64.0, (0.15, 0.35))
+    """
+    return _catalogue("switches.csv")
+
+
+@functools.cache
+def optics() -> dict[str, CatalogueRow]:
+    """Return the optics and cable catalogue rows by name (rate in Gb/s, reach in km, power in W).
+
+    ``kind`` is intra-dc or dci; ``reach_range_km`` is the published ``(low, high)`` range where the
+    reach depends on the line system, else None.
+
+    Examples
+    --------
+    >>> optics()["400ZR"]["reach_km"]
+    120.0
+    """
+    return _catalogue("optics.csv")
+
+
+def catalogue_row(table: str, name: str) -> CatalogueRow:
+    """Return the row called `name` of the catalogue `table` (accelerators, switches or optics).
+
+    Examples
+    --------
+    >>> catalogue_row("optics", "800ZR")["rate_gbps"]
+    800.0
+    >>> catalogue_row("switches", "QM970")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    infranet.errors.UnknownNameError: unknown switch 'QM970' (did you mean 'QM9700'?); known: ...
+    """
+    if table not in _CATALOGUES:
+        raise UnknownNameError(
+            f"unknown catalogue {table!r}{did_you_mean(table, _CATALOGUES)}; "
+            f"known: {', '.join(_CATALOGUES)}"
+        )
+    rows = {"accelerators": accelerators, "switches": switches, "optics": optics}[table]()
+    if name not in rows:
+        noun = _CATALOGUES[table][1]
+        raise UnknownNameError(
+            f"unknown {noun} {name!r}{did_you_mean(name, rows)}; known: {', '.join(rows)}"
+        )
+    return rows[name]
 
 
 @functools.cache

@@ -1,0 +1,126 @@
+"""Cluster specs: validation, the explicit graph and the closed-form summary agree."""
+
+import numpy as np
+import pytest
+
+from infranet.algorithms.latency import latency_matrix, shortest_path
+from infranet.errors import ValidationError
+from infranet.fabrics.expand import expand
+from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SCALE_UP, SWITCH
+from infranet.fabrics.spec import build, cluster_topology, summary
+from infranet.model import Topology
+
+CLUSTERS = {
+    "h100-rail": {"name": "su", "accelerator": "H100", "count": 1024,
+                  "scale_up": {"kind": "nvswitch", "domain": 8},
+                  "scale_out": {"kind": "rail_optimized", "nic": 400.0}},
+    "gb200-nvl72": {"name": "nvl", "accelerator": "GB200", "count": 4608,
+                    "scale_up": {"kind": "nvswitch", "domain": 72},
+                    "scale_out": {"kind": "rail_optimized", "nic": 800.0, "radix": 64}},
+    "fat-tree": {"name": "ft", "accelerator": "H100", "count": 128,
+                 "scale_out": {"kind": "fat_tree", "k": 8, "nic": 400.0}},
+    "leaf-spine-3to1": {"name": "ls", "accelerator": "H100", "count": 96,
+                        "scale_up": {"kind": "nvswitch", "domain": 8},
+                        "scale_out": {"kind": "leaf_spine", "radix": 16,
+                                      "oversubscription": 3.0, "nic": 400.0}},
+    "tpu-torus": {"name": "pod", "accelerator": "TPUv5p", "count": 64,
+                  "scale_up": {"kind": "torus", "dims": [4, 4, 4]}},
+}
+
+
+def _tier_of_links(fabric, lower, upper):
+    tier = fabric.node_tier
+    u, v = fabric.link_u, fabric.link_v
+    lo, hi = np.minimum(tier[u], tier[v]), np.maximum(tier[u], tier[v])
+    return (fabric.link_kind == SCALE_OUT) & (lo == lower) & (hi == upper)
+
+
+@pytest.mark.parametrize("name", CLUSTERS)
+def test_summary_agrees_with_the_graph(name):
+    cluster = CLUSTERS[name]
+    fabric = build(cluster)
+    rows = {row["tier"]: row for row in summary(cluster)}
+    assert fabric.n_accelerators == cluster["count"]
+    n = cluster["count"]
+    if "scale_up" in cluster:
+        up = fabric.link_kind == SCALE_UP
+        per_acc = np.bincount(np.concatenate([fabric.link_u[up], fabric.link_v[up]]),
+                              weights=np.concatenate([fabric.link_gbps[up]] * 2),
+                              minlength=fabric.n_nodes)[:n]
+        # every accelerator gets the summary's scale-up bandwidth, in one link or over the torus
+        assert np.allclose(per_acc, rows["scale_up"]["gbps_per_accelerator"])
+    if "leaf" in rows:
+        host = _tier_of_links(fabric, -1, 1)
+        assert fabric.link_gbps[host].sum() / n == pytest.approx(
+            rows["leaf"]["gbps_per_accelerator"])
+    if "spine" in rows:
+        up = _tier_of_links(fabric, 1, 2)
+        assert fabric.link_gbps[up].sum() / n == pytest.approx(
+            rows["spine"]["gbps_per_accelerator"])
+
+
+def test_nvl72_domains_replace_the_servers():
+    fabric = build(CLUSTERS["gb200-nvl72"])
+    nvswitches = (fabric.node_kind == SWITCH) & (fabric.node_tier == 0)
+    assert nvswitches.sum() == 4608 // 72
+    up = fabric.link_kind == SCALE_UP
+    assert np.all(fabric.link_gbps[up] == 7200.0)  # 900 GB/s per direction
+
+
+def test_expansion_is_attached_and_routable():
+    topo = cluster_topology("fat_tree", k=4, location=(-99.77, 32.50), dci_gbps=1600.0)
+    big = expand(topo)
+    assert big.expanded and not topo.expanded
+    assert big.n_sites == 1 and big.n_nodes == 1 + 16 + 20
+    d = latency_matrix(big)
+    assert np.isfinite(d.to_numpy()).all()
+    path = shortest_path(big, "dc/fat-tree/acc0", "dc/fat-tree/acc15")
+    assert path.hops == 6  # host-edge-agg-core-agg-edge-host
+    # five switches at 0.25 µs and six 2 m cables
+    assert path.one_way_ms == pytest.approx((5 * 0.25 + 6 * 0.01) / 1000)
+    gateway = big.links[big.links["b"].str.contains("core") & (big.links["a"] == "dc")]
+    assert len(gateway) == 4 and gateway["capacity_gbps"].sum() == pytest.approx(1600.0)
+    assert big.to_dict() == topo.to_dict()
+
+
+def test_expanded_nodes_are_not_spec_sites():
+    big = expand(cluster_topology("fat_tree", k=4))
+    with pytest.raises(ValidationError, match="expanded fabric"):
+        big.without_sites("dc/fat-tree/acc0")
+
+
+@pytest.mark.parametrize(("cluster", "message"), [
+    ({"accelerator": "GB200", "count": 1000, "scale_up": {"kind": "nvswitch", "domain": 72}},
+     "do not fill whole scale-up domains of 72"),
+    ({"accelerator": "H100", "count": 5000, "scale_out": {"kind": "leaf_spine", "radix": 64}},
+     "radix 64 is too small for a 2-tier leaf-spine"),
+    ({"accelerator": "H100", "count": 100, "scale_out": {"kind": "fat_tree", "k": 8}},
+     "a k=8 fat-tree holds exactly 128"),
+    ({"accelerator": "TPUv5p", "count": 100, "scale_up": {"kind": "torus", "dims": [4, 4, 4]}},
+     "do not fill whole tori"),
+    ({"accelerator": "H100", "count": 64, "scale_out": {"kind": "dragonfly", "a": 4}},
+     "a dragonfly needs p, h"),
+    ({"accelerator": "H100", "count": 64, "scale_out": {"kind": "fat-tree"}},
+     "did you mean 'fat_tree'"),
+])
+def test_cluster_spec_errors(cluster, message):
+    spec = {"name": "t", "sites": [{"name": "dc", "kind": "datacenter", "clusters": [cluster]}]}
+    with pytest.raises(ValidationError, match=message):
+        Topology.from_dict(spec, source="t.yaml")
+
+
+@pytest.mark.parametrize("kind,options", [
+    ("fat_tree", {"k": 4}), ("dragonfly", {"a": 2, "p": 2, "h": 1}),
+    ("jellyfish", {"switches": 8, "ports": 6, "hosts_per_switch": 2, "seed": 3}),
+    ("torus", {"dims": [3, 3]}), ("leaf_spine", {"radix": 8}), ("rail_optimized", {}),
+])
+def test_every_kind_builds_and_every_accelerator_reaches_the_gateway(kind, options):
+    count = {"leaf_spine": 32, "rail_optimized": 256}.get(kind)
+    topo = cluster_topology(kind, count=count, **options)
+    big = expand(topo)
+    d = latency_matrix(big, nodes=["dc"]).to_numpy()
+    assert np.isfinite(d).all()
+    accelerators = big.sites["kind"] == "accelerator"
+    assert accelerators.sum() == topo.site("dc")["clusters"][0]["count"]
+    fabric = build(topo.site("dc")["clusters"][0])
+    assert (fabric.node_kind == ACCELERATOR).sum() == accelerators.sum()
