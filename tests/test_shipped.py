@@ -5,6 +5,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import infranet
 from infranet.algorithms.latency import latency_matrix
@@ -28,6 +29,8 @@ def test_real_geography(shipped):
 
 
 def test_connected_and_comparable(shipped):
+    if shipped.n_sites < 2:
+        pytest.skip("a single-site cluster topology: nothing to compare")
     d = latency_matrix(shipped).to_numpy()
     assert np.isfinite(d).all()
     summary = summarise(shipped)
@@ -50,3 +53,9 @@ def test_vdc_designs_differ_as_designed():
     far = [float(geodesic_km(a.lon, a.lat, b.lon, b.lat))
            for i, a in enumerate(dcs.itertuples()) for b in list(dcs.itertuples())[i + 1:]]
     assert min(far) >= 100 and max(far) <= 420
+
+
+def test_datacenter_clusters_have_fabrics(shipped):
+    clusters = [c for name in shipped.datacenters for c in shipped.site(name).get("clusters", ())]
+    for cluster in clusters:
+        assert cluster.get("scale_up") or cluster.get("scale_out"), cluster["name"]
