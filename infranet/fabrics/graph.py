@@ -64,9 +64,14 @@ class FabricGraph:
     switch_radix: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("node_kind", "node_tier", "node_group", "link_u", "link_v", "link_kind",
-                     "link_gbps"):
-            getattr(self, name).setflags(write=False)
+        n, m = len(self.node_kind), len(self.link_u)
+        for name, length in (("node_kind", n), ("node_tier", n), ("node_group", n),
+                             ("link_u", m), ("link_v", m), ("link_kind", m), ("link_gbps", m)):
+            array = np.array(getattr(self, name))  # a copy: the caller's arrays stay writable
+            if len(array) != length:
+                raise ValueError(f"FabricGraph.{name} has {len(array)} entries, expected {length}")
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
 
     @property
     def n_nodes(self) -> int:
@@ -92,6 +97,8 @@ class FabricGraph:
         """
         from scipy.sparse import coo_matrix
 
+        if weight not in ("gbps", "hops"):
+            raise ValueError(f"weight must be 'gbps' or 'hops', got {weight!r}")
         keep = np.isin(self.link_kind, kinds)
         u, v = self.link_u[keep], self.link_v[keep]
         w = self.link_gbps[keep] if weight == "gbps" else np.ones(len(u))

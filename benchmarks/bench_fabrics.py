@@ -1,0 +1,252 @@
+"""Benchmark the bulk fabric generators against building the same graph edge by edge in networkx.
+
+Usage::
+
+    python benchmarks/bench_fabrics.py            # fat-tree k=48, k=64, 32,768-GPU rail fabric
+    python benchmarks/bench_fabrics.py --quick    # fat-tree k=8, k=16, 1,024-GPU rail fabric
+
+For each fabric:
+
+* build time of :mod:`infranet.fabrics.generators` (best, median and first of several builds;
+  the times depend on whether the allocator hands out fresh pages or reuses freed ones);
+* the same graph built one element at a time in networkx: a plain-Python loop over the design
+  calling ``add_node`` / ``add_edge`` per node and link, with the same attributes (kind, tier,
+  group per node; kind, gbps per link). ``nx.Graph`` for the fat-tree; ``nx.MultiGraph`` for the
+  rail-optimised fabric, whose leaf-spine or spine-core pairs have parallel links. Timed once;
+  the ratio of the two is the speed-up;
+* peak memory of each build, as the ``tracemalloc`` peak (Python and numpy allocations) of a
+  separate, untimed build, since tracing slows allocation down;
+* a check that both graphs are identical: same node attributes, same multiset of links.
+
+The exit status is 0 only if every pair of graphs is identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import importlib.util
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+try:
+    from infranet.fabrics import generators
+except ImportError:  # running from a checkout without installing
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from infranet.fabrics import generators
+
+from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SCALE_UP, SWITCH
+
+# ---------------------------------------------------------------------------------------------
+# the baseline: one networkx call per node and per link
+
+
+def nx_fat_tree(k: int, link_gbps: float = 400.0) -> nx.Graph:
+    """The k-ary fat-tree of :func:`generators.fat_tree`, built element by element."""
+    graph = nx.Graph()
+    half = k // 2
+    n_hosts = k**3 // 4
+    edge0 = n_hosts
+    agg0 = edge0 + k * half
+    core0 = agg0 + k * half
+    for h in range(n_hosts):
+        graph.add_node(h, kind=ACCELERATOR, tier=-1, group=h // (half * half))
+    for tier, first in ((1, edge0), (2, agg0)):
+        for pod in range(k):
+            for j in range(half):
+                graph.add_node(first + pod * half + j, kind=SWITCH, tier=tier, group=pod)
+    for c in range(half * half):
+        graph.add_node(core0 + c, kind=SWITCH, tier=3, group=-1)
+    for h in range(n_hosts):
+        graph.add_edge(h, edge0 + h // half, kind=SCALE_OUT, gbps=link_gbps)
+    for pod in range(k):
+        for j in range(half):
+            for i in range(half):
+                graph.add_edge(edge0 + pod * half + j, agg0 + pod * half + i, kind=SCALE_OUT,
+                               gbps=link_gbps)
+        for i in range(half):
+            for c in range(half):
+                graph.add_edge(agg0 + pod * half + i, core0 + i * half + c, kind=SCALE_OUT,
+                               gbps=link_gbps)
+    return graph
+
+
+def nx_rail_optimized(gpus: int, gpus_per_server: int = 8, servers_per_su: int = 32,
+                      nic_gbps: float = 400.0, radix: int = 64, scale_up_gbps: float = 3600.0,
+                      spine_oversubscription: float = 1.0) -> nx.MultiGraph:
+    """The rail-optimised fabric of :func:`generators.rail_optimized`, element by element.
+
+    The sizing (switch counts, parallel links) is the generator's own scalar arithmetic; every
+    node and link is then added with one networkx call.
+    """
+    plan = generators._rail_plan(gpus, gpus_per_server, servers_per_su, radix,
+                                 spine_oversubscription)
+    rails, up = gpus_per_server, plan["up"]
+    servers, leaves, spines = plan["servers"], plan["leaves"], plan["spines"]
+    nvs0 = gpus
+    leaf0 = nvs0 + servers
+    spine0 = leaf0 + leaves
+    core0 = spine0 + spines
+    graph = nx.MultiGraph()
+    for g in range(gpus):
+        graph.add_node(g, kind=ACCELERATOR, tier=-1, group=g // rails // servers_per_su)
+    for s in range(servers):
+        graph.add_node(nvs0 + s, kind=SWITCH, tier=0, group=s // servers_per_su)
+    for leaf in range(leaves):
+        graph.add_node(leaf0 + leaf, kind=SWITCH, tier=1, group=leaf // rails)
+    for s in range(spines):
+        graph.add_node(spine0 + s, kind=SWITCH, tier=2, group=-1)
+    for c in range(plan["cores"]):
+        graph.add_node(core0 + c, kind=SWITCH, tier=3, group=-1)
+    for s in range(servers):
+        su = s // servers_per_su
+        for r in range(rails):
+            g = s * rails + r
+            graph.add_edge(g, nvs0 + s, kind=SCALE_UP, gbps=scale_up_gbps)
+            graph.add_edge(g, leaf0 + su * rails + r, kind=SCALE_OUT, gbps=nic_gbps)
+    if plan["tiers"] == 2:
+        parallel = plan["leaf_spine_parallel"]
+        for leaf in range(leaves):
+            for s in range(plan["spines"]):
+                for _ in range(parallel):
+                    graph.add_edge(leaf0 + leaf, spine0 + s, kind=SCALE_OUT, gbps=nic_gbps)
+        return graph
+    pod_leaves = plan["pod_leaves"]
+    per_plane = plan["cores"] // up
+    for leaf in range(leaves):
+        pod = leaf // pod_leaves
+        for i in range(up):
+            graph.add_edge(leaf0 + leaf, spine0 + pod * up + i, kind=SCALE_OUT, gbps=nic_gbps)
+    for pod in range(plan["pods"]):
+        for i in range(up):
+            for c in range(per_plane):
+                for _ in range(plan["spine_core_parallel"]):
+                    graph.add_edge(spine0 + pod * up + i, core0 + i * per_plane + c,
+                                   kind=SCALE_OUT, gbps=nic_gbps)
+    return graph
+
+
+# ---------------------------------------------------------------------------------------------
+# measurement
+
+
+def _timed(fn, repeat: int):
+    """Return (result of the last call, wall times in seconds)."""
+    times, out = [], None
+    for _ in range(repeat):
+        out = None  # free the previous result before the next build
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return out, times
+
+
+def _peak_mib(fn) -> float:
+    """tracemalloc peak of one call, in MiB (the result is dropped)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak / 2**20
+
+
+def _same_graph(fabric, graph) -> bool:
+    """Whether a FabricGraph and a networkx graph have the same nodes, attributes and links."""
+    if graph.number_of_nodes() != fabric.n_nodes or graph.number_of_edges() != fabric.n_links:
+        return False
+    attrs = np.array([(d["kind"], d["tier"], d["group"])
+                      for _, d in sorted(graph.nodes(data=True))])
+    ours = np.column_stack([fabric.node_kind, fabric.node_tier, fabric.node_group])
+    if not np.array_equal(attrs, ours):
+        return False
+    theirs = np.array([(min(u, v), max(u, v), d["kind"], d["gbps"])
+                       for u, v, d in graph.edges(data=True)])
+    mine = np.column_stack([np.minimum(fabric.link_u, fabric.link_v),
+                            np.maximum(fabric.link_u, fabric.link_v), fabric.link_kind,
+                            fabric.link_gbps])
+    return np.array_equal(theirs[np.lexsort(theirs.T[::-1])], mine[np.lexsort(mine.T[::-1])])
+
+
+def _analytics(fabric) -> None:
+    # --- analytics hook -------------------------------------------------------------------------
+    # Timings of the fabric analytics go here: infranet.fabrics.analytics.report(fabric) is timed
+    # when that module and function exist.
+    if importlib.util.find_spec("infranet.fabrics.analytics") is None:
+        print("  analytics: not available")
+        return
+    report = getattr(importlib.import_module("infranet.fabrics.analytics"), "report", None)
+    if report is None:
+        print("  analytics: not available")
+        return
+    t0 = time.perf_counter()
+    report(fabric)
+    print(f"  analytics: report in {time.perf_counter() - t0:.3f} s")
+
+
+def bench(label: str, build, build_nx, repeat: int) -> bool:
+    """Time, measure and cross-check one fabric; return whether both graphs are identical."""
+    fabric, times = _timed(build, repeat)
+    best, median = min(times), statistics.median(times)
+    graph, nx_times = _timed(build_nx, 1)
+    same = _same_graph(fabric, graph)
+    del graph
+    peak = _peak_mib(build)
+    nx_peak = _peak_mib(build_nx)
+    array_mib = sum(getattr(fabric, name).nbytes for name in (
+        "node_kind", "node_tier", "node_group", "link_u", "link_v", "link_kind", "link_gbps")
+    ) / 2**20
+    print()
+    print(f"{label}: {fabric.n_accelerators:,} accelerators, "
+          f"{fabric.n_nodes - fabric.n_accelerators:,} switches {fabric.switches_per_tier}, "
+          f"{fabric.n_links:,} links")
+    print(f"  {'method':<34} {'time [s]':>10} {'peak [MiB]':>11} {'speed-up':>9}")
+    print(f"  {'infranet (best of ' + str(repeat) + ')':<34} {best:10.4f} {peak:11.2f} "
+          f"{'1.0x':>9}")
+    print(f"  {'infranet (median)':<34} {median:10.4f}")
+    print(f"  {'infranet (first build)':<34} {times[0]:10.4f}")
+    print(f"  {'networkx, one call per element':<34} {nx_times[0]:10.4f} {nx_peak:11.2f} "
+          f"{nx_times[0] / best:8.1f}x")
+    print(f"  speed-up over networkx: {nx_times[0] / best:.1f}x (best), "
+          f"{nx_times[0] / median:.1f}x (median); memory ratio {nx_peak / peak:.1f}x; "
+          f"result arrays {array_mib:.1f} MiB")
+    print(f"  graphs identical: {'yes' if same else 'NO'}")
+    _analytics(fabric)
+    return same
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small fabrics, for a smoke test (a few seconds)")
+    args = parser.parse_args(argv)
+    print(f"bench_fabrics: {'quick' if args.quick else 'full'} run, numpy {np.__version__}, "
+          f"networkx {nx.__version__}; peak memory is the tracemalloc peak of one build")
+    if args.quick:
+        fat_trees, gpus, repeat = (8, 16), 1024, 3
+    else:
+        fat_trees, gpus, repeat = (48, 64), 32768, 5
+    ok = True
+    for k in fat_trees:
+        ok &= bench(f"fat-tree k={k}", lambda k=k: generators.fat_tree(k),
+                    lambda k=k: nx_fat_tree(k), repeat)
+    ok &= bench(f"rail-optimised {gpus:,} GPUs", lambda: generators.rail_optimized(gpus),
+                lambda: nx_rail_optimized(gpus), repeat)
+    print()
+    print("all graphs identical" if ok else "MISMATCH between infranet and networkx graphs")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
