@@ -20,6 +20,7 @@ _COMMANDS = {
     "convert": ("infranet.cli.topology:convert", "Convert between topology formats."),
     "latency": ("infranet.cli.latency:latency", "Latency and paths: pair, matrix, per link."),
     "compare": ("infranet.cli.compare:compare", "Compare topologies side by side."),
+    "fabric": ("infranet.cli.fabric:fabric", "Scale-up / scale-out fabrics: generate, report."),
 }
 
 

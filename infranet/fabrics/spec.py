@@ -134,6 +134,8 @@ def build(cluster: Mapping[str, Any]) -> FabricGraph:
     if up["kind"] == "torus":
         torus = generators.torus(tuple(up["dims"]),
                                  link_gbps=_scale_up_gbps(cluster, figures) / (2 * len(up["dims"])))
+        if kind == "none" and torus.n_accelerators == cluster["count"]:
+            return torus  # one torus is the whole cluster: keep its design for the analytics
         return _with_tori(base, torus)
     return _with_nvswitch(base, _domain(cluster, figures), _scale_up_gbps(cluster, figures))
 
@@ -235,7 +237,7 @@ def summary(cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
         else:
             hop = NVSWITCH_HOP_US
         rows.append({"tier": "scale_up", "gbps_per_accelerator": _scale_up_gbps(cluster, figures),
-                     "oversubscription": 1.0, "hop_us": hop,
+                     "oversubscription_below": 1.0, "hop_us": hop,
                      "accelerators": _domain(cluster, figures)})
     so = cluster.get("scale_out", {"kind": "none"})
     kind = so["kind"]
@@ -250,11 +252,13 @@ def summary(cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
         names = ["leaf", "spine", "core"][:tiers]
         for i, name in enumerate(names):
             rows.append({"tier": name, "gbps_per_accelerator": nic if i == 0 else nic / o,
-                         "oversubscription": 1.0 if i == 0 else o, "hop_us": SCALE_OUT_HOP_US,
+                         "oversubscription_below": 1.0 if i == 0 else o,
+                         "hop_us": SCALE_OUT_HOP_US,
                          "accelerators": count})
     if "dci" in cluster:
         rows.append({"tier": "dci", "gbps_per_accelerator": cluster["dci"] / count,
-                     "oversubscription": math.nan, "hop_us": math.nan, "accelerators": count})
+                     "oversubscription_below": math.nan, "hop_us": math.nan,
+                     "accelerators": count})
     return rows
 
 

@@ -124,3 +124,89 @@ def test_every_kind_builds_and_every_accelerator_reaches_the_gateway(kind, optio
     assert accelerators.sum() == topo.site("dc")["clusters"][0]["count"]
     fabric = build(topo.site("dc")["clusters"][0])
     assert (fabric.node_kind == ACCELERATOR).sum() == accelerators.sum()
+
+
+@pytest.mark.parametrize("name", CLUSTERS)
+def test_closed_form_summary_equals_the_analytics_of_the_expanded_graph(name):
+    from infranet.fabrics.analytics import tier_summary
+
+    cluster = CLUSTERS[name]
+    computed = {row["tier"]: row for row in tier_summary(build(cluster))}
+    if "direct" in computed:  # a torus has no switch tiers: its links are the scale-up tier
+        computed["scale_up"] = computed.pop("direct")
+    for row in summary(cluster):
+        if row["tier"] == "dci":
+            continue
+        other = computed[row["tier"]]
+        assert other["gbps_per_accelerator"] == pytest.approx(row["gbps_per_accelerator"])
+        assert other["oversubscription_below"] == pytest.approx(row["oversubscription_below"])
+        assert other["hop_us"] == pytest.approx(row["hop_us"])
+
+
+def test_fabric_report_keys_and_cli(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    path = tmp_path / "ft.yaml"
+    runner = CliRunner()
+    made = runner.invoke(main, ["fabric", "generate", "fat_tree", "--k", "8", "-o", str(path)])
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(main, ["fabric", "report", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("accelerators", "switches", "links", "bisection_gbps", "diameter_hops",
+                "power_kw", "tiers"):
+        assert key in data
+    assert (data["accelerators"], data["switches"], data["links"]) == (128, 80, 384)
+    assert data["bisection_gbps"] == 128 * 400 / 2
+    assert data["diameter_hops"] == 6
+    table = runner.invoke(main, ["fabric", "report", str(path)])
+    assert table.exit_code == 0 and "bisection_gbps" in table.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["fat_tree", "--k", "8"], ["leaf_spine", "--count", "64", "--radix", "16",
+                              "--oversubscription", "3"],
+    ["rail_optimized", "--count", "512", "--scale-up", "nvswitch:8"],
+    ["dragonfly", "--a", "4", "--p", "2", "--h", "2"],
+    ["jellyfish", "--switches", "16", "--ports", "8", "--hosts-per-switch", "4", "--seed", "7"],
+    ["torus", "--dims", "4x4x4"],
+    ["none", "--count", "64", "--scale-up", "torus:4x4x4", "--accelerator", "TPUv5p"],
+])
+def test_generate_and_report_every_kind(tmp_path, args):
+    import json
+
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    path = tmp_path / "f.yaml"
+    runner = CliRunner()
+    made = runner.invoke(main, ["fabric", "generate", *args, "-o", str(path)])
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(main, ["fabric", "report", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["accelerators"] > 0 and data["bisection_gbps"] > 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["fat_tree", "--k", "7"], "k"),
+    (["leaf_spine", "--count", "5000", "--radix", "64"], "too small"),
+    (["rail_optimized", "--count", "100", "--scale-up", "nvswitch:72"], "whole scale-up domains"),
+    (["dragonfly", "--a", "4"], "dragonfly needs"),
+    (["fat_tree", "--k", "4", "--accelerator", "H1OO"], "did you mean 'H100'"),
+])
+def test_generate_rejects_bad_designs_in_one_line(tmp_path, args, message):
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    out = tmp_path / "f.yaml"
+    result = CliRunner().invoke(main, ["fabric", "generate", *args, "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+    assert not out.exists()

@@ -1,0 +1,190 @@
+"""``infranet fabric generate`` and ``infranet fabric report``."""
+
+from __future__ import annotations
+
+import click
+
+from infranet.cli._options import input_options, load, output_format
+
+KINDS = ["fat_tree", "leaf_spine", "rail_optimized", "dragonfly", "jellyfish", "torus", "none"]
+
+
+class _Dims(click.ParamType):
+    """Torus dimensions written ``16x16x16`` (or ``16,16,16``)."""
+
+    name = "DIMS"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        parts = str(value).replace(",", "x").split("x")
+        try:
+            dims = tuple(int(p) for p in parts)
+        except ValueError:
+            self.fail(f"{value!r} is not like 16x16x16", param, ctx)
+        if not 1 <= len(dims) <= 3 or min(dims) < 1:
+            self.fail(f"{value!r}: give 1 to 3 positive sizes, like 16x16x16", param, ctx)
+        return dims
+
+
+class _Bandwidth(click.ParamType):
+    """A bandwidth in Gb/s, or a string with a unit (400G, 12.8 Tb/s)."""
+
+    name = "RATE"
+
+    def convert(self, value, param, ctx):
+        from infranet.errors import ValidationError
+        from infranet.units import parse
+
+        if isinstance(value, float):
+            return value
+        try:
+            rate = parse(value, "bandwidth")
+        except ValidationError as err:
+            self.fail(err.detail, param, ctx)
+        if rate <= 0:
+            self.fail(f"must be > 0, got {value!r}", param, ctx)
+        return rate
+
+
+@click.group()
+def fabric() -> None:
+    """Scale-up and scale-out fabrics: generate cluster designs, report on them.
+
+    \b
+    Examples:
+      infranet fabric generate fat_tree --k 8 -o ft8.yaml
+      infranet fabric generate rail_optimized --count 1024 --scale-up nvswitch:8 -o su.yaml
+      infranet fabric report topologies/h100-superpod.yaml --format json
+    """
+
+
+@fabric.command()
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Topology file to write (.yaml, .json; .geojson and node-link via --to).")
+@click.option("--to", "to_format", default=None,
+              type=click.Choice(["yaml", "json", "nodelink", "geojson"]),
+              help="Output format instead of guessing from the extension.")
+@click.option("--accelerator", default="H100", show_default=True,
+              help="Accelerator from the catalogue (H100, H200, B200, GB200, GB300, TPUv5p, ...).")
+@click.option("--count", type=click.IntRange(min=1), default=None,
+              help="Accelerators (default: what the design holds, e.g. k^3/4 for a fat-tree).")
+@click.option("--scale-up", "scale_up", default=None, metavar="nvswitch:N|torus:AxBxC",
+              help="Scale-up domains, e.g. nvswitch:8, nvswitch:72 or torus:4x4x4.")
+@click.option("--nic", type=_Bandwidth(), default=None, help="NIC rate per accelerator.")
+@click.option("--radix", type=click.IntRange(min=2), default=None, help="Ports per switch.")
+@click.option("--oversubscription", type=click.FloatRange(min=1.0), default=None,
+              help="Down over up capacity at the leaves (leaf_spine, rail_optimized).")
+@click.option("--k", type=click.IntRange(min=2), default=None, help="Fat-tree arity.")
+@click.option("--servers-per-su", type=click.IntRange(min=1), default=None,
+              help="Servers per scalable unit (rail_optimized).")
+@click.option("--a", "a", type=click.IntRange(min=1), default=None,
+              help="Dragonfly routers per group.")
+@click.option("--p", "p", type=click.IntRange(min=1), default=None,
+              help="Dragonfly accelerators per router.")
+@click.option("--h", "h", type=click.IntRange(min=1), default=None,
+              help="Dragonfly global links per router.")
+@click.option("--groups", type=click.IntRange(min=2), default=None, help="Dragonfly groups.")
+@click.option("--switches", type=click.IntRange(min=2), default=None, help="Jellyfish switches.")
+@click.option("--ports", type=click.IntRange(min=2), default=None,
+              help="Jellyfish ports per switch.")
+@click.option("--hosts-per-switch", type=click.IntRange(min=1), default=None,
+              help="Jellyfish accelerators per switch.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Jellyfish seed.")
+@click.option("--dims", type=_Dims(), default=None, help="Torus dimensions, e.g. 8x8x8.")
+@click.option("--dci", type=_Bandwidth(), default=None,
+              help="Capacity from the cluster to the site's DCI gateway.")
+@click.option("--site", default="dc", show_default=True, help="Name of the datacenter.")
+@click.option("--location", default=None, metavar="LON,LAT",
+              help="Where the datacenter is, e.g. -99.77,32.50.")
+def generate(kind: str, output: str, to_format: str | None, accelerator: str, count: int | None,
+             scale_up: str | None, site: str, location: str | None, dci: float | None,
+             **scale_out) -> None:
+    """Write a topology file with one datacenter holding one KIND cluster.
+
+    The file carries the cluster's spec; `infranet fabric report` and the solvers expand it
+    into explicit switches and links, or use its per-tier summary.
+    """
+    import infranet.io
+    from infranet.fabrics.spec import cluster_topology
+
+    up = _scale_up(scale_up)
+    where = _location(location)
+    if scale_out.get("dims") is not None:
+        scale_out["dims"] = list(scale_out["dims"])
+    topo = cluster_topology(kind, accelerator=accelerator, count=count, site=site,
+                            location=where, scale_up=up, dci_gbps=dci, **scale_out)
+    infranet.io.write(topo, output, format=to_format)
+    cluster = topo.site(site)["clusters"][0]
+    click.echo(f"wrote {output}: {cluster['count']:,} {accelerator} on a {kind} fabric", err=True)
+
+
+def _scale_up(text: str | None) -> dict | None:
+    if not text:
+        return None
+    kind, _, size = text.partition(":")
+    if kind == "nvswitch":
+        if not size:
+            return {"kind": "nvswitch"}
+        if not size.isdigit() or int(size) < 1:
+            raise click.BadParameter(f"{text!r}: write nvswitch:N, e.g. nvswitch:72",
+                                     param_hint="--scale-up")
+        return {"kind": "nvswitch", "domain": int(size)}
+    if kind == "torus":
+        dims = _Dims().convert(size, None, None) if size else None
+        if not dims:
+            raise click.BadParameter(f"{text!r}: write torus:AxBxC", param_hint="--scale-up")
+        return {"kind": "torus", "dims": list(dims)}
+    raise click.BadParameter(f"{text!r}: use nvswitch:N or torus:AxBxC",
+                             param_hint="--scale-up")
+
+
+def _location(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        lon, lat = (float(v) for v in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: write LON,LAT, e.g. -99.77,32.50",
+                                 param_hint="--location") from None
+    return lon, lat
+
+
+@fabric.command()
+@click.argument("file")
+@click.option("--site", default=None, help="Datacenter to report on (default: every one with "
+                                           "a fabric).")
+@click.option("--cluster", default=None, help="Only this cluster.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed for sampled path statistics on large fabrics.")
+@input_options
+@output_format
+def report(file: str, site: str | None, cluster: str | None, seed: int,
+           input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
+    """Analyse the fabrics of a topology file's clusters.
+
+    Accelerators, switches per tier, links, transceivers by type, power (accelerators +
+    switches + optics), bisection bandwidth (computed from the graph by a minimum cut, and the
+    closed form where one exists), diameter in hops and µs, average path length, ECMP path
+    diversity, and the per-tier summary (bandwidth per accelerator, oversubscription, latency).
+    """
+    from infranet.fabrics.report import fabric_report
+    from infranet.report import emit
+
+    topo = load(file, input_format, capacity_unit)
+    result = fabric_report(topo, site=site, cluster=cluster, seed=seed)
+    if fmt == "json":
+        emit(result, fmt)
+        return
+    for entry in result["clusters"]:
+        hidden = ("tiers", "summary_tiers", "transceivers", "switches_per_tier", "hop_stats",
+                  "bill_of_materials")
+        flat = {k: v for k, v in entry.items() if k not in hidden}
+        flat["switches_per_tier"] = ", ".join(f"{k}: {v:,}" for k, v in
+                                              entry.get("switches_per_tier", {}).items())
+        flat["transceivers"] = ", ".join(f"{k}: {v:,}" for k, v in
+                                         entry.get("transceivers", {}).items())
+        emit([flat], fmt, transpose=fmt == "table",
+             title=f"{entry['site']}/{entry['cluster']}" if fmt == "table" else None)
+        emit(entry["tiers"], fmt, title="tiers" if fmt == "table" else None)
