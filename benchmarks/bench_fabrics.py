@@ -195,6 +195,31 @@ def _analytics(fabric) -> None:
     print(f"  analytics: report in {time.perf_counter() - t0:.3f} s")
 
 
+def pipeline(label: str, topology_of) -> None:
+    """Time the whole path a user takes: spec -> explicit fabric in a Topology -> compiled
+    arrays -> analytics, with the peak memory of the process (ru_maxrss, this process so far)."""
+    import resource
+
+    from infranet.fabrics.analytics import report
+    from infranet.fabrics.expand import expand
+    from infranet.fabrics.spec import build
+
+    t0 = time.perf_counter()
+    topo = topology_of()
+    cluster = topo.site("dc")["clusters"][0]
+    fabric = build(cluster)
+    t1 = time.perf_counter()
+    compiled = expand(topo).compile()
+    t2 = time.perf_counter()
+    report(fabric, accelerator=cluster["accelerator"])
+    t3 = time.perf_counter()
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  build + compile + analyse ({label}): build {t1 - t0:.3f} s, expand into the "
+          f"topology and compile ({compiled.n_nodes:,} nodes, {compiled.n_arcs:,} arcs) "
+          f"{t2 - t1:.3f} s, analyse {t3 - t2:.3f} s; total {t3 - t0:.3f} s; "
+          f"process peak RSS {rss_mib:,.0f} MiB")
+
+
 def bench(label: str, build, build_nx, repeat: int) -> bool:
     """Time, measure and cross-check one fabric; return whether both graphs are identical."""
     fabric, times = _timed(build, repeat)
@@ -238,11 +263,16 @@ def main(argv=None) -> int:
     else:
         fat_trees, gpus, repeat = (48, 64), 32768, 5
     ok = True
+    from infranet.fabrics.spec import cluster_topology
+
     for k in fat_trees:
         ok &= bench(f"fat-tree k={k}", lambda k=k: generators.fat_tree(k),
                     lambda k=k: nx_fat_tree(k), repeat)
+        pipeline(f"fat-tree k={k}", lambda k=k: cluster_topology("fat_tree", k=k))
     ok &= bench(f"rail-optimised {gpus:,} GPUs", lambda: generators.rail_optimized(gpus),
                 lambda: nx_rail_optimized(gpus), repeat)
+    pipeline(f"rail-optimised {gpus:,} GPUs", lambda: cluster_topology(
+        "rail_optimized", count=gpus, scale_up={"kind": "nvswitch", "domain": 8}))
     print()
     print("all graphs identical" if ok else "MISMATCH between infranet and networkx graphs")
     return 0 if ok else 1
