@@ -21,6 +21,7 @@ _COMMANDS = {
     "latency": ("infranet.cli.latency:latency", "Latency and paths: pair, matrix, per link."),
     "compare": ("infranet.cli.compare:compare", "Compare topologies side by side."),
     "fabric": ("infranet.cli.fabric:fabric", "Scale-up / scale-out fabrics: generate, report."),
+    "maxflow": ("infranet.cli.flow:maxflow", "Maximum flow and a minimum cut between two sites."),
 }
 
 

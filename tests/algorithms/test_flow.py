@@ -58,3 +58,24 @@ def test_missing_capacity_is_an_error():
                               source="t.yaml")
     with pytest.raises(ValidationError, match="t.yaml: link 'x--y': capacity: no capacity"):
         max_flow(topo, "x", "y")
+
+
+def test_maxflow_cli_json_contract(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    path = tmp_path / "tri.yaml"
+    path.write_text("name: tri\nsites: [{name: x}, {name: y}, {name: z}]\nlinks:\n"
+                    "  - {a: x, b: y, capacity: 400, length_km: 10}\n"
+                    "  - {a: y, b: z, capacity: 100, length_km: 10}\n"
+                    "  - {a: x, b: z, capacity: 50, length_km: 10}\n")
+    result = CliRunner().invoke(main, ["maxflow", str(path), "--from", "x", "--to", "z",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["value_gbps"] == 150.0 and data["cut"] == ["x--z", "y--z"]
+    bad = CliRunner().invoke(main, ["maxflow", str(path), "--from", "x", "--to", "q"])
+    assert bad.exit_code == 1 and "unknown site 'q'" in bad.stderr
