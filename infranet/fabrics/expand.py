@@ -89,13 +89,14 @@ def expand(topology: Topology, sites: Sequence[str] | None = None) -> Topology:
     chosen = list(sites) if sites is not None else list(topology.datacenters)
     node_frames, link_frames = [], []
     table = topology.sites
+    catalogue = topology.accelerators()
     for site in chosen:
         spec = topology.site(site)
         lon, lat = table.loc[site, "lon"], table.loc[site, "lat"]
         for cluster in spec.get("clusters", ()):
             if sites is None and not (cluster.get("scale_out") or cluster.get("scale_up")):
                 continue
-            fabric = build(cluster)
+            fabric = build(cluster, catalogue)
             prefix = f"{site}/{cluster['name']}"
             nodes, links = fabric_frames(fabric, prefix, lon=lon, lat=lat, site=site,
                                          cluster=cluster["name"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from infranet import physics
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
 from infranet.model import Topology
 
@@ -24,6 +23,7 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
     from infranet.fabrics.spec import build, summary
 
     sites = [site] if site else list(topology.datacenters)
+    catalogue = topology.accelerators()
     if site:
         topology.site(site)  # unknown name: error with a suggestion
     entries = []
@@ -33,16 +33,16 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
                 continue
             if not (spec.get("scale_out") or spec.get("scale_up")):
                 continue
-            fabric = build(spec)
+            fabric = build(spec, catalogue)
             entry = {"site": name, "cluster": spec["name"], "accelerator": spec["accelerator"],
                      "kind": spec.get("scale_out", {}).get("kind", "none")}
-            options: dict[str, Any] = {"accelerator": spec["accelerator"], "seed": seed}
-            if physics.accelerators()[spec["accelerator"]].get("power_w") is None:
-                options["accelerator_w"] = 0.0
+            power_w = catalogue[spec["accelerator"]].get("power_w")
+            options: dict[str, Any] = {"accelerator_w": power_w or 0.0, "seed": seed}
+            if power_w is None:
                 entry["notes"] = [f"the catalogue has no power figure for {spec['accelerator']}:"
                                   " power_kw counts switches and optics only"]
             entry.update(report(fabric, **options))
-            entry["summary_tiers"] = summary(spec)
+            entry["summary_tiers"] = summary(spec, catalogue)
             entries.append(entry)
     if not entries:
         if cluster:

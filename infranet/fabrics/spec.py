@@ -39,10 +39,17 @@ NVSWITCH_HOP_US = 0.25
 ICI_HOP_US = 1.0
 
 
-def accelerator_figures(name: str) -> dict[str, float]:
-    """Return ``nic_gbps``, ``scale_up_gbps`` (per direction) and ``domain`` of a catalogue
-    accelerator (NaN where the catalogue has no figure)."""
-    row = physics.accelerators()[name]
+def accelerator_figures(name: str,
+                        catalogue: Mapping[str, Mapping[str, Any]] | None = None
+                        ) -> dict[str, float]:
+    """Return ``nic_gbps``, ``scale_up_gbps`` (per direction), ``domain`` and ``power_w`` of an
+    accelerator (NaN where the catalogue has no figure).
+
+    `catalogue` is a topology's own view (:meth:`infranet.model.Topology.accelerators`); by
+    default the packaged catalogue.
+    """
+    rows = catalogue if catalogue is not None else physics.accelerators()
+    row = rows[name]
 
     def number(key: str) -> float:
         value = row.get(key)
@@ -84,9 +91,11 @@ def _nic_gbps(cluster: Mapping[str, Any], figures: Mapping[str, float]) -> float
     return figures["nic_gbps"]
 
 
-def generator_options(cluster: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+def generator_options(cluster: Mapping[str, Any],
+                      catalogue: Mapping[str, Mapping[str, Any]] | None = None
+                      ) -> tuple[str, dict[str, Any]]:
     """Return ``(generator name, keyword arguments)`` that build the scale-out of `cluster`."""
-    figures = accelerator_figures(cluster["accelerator"])
+    figures = accelerator_figures(cluster["accelerator"], catalogue)
     so = cluster.get("scale_out", {"kind": "none"})
     kind = so["kind"]
     count = cluster["count"]
@@ -114,7 +123,8 @@ def generator_options(cluster: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return "none", {"count": count}
 
 
-def build(cluster: Mapping[str, Any]) -> FabricGraph:
+def build(cluster: Mapping[str, Any],
+          catalogue: Mapping[str, Mapping[str, Any]] | None = None) -> FabricGraph:
     """Return the explicit fabric of a cluster spec: scale-out design plus scale-up domains.
 
     Accelerators are numbered ``0 .. count-1`` in both layers: scale-up domain ``d`` holds
@@ -122,8 +132,8 @@ def build(cluster: Mapping[str, Any]) -> FabricGraph:
     """
     from infranet.fabrics import generators
 
-    figures = accelerator_figures(cluster["accelerator"])
-    kind, options = generator_options(cluster)
+    figures = accelerator_figures(cluster["accelerator"], catalogue)
+    kind, options = generator_options(cluster, catalogue)
     if kind == "none":
         base = _empty(cluster["count"])
     else:
@@ -219,7 +229,8 @@ def _with_tori(fabric: FabricGraph, torus: FabricGraph) -> FabricGraph:
     )
 
 
-def summary(cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
+def summary(cluster: Mapping[str, Any],
+            catalogue: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Return the per-tier summary of a cluster in closed form, without building its graph.
 
     One row per tier, bottom up: ``tier`` (``scale_up``, ``leaf``, ``spine``, ``core``,
@@ -227,7 +238,7 @@ def summary(cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
     that tier when all do at once), ``oversubscription`` (cumulative, below that tier),
     ``hop_us`` (latency of one switch at that tier) and ``accelerators`` sharing the tier.
     """
-    figures = accelerator_figures(cluster["accelerator"])
+    figures = accelerator_figures(cluster["accelerator"], catalogue)
     count = cluster["count"]
     rows: list[dict[str, Any]] = []
     up = cluster.get("scale_up")

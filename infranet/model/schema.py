@@ -78,6 +78,8 @@ TOPOLOGY = (
     Attr("sites", "list", "Datacenters, fiber pops and user regions.", required=True),
     Attr("links", "list", "Full-duplex links between sites; parallel links are allowed."),
     Attr("demands", "list", "Traffic demands between sites, when the source carries them."),
+    Attr("catalogue", "mapping", "Your own catalogue entries: `accelerators: [...]` rows that "
+         "add to (or replace) the packaged ones, for clusters of this file."),
     Attr("meta", "mapping", "Free data kept as it is."),
 )
 
@@ -121,6 +123,24 @@ CLUSTER = (
          "direction.", unit="Gb/s", minimum=0.0, exclusive_minimum=True),
     Attr("description", "str", "Free text."),
     Attr("meta", "mapping", "Free data kept as it is."),
+)
+
+ACCELERATOR = (
+    Attr("name", "str", "Name clusters use in `accelerator`.", required=True),
+    Attr("source", "str", "Where the figures come from.", required=True),
+    Attr("vendor", "str", "Who makes it."),
+    Attr("bf16_tflops", "number", "Dense bf16 TFLOP/s.", minimum=0.0),
+    Attr("hbm_gb", "number", "HBM capacity in GB.", minimum=0.0),
+    Attr("hbm_tbps", "number", "HBM bandwidth in TB/s.", minimum=0.0),
+    Attr("power_w", "number", "Power per accelerator in W.", minimum=0.0),
+    Attr("scale_up_gbytes_per_s", "number", "Scale-up bandwidth per direction in GB/s.",
+         minimum=0.0),
+    Attr("scale_up_domain", "integer", "Accelerators per default scale-up domain.", minimum=1),
+    Attr("nic_gbps", "number", "Scale-out NIC rate per accelerator in Gb/s.", minimum=0.0),
+)
+
+CATALOGUE = (
+    Attr("accelerators", "list", "Accelerator rows (see the next table)."),
 )
 
 SCALE_UP_KINDS = ("nvswitch", "torus")
@@ -200,7 +220,8 @@ DEMAND = (
 )
 
 _TABLES = {"topology": TOPOLOGY, "defaults": DEFAULTS, "site": SITE, "cluster": CLUSTER,
-           "scale_up": SCALE_UP, "scale_out": SCALE_OUT, "link": LINK, "demand": DEMAND}
+           "scale_up": SCALE_UP, "scale_out": SCALE_OUT, "link": LINK, "demand": DEMAND,
+           "catalogue": CATALOGUE, "accelerator": ACCELERATOR}
 
 
 class _Checker:
@@ -381,7 +402,19 @@ def normalise(raw: Any, *, file: str | None = None,
             defaults.update(given)
     spec["defaults"] = defaults
 
+    own: list[dict[str, Any]] = []
+    if "catalogue" in top:
+        given = c.mapping(top["catalogue"], CATALOGUE, "catalogue")
+        for i, raw_row in enumerate((given or {}).get("accelerators", [])):
+            label = (f"catalogue accelerator '{raw_row['name']}'" if isinstance(raw_row, Mapping)
+                     and isinstance(raw_row.get("name"), str) else f"catalogue.accelerators[{i}]")
+            row = c.mapping(raw_row, ACCELERATOR, label)
+            if row and "name" in row:
+                own.append(row)
+        spec["catalogue"] = {"accelerators": own}
     accelerators = set(physics.accelerators()) | set(extra_accelerators)
+    accelerators |= {row["name"] for row in own}
+    own_domains = {row["name"]: row.get("scale_up_domain") for row in own}
     sites: list[dict[str, Any]] = []
     seen_sites: dict[str, int] = {}
     for i, raw_site in enumerate(top.get("sites", [])):
@@ -400,7 +433,8 @@ def normalise(raw: Any, *, file: str | None = None,
             if site["kind"] != "datacenter":
                 c.fail(label, "clusters", f"only datacenters hold clusters, this site is a "
                        f"{site['kind']}; set kind: datacenter")
-            site["clusters"] = _clusters(c, site["clusters"], name, label, accelerators)
+            site["clusters"] = _clusters(c, site["clusters"], name, label, accelerators,
+                                         own_domains)
         sites.append(site)
     if "sites" in top and not top["sites"] and not c.problems:
         c.fail("topology", "sites", "no sites; a topology needs at least one site")
@@ -459,8 +493,8 @@ def normalise(raw: Any, *, file: str | None = None,
     return spec, c.problems
 
 
-def _clusters(c: _Checker, raw: list, site: str, label: str,
-              accelerators: set[str]) -> list[dict[str, Any]]:
+def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[str],
+              own_domains: Mapping[str, int | None]) -> list[dict[str, Any]]:
     clusters = []
     names: set[str] = set()
     for j, raw_cluster in enumerate(raw):
@@ -481,7 +515,8 @@ def _clusters(c: _Checker, raw: list, site: str, label: str,
                 else:
                     cluster[part] = given
         if acc in accelerators and "count" in cluster:
-            for field, message in fabric_problems(cluster, catalogue_domain(acc)):
+            domain = own_domains[acc] if acc in own_domains else catalogue_domain(acc)
+            for field, message in fabric_problems(cluster, domain):
                 c.fail(element, field, message)
         cluster.setdefault("name", f"{site}-c{j + 1}")
         if cluster["name"] in names:
@@ -598,6 +633,7 @@ def reference_markdown() -> str:
         ("Top level", TOPOLOGY), ("`defaults`", DEFAULTS), ("`sites[]`", SITE),
         ("`sites[].clusters[]`", CLUSTER), ("`sites[].clusters[].scale_up`", SCALE_UP),
         ("`sites[].clusters[].scale_out`", SCALE_OUT), ("`links[]`", LINK),
+        ("`catalogue`", CATALOGUE), ("`catalogue.accelerators[]`", ACCELERATOR),
         ("`demands[]`", DEMAND),
     ]
     out = []

@@ -320,13 +320,24 @@ class Topology:
 
     @property
     def clusters(self) -> pd.DataFrame:
-        """One row per accelerator cluster: ``site, name, accelerator, count``."""
+        """One row per accelerator cluster: ``site, name, accelerator, count, scale_up,
+        scale_out, dci_gbps``."""
         rows = [
             {"site": s["name"], "name": c["name"], "accelerator": c["accelerator"],
-             "count": c["count"]}
+             "count": c["count"], "scale_up": c.get("scale_up", {}).get("kind"),
+             "scale_out": c.get("scale_out", {}).get("kind"), "dci_gbps": c.get("dci")}
             for s in self._spec["sites"] for c in s.get("clusters", ())
         ]
-        return pd.DataFrame(rows, columns=["site", "name", "accelerator", "count"])
+        return pd.DataFrame(rows, columns=["site", "name", "accelerator", "count", "scale_up",
+                                           "scale_out", "dci_gbps"])
+
+    def accelerators(self) -> dict[str, dict[str, Any]]:
+        """Return the accelerator catalogue this topology sees: the packaged rows, with the
+        file's own ``catalogue.accelerators`` rows added or replacing them by name."""
+        rows = dict(physics.accelerators())
+        for row in self._spec.get("catalogue", {}).get("accelerators", ()):
+            rows[row["name"]] = dict(row)
+        return rows
 
     @property
     def demands(self) -> pd.DataFrame:

@@ -210,3 +210,38 @@ def test_generate_rejects_bad_designs_in_one_line(tmp_path, args, message):
     assert result.exit_code == 1, result.output
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr
     assert not out.exists()
+
+
+def test_users_own_catalogue_entries(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    path = tmp_path / "own.yaml"
+    path.write_text("""
+name: own-chip
+catalogue:
+  accelerators:
+    - {name: MyChip, source: "vendor sheet, 2026", power_w: 500, nic_gbps: 200,
+       scale_up_gbytes_per_s: 100, scale_up_domain: 4}
+sites:
+  - name: lab
+    kind: datacenter
+    clusters:
+      - {name: c, accelerator: MyChip, count: 16, scale_up: {kind: nvswitch},
+         scale_out: {kind: fat_tree, k: 4}}
+""")
+    topo = Topology.from_dict(__import__("yaml").safe_load(path.read_text()))
+    assert topo.accelerators()["MyChip"]["nic_gbps"] == 200
+    fabric = build(topo.site("lab")["clusters"][0], topo.accelerators())
+    assert (fabric.node_tier == 0).sum() == 4  # domains of 4 from the file's own row
+    result = CliRunner().invoke(main, ["fabric", "report", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["clusters"][0]["power_kw_by_part"]["accelerators"] == pytest.approx(16 * 0.5)
+    bad = path.read_text().replace("accelerator: MyChip", "accelerator: MyChp")
+    path.write_text(bad)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1 and "did you mean 'MyChip'" in result.stdout
