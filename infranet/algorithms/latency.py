@@ -269,7 +269,7 @@ def k_shortest_paths(topology: Topology, source: str, target: str, k: int, *,
             paths.append(_make_path(topology, sites, arcs))
             if len(paths) == k:
                 break
-    except nx.NetworkXNoPath:
+    except (nx.NetworkXNoPath, nx.NodeNotFound):  # an isolated site is not in the graph
         raise UnreachableError(f"no path from {source!r} to {target!r}",
                                file=topology.file) from None
     return paths
