@@ -1,15 +1,17 @@
-"""The latency benchmark runs end to end on small instances and finds all methods in agreement."""
+"""Benchmarks run end to end on small instances (each topic's own smoke tests sit beside its
+tests: fabrics in tests/fabrics, the LPs in tests/algorithms/test_mcf.py)."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_latency.py"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCH = BENCHMARKS / "bench_latency.py"
 
 
 def _load(path: Path):
-    spec = importlib.util.spec_from_file_location("bench_latency", path)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -21,3 +23,10 @@ def test_bench_latency_quick(capsys):
     out = capsys.readouterr().out
     assert "all results identical" in out
     assert "speed-up" in out
+
+
+def test_bench_routing_quick(capsys, shared_data):
+    bench = _load(BENCHMARKS / "bench_routing.py")
+    assert bench.main(["--quick", "--data", str(shared_data)]) == 0
+    out = capsys.readouterr().out
+    assert "baseline mcf (arc LP, optimal)" in out and "fptas" in out

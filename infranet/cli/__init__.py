@@ -22,6 +22,8 @@ _COMMANDS = {
     "compare": ("infranet.cli.compare:compare", "Compare topologies side by side."),
     "fabric": ("infranet.cli.fabric:fabric", "Scale-up / scale-out fabrics: generate, report."),
     "maxflow": ("infranet.cli.flow:maxflow", "Maximum flow and a minimum cut between two sites."),
+    "route": ("infranet.cli.routing:route", "Route a traffic matrix; link utilisation, MLU."),
+    "bench": ("infranet.cli.routing:bench", "Benchmark suites: bench routing."),
 }
 
 

@@ -13,9 +13,18 @@ _COLUMNS = ["name", "sites", "datacenters", "links", "fiber_km", "capacity_tbps"
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--demands", default=None, metavar="TM",
+              help="Also route this traffic matrix (CSV src,dst,gbps or FIGRET .hist, over the "
+                   "same site names) on each topology and report its MLU.")
+@click.option("--line", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Which matrix of a .hist file.")
+@click.option("--demand-unit", default="bit/s", show_default=True, help="Unit of .hist values.")
+@click.option("-a", "--algorithm", default="mcf", show_default=True,
+              help="Routing algorithm for --demands (mcf: the optimal MLU).")
 @input_options
 @output_format
-def compare(files: tuple[str, ...], input_format: str | None, capacity_unit: str | None,
+def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit: str,
+            algorithm: str, input_format: str | None, capacity_unit: str | None,
             fmt: str) -> None:
     """Compare topologies side by side, one column each.
 
@@ -33,5 +42,12 @@ def compare(files: tuple[str, ...], input_format: str | None, capacity_unit: str
     from infranet.studies.compare import compare as run
 
     topologies = [load(f, input_format, capacity_unit) for f in files]
-    results = [s.to_dict() for s in run(topologies)]
-    emit(results, fmt, columns=_COLUMNS, transpose=fmt == "table")
+    tm = None
+    columns = list(_COLUMNS)
+    if demands:
+        from infranet.cli.routing import load_demands
+
+        tm = load_demands(topologies[0], demands, unit=demand_unit, line=line)
+        columns.insert(columns.index("survives_any_single_cut"), "mlu")
+    results = [s.to_dict() for s in run(topologies, demands=tm, algorithm=algorithm)]
+    emit(results, fmt, columns=columns, transpose=fmt == "table")

@@ -40,6 +40,8 @@ class Summary:
     worst_cut: dict[str, Any] | None
     survives_any_single_cut: bool
     notes: tuple[str, ...] = field(default=())
+    mlu: float | None = None
+    mlu_algorithm: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,12 +52,17 @@ class Summary:
             "min_cut_gbps": self.min_cut_gbps, "min_cut_pair": list(self.min_cut_pair),
             "worst_cut": self.worst_cut,
             "survives_any_single_cut": self.survives_any_single_cut,
+            "mlu": self.mlu, "mlu_algorithm": self.mlu_algorithm,
             "notes": list(self.notes),
         }
 
 
-def summarise(topology: Topology) -> Summary:
-    """Return the comparison figures of one topology (see :class:`Summary`)."""
+def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Summary:
+    """Return the comparison figures of one topology (see :class:`Summary`).
+
+    With `demands` (a :class:`~infranet.traffic.TrafficMatrix` over the topology's sites), also
+    the maximum link utilisation of routing them with `algorithm` (``mcf``: the optimum).
+    """
     from infranet.algorithms.flow import min_cut_between
     from infranet.algorithms.latency import latency_matrix
     from infranet.algorithms.resilience import _watched, single_failures
@@ -97,7 +104,14 @@ def summarise(topology: Topology) -> Summary:
     if worst is not None:
         worst_dict = worst.to_dict()
         worst_dict["summary"] = worst.describe()
+    mlu = None
+    if demands is not None:
+        from infranet.routing import evaluate, route
+
+        routing = route(topology, demands.for_topology(topology), algorithm=algorithm)
+        mlu = evaluate(routing, topology, demands.for_topology(topology), paths=False)["mlu"]
     return Summary(
+        mlu=mlu, mlu_algorithm=algorithm if demands is not None else None,
         name=topology.name, file=topology.file, sites=topology.n_sites,
         datacenters=len(topology.datacenters), links=topology.n_links, fiber_km=fiber_km,
         capacity_tbps=capacity_tbps, max_rtt_ms=max_rtt, mean_rtt_ms=mean_rtt,
@@ -106,8 +120,10 @@ def summarise(topology: Topology) -> Summary:
     )
 
 
-def compare(topologies: Sequence[Topology]) -> list[Summary]:
-    """Return one :class:`Summary` per topology, in order.
+def compare(topologies: Sequence[Topology], *, demands=None,
+            algorithm: str = "mcf") -> list[Summary]:
+    """Return one :class:`Summary` per topology, in order (with the MLU of `demands` routed
+    by `algorithm` when given).
 
     Examples
     --------
@@ -119,6 +135,6 @@ def compare(topologies: Sequence[Topology]) -> list[Summary]:
     >>> [(s.name, s.min_cut_gbps, s.survives_any_single_cut) for s in compare([ring])]
     [('ring', 800.0, True)]
     """
-    return [summarise(t) for t in topologies]
+    return [summarise(t, demands=demands, algorithm=algorithm) for t in topologies]
 
 

@@ -1,0 +1,180 @@
+"""Metrics of a routing: utilisation, throughput, latency stretch, paths, solve time."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from infranet.errors import ValidationError
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
+    from infranet.routing.base import Routing
+    from infranet.traffic import TrafficMatrix
+
+__all__ = ["evaluate", "mlu", "utilisation"]
+
+
+def utilisation(routing: Routing, topology: Topology) -> np.ndarray:
+    """Per-arc load / capacity (NaN where the capacity is unknown or zero and the arc
+    unused; ``inf`` where such an arc carries load)."""
+    compiled = topology.compile()
+    load = routing.arc_load_gbps
+    if len(load) != compiled.n_arcs:
+        raise ValidationError(f"the routing has {len(load)} arcs, the topology "
+                              f"{compiled.n_arcs}: it was made for another topology")
+    cap = compiled.capacity_gbps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = load / cap
+    has = np.isfinite(cap) & (cap > 0)
+    return np.where(has, util, np.where(load > 0, np.inf, np.nan))
+
+
+def mlu(routing: Routing, topology: Topology) -> float:
+    """Maximum link utilisation (over arcs with a capacity; 0 when nothing is routed)."""
+    util = utilisation(routing, topology)
+    util = util[~np.isnan(util)]
+    return float(util.max()) if util.size else 0.0
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    ok = np.isfinite(values) & (weights > 0)
+    if not ok.any():
+        return math.nan
+    values, weights = values[ok], weights[ok]
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, q * cum[-1])])
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    ok = weights > 0
+    if not ok.any() or not np.isfinite(values[ok]).all():
+        return math.nan
+    return float(np.dot(values[ok], weights[ok]) / weights[ok].sum())
+
+
+def _lowest(topology: Topology, weights: np.ndarray, src: np.ndarray,
+            dst: np.ndarray) -> np.ndarray:
+    """Shortest distance under per-arc `weights` of each pair ``src -> dst``."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from infranet.routing._graph import simple_csr
+
+    compiled = topology.compile()
+    if not len(src):
+        return np.zeros(0)
+    graph, _ = simple_csr(compiled.n_nodes, compiled.tail, compiled.head, weights)
+    sources, row = np.unique(src, return_inverse=True)
+    dist = np.atleast_2d(dijkstra(graph, directed=True, indices=sources))
+    return dist[row, dst]
+
+
+def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix, *,
+             optimum: float | None = None, paths: bool = True) -> dict[str, Any]:
+    """Return the metrics of `routing` of `tm` over `topology`.
+
+    Parameters
+    ----------
+    optimum
+        The optimal MLU (e.g. from the ``mcf`` algorithm), for ``mlu_ratio``.
+    paths
+        Compute the metrics that need every path (latency, stretch, paths used); False skips
+        them, which matters for ECMP on large graphs.
+
+    Returns
+    -------
+    dict
+        ``algorithm``; ``mlu`` and ``mlu_ratio`` (MLU / `optimum`, NaN without one);
+        ``demand_gbps``, ``throughput_gbps`` (demand carried), ``lost_gbps`` and
+        ``satisfied`` (carried / asked); ``concurrent_lambda``: the largest ``λ`` such that
+        ``λ`` times every demand fits this routing's paths, ``1 / MLU`` when every demand is
+        carried and 0 when one is lost; ``util_p50``, ``util_p90``, ``util_p95`` over arcs
+        with a capacity; ``latency_ms_mean``, ``latency_ms_p95`` (routed one-way latency,
+        weighted by the rate on each path), ``stretch_mean``, ``stretch_p95`` (path latency
+        / lowest latency of its pair), ``extra_latency_ms_mean``, ``extra_latency_ms_p95``
+        (path latency minus the lowest, in ms), all NaN when latencies are unknown, and
+        ``hop_stretch_mean`` (hops / fewest hops); ``n_paths`` (paths with a positive
+        share), ``paths_per_demand``; ``solve_s``.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> from infranet.routing import route
+    >>> from infranet.traffic import TrafficMatrix
+    >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "xyz"],
+    ...     "links": [{"a": "x", "b": "y", "capacity": 100, "length_km": 100},
+    ...               {"a": "y", "b": "z", "capacity": 100, "length_km": 100},
+    ...               {"a": "x", "b": "z", "capacity": 100, "length_km": 100}]})
+    >>> tm = TrafficMatrix(("x", "z"), [[0, 150], [0, 0]])
+    >>> m = evaluate(route(topo, tm, algorithm="mcf"), topo, tm)
+    >>> round(m["mlu"], 9), round(m["concurrent_lambda"], 6), m["n_paths"]
+    (0.75, 1.333333, 2)
+    """
+    compiled = topology.compile()
+    util = utilisation(routing, topology)
+    value = mlu(routing, topology)
+    cap = compiled.capacity_gbps
+    measured = util[np.isfinite(cap) & (cap > 0)]
+    demand = routing.demand_gbps
+    routed = routing.routed_gbps
+    total = float(demand.sum())
+    carried = float(routed.sum())
+    all_routed = bool(routing.routed.all())
+    out: dict[str, Any] = {
+        "algorithm": routing.algorithm,
+        "mlu": value,
+        "mlu_ratio": value / optimum if optimum else math.nan,
+        "demand_gbps": total,
+        "throughput_gbps": carried,
+        "lost_gbps": total - carried,
+        "satisfied": carried / total if total > 0 else 1.0,
+        "concurrent_lambda": (1.0 / value if value > 0 else math.inf) if all_routed else 0.0,
+        "util_p50": float(np.percentile(measured, 50)) if measured.size else math.nan,
+        "util_p90": float(np.percentile(measured, 90)) if measured.size else math.nan,
+        "util_p95": float(np.percentile(measured, 95)) if measured.size else math.nan,
+    }
+    if paths:
+        out.update(_path_metrics(routing, topology))
+    out["solve_s"] = routing.solve_s
+    return out
+
+
+def _path_metrics(routing: Routing, topology: Topology) -> dict[str, Any]:
+    compiled = topology.compile()
+    splits = routing.splits
+    demand_of = splits.demand_of
+    rate = routing.routed_gbps[demand_of] * splits.fraction  # Gb/s on each path
+    used = rate > 0
+    src, dst = routing.src[demand_of], routing.dst[demand_of]
+    hops = splits.hops.astype(float)
+    fewest = _lowest(topology, np.ones(compiled.n_arcs), src, dst)
+    out: dict[str, Any] = {}
+    latency = np.asarray(compiled.latency_ms, dtype=float)
+    if len(latency) and np.isfinite(latency).all():
+        path_ms = splits.path_values(latency)
+        best = _lowest(topology, np.maximum(latency, 1e-12), src, dst)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stretch = np.where(best > 0, path_ms / best, 1.0)
+        extra = path_ms - best
+        out.update({
+            "latency_ms_mean": _weighted_mean(path_ms, rate),
+            "latency_ms_p95": _weighted_quantile(path_ms, rate, 0.95),
+            "stretch_mean": _weighted_mean(stretch, rate),
+            "stretch_p95": _weighted_quantile(stretch, rate, 0.95),
+            "extra_latency_ms_mean": _weighted_mean(extra, rate),
+            "extra_latency_ms_p95": _weighted_quantile(extra, rate, 0.95),
+        })
+    else:
+        out.update(dict.fromkeys(("latency_ms_mean", "latency_ms_p95", "stretch_mean",
+                                  "stretch_p95", "extra_latency_ms_mean",
+                                  "extra_latency_ms_p95"), math.nan))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["hop_stretch_mean"] = _weighted_mean(hops / fewest, rate)
+    n_paths = int(used.sum())
+    n_routed = int((routing.routed_gbps > 0).sum())
+    out["n_paths"] = n_paths
+    out["paths_per_demand"] = n_paths / n_routed if n_routed else 0.0
+    return out

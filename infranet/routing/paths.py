@@ -1,0 +1,186 @@
+"""Source routing over explicit paths: ``ksp`` (k shortest paths with a weighted split) and
+``cspf`` (constrained shortest path first, largest demand first)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from infranet.errors import ValidationError, did_you_mean
+from infranet.routing._graph import (
+    Timer,
+    arc_weights,
+    capacities,
+    destination_dag,
+    pathset_splits,
+    reachable,
+    simple_csr,
+)
+from infranet.routing.base import Routing, Splits, demands, register
+
+if TYPE_CHECKING:
+    from infranet.algorithms.mcf import PathSet
+    from infranet.model import Topology
+    from infranet.traffic import TrafficMatrix
+
+__all__ = ["candidate_paths", "cspf", "ksp"]
+
+SPLITS = ("equal", "inverse-latency")
+
+
+def candidate_paths(topology: Topology, tm: TrafficMatrix, paths: PathSet | None, k: int,
+                    weight: str, method: str) -> PathSet:
+    """The given PathSet (checked against `topology`), else the `k` shortest paths of every
+    demanded pair by `weight` (:func:`infranet.algorithms.mcf.shortest_paths`)."""
+    from infranet.algorithms.mcf import PathSet, shortest_paths
+    from infranet.traffic import TrafficMatrix
+
+    if paths is None:
+        src, dst, demand = demands(topology, tm)
+        ok = reachable(topology, src, dst)
+        if not ok.all():  # only search pairs that are joined (isolated sites included)
+            n = topology.compile().n_nodes
+            matrix = np.zeros((n, n))
+            matrix[src[ok], dst[ok]] = demand[ok]
+            tm = TrafficMatrix(topology.site_names, matrix)
+        return shortest_paths(topology, tm, k, weight=weight, method=method)
+    if not isinstance(paths, PathSet):
+        raise ValidationError(f"paths must be a PathSet, got {type(paths).__name__}",
+                              field="paths")
+    if paths.nodes != topology.site_names:
+        raise ValidationError("paths were made for another topology (its sites differ)",
+                              field="paths")
+    return paths
+
+
+@register("ksp")
+def ksp(topology: Topology, tm: TrafficMatrix, *, k: int = 4, weight: str = "hops",
+        split: str = "equal", paths: PathSet | None = None, method: str = "auto") -> Routing:
+    """Route each demand over its `k` shortest loop-free paths with a fixed split.
+
+    Parameters
+    ----------
+    k, weight
+        Paths per pair and the metric they are shortest in (``"hops"``, ``"latency"``,
+        ``"length"``); see :func:`infranet.algorithms.mcf.shortest_paths`.
+    split
+        ``"equal"`` (default): the same share on every path; ``"inverse-latency"``: shares
+        proportional to ``1 / latency`` of each path (needs every link's latency).
+    paths
+        Candidate paths (e.g. tunnels from :func:`infranet.algorithms.mcf.read_tunnels`)
+        instead of the `k` shortest.
+    method
+        Path search of :func:`~infranet.algorithms.mcf.shortest_paths` (``"auto"``,
+        ``"yen"``, ``"deviation"``).
+    """
+    timer = Timer()
+    if split not in SPLITS:
+        raise ValidationError(f"split must be one of {', '.join(SPLITS)}, got {split!r}"
+                              f"{did_you_mean(split, SPLITS)}", field="split")
+    pathset = candidate_paths(topology, tm, paths, k, weight, method)
+    compiled = topology.compile()
+    src, dst, _ = demands(topology, tm)
+    if split == "equal":
+        share = np.ones(len(pathset))
+    else:
+        latency = arc_weights(topology, "latency")
+        share = 1.0 / np.add.reduceat(latency[pathset.arcs], pathset.indptr[:-1]) \
+            if len(pathset.arcs) else np.ones(len(pathset))
+    splits = pathset_splits(pathset, src, dst, compiled.n_nodes, share)
+    return Routing.from_splits(topology, tm, splits, algorithm="ksp", solve_s=timer(),
+                               options={"k": k, "weight": weight, "split": split,
+                                        "paths": "given" if paths is not None else None,
+                                        "method": method})
+
+
+@register("cspf")
+def cspf(topology: Topology, tm: TrafficMatrix, *, weight: str = "latency",
+         igp_weights: Any = None) -> Routing:
+    """Constrained SPF: place demands one at a time, largest first, each whole on the
+    lowest-`weight` path whose every arc still has room for it; a demand that fits on no path
+    is lost (``info["lost"]`` names them).
+
+    Parameters
+    ----------
+    weight, igp_weights
+        The path metric: ``"latency"`` (default), ``"hops"``, ``"length"`` or ``"igp"``
+        (see :func:`infranet.routing.shortest.spf`). Topologies without geography (no
+        latency) need ``weight="hops"``.
+
+    Notes
+    -----
+    The unconstrained shortest-path tree towards each destination is tried first; only
+    when its path lacks room is a shortest path searched on the arcs with enough residual
+    capacity. Demands never exceed capacity, so the MLU is at most 1.
+    """
+    from scipy.sparse.csgraph import dijkstra
+
+    timer = Timer()
+    compiled = topology.compile()
+    n = compiled.n_nodes
+    weights = arc_weights(topology, weight, igp_weights)
+    cap = capacities(topology)
+    residual = cap.astype(float).copy()
+    src, dst, demand = demands(topology, tm)
+    dag = destination_dag(compiled, weights, np.unique(dst), single=True)
+    # the one next hop of each (destination, node) state of the trees
+    next_arc = np.full(len(dag.ptr) - 1, -1, dtype=np.int64)
+    next_arc[np.repeat(np.arange(len(dag.ptr) - 1), np.diff(dag.ptr))] = dag.arc
+    head = compiled.head
+    chosen: list[np.ndarray | None] = [None] * len(src)
+    tol = 1e-9 * float(np.nanmax(cap)) if len(cap) else 0.0
+    for j in np.argsort(-demand, kind="stable"):
+        s, t, d = int(src[j]), int(dst[j]), float(demand[j])
+        row = int(dag.row_of[t])
+        path = None
+        if np.isfinite(dag.dist[row, s]):
+            arcs, u = [], s
+            while u != t:
+                a = int(next_arc[row * n + u])
+                arcs.append(a)
+                u = int(head[a])
+            candidate = np.array(arcs, dtype=np.int64)
+            if (residual[candidate] + tol >= d).all():
+                path = candidate
+            else:
+                path = _constrained_path(dijkstra, compiled, weights, residual + tol >= d, s, t)
+        if path is None:
+            continue
+        residual[path] -= d
+        chosen[j] = path
+    counts = [0 if p is None else 1 for p in chosen]
+    kept = [p for p in chosen if p is not None]
+    lengths = [len(p) for p in kept]
+    splits = Splits(np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]), np.ones(len(kept)),
+                    np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
+                    np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64))
+    lost = [j for j, p in enumerate(chosen) if p is None]
+    names = compiled.nodes
+    info = {"lost_gbps": float(demand[lost].sum()),
+            "lost": [(names[src[j]], names[dst[j]], float(demand[j])) for j in lost]}
+    return Routing.from_splits(topology, tm, splits, algorithm="cspf", solve_s=timer(),
+                               options={"weight": weight, "igp_weights": igp_weights},
+                               info=info)
+
+
+def _constrained_path(dijkstra: Any, compiled: Any, weights: np.ndarray, usable: np.ndarray,
+                      s: int, t: int) -> np.ndarray | None:
+    """Lowest-weight path ``s -> t`` over `usable` arcs, or None."""
+    arcs = np.flatnonzero(usable)
+    if not len(arcs):
+        return None
+    graph, keep = simple_csr(compiled.n_nodes, compiled.tail[arcs], compiled.head[arcs],
+                             weights[arcs])
+    dist, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True)
+    if not np.isfinite(dist[t]):
+        return None
+    arc_of = {(int(u), int(v)): int(arcs[a]) for u, v, a in
+              zip(compiled.tail[arcs[keep]], compiled.head[arcs[keep]], keep, strict=True)}
+    nodes = [t]
+    while nodes[-1] != s:
+        nodes.append(int(pred[nodes[-1]]))
+    nodes.reverse()
+    return np.array([arc_of[(u, v)] for u, v in itertools.pairwise(nodes)],
+                    dtype=np.int64)

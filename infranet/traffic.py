@@ -1,0 +1,506 @@
+"""Traffic matrices: demands in Gb/s between named sites, generators and readers.
+
+A :class:`TrafficMatrix` is a dense, read-only ``n x n`` matrix in Gb/s over a tuple of site
+names (row = source, column = destination, zero diagonal). Generators draw matrices for a
+topology (every random one takes ``seed``); readers take FIGRET ``.hist`` files, CSV
+``src,dst,gbps`` tables and the demands that SNDlib/topohub topologies carry.
+
+Examples
+--------
+>>> tm = TrafficMatrix(("a", "b"), [[0, 3], [1, 0]], name="tiny")
+>>> tm.total_gbps, tm.scaled(2).total_gbps
+(4.0, 8.0)
+>>> tm.to_frame().to_dict("records")
+[{'src': 'a', 'dst': 'b', 'gbps': 3.0}, {'src': 'b', 'dst': 'a', 'gbps': 1.0}]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from infranet import units
+from infranet.errors import FormatError, UnknownNameError, ValidationError, did_you_mean
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
+
+__all__ = [
+    "TrafficMatrix",
+    "all_to_all",
+    "bimodal",
+    "from_topology",
+    "gravity",
+    "hotspot",
+    "permutation",
+    "read_csv",
+    "read_hist",
+    "uniform",
+]
+
+_ABSTRACT_UNITS = ("unitless", "abstract")
+
+
+@dataclass(frozen=True, eq=False)
+class TrafficMatrix:
+    """Demands in Gb/s between sites: ``gbps[s, t]`` from ``nodes[s]`` to ``nodes[t]``.
+
+    Parameters
+    ----------
+    nodes
+        Site names, unique; row and column ``i`` belong to ``nodes[i]``.
+    gbps
+        Square matrix of non-negative, finite demands in Gb/s with a zero diagonal. It is
+        copied and made read-only.
+    name, source
+        A label, and the file the matrix came from (named in error messages).
+
+    Raises
+    ------
+    ValidationError
+        For a non-square matrix, duplicate names, negative, NaN or infinite demands, or a demand
+        from a site to itself.
+    """
+
+    nodes: tuple[str, ...]
+    gbps: np.ndarray = field(repr=False)
+    name: str = ""
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        nodes = tuple(str(x) for x in self.nodes)
+        matrix = np.array(self.gbps, dtype=float, copy=True)
+        n = len(nodes)
+        if matrix.ndim != 2 or matrix.shape != (n, n):
+            raise ValidationError(
+                f"expected a {n} x {n} matrix (one row and column per node), got shape "
+                f"{matrix.shape}", file=self.source, field="gbps")
+        if len(set(nodes)) != n:
+            seen: set[str] = set()
+            dup = next(x for x in nodes if x in seen or seen.add(x))
+            raise ValidationError(f"node {dup!r} appears twice; names must be unique",
+                                  file=self.source, field="nodes")
+        bad = ~np.isfinite(matrix) | (matrix < 0)
+        if bad.any():
+            s, t = np.argwhere(bad)[0]
+            raise ValidationError(
+                f"expected a non-negative finite demand in Gb/s, got {matrix[s, t]!r} "
+                f"({int(bad.sum())} such entries)", file=self.source,
+                element=f"demand {nodes[s]!r} -> {nodes[t]!r}", field="gbps")
+        diag = np.flatnonzero(np.diag(matrix))
+        if diag.size:
+            s = int(diag[0])
+            raise ValidationError(
+                f"a site cannot send to itself, got {matrix[s, s]!r}; the diagonal must be 0",
+                file=self.source, element=f"demand {nodes[s]!r} -> {nodes[s]!r}", field="gbps")
+        matrix.setflags(write=False)
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "gbps", matrix)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n_nodes(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def total_gbps(self) -> float:
+        """Sum of all demands in Gb/s."""
+        return float(self.gbps.sum())
+
+    @property
+    def n_demands(self) -> int:
+        """Number of non-zero demands."""
+        return int(np.count_nonzero(self.gbps))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the non-zero demands as rows ``src, dst, gbps`` (row-major order)."""
+        s, t = np.nonzero(self.gbps)
+        names = np.array(self.nodes, dtype=object)
+        return pd.DataFrame({"src": names[s], "dst": names[t], "gbps": self.gbps[s, t]})
+
+    def scaled(self, factor: float) -> TrafficMatrix:
+        """Return a matrix with every demand multiplied by `factor` (>= 0)."""
+        if not (math.isfinite(factor) and factor >= 0):
+            raise ValidationError(f"expected a non-negative finite factor, got {factor!r}")
+        return TrafficMatrix(self.nodes, self.gbps * factor, name=self.name, source=self.source)
+
+    def for_topology(self, topology: Topology) -> TrafficMatrix:
+        """Return this matrix over the sites of `topology`, in site order (zeros elsewhere).
+
+        Raises
+        ------
+        UnknownNameError
+            When a node of the matrix is not a site of `topology`.
+        """
+        sites = topology.site_names
+        if self.nodes == sites:
+            return self
+        index = {name: i for i, name in enumerate(sites)}
+        missing = [x for x in self.nodes if x not in index]
+        if missing:
+            raise UnknownNameError(
+                f"traffic matrix node {missing[0]!r} is not a site of {topology.name!r}"
+                f"{did_you_mean(missing[0], sites)} ({len(missing)} unknown nodes)",
+                file=self.source)
+        pos = np.array([index[x] for x in self.nodes], dtype=np.int64)
+        matrix = np.zeros((len(sites), len(sites)))
+        matrix[np.ix_(pos, pos)] = self.gbps
+        return TrafficMatrix(sites, matrix, name=self.name, source=self.source)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "source": self.source, "nodes": list(self.nodes),
+                "total_gbps": self.total_gbps, "demands": self.to_frame().to_dict("records")}
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        return (f"<TrafficMatrix{label}: {self.n_nodes} nodes, {self.n_demands} demands, "
+                f"{self.total_gbps:.6g} Gb/s>")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _names(where: Topology | Sequence[str]) -> tuple[str, ...]:
+    names = getattr(where, "site_names", None)
+    return tuple(names) if names is not None else tuple(str(x) for x in where)
+
+
+def _factor(unit: str) -> float:
+    """Gb/s per `unit`; abstract units count as Gb/s."""
+    if unit.lower() in _ABSTRACT_UNITS:
+        return 1.0
+    return units.parse(f"1 {unit}", "bandwidth", where="unit")
+
+
+def _off_diagonal(n: int) -> np.ndarray:
+    return ~np.eye(n, dtype=bool)
+
+
+def _normalised(weights: np.ndarray, total_gbps: float, names: tuple[str, ...], name: str,
+                ) -> TrafficMatrix:
+    if not (math.isfinite(total_gbps) and total_gbps >= 0):
+        raise ValidationError(f"expected a non-negative finite total, got {total_gbps!r}",
+                              field="total_gbps")
+    weights = np.where(_off_diagonal(len(names)), weights, 0.0)
+    s = weights.sum()
+    matrix = weights * (total_gbps / s) if s > 0 else weights
+    return TrafficMatrix(names, matrix, name=name)
+
+
+def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+# ---------------------------------------------------------------------------- generators
+
+
+def uniform(where: Topology | Sequence[str], total_gbps: float, *,
+            seed: int | np.random.Generator | None = None) -> TrafficMatrix:
+    """Return independent uniform demands between every ordered pair, `total_gbps` in all.
+
+    Each off-diagonal entry is drawn from U(0, 1), then the matrix is scaled to `total_gbps`.
+
+    Examples
+    --------
+    >>> tm = uniform(["a", "b", "c"], 60.0, seed=1)
+    >>> round(tm.total_gbps, 9), tm.n_demands
+    (60.0, 6)
+    """
+    names = _names(where)
+    n = len(names)
+    return _normalised(_rng(seed).random((n, n)), total_gbps, names, "uniform")
+
+
+def _gravity_weights(topology: Topology, by: str) -> np.ndarray:
+    names = topology.site_names
+    if by == "population":
+        pop = topology.sites["population"].to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(pop) | (pop < 0))
+        if bad.size:
+            raise ValidationError(
+                f"no population; a gravity matrix by population needs one on every site "
+                f"({bad.size} sites lack one): set it, or use by='capacity' or by='degree'",
+                file=topology.file, element=f"site {names[bad[0]]!r}", field="population")
+        return pop
+    compiled = topology.compile()
+    n = compiled.n_nodes
+    if by == "degree":
+        return np.bincount(compiled.tail, minlength=n).astype(float)
+    if by == "capacity":
+        cap = compiled.capacity_gbps
+        bad = np.flatnonzero(np.isnan(cap))
+        if bad.size:
+            raise ValidationError(
+                "no capacity; a gravity matrix by capacity needs one on every link: set it, "
+                "or use by='degree'", file=topology.file,
+                element=f"link {compiled.links[compiled.arc_link[bad[0]]]!r}", field="capacity")
+        return np.bincount(compiled.tail, weights=cap, minlength=n)
+    raise ValidationError(f"by must be 'population', 'capacity' or 'degree', got {by!r}"
+                          f"{did_you_mean(by, ('population', 'capacity', 'degree'))}")
+
+
+def gravity(topology: Topology, *, total_gbps: float, by: str = "capacity",
+            noise: float = 0.0, seed: int | np.random.Generator | None = None,
+            ) -> TrafficMatrix:
+    """Return a gravity matrix: demand ``s -> t`` proportional to ``w[s] * w[t]``.
+
+    Parameters
+    ----------
+    topology
+        Gives the sites and their weights.
+    total_gbps
+        Sum of all demands in Gb/s.
+    by
+        The weight of a site: ``"population"`` (sites' population, which must be known),
+        ``"capacity"`` (total capacity leaving the site) or ``"degree"`` (number of links).
+    noise
+        Standard deviation of a log-normal factor applied to each demand (0: none); the random
+        part, drawn with `seed`.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "xyz"],
+    ...     "links": [{"a": "x", "b": "y", "capacity": 100},
+    ...               {"a": "y", "b": "z", "capacity": 300}]})
+    >>> tm = gravity(topo, total_gbps=100.0, by="capacity")
+    >>> float(tm.gbps[1, 2] / tm.gbps[0, 2])  # w[y] / w[x] = 400 / 100
+    4.0
+    """
+    w = _gravity_weights(topology, by)
+    weights = np.outer(w, w)
+    if noise:
+        weights = weights * _rng(seed).lognormal(0.0, noise, weights.shape)
+    return _normalised(weights, total_gbps, topology.site_names, f"gravity-{by}")
+
+
+def bimodal(where: Topology | Sequence[str], total_gbps: float, *, fraction: float = 0.2,
+            ratio: float = 10.0, seed: int | np.random.Generator | None = None,
+            ) -> TrafficMatrix:
+    """Return a mix of few large and many small demands, `total_gbps` in all.
+
+    Each pair is large with probability `fraction`. Large demands are drawn from
+    N(`ratio`, `ratio`/4), small ones from N(1, 1/4) (both clipped at 0), then the matrix is
+    scaled to `total_gbps`.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValidationError(f"fraction must lie in [0, 1], got {fraction!r}", field="fraction")
+    names = _names(where)
+    n = len(names)
+    rng = _rng(seed)
+    large = rng.random((n, n)) < fraction
+    mean = np.where(large, ratio, 1.0)
+    weights = np.clip(rng.normal(mean, mean / 4.0), 0.0, None)
+    return _normalised(weights, total_gbps, names, "bimodal")
+
+
+def hotspot(where: Topology | Sequence[str], total_gbps: float, *,
+            hotspots: int | Sequence[str] = 1, share: float = 0.5,
+            seed: int | np.random.Generator | None = None) -> TrafficMatrix:
+    """Return uniform background traffic plus `share` of the total sent to a few hotspots.
+
+    Parameters
+    ----------
+    hotspots
+        How many hotspot sites to draw (with `seed`), or their names.
+    share
+        Fraction of `total_gbps` that goes from every other site to the hotspots (uniform
+        random weights); the rest is uniform between all pairs.
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValidationError(f"share must lie in [0, 1], got {share!r}", field="share")
+    names = _names(where)
+    n = len(names)
+    rng = _rng(seed)
+    if isinstance(hotspots, int):
+        if not 1 <= hotspots <= n:
+            raise ValidationError(f"hotspots must be between 1 and {n}, got {hotspots}",
+                                  field="hotspots")
+        hot = rng.choice(n, size=hotspots, replace=False)
+    else:
+        index = {x: i for i, x in enumerate(names)}
+        for x in hotspots:
+            if x not in index:
+                raise UnknownNameError(f"unknown site {x!r}{did_you_mean(x, names)}",
+                                       field="hotspots")
+        hot = np.array([index[x] for x in hotspots], dtype=np.int64)
+    off = _off_diagonal(n)
+    background = rng.random((n, n)) * off
+    focus = np.zeros((n, n))
+    focus[:, hot] = rng.random((n, len(hot)))
+    focus *= off
+    matrix = np.zeros((n, n))
+    if background.sum() > 0:
+        matrix += background * ((1.0 - share) * total_gbps / background.sum())
+    if focus.sum() > 0:
+        matrix += focus * (share * total_gbps / focus.sum())
+    return TrafficMatrix(names, matrix, name="hotspot")
+
+
+def permutation(where: Topology | Sequence[str], gbps: float = 1.0, *,
+                seed: int | np.random.Generator | None = None) -> TrafficMatrix:
+    """Return a random permutation matrix: every site sends `gbps` to exactly one other site
+    and receives from exactly one (a single random cycle through all sites, drawn with
+    `seed`)."""
+    names = _names(where)
+    n = len(names)
+    if n < 2:
+        raise ValidationError(f"a permutation needs at least 2 sites, got {n}")
+    rng = _rng(seed)
+    # following a random cyclic order gives a derangement: one cycle through every site
+    order = rng.permutation(n)
+    target = np.empty(n, dtype=np.int64)
+    target[order] = np.roll(order, -1)
+    matrix = np.zeros((n, n))
+    matrix[np.arange(n), target] = gbps
+    return TrafficMatrix(names, matrix, name="permutation")
+
+
+def all_to_all(where: Topology | Sequence[str], gbps: float = 1.0) -> TrafficMatrix:
+    """Return `gbps` between every ordered pair of distinct sites.
+
+    Examples
+    --------
+    >>> all_to_all(["a", "b", "c"], 2.0).total_gbps
+    12.0
+    """
+    names = _names(where)
+    n = len(names)
+    return TrafficMatrix(names, np.full((n, n), float(gbps)) * _off_diagonal(n),
+                         name="all-to-all")
+
+
+# ---------------------------------------------------------------------------- readers
+
+
+def read_hist(path: str | Path, nodes: Topology | Sequence[str], *, line: int | None = None,
+              unit: str = "bit/s") -> list[TrafficMatrix] | TrafficMatrix:
+    """Read FIGRET ``.hist`` traffic matrices: one per line, ``n*n`` whitespace-separated
+    demands, row-major (index ``s*n + t``).
+
+    Parameters
+    ----------
+    path
+        The ``.hist`` file.
+    nodes
+        The node names in index order, or a Topology (its sites in file order; FIGRET's
+        node-link files list node ``i`` at position ``i``).
+    line
+        Read only this line (0-based) and return one matrix; default: every line, as a list.
+    unit
+        Unit of the values: ``"bit/s"`` (GEANT), ``"Gb/s"``..., or ``"unitless"``
+        (abstract units, taken as Gb/s).
+
+    Raises
+    ------
+    FormatError
+        For a line with the wrong number of values or a value that is not a number.
+    """
+    names = _names(nodes)
+    n = len(names)
+    factor = _factor(unit)
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise FormatError(f"cannot read: {err.strerror or err}", file=file) from None
+    lines = [x for x in text.splitlines() if x.strip()]
+    if line is not None and not 0 <= line < len(lines):
+        raise ValidationError(f"line must be between 0 and {len(lines) - 1}, got {line}",
+                              file=file, field="line")
+    chosen = range(len(lines)) if line is None else [line]
+    result = []
+    stem = Path(path).stem
+    for i in chosen:
+        try:
+            values = np.array(lines[i].split(), dtype=float)
+        except ValueError:
+            raise FormatError("expected whitespace-separated numbers", file=file,
+                              element=f"line {i + 1}") from None
+        if values.size != n * n:
+            raise FormatError(f"expected {n * n} values ({n} nodes squared), got {values.size}",
+                              file=file, element=f"line {i + 1}")
+        result.append(TrafficMatrix(names, values.reshape(n, n) * factor, name=f"{stem}:{i}",
+                                    source=file))
+    return result if line is None else result[0]
+
+
+def read_csv(path: str | Path, nodes: Topology | Sequence[str] | None = None, *,
+             unit: str = "Gb/s") -> TrafficMatrix:
+    """Read a CSV table with header ``src,dst,gbps`` (repeated pairs add up).
+
+    Parameters
+    ----------
+    nodes
+        The node order (names or a Topology); default: order of first appearance.
+    unit
+        Unit of the ``gbps`` column when it is not Gb/s.
+    """
+    file = str(path)
+    try:
+        table = pd.read_csv(path, dtype={"src": str, "dst": str})
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise FormatError(f"cannot read CSV: {err}", file=file) from None
+    missing = [c for c in ("src", "dst", "gbps") if c not in table.columns]
+    if missing:
+        raise FormatError(f"no column {missing[0]!r}; the header must be src,dst,gbps"
+                          f"{did_you_mean(missing[0], table.columns)}", file=file)
+    values = pd.to_numeric(table["gbps"], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(np.isnan(values))
+    if bad.size:
+        raise ValidationError(f"expected a number, got {table['gbps'].iloc[bad[0]]!r}",
+                              file=file, element=f"row {bad[0] + 2}", field="gbps")
+    return _from_rows(table["src"].astype(str).to_numpy(), table["dst"].astype(str).to_numpy(),
+                      values * _factor(unit), nodes, name=Path(path).stem, file=file)
+
+
+def from_topology(topology: Topology) -> TrafficMatrix:
+    """Return the demands a topology carries (SNDlib, topohub) over its sites.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
+    ...     "links": [{"a": "x", "b": "y"}], "demands": [{"src": "x", "dst": "y", "gbps": 5}]})
+    >>> from_topology(topo).to_frame().to_dict("records")
+    [{'src': 'x', 'dst': 'y', 'gbps': 5.0}]
+    """
+    table = topology.demands
+    return _from_rows(table["src"].astype(str).to_numpy(), table["dst"].astype(str).to_numpy(),
+                      table["gbps"].to_numpy(dtype=float), topology, name=topology.name,
+                      file=topology.file)
+
+
+def _from_rows(src: np.ndarray, dst: np.ndarray, gbps: np.ndarray,
+               nodes: Topology | Sequence[str] | None, *, name: str, file: str | None,
+               ) -> TrafficMatrix:
+    if nodes is None:
+        names = tuple(pd.unique(np.concatenate([src, dst])))
+    else:
+        names = _names(nodes)
+    index = {x: i for i, x in enumerate(names)}
+    for column, values in (("src", src), ("dst", dst)):
+        for i, x in enumerate(values):
+            if x not in index:
+                raise UnknownNameError(f"unknown site {x!r}{did_you_mean(x, names)}", file=file,
+                                       element=f"demand {i + 1}", field=column)
+    s = np.array([index[x] for x in src], dtype=np.int64)
+    t = np.array([index[x] for x in dst], dtype=np.int64)
+    same = np.flatnonzero(s == t)
+    if same.size:
+        raise ValidationError(f"a site cannot send to itself ({src[same[0]]!r})", file=file,
+                              element=f"demand {same[0] + 1}", field="dst")
+    bad = np.flatnonzero(~np.isfinite(gbps) | (gbps < 0))
+    if bad.size:
+        raise ValidationError(f"expected a non-negative finite demand in Gb/s, got "
+                              f"{gbps[bad[0]]!r}", file=file, element=f"demand {bad[0] + 1}",
+                              field="gbps")
+    matrix = np.zeros((len(names), len(names)))
+    np.add.at(matrix, (s, t), gbps)
+    return TrafficMatrix(names, matrix, name=name, source=file)

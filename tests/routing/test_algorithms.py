@@ -1,0 +1,329 @@
+"""Every routing algorithm against the same invariants, the optimum, and independent
+references (networkx for shortest paths, the published GEANT optimum)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from infranet.algorithms.mcf import min_mlu
+from infranet.errors import ValidationError
+from infranet.model import Topology
+from infranet.routing import Routing, algorithms, evaluate, route
+from infranet.routing.base import path_loads
+from infranet.traffic import TrafficMatrix
+
+BUILT_IN = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop", "igp-wo")
+
+
+def check_invariants(routing: Routing, topology: Topology, tm: TrafficMatrix) -> None:
+    """What every routing must satisfy, whatever the algorithm."""
+    compiled = topology.compile()
+    n, m = compiled.n_nodes, compiled.n_arcs
+    load = routing.arc_load_gbps
+    assert load.shape == (m,)
+    assert np.isfinite(load).all() and (load >= -1e-9).all()
+    # the demands are those of the matrix, each carried in full or lost
+    matrix = tm.for_topology(topology).gbps
+    s, t = np.nonzero(matrix)
+    assert np.array_equal(routing.src, s) and np.array_equal(routing.dst, t)
+    assert np.allclose(routing.demand_gbps, matrix[s, t])
+    routed = routing.routed_gbps
+    assert ((routed >= 0) & (routed <= routing.demand_gbps * (1 + 1e-12))).all()
+    splits = routing.splits
+    assert splits.n_demands == routing.n_demands
+    # fractions of a routed demand sum to 1; a lost demand has no path
+    assert (splits.fraction > 0).all() and (splits.fraction <= 1 + 1e-12).all()
+    total = np.bincount(splits.demand_of, weights=splits.fraction, minlength=routing.n_demands)
+    carried = routed > 0
+    assert np.allclose(total[carried], 1.0, atol=1e-9)
+    assert (np.diff(splits.path_ptr)[~carried] == 0).all()
+    # flow conservation per demand: +1 leaves the source, -1 reaches the destination
+    arc_of_path = np.repeat(np.arange(splits.n_paths), splits.hops)
+    frac = splits.fraction[arc_of_path]
+    demand = splits.demand_of[arc_of_path]
+    net = np.zeros(routing.n_demands * n)
+    np.add.at(net, demand * n + compiled.tail[splits.arcs], frac)
+    np.add.at(net, demand * n + compiled.head[splits.arcs], -frac)
+    expect = np.zeros((routing.n_demands, n))
+    rows = np.flatnonzero(carried)
+    expect[rows, routing.src[rows]] = 1.0
+    expect[rows, routing.dst[rows]] = -1.0
+    assert np.allclose(net.reshape(routing.n_demands, n), expect, atol=1e-9)
+    # consecutive arcs of a path join up
+    inner = np.ones(len(splits.arcs), dtype=bool)
+    inner[splits.arc_ptr[1:] - 1] = False
+    assert (compiled.head[splits.arcs[inner]] == compiled.tail[splits.arcs[1:][inner[:-1]]]).all()
+    # the loads are the sum over demands of their paths
+    scale = max(float(load.max()), 1.0)
+    assert np.allclose(path_loads(splits, routed, m), load, atol=1e-9 * scale)
+
+
+def test_every_built_in_name_is_registered():
+    assert set(BUILT_IN) <= set(algorithms())
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_invariants_on_small_topologies(name, case, algo_options):
+    _, topo, tm = case
+    routing = route(topo, tm, algorithm=name, **algo_options(name, topo))
+    assert routing.algorithm == name
+    check_invariants(routing, topo, tm)
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_invariants_on_geant(name, geant, algo_options):
+    topo, tm, _ = geant
+    routing = route(topo, tm, algorithm=name, **algo_options(name, topo))
+    check_invariants(routing, topo, tm)
+
+
+def _optimum_holds(topo, tm, algo_options):
+    opt = evaluate(route(topo, tm, algorithm="mcf"), topo, tm, paths=False)["mlu"]
+    assert opt == pytest.approx(min_mlu(topo, tm).objective, rel=1e-7)
+    for name in algorithms():
+        if name == "mcf" or name not in BUILT_IN:
+            continue
+        routing = route(topo, tm, algorithm=name, **algo_options(name, topo))
+        if routing.lost_gbps > 0:  # dropping demand can beat the optimum of carrying it all
+            continue
+        value = evaluate(routing, topo, tm, paths=False)["mlu"]
+        assert opt <= value * (1 + 1e-6), name
+    return opt
+
+
+def test_optimum_is_a_lower_bound_on_small_topologies(case, algo_options):
+    _, topo, tm = case
+    _optimum_holds(topo, tm, algo_options)
+
+
+def test_optimum_on_geant_is_the_published_one(geant, algo_options):
+    topo, tm, published = geant
+    assert _optimum_holds(topo, tm, algo_options) == pytest.approx(published, rel=1e-6)
+    lp = route(topo, tm, algorithm="path-lp")
+    assert evaluate(lp, topo, tm, paths=False)["mlu"] == pytest.approx(published, rel=1e-6)
+
+
+@pytest.mark.parametrize("eps", [0.1, 0.05])
+def test_fptas_within_its_bound(case, eps):
+    _, topo, tm = case
+    opt = min_mlu(topo, tm).objective
+    routing = route(topo, tm, algorithm="fptas", eps=eps)
+    value = evaluate(routing, topo, tm, paths=False)["mlu"]
+    assert routing.info["certified"]
+    assert routing.info["bound"] == pytest.approx(1 + eps)
+    assert opt * (1 - 1e-9) <= value <= opt * (1 + eps) * (1 + 1e-9)
+    assert routing.info["lower_bound_mlu"] <= opt * (1 + 1e-9)
+
+
+def test_fptas_within_its_bound_on_geant(geant):
+    topo, tm, published = geant
+    routing = route(topo, tm, algorithm="fptas", eps=0.1)
+    value = evaluate(routing, topo, tm, paths=False)["mlu"]
+    assert published * (1 - 1e-9) <= value <= published * routing.info["bound"]
+
+
+def _hop_fractions(graph: nx.Graph, s, t) -> dict[tuple, float]:
+    """Per-destination ECMP by hand: at each node, equal shares over next hops one hop
+    closer to `t` (networkx distances), so a path's share is the product along it."""
+    dist = nx.single_source_shortest_path_length(graph, t)
+    out = {}
+    for path in nx.all_shortest_paths(graph, s, t):
+        share = 1.0
+        for u in path[:-1]:
+            share /= sum(1 for v in graph[u] if dist[v] == dist[u] - 1)
+        out[tuple(path)] = share
+    return out
+
+
+def test_ecmp_splits_equally_among_equal_cost_next_hops(build):
+    topo = build.grid(3)
+    names = topo.site_names
+    tm = TrafficMatrix(names, np.ones((9, 9)) - np.eye(9))
+    routing = route(topo, tm, algorithm="ecmp")
+    compiled = topo.compile()
+    graph = nx.Graph([(r.a, r.b) for r in topo.links.itertuples()])
+    for d in range(routing.n_demands):
+        s, t = names[routing.src[d]], names[routing.dst[d]]
+        got = {}
+        for arcs, frac in routing.splits.paths(d):
+            nodes = (s, *(compiled.nodes[h] for h in compiled.head[arcs]))
+            got[nodes] = frac
+        expect = _hop_fractions(graph, s, t)
+        assert got.keys() == expect.keys()
+        for path, share in expect.items():
+            assert got[path] == pytest.approx(share, rel=1e-12)
+    # corner to corner: 6 shortest paths, shares 1/4, 1/8 and 1/8 ... not 1/6 each
+    d = routing.demand_index("g00", "g22")
+    assert sorted(f for _, f in routing.splits.paths(d)) == pytest.approx(
+        [0.125] * 4 + [0.25] * 2)
+
+
+def test_ecmp_splits_over_parallel_links():
+    topo = Topology.from_dict({"name": "p", "sites": [{"name": "x"}, {"name": "y"}],
+                               "links": [{"a": "x", "b": "y", "capacity": 10},
+                                         {"name": "x--y-2", "a": "x", "b": "y",
+                                          "capacity": 10}]})
+    tm = TrafficMatrix(("x", "y"), [[0, 8], [0, 0]])
+    assert route(topo, tm, algorithm="ecmp").arc_load_gbps.tolist() == [4.0, 0.0, 4.0, 0.0]
+    assert route(topo, tm, algorithm="spf").arc_load_gbps.tolist() == [8.0, 0.0, 0.0, 0.0]
+
+
+def test_spf_takes_one_shortest_path(build):
+    topo = build.mesh()
+    tm = TrafficMatrix(topo.site_names, np.ones((6, 6)) - np.eye(6))
+    graph = nx.Graph()
+    for r in topo.links.itertuples():
+        old = graph.get_edge_data(r.a, r.b, {"w": np.inf})["w"]
+        graph.add_edge(r.a, r.b, w=min(old, r.latency_ms))
+    for weight in ("hops", "latency"):
+        routing = route(topo, tm, algorithm="spf", weight=weight)
+        latency = routing.splits.path_values(topo.compile().latency_ms)
+        for d in range(routing.n_demands):
+            assert len(routing.splits.paths(d)) == 1
+            s, t = topo.site_names[routing.src[d]], topo.site_names[routing.dst[d]]
+            if weight == "hops":
+                assert routing.splits.hops[d] == nx.shortest_path_length(graph, s, t)
+            else:
+                best = nx.shortest_path_length(graph, s, t, weight="w")
+                assert latency[d] == pytest.approx(best, rel=1e-12)
+
+
+def test_spf_with_igp_weights(build):
+    topo = build.ring(4)
+    tm = TrafficMatrix(topo.site_names, [[0, 0, 10, 0], [0] * 4, [0] * 4, [0] * 4])
+    # r0 -> r2: two 2-hop ways; a heavy r0--r1 sends it the other way
+    weights = {name: 1 for name in topo.link_names}
+    weights["r0--r1"] = 5
+    routing = route(topo, tm, algorithm="spf", weight="igp", igp_weights=weights)
+    used = {topo.link_names[i] for i in np.flatnonzero(routing.arc_load_gbps.reshape(-1, 2)
+                                                        .sum(axis=1))}
+    assert used == {"r3--r0", "r2--r3"}
+    # from link meta: the same choice
+    spec = topo.to_dict()
+    for link in spec["links"]:
+        link["meta"] = {"igp_weight": weights[link["name"]]}
+    tagged = Topology.from_dict(spec)
+    same = route(tagged, tm, algorithm="spf", weight="igp")
+    assert np.array_equal(same.arc_load_gbps, routing.arc_load_gbps)
+    with pytest.raises(ValidationError, match="meta.igp_weight"):
+        route(topo, tm, algorithm="ecmp", weight="igp")
+
+
+def test_ksp_inverse_latency_split(build):
+    topo = Topology.from_dict({"name": "two", "sites": [{"name": n} for n in "xyz"],
+                               "links": [{"a": "x", "b": "z", "capacity": 100, "length_km": 100,
+                                          "latency_ms": 1.0},
+                                         {"a": "x", "b": "y", "capacity": 100,
+                                          "latency_ms": 1.0},
+                                         {"a": "y", "b": "z", "capacity": 100,
+                                          "latency_ms": 2.0}]})
+    tm = TrafficMatrix(("x", "z"), [[0, 40], [0, 0]])
+    routing = route(topo, tm, algorithm="ksp", k=2, split="inverse-latency")
+    shares = sorted(f for _, f in routing.splits.paths(0))
+    assert shares == pytest.approx([0.25, 0.75])  # 1/3 ms and 1/1 ms, normalised
+    equal = route(topo, tm, algorithm="ksp", k=2)
+    assert sorted(f for _, f in equal.splits.paths(0)) == [0.5, 0.5]
+
+
+def test_cspf_places_largest_first_and_records_losses():
+    topo = Topology.from_dict({"name": "c", "sites": [{"name": n} for n in "xyz"],
+                               "links": [{"a": "x", "b": "z", "capacity": 100, "length_km": 100},
+                                         {"a": "x", "b": "y", "capacity": 100, "length_km": 100},
+                                         {"a": "y", "b": "z", "capacity": 100,
+                                          "length_km": 100}]})
+    tm = TrafficMatrix(("x", "y", "z"), [[0, 0, 90], [0, 0, 80], [0, 0, 0]])
+    routing = route(topo, tm, algorithm="cspf")
+    # x->z (90) takes the direct link; y->z (80) its own link; nothing is lost
+    assert routing.lost_gbps == 0
+    tm2 = TrafficMatrix(("x", "y", "z"), [[0, 0, 90], [0, 0, 0], [0, 0, 0]]).scaled(1.5)
+    lost = route(topo, tm2, algorithm="cspf")
+    assert lost.lost_gbps == pytest.approx(135.0) and lost.info["lost"] == [("x", "z", 135.0)]
+    assert (lost.arc_load_gbps == 0).all()
+
+
+@pytest.mark.parametrize("name", ["pop", "igp-wo"])
+def test_seeds_reproduce(name, build):
+    topo = build.mesh()
+    from infranet.traffic import uniform
+
+    tm = uniform(topo, 300.0, seed=9)
+    kw = {"pop": {"parts": 3}, "igp-wo": {"iterations": 20}}[name]
+    one = route(topo, tm, algorithm=name, seed=5, **kw)
+    two = route(topo, tm, algorithm=name, seed=5, **kw)
+    assert np.array_equal(one.arc_load_gbps, two.arc_load_gbps)
+    assert np.array_equal(one.splits.arcs, two.splits.arcs)
+    assert np.array_equal(one.splits.fraction, two.splits.fraction)
+    if name == "igp-wo":
+        assert one.info["igp_weights"] == two.info["igp_weights"]
+        assert one.info["cost"] <= one.info["start_cost"]
+
+
+def test_igp_wo_improves_on_unit_weights(geant):
+    topo, tm, _ = geant
+    ecmp = evaluate(route(topo, tm, algorithm="ecmp"), topo, tm, paths=False)["mlu"]
+    routing = route(topo, tm, algorithm="igp-wo", objective="mlu", seed=0, iterations=40)
+    assert evaluate(routing, topo, tm, paths=False)["mlu"] < ecmp
+    assert set(routing.info["igp_weights"].values()) <= set(range(1, 21))
+    # the routing is ECMP under the weights it reports
+    again = route(topo, tm, algorithm="ecmp", weight="igp",
+                  igp_weights=routing.info["igp_weights"])
+    assert np.allclose(again.arc_load_gbps, routing.arc_load_gbps)
+
+
+def test_pop_with_one_part_is_the_path_lp(build):
+    topo = build.mesh()
+    from infranet.traffic import uniform
+
+    tm = uniform(topo, 300.0, seed=2)
+    a = evaluate(route(topo, tm, algorithm="pop", parts=1, seed=0), topo, tm, paths=False)
+    b = evaluate(route(topo, tm, algorithm="path-lp"), topo, tm, paths=False)
+    assert a["mlu"] == pytest.approx(b["mlu"], rel=1e-9)
+
+
+def test_vlb_doubles_a_uniform_load_on_a_ring(build):
+    topo = build.ring(4)
+    tm = TrafficMatrix(topo.site_names, np.ones((4, 4)) - np.eye(4))
+    direct = route(topo, tm, algorithm="ecmp").arc_load_gbps.sum()
+    spread = route(topo, tm, algorithm="vlb").arc_load_gbps.sum()
+    # 1/4 of each demand goes direct, the rest one hop further out and back
+    assert spread > direct
+
+
+def test_kdl_scale_for_destination_routing(shared_data):
+    import time
+
+    import infranet
+    from infranet.traffic import gravity
+
+    topo = infranet.read(shared_data / "teal" / "Kdl.json", capacity_unit="Gb/s")
+    tm = gravity(topo, total_gbps=1e5, by="degree")
+    for name in ("spf", "ecmp"):
+        start = time.perf_counter()
+        routing = route(topo, tm, algorithm=name)
+        assert time.perf_counter() - start < 10.0
+        assert routing.lost_gbps == 0
+        assert routing.arc_load_gbps.sum() > tm.total_gbps  # every demand crosses >= 1 arc
+    # ksp on a sample of the pairs (the full matrix works too, in some tens of seconds)
+    rng = np.random.default_rng(0)
+    keep = rng.random(tm.gbps.shape) < 0.01
+    sample = TrafficMatrix(tm.nodes, tm.gbps * keep)
+    routing = route(topo, sample, algorithm="ksp", k=3)
+    check_invariants(routing, topo, sample)
+
+
+def test_unreachable_demands_are_lost_by_every_algorithm(algo_options):
+    topo = Topology.from_dict({"name": "split", "sites": [{"name": n} for n in "wxyz"],
+                               "links": [{"a": "w", "b": "x", "capacity": 10, "length_km": 1},
+                                         {"a": "y", "b": "z", "capacity": 10,
+                                          "length_km": 1}]})
+    tm = TrafficMatrix(topo.site_names, [[0, 4, 3, 0], [0] * 4, [0, 0, 0, 2], [0] * 4])
+    lost = defaultdict(float)
+    for name in BUILT_IN:
+        routing = route(topo, tm, algorithm=name, **algo_options(name, topo))
+        check_invariants(routing, topo, tm)
+        lost[name] = routing.lost_gbps
+    assert set(lost.values()) == {3.0}
