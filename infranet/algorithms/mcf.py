@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,6 +64,8 @@ FORMULATIONS = ("arc", "path")
 _log = logging.getLogger(__name__)
 _YEN_MAX_PAIRS = 2000  # above this, method="auto" uses the vectorised deviation paths
 _GENERATE_ABOVE = 100_000  # candidate paths above which columns="auto" generates columns
+_COLUMNS_PER_ROUND = 1  # improving paths added per demand and round (the cheapest first)
+_BANNER_SHOWN = False
 
 
 # ---------------------------------------------------------------------------- path sets
@@ -838,16 +842,176 @@ def _path_lp(net: _Network, paths: PathSet, problem: str) -> tuple[_LP, dict[str
     return lp, {"used": used, "demand_of": demand_of, "incidence": incidence}
 
 
+def _highspy():
+    """The ``highspy`` module, or None when it is not installed."""
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return highspy
+
+
+def _new_highs(highspy):
+    """A silent ``highspy.Highs`` (HiGHS writes its banner to stdout on the first one)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no stdout to silence
+            saved = None
+        try:
+            if saved is not None:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+        finally:
+            if saved is not None:
+                os.dup2(saved, 1)
+                os.close(saved)
+        _BANNER_SHOWN = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _generate_min_mlu(net: _Network, paths: PathSet, method: str,
                       ) -> tuple[np.ndarray, float, float, tuple[int, int], dict[str, Any]]:
     """Solve the path-form min-MLU LP by column generation (exactly, over all the paths).
 
-    The restricted LP starts with the first path of each demand. A demand with one active
-    path is a constant load; the others get a variable per active path. After each solve, the
+    The restricted LP starts with the first path of each demand. After each solve, the
     capacity duals ``y`` price every candidate path (``sum of y over its arcs``); each demand
-    whose cheapest candidate is cheaper than its cheapest active path gains that path. When no
-    demand gains one, the duals are feasible for the full LP and the optimum is the full
+    whose cheapest candidate is cheaper than its cheapest active path gains that path. When
+    no demand gains one, the duals are feasible for the full LP and the optimum is the full
     LP's optimum.
+
+    With ``highspy`` installed (and a simplex `method`), one HiGHS model lives across the
+    rounds: new paths are added as columns and each round restarts from the previous basis.
+    Otherwise each round solves the restricted LP afresh through ``scipy.optimize.linprog``.
+    """
+    highspy = _highspy()
+    if highspy is not None and method in ("highs", "highs-ds"):
+        return _generate_min_mlu_highspy(net, paths, highspy)
+    return _generate_min_mlu_linprog(net, paths, method)
+
+
+def _gaining(cost: np.ndarray, active: np.ndarray, demand_of: np.ndarray,
+             start_of: np.ndarray) -> np.ndarray:
+    """The (up to ``_COLUMNS_PER_ROUND``) cheapest inactive paths of each demand that are
+    cheaper than its cheapest active path by more than a relative 1e-9; empty when the
+    restricted LP is optimal for the full LP."""
+    best_active = np.minimum.reduceat(np.where(active, cost, np.inf), start_of)
+    tol = 1e-9 * max(float(best_active.max()), 1e-300)
+    idx = np.flatnonzero(~active & (cost < best_active[demand_of] - tol))
+    idx = idx[np.lexsort((cost[idx], demand_of[idx]))]
+    rank = np.arange(len(idx)) - np.searchsorted(demand_of[idx], demand_of[idx])
+    return idx[rank < _COLUMNS_PER_ROUND]
+
+
+def _generate_min_mlu_highspy(net: _Network, paths: PathSet, highspy,
+                              ) -> tuple[np.ndarray, float, float, tuple[int, int],
+                                         dict[str, Any]]:
+    """Column generation on one incremental HiGHS model.
+
+    The first path ``p0`` of each demand carries what its other active paths do not:
+    ``f[p0] = d - sum f[p]``. Substituted, the restricted LP is: minimise ``U`` subject to,
+    for every used arc ``a``, ``sum_p (a_p - a_p0)[a] f[p] - U c[a] <= -load0[a]`` (``load0``:
+    every demand on its first path) and, per demand with extra paths, ``sum_p f[p] <= d``.
+    A new column starts at zero, so the previous solution stays feasible and the next round
+    warm-starts from its basis. The capacity rows are those of the unsubstituted LP, so their
+    duals price the paths exactly as there.
+    """
+    m = net.compiled.n_arcs
+    used, demand_of = _path_columns(net, paths, require=True)
+    incidence = paths.arc_matrix(m)[used]
+    arcs_used = np.unique(incidence.indices)
+    cap = net.capacity(arcs_used)
+    by_path = incidence[:, arcs_used].tocsr()  # paths x used arcs
+    by_path.sum_duplicates()
+    on_arc = by_path.T.tocsr()  # used arcs x paths
+    n_p, n_d, n_c = len(used), len(net.src), len(arcs_used)
+    start_of = np.searchsorted(demand_of, np.arange(n_d))
+    demand = net.demand
+    inf = highspy.kHighsInf
+
+    h = _new_highs(highspy)
+    # new columns keep the basis primal feasible: primal simplex restarts from it, where dual
+    # simplex (HiGHS's choice) first repairs its dual infeasibilities, many times slower
+    h.setOptionValue("simplex_strategy", 4)
+    load = on_arc[:, start_of] @ demand[demand_of[start_of]]
+    h.addRows(n_c, np.full(n_c, -inf), -load, 0, np.zeros(n_c, dtype=np.int32),
+              np.zeros(0, dtype=np.int32), np.zeros(0))
+    h.addCols(1, np.ones(1), np.zeros(1), np.full(1, inf), n_c, np.zeros(1, dtype=np.int32),
+              np.arange(n_c, dtype=np.int32), -cap)
+    active = np.zeros(n_p, dtype=bool)
+    active[start_of] = True
+    row_of = np.full(n_d, -1, dtype=np.int64)  # the row of each demand with extra paths
+    n_rows = n_c
+    col_path = np.zeros(0, dtype=np.int64)  # the path of each column after U
+    seconds = 0.0
+    while True:
+        t0 = time.perf_counter()
+        h.run()
+        seconds += time.perf_counter() - t0
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise InfranetError(f"HiGHS did not solve min_mlu: "
+                                f"{h.modelStatusToString(h.getModelStatus())}",
+                                file=net.topology.file)
+        solution = h.getSolution()
+        y = np.maximum(-np.asarray(solution.row_dual)[:n_c], 0.0)
+        cost = on_arc.T @ y
+        new = _gaining(cost, active, demand_of, start_of)
+        if _log.isEnabledFor(logging.DEBUG) and float(cap @ y) > 0:
+            # any y >= 0 bounds the full LP: U >= sum_d d min_p cost_p / sum_a c_a y_a
+            bound = float(demand @ np.minimum.reduceat(cost, start_of)) / float(cap @ y)
+            _log.debug("column generation: lower bound %.15g", bound)
+        _log.debug("column generation: %d columns, %d rows, MLU %.12g, %d new columns, "
+                   "%.2f s, %d iterations", len(col_path) + 1, n_rows,
+                   h.getInfo().objective_function_value, new.size, time.perf_counter() - t0,
+                   h.getInfo().simplex_iteration_count)
+        if new.size == 0:
+            break
+        # a row for each demand that gains its first extra path
+        d_new = demand_of[new]
+        rowless = np.unique(d_new[row_of[d_new] < 0])
+        if rowless.size:
+            row_of[rowless] = n_rows + np.arange(rowless.size)
+            n_rows += rowless.size
+            h.addRows(rowless.size, np.full(rowless.size, -inf), demand[rowless], 0,
+                      np.zeros(rowless.size, dtype=np.int32), np.zeros(0, dtype=np.int32),
+                      np.zeros(0))
+        # the columns: arcs of the path minus arcs of its demand's first path, and the demand
+        delta = (by_path[new] - by_path[start_of[d_new]]).tocoo()
+        delta.eliminate_zeros()
+        rows = np.concatenate([delta.col, row_of[d_new]])
+        cols = np.concatenate([delta.row, np.arange(new.size)])
+        vals = np.concatenate([delta.data, np.ones(new.size)])
+        block = sp.csc_matrix((vals, (rows, cols)), shape=(n_rows, new.size))
+        block.sort_indices()
+        h.addCols(new.size, np.zeros(new.size), np.zeros(new.size), np.full(new.size, inf),
+                  block.nnz, block.indptr[:-1].astype(np.int32),
+                  block.indices.astype(np.int32), block.data)
+        active[new] = True
+        col_path = np.concatenate([col_path, new])
+    x = np.asarray(solution.col_value)
+    flow = np.zeros(n_p)
+    flow[col_path] = x[1:]
+    rest = demand - np.bincount(demand_of[col_path], weights=x[1:], minlength=n_d)
+    flow[start_of] = np.maximum(rest, 0.0)  # the first path, to round-off
+    meta = {"used": used, "demand_of": demand_of, "incidence": incidence,
+            "columns": int(active.sum())}
+    objective = float(h.getInfo().objective_function_value)
+    return flow, objective, seconds, (n_rows, int(active.sum()) + 1), meta
+
+
+def _generate_min_mlu_linprog(net: _Network, paths: PathSet, method: str,
+                              ) -> tuple[np.ndarray, float, float, tuple[int, int],
+                                         dict[str, Any]]:
+    """Column generation through ``scipy.optimize.linprog``, one LP from scratch per round.
+
+    A demand with one active path is a constant load; the others get a variable per active
+    path.
     """
     from scipy.optimize import linprog
 
@@ -1001,8 +1165,10 @@ def min_mlu(topology: Topology, tm: TrafficMatrix, *, formulation: str = "arc",
     columns
         Path form: ``"all"`` builds one LP with every path; ``"generate"`` solves the same LP
         by column generation (a small LP with the paths that matter, priced with the capacity
-        duals until no path improves; the same optimum, far less memory on large instances);
-        ``"auto"``: generate above 100,000 paths.
+        duals until no path improves; the same optimum, far less memory on large instances;
+        with ``highspy`` installed and a simplex `method`, one HiGHS model grows across the
+        rounds, each restarting from the previous basis); ``"auto"``: generate above 100,000
+        paths.
 
     Returns
     -------

@@ -57,6 +57,28 @@ def test_geant_column_generation_matches_full_path_lp(shared_data):
         _check_path_flows(result, tm)
 
 
+@pytest.mark.skipif(mcf._highspy() is None, reason="highspy is not installed")
+def test_column_generation_without_highspy_matches(shared_data, monkeypatch):
+    """The incremental highspy model and the linprog fallback reach the same optimum."""
+    topo, tms, optima, tunnels = _published(shared_data / "figret-geant", "GEANT.json",
+                                            "train-5.hist", "train-5.opt", "bit/s")
+    with_highspy = [mcf.min_mlu(topo, tm, formulation="path", paths=tunnels,
+                                columns="generate") for tm in tms[:4]]
+    monkeypatch.setattr(mcf, "_highspy", lambda: None)
+    for tm, best, fast in zip(tms[:4], optima[:4], with_highspy, strict=True):
+        slow = mcf.min_mlu(topo, tm, formulation="path", paths=tunnels, columns="generate")
+        assert fast.objective == pytest.approx(slow.objective, rel=1e-9)
+        assert slow.objective == pytest.approx(best, rel=RTOL)
+        assert fast.mlu == pytest.approx(slow.mlu, rel=1e-9)
+        _check_path_flows(fast, tm)
+
+
+def test_column_generation_is_silent(capfd, tri):
+    tm = TrafficMatrix(("x", "y", "z"), [[0, 500, 300], [0, 0, 0], [200, 0, 0]])
+    mcf.min_mlu(tri, tm, formulation="path", columns="generate")
+    assert capfd.readouterr().out == ""
+
+
 @pytest.mark.parametrize("formulation", ["arc", "path"])
 def test_facebook_pod_optimal_mlu_matches_figret(shared_data, formulation):
     topo, tms, optima, tunnels = _published(shared_data / "figret-facebook-pod-a",
