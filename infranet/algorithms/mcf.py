@@ -52,6 +52,7 @@ __all__ = [
     "FORMULATIONS",
     "McfResult",
     "PathSet",
+    "check_paths",
     "max_concurrent_flow",
     "max_min_fair",
     "max_throughput",
@@ -596,6 +597,11 @@ def _path_input(topology: Topology, tm: TrafficMatrix, paths: PathSet | None, k:
                 weight: str) -> PathSet:
     if paths is None:
         return shortest_paths(topology, tm, k, weight=weight)
+    return check_paths(topology, paths)
+
+
+def check_paths(topology: Topology, paths: object) -> PathSet:
+    """Return `paths` if it is a PathSet made for `topology`, else raise ValidationError."""
     if not isinstance(paths, PathSet):
         raise ValidationError(f"paths must be a PathSet, got {type(paths).__name__}",
                               field="paths")

@@ -131,7 +131,7 @@ def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix, *,
         "throughput_gbps": carried,
         "lost_gbps": total - carried,
         "satisfied": carried / total if total > 0 else 1.0,
-        "concurrent_lambda": (1.0 / value if value > 0 else math.inf) if all_routed else 0.0,
+        "concurrent_lambda": _concurrent_lambda(value, all_routed),
         "util_p50": float(np.percentile(measured, 50)) if measured.size else math.nan,
         "util_p90": float(np.percentile(measured, 90)) if measured.size else math.nan,
         "util_p95": float(np.percentile(measured, 95)) if measured.size else math.nan,
@@ -178,3 +178,13 @@ def _path_metrics(routing: Routing, topology: Topology) -> dict[str, Any]:
     out["n_paths"] = n_paths
     out["paths_per_demand"] = n_paths / n_routed if n_routed else 0.0
     return out
+
+
+def _concurrent_lambda(mlu: float, all_routed: bool) -> float:
+    """1 / MLU when every demand is carried; 0 when one is lost; NaN when a loaded arc has no
+    capacity (the MLU is then infinite: nothing bounds the scaling)."""
+    if not math.isfinite(mlu):
+        return math.nan
+    if not all_routed:
+        return 0.0
+    return 1.0 / mlu if mlu > 0 else math.inf

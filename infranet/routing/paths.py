@@ -34,7 +34,7 @@ def candidate_paths(topology: Topology, tm: TrafficMatrix, paths: PathSet | None
                     weight: str, method: str) -> PathSet:
     """The given PathSet (checked against `topology`), else the `k` shortest paths of every
     demanded pair by `weight` (:func:`infranet.algorithms.mcf.shortest_paths`)."""
-    from infranet.algorithms.mcf import PathSet, shortest_paths
+    from infranet.algorithms.mcf import check_paths, shortest_paths
     from infranet.traffic import TrafficMatrix
 
     if paths is None:
@@ -46,13 +46,7 @@ def candidate_paths(topology: Topology, tm: TrafficMatrix, paths: PathSet | None
             matrix[src[ok], dst[ok]] = demand[ok]
             tm = TrafficMatrix(topology.site_names, matrix)
         return shortest_paths(topology, tm, k, weight=weight, method=method)
-    if not isinstance(paths, PathSet):
-        raise ValidationError(f"paths must be a PathSet, got {type(paths).__name__}",
-                              field="paths")
-    if paths.nodes != topology.site_names:
-        raise ValidationError("paths were made for another topology (its sites differ)",
-                              field="paths")
-    return paths
+    return check_paths(topology, paths)
 
 
 @register("ksp")
