@@ -1,10 +1,10 @@
 """Routing algorithms against the optimum: the approximation's gap and speed-up, and every
-heuristic's MLU ratio, on GEANT (FIGRET matrices, published optima) and Kdl (gravity).
+heuristic's MLU ratio, on GEANT (FIGRET matrices, published optima).
 
 Baseline in the same run: the arc multicommodity-flow LP (``mcf``, HiGHS) solved to optimality.
 Prints, per instance, each algorithm's MLU / optimal MLU and its time relative to the LP.
 
-    python benchmarks/bench_routing.py            # GEANT 16 matrices + Kdl
+    python benchmarks/bench_routing.py            # GEANT, 16 matrices
     python benchmarks/bench_routing.py --quick    # GEANT 2 matrices, for the test suite
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 import infranet
 from infranet.bench.routing import default_data_dir
 from infranet.routing import evaluate, route
-from infranet.traffic import gravity, read_hist
+from infranet.traffic import read_hist
 
 ALGORITHMS = ("spf", "ecmp", "ksp", "cspf", "path-lp", "vlb", "fptas", "pop", "igp-wo")
 
@@ -80,14 +80,8 @@ def main(argv=None) -> int:
                      options=hops)
         return 0
     run_instance("GEANT, FIGRET train-5", topo, tms, ALGORITHMS, options=hops)
-    kdl = infranet.read(data / "teal" / "Kdl.json", capacity_unit="Gb/s")
-    tm = gravity(kdl, total_gbps=float(np.nansum(kdl.compile().capacity_gbps)) / 20,
-                 by="capacity", seed=0)
-    # the arc LP of Kdl's 568k demands does not fit this machine's time budget: the baseline
-    # is the path LP over 4 shortest paths (an upper bound on the optimum)
-    run_instance("Kdl, gravity by capacity (seed 0)", kdl, [tm], ("spf", "ecmp", "fptas"),
-                 options={"spf": {"weight": "hops"}, "path-lp": {"weight": "hops"},
-                          "fptas": {"eps": 0.1}}, baseline="path-lp")
+    # Kdl (754 nodes, 567,762 demands) is left out until routing it stays within this
+    # machine's memory: a full run exhausted 24 GB there. bench_mcf.py measures its path LP.
     return 0
 
 
