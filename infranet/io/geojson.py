@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infranet.errors import FormatError, InfranetError
-from infranet.io.nodelink import _finite, _jsonable, _load_json, _number, _some, _trim
+from infranet.io._common import _finite, _jsonable, _load_json, _number, _some, _trim
 
 __all__ = ["read_geojson", "write_geojson"]
 

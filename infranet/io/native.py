@@ -15,7 +15,8 @@ import yaml
 
 from infranet.errors import FormatError
 
-__all__ = ["MAX_FILE_BYTES", "dump_json", "dump_yaml", "load_json", "load_yaml", "read_text"]
+__all__ = ["MAX_FILE_BYTES", "dump_json", "dump_yaml", "load_json", "load_yaml", "read_bytes",
+           "read_text"]
 
 #: Largest topology file read (bytes). Larger files are refused before parsing, so a hostile or
 #: mistaken path cannot exhaust memory. Generated fabrics stay far below this.
@@ -24,8 +25,8 @@ MAX_FILE_BYTES = 256 * 2**20
 MAX_YAML_NODES = 2_000_000
 
 
-def read_text(path: str | Path) -> str:
-    """Return the text of `path`, refusing missing, non-regular, huge and non-UTF-8 files."""
+def _checked(path: str | Path) -> Path:
+    """`path` as a Path, refusing missing, non-regular and huge files."""
     p = Path(path)
     if not p.exists():
         raise FormatError("file not found", file=str(path))
@@ -35,13 +36,25 @@ def read_text(path: str | Path) -> str:
     if size > MAX_FILE_BYTES:
         raise FormatError(f"file is {size / 2**20:.0f} MiB, larger than the "
                           f"{MAX_FILE_BYTES // 2**20} MiB infranet reads", file=str(path))
+    return p
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Return the bytes of `path`, refusing missing, non-regular and huge files."""
     try:
-        return p.read_text(encoding="utf-8-sig")
+        return _checked(path).read_bytes()
+    except OSError as err:
+        raise FormatError(f"cannot read: {err.strerror}", file=str(path)) from None
+
+
+def read_text(path: str | Path) -> str:
+    """Return the text of `path`, refusing missing, non-regular, huge and non-UTF-8 files."""
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise FormatError(f"not UTF-8 text (byte {err.start}: {err.reason})",
                           file=str(path)) from None
-    except OSError as err:
-        raise FormatError(f"cannot read: {err.strerror}", file=str(path)) from None
 
 
 # libyaml's parser when PyYAML was built with it: about 20 times faster on large files

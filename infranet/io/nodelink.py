@@ -12,12 +12,13 @@ reverse becomes a link whose reverse direction is assumed equal, and the spec's 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
+from infranet.io._common import _finite, _jsonable, _load_json, _number, _some, _trim
 
 __all__ = ["read_nodelink", "write_nodelink"]
 
@@ -168,12 +169,6 @@ def write_nodelink(topology) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- conversion
-
-
-def _load_json(file: str) -> Any:
-    from infranet.io.native import load_json, read_text
-
-    return load_json(read_text(file), file=file)  # refuses missing, huge, non-UTF-8, bad JSON
 
 
 def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: str | None,
@@ -453,17 +448,6 @@ def _demand(raw: Mapping[str, Any], ids: dict[Any, str]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _trim(links: list[dict[str, Any]], defaults: Any) -> list[dict[str, Any]]:
-    """Drop what a writer resolved but the spec did not say: the default medium, empty srlg."""
-    medium = defaults.get("medium", "smf") if isinstance(defaults, Mapping) else "smf"
-    for link in links:
-        if link.get("medium") == medium:
-            del link["medium"]
-        if link.get("srlg") == []:
-            del link["srlg"]
-    return links
-
-
 def _unique_names(ids: list, labels: list[str | None], notes: list[str]) -> list[str]:
     """Site names: the label when present and unique, else the id; duplicates get ``(id)``."""
     candidates = [label if label else str(i) for i, label in zip(ids, labels, strict=True)]
@@ -526,27 +510,6 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _number(value: Any, element: str, field: str) -> float | None:
-    """A finite float, None for NaN/empty; FormatError for anything else."""
-    if isinstance(value, str) and not value.strip():
-        return None
-    if not isinstance(value, bool):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            pass
-        else:
-            return None if math.isnan(number) else number
-    raise FormatError(f"expected a number, got {value!r}", element=element, field=field)
-
-
-def _finite(value: Any) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _key(node_id: Any) -> Any:
     # JSON object keys and GraphML ids are strings: let 3 and "3" name the same node
     return str(node_id)
@@ -559,26 +522,3 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _some(items: Iterable[str], limit: int = 5) -> str:
-    items = list(items)
-    shown = ", ".join(items[:limit])
-    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
-
-
-def _jsonable(value: Any) -> Any:
-    """`value` as plain JSON data: numpy scalars to Python, tuples to lists, NaN to None."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "item"):  # numpy scalar
-        return _jsonable(value.item())
-    if hasattr(value, "tolist"):  # numpy array
-        return _jsonable(value.tolist())
-    return str(value)

@@ -31,7 +31,8 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
-from infranet.io.zoo import _check_xml, _read_bytes
+from infranet.io._common import _check_xml
+from infranet.io.native import read_bytes
 
 __all__ = ["PIXEL_NETWORKS", "read_sndlib", "read_sndlib_xml"]
 
@@ -104,7 +105,7 @@ def _read(path: str | Path, *, capacity_unit: str | None, modules: str, coordina
     if coordinates not in ("auto", "lonlat", "pixel"):
         raise ValueError(f"coordinates must be 'auto', 'lonlat' or 'pixel', not {coordinates!r}")
     file = str(path)
-    data = _read_bytes(file)
+    data = read_bytes(file)
     is_xml = data.lstrip()[:1] == b"<"
     if xml_only and not is_xml:
         raise FormatError("not an XML file (SNDlib native text? read it as format 'sndlib')",

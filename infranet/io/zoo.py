@@ -18,6 +18,8 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
+from infranet.io._common import _check_xml
+from infranet.io.native import read_bytes
 from infranet.io.nodelink import read_nodelink
 
 __all__ = ["read_gml", "read_graphml"]
@@ -68,40 +70,13 @@ def read_graphml(path: str | Path) -> dict[str, Any]:
     import networkx as nx
 
     file = str(path)
-    data = _read_bytes(file)
+    data = read_bytes(file)
     _check_xml(data, file)
     try:
         graph = nx.parse_graphml(data)
     except Exception as err:  # any parser failure is a problem of the file
         raise FormatError(f"not valid GraphML: {_where(err)}", file=file) from None
     return _from_graph(graph, file, "GraphML")
-
-
-def _check_xml(data: bytes, file: str):
-    """Parse XML safely and return the root element.
-
-    DTDs, entity declarations and external references are refused (FormatError), so entity
-    expansion bombs and external entities never reach a parser; malformed XML is a FormatError
-    naming the line.
-    """
-    import defusedxml
-    import defusedxml.ElementTree as safe_xml
-
-    try:
-        return safe_xml.fromstring(data, forbid_dtd=True, forbid_entities=True,
-                                   forbid_external=True)
-    except defusedxml.DTDForbidden:
-        raise FormatError("refused: the XML declares a DTD (document type definitions can "
-                          "expand entities); remove the <!DOCTYPE> block", file=file) from None
-    except defusedxml.EntitiesForbidden:
-        raise FormatError("refused: the XML declares entities (entity expansion can exhaust "
-                          "memory); remove the <!ENTITY> declarations", file=file) from None
-    except defusedxml.DefusedXmlException as err:
-        raise FormatError(f"refused: unsafe XML ({type(err).__name__})", file=file) from None
-    except safe_xml.ParseError as err:
-        line, column = getattr(err, "position", (None, None))
-        where = f" at line {line}, column {column}" if line else ""
-        raise FormatError(f"not well-formed XML{where}", file=file) from None
 
 
 def _from_graph(graph, file: str, fmt: str) -> dict[str, Any]:
@@ -172,26 +147,8 @@ def _where(err: Exception) -> str:
 
 
 def _read_text(file: str) -> str:
-    data = _read_bytes(file)
+    data = read_bytes(file)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")  # older Zoo files; GML itself is ASCII with &#...; escapes
-
-
-def _read_bytes(file: str) -> bytes:
-    """The bytes of `file`, refusing missing, non-regular and huge files."""
-    from infranet.io.native import MAX_FILE_BYTES
-
-    p = Path(file)
-    if not p.is_file():
-        raise FormatError("file not found" if not p.exists() else "not a regular file",
-                          file=file)
-    size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise FormatError(f"file is {size / 2**20:.0f} MiB, larger than the "
-                          f"{MAX_FILE_BYTES // 2**20} MiB infranet reads", file=file)
-    try:
-        return p.read_bytes()
-    except OSError as err:
-        raise FormatError(f"cannot read the file: {err.strerror or err}", file=file) from None

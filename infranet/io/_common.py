@@ -1,0 +1,99 @@
+"""Helpers shared by the readers and writers of external formats."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from infranet.errors import FormatError
+
+
+def _load_json(file: str) -> Any:
+    from infranet.io.native import load_json, read_text
+
+    return load_json(read_text(file), file=file)  # refuses missing, huge, non-UTF-8, bad JSON
+
+
+def _trim(links: list[dict[str, Any]], defaults: Any) -> list[dict[str, Any]]:
+    """Drop what a writer resolved but the spec did not say: the default medium, empty srlg."""
+    medium = defaults.get("medium", "smf") if isinstance(defaults, Mapping) else "smf"
+    for link in links:
+        if link.get("medium") == medium:
+            del link["medium"]
+        if link.get("srlg") == []:
+            del link["srlg"]
+    return links
+
+
+def _number(value: Any, element: str, field: str) -> float | None:
+    """A finite float, None for NaN/empty; FormatError for anything else."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    if not isinstance(value, bool):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            pass
+        else:
+            return None if math.isnan(number) else number
+    raise FormatError(f"expected a number, got {value!r}", element=element, field=field)
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _some(items: Iterable[str], limit: int = 5) -> str:
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+def _jsonable(value: Any) -> Any:
+    """`value` as plain JSON data: numpy scalars to Python, tuples to lists, NaN to None."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):  # numpy scalar
+        return _jsonable(value.item())
+    if hasattr(value, "tolist"):  # numpy array
+        return _jsonable(value.tolist())
+    return str(value)
+
+
+def _check_xml(data: bytes, file: str):
+    """Parse XML safely and return the root element.
+
+    DTDs, entity declarations and external references are refused (FormatError), so entity
+    expansion bombs and external entities never reach a parser; malformed XML is a FormatError
+    naming the line.
+    """
+    import defusedxml
+    import defusedxml.ElementTree as safe_xml
+
+    try:
+        return safe_xml.fromstring(data, forbid_dtd=True, forbid_entities=True,
+                                   forbid_external=True)
+    except defusedxml.DTDForbidden:
+        raise FormatError("refused: the XML declares a DTD (document type definitions can "
+                          "expand entities); remove the <!DOCTYPE> block", file=file) from None
+    except defusedxml.EntitiesForbidden:
+        raise FormatError("refused: the XML declares entities (entity expansion can exhaust "
+                          "memory); remove the <!ENTITY> declarations", file=file) from None
+    except defusedxml.DefusedXmlException as err:
+        raise FormatError(f"refused: unsafe XML ({type(err).__name__})", file=file) from None
+    except safe_xml.ParseError as err:
+        line, column = getattr(err, "position", (None, None))
+        where = f" at line {line}, column {column}" if line else ""
+        raise FormatError(f"not well-formed XML{where}", file=file) from None
