@@ -116,13 +116,12 @@ def _parse_option(text: str) -> tuple[str, object]:
 
 
 def _link_rows(topo, routing) -> list[dict]:
-    import numpy as np
+    from infranet.routing.metrics import utilisation
 
     compiled = topo.compile()
-    load_gbps = np.asarray(routing.arc_load_gbps, dtype=float)
+    load_gbps = routing.arc_load_gbps
     cap = compiled.capacity_gbps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = load_gbps / cap
+    util = utilisation(routing, topo)
     rows = []
     for i, name in enumerate(compiled.links):
         ab, ba = 2 * i, 2 * i + 1
