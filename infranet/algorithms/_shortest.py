@@ -137,15 +137,9 @@ def _as_sources(sources, n):
 
 
 def _n_workers(workers):
-    if workers is None or workers == -1:
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # pragma: no cover - non-Linux
-            return max(1, os.cpu_count() or 1)
-    workers = int(workers)
-    if workers < 1:
-        raise ValueError("workers must be a positive integer, -1 or None")
-    return workers
+    from infranet.parallel import workers as resolve
+
+    return resolve(workers)
 
 
 def _coalesce(n, a, b, w, ids=None, undirected=True):
@@ -684,9 +678,11 @@ def distances(n, tails, heads, weights, *, sources=None, directed=False, workers
     directed : bool, default False
         Treat each ``(tail, head)`` as an arc ``tail -> head`` only.
     workers : int, optional
-        Cores to use: ``None`` or ``-1`` for all available cores, ``1`` for
-        serial computation.  Parallel Dijkstra runs in forked processes
-        (POSIX only, and only while the caller has no other Python threads).
+        Cores to use: ``-1`` for all available cores, ``1`` for serial
+        computation, ``None`` for infranet's one setting
+        (:func:`infranet.parallel.workers`: ``INFRANET_WORKERS``, else 1).
+        Parallel Dijkstra runs in forked processes (POSIX only, and only
+        while the caller has no other Python threads).
 
     Returns
     -------

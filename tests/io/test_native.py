@@ -10,50 +10,11 @@ import infranet
 from infranet.errors import FormatError
 from infranet.io import native
 from infranet.model import Topology
-
-names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=8)
-finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+from infranet.testing import topology_specs
 
 
-@st.composite
-def specs(draw):
-    site_names = draw(st.lists(names, min_size=2, max_size=6, unique=True))
-    sites = []
-    for name in site_names:
-        site = {"name": name, "kind": draw(st.sampled_from(["datacenter", "pop", "region"]))}
-        if draw(st.booleans()):
-            site["location"] = [draw(st.floats(-180, 180)), draw(st.floats(-90, 90))]
-        if site["kind"] == "datacenter" and draw(st.booleans()):
-            site["power_mw"] = draw(st.floats(0, 5000))
-            site["clusters"] = [{"accelerator": draw(st.sampled_from(["H100", "GB200"])),
-                                 "count": draw(st.integers(1, 10**6))}]
-        if site["kind"] == "region" and draw(st.booleans()):
-            site["population"] = draw(st.floats(0, 1e9))
-        sites.append(site)
-    links = []
-    for _ in range(draw(st.integers(0, 8))):
-        a, b = draw(st.lists(st.sampled_from(site_names), min_size=2, max_size=2, unique=True))
-        link = {"a": a, "b": b, "capacity": draw(st.floats(1e-3, 1e7))}
-        choice = draw(st.integers(0, 2))
-        if choice == 0:
-            link["length_km"] = draw(st.floats(0.01, 40000))
-        elif choice == 1:
-            link["route"] = [[draw(st.floats(-180, 180)), draw(st.floats(-90, 90))]
-                             for _ in range(draw(st.integers(2, 4)))]
-        if draw(st.booleans()):
-            link["srlg"] = draw(st.lists(names, max_size=3, unique=True))
-        if draw(st.booleans()):
-            link["medium"] = draw(st.sampled_from(["smf", "ull", "hollow_core", "microwave"]))
-        if draw(st.booleans()):
-            link["capacity_ba"] = draw(st.floats(1e-3, 1e7))
-        if draw(st.booleans()):
-            link["meta"] = {"note": draw(names), "x": draw(finite)}
-        links.append(link)
-    spec = {"name": draw(names), "sites": sites, "links": links,
-            "defaults": {"route_factor": draw(st.floats(1, 3))}}
-    if draw(st.booleans()):
-        spec["notes"] = draw(st.lists(st.text(max_size=20), max_size=2))
-    return spec
+def specs():
+    return topology_specs(clusters=True, extras=True)
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,12 +8,12 @@ import math
 import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import infranet.io
 from infranet.io.geojson import read_geojson, write_geojson
 from infranet.io.nodelink import read_nodelink, write_nodelink
 from infranet.model import Topology
+from infranet.testing import UNICODE_NAMES, topology_specs
 
 
 def _example() -> Topology:
@@ -125,38 +125,8 @@ def test_write_then_read_geojson(tmp_path):
 
 # ---------------------------------------------------------------------------- round trip
 
-_NAMES = st.text(alphabet="abcXYZ019 -_é", min_size=1, max_size=8).filter(str.strip)
-_LON = st.floats(-180, 180, allow_nan=False)
-_LAT = st.floats(-90, 90, allow_nan=False)
-_CAPACITY = st.floats(1e-3, 1e6, allow_nan=False)
-
-
-@st.composite
-def specs(draw):
-    names = draw(st.lists(_NAMES, min_size=2, max_size=6, unique=True))
-    sites = []
-    for name in names:
-        site = {"name": name, "kind": draw(st.sampled_from(["datacenter", "pop", "region"]))}
-        if draw(st.booleans()):
-            site["location"] = [draw(_LON), draw(_LAT)]
-        sites.append(site)
-    links = []
-    for _ in range(draw(st.integers(0, 8))):
-        a, b = draw(st.lists(st.sampled_from(names), min_size=2, max_size=2, unique=True))
-        link = {"a": a, "b": b}
-        if draw(st.booleans()):
-            link["capacity"] = draw(_CAPACITY)
-            if draw(st.booleans()):
-                link["capacity_ba"] = draw(_CAPACITY)
-        choice = draw(st.sampled_from(["none", "length", "route"]))
-        if choice == "length":
-            link["length_km"] = draw(st.floats(0.01, 30000, allow_nan=False))
-        elif choice == "route":
-            link["route"] = [[draw(_LON), draw(_LAT)] for _ in range(draw(st.integers(2, 4)))]
-        if draw(st.booleans()):
-            link["srlg"] = draw(st.lists(_NAMES, max_size=2))
-        links.append(link)
-    return {"name": "random", "sites": sites, "links": links}
+def specs():
+    return topology_specs(names=UNICODE_NAMES, capacities="some")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,6 +10,7 @@ from infranet import physics
 from infranet.errors import UnknownNameError, ValidationError
 from infranet.model import Topology
 from infranet.model.schema import check, reference_markdown
+from infranet.testing import topology_specs
 
 EXAMPLE = {
     "name": "example-vdc",
@@ -186,25 +187,10 @@ def test_reference_table_covers_every_key():
 
 # --- what-if edits never change the original -------------------------------------------------
 
-names = st.text(alphabet="abcdefgh", min_size=1, max_size=3)
-
-
-@st.composite
-def specs(draw):
-    n = draw(st.integers(2, 7))
-    sites = [{"name": f"s{i}", "kind": draw(st.sampled_from(["datacenter", "pop"])),
-              "location": [draw(st.floats(-179, 179)), draw(st.floats(-89, 89))]}
-             for i in range(n)]
-    links = []
-    for _ in range(draw(st.integers(1, 12))):
-        a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
-        link = {"a": f"s{a}", "b": f"s{b}", "capacity": draw(st.floats(1, 1e5))}
-        if draw(st.booleans()):
-            link["length_km"] = draw(st.floats(0.5, 2e4))
-        if draw(st.booleans()):
-            link["srlg"] = draw(st.lists(names, max_size=2, unique=True))
-        links.append(link)
-    return {"name": "random", "sites": sites, "links": links}
+def specs():
+    return topology_specs(max_sites=7, min_links=1, max_links=12, located="all",
+                          routes=False, names=st.text(alphabet="abcdefgh", min_size=1,
+                                                      max_size=3))
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,0 +1,110 @@
+"""Hypothesis strategies for infranet's property tests, and for tests of plug-ins.
+
+Every property test of infranet draws its random topologies from here, so that a change of the
+format (a new check, a new key) is made once. Importing this module needs ``hypothesis`` (a test
+dependency, not a run-time one).
+
+Examples
+--------
+>>> from hypothesis import given
+>>> from infranet.model import Topology
+>>> @given(topology_specs(max_sites=4))
+... def test_valid(spec):
+...     assert Topology.from_dict(spec).n_sites == len(spec["sites"])
+>>> test_valid()
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+__all__ = ["NAMES", "UNICODE_NAMES", "topology_specs"]
+
+#: Site and group names in plain ASCII.
+NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=8)
+#: Names with spaces, capitals and non-ASCII letters (never blank).
+UNICODE_NAMES = st.text(alphabet="abcXYZ019 -_é", min_size=1, max_size=8).filter(str.strip)
+
+_LON = st.floats(-180, 180, allow_nan=False)
+_LAT = st.floats(-90, 90, allow_nan=False)
+_FINITE = st.floats(allow_nan=False, allow_infinity=False, width=64)
+_MEDIA = ("smf", "ull", "hollow_core", "microwave")
+
+
+@st.composite
+def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_links: int = 0,
+                   max_links: int = 8, names: st.SearchStrategy[str] = NAMES,
+                   located: str = "some", capacities: str = "all", lengths: bool = True,
+                   routes: bool = True, srlgs: bool = True, clusters: bool = False,
+                   extras: bool = False) -> dict[str, Any]:
+    """A valid topology spec (the content of a topology file).
+
+    Parameters
+    ----------
+    min_sites, max_sites, min_links, max_links
+        Sizes; links join two distinct sites, parallel links allowed.
+    names
+        Strategy for site and shared-risk group names.
+    located
+        ``"all"``: every site has a location; ``"some"``: each one may.
+    capacities
+        ``"all"``: every link has a capacity; ``"some"``: each may, and may have a
+        ``capacity_ba``.
+    lengths, routes
+        Whether links may carry an explicit ``length_km`` or a ``route`` (a polyline that starts
+        and ends at its sites when they are located).
+    srlgs
+        Whether links may belong to shared-risk groups.
+    clusters
+        Whether datacenters may hold accelerator clusters and a power budget, and regions a
+        population.
+    extras
+        Whether to draw the rarer keys too: media, ``meta``, notes, a default route factor.
+    """
+    site_names = draw(st.lists(names, min_size=min_sites, max_size=max_sites, unique=True))
+    sites: list[dict[str, Any]] = []
+    where: dict[str, list[float]] = {}
+    for name in site_names:
+        site: dict[str, Any] = {"name": name,
+                                "kind": draw(st.sampled_from(["datacenter", "pop", "region"]))}
+        if located == "all" or draw(st.booleans()):
+            site["location"] = where[name] = [draw(_LON), draw(_LAT)]
+        if clusters and site["kind"] == "datacenter" and draw(st.booleans()):
+            site["power_mw"] = draw(st.floats(0, 5000))
+            site["clusters"] = [{"accelerator": draw(st.sampled_from(["H100", "GB200"])),
+                                 "count": 72 * draw(st.integers(1, 10**4))}]
+        if clusters and site["kind"] == "region" and draw(st.booleans()):
+            site["population"] = draw(st.floats(0, 1e9))
+        sites.append(site)
+    links: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(min_links, max_links))):
+        a, b = draw(st.lists(st.sampled_from(site_names), min_size=2, max_size=2, unique=True))
+        link: dict[str, Any] = {"a": a, "b": b}
+        if capacities == "all" or draw(st.booleans()):
+            link["capacity"] = draw(st.floats(1e-3, 1e6))
+            if capacities != "all" and draw(st.booleans()):
+                link["capacity_ba"] = draw(st.floats(1e-3, 1e6))
+        choice = draw(st.sampled_from(["none"] + ["length"] * lengths + ["route"] * routes))
+        if choice == "length":
+            link["length_km"] = draw(st.floats(0.5, 30000))
+        elif choice == "route":
+            middle = [[draw(_LON), draw(_LAT)] for _ in range(draw(st.integers(0, 2)))]
+            start = where.get(a, [draw(_LON), draw(_LAT)])
+            end = where.get(b, [draw(_LON), draw(_LAT)])
+            link["route"] = [list(start), *middle, list(end)]
+        if srlgs and draw(st.booleans()):
+            link["srlg"] = draw(st.lists(names, max_size=2, unique=True))
+        if extras and draw(st.booleans()):
+            link["medium"] = draw(st.sampled_from(_MEDIA))
+        if extras and draw(st.booleans()):
+            link["meta"] = {"note": draw(names), "x": draw(_FINITE)}
+        links.append(link)
+    spec: dict[str, Any] = {"name": draw(names) if extras else "random", "sites": sites,
+                            "links": links}
+    if extras:
+        spec["defaults"] = {"route_factor": draw(st.floats(1, 3))}
+        if draw(st.booleans()):
+            spec["notes"] = draw(st.lists(st.text(max_size=20), max_size=2))
+    return spec
