@@ -115,7 +115,9 @@ def check_result(result: Any, *, headline: tuple[str, ...] = ()) -> dict[str, An
             assert not value.flags.writeable, f"{cls}.{f.name} is a writeable array"
     binding = getattr(result, "binding", None)
     assert isinstance(binding, Binding), f"{cls}.binding is not a Binding: {binding!r}"
-    out = result.to_dict()
+    to_dict: Any = getattr(result, "to_dict", None)
+    assert callable(to_dict), f"{cls} has no to_dict()"
+    out = to_dict()
     assert isinstance(out, Mapping), f"{cls}.to_dict() is not a mapping"
     json.dumps(out, allow_nan=True)
     assert out.get("binding") == binding.to_dict(), f"{cls}.to_dict() lacks its binding"

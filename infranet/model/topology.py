@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from infranet import physics
-from infranet.errors import UnknownNameError, ValidationError, did_you_mean
-from infranet.model import schema
+from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+from infranet.model import edits, schema
 
 __all__ = ["Compiled", "Topology"]
 
@@ -72,6 +72,13 @@ class Compiled:
     @property
     def n_arcs(self) -> int:
         return len(self.tail)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # unpickled arrays come back writeable: freeze them again
+        for key, value in state.items():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            object.__setattr__(self, key, value)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -155,6 +162,10 @@ class Topology:
 
     def _derived(self, spec: dict[str, Any]) -> Topology:
         return Topology.from_dict(spec, source=self._file)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a Topology pickles as its (validated) spec; views and arrays are rebuilt, read-only
+        return (_unpickle, (self._spec, self._file, self._expansion))
 
     # ------------------------------------------------------------------ plain data
     @property
@@ -455,22 +466,35 @@ class Topology:
         for name in names:
             self._site_index(name)
         gone = set(names)
-        spec = self.to_dict()
+        spec = self._shallow()
         spec["sites"] = [s for s in spec["sites"] if s["name"] not in gone]
+        if not spec["sites"]:
+            raise ValidationError("removing every site leaves no topology", field="sites",
+                                  file=self._file)
         spec["links"] = [x for x in spec["links"] if x["a"] not in gone and x["b"] not in gone]
         if "demands" in spec:
             spec["demands"] = [d for d in spec["demands"]
                                if d["src"] not in gone and d["dst"] not in gone]
-        return self._derived(spec)
+        return Topology(spec, file=self._file)
 
     def without_links(self, *names: str) -> Topology:
-        """Return a new Topology without the named links (a fiber cut)."""
+        """Return a new Topology without the named links (a fiber cut).
+
+        Removing elements cannot make a valid spec invalid, so the result is not validated
+        again: a scan over every link of a large backbone stays cheap.
+        """
         for name in names:
             self._link_index(name)
         gone = set(names)
-        spec = self.to_dict()
+        spec = self._shallow()
         spec["links"] = [x for x in spec["links"] if x["name"] not in gone]
-        return self._derived(spec)
+        return Topology(spec, file=self._file)
+
+    def _shallow(self) -> dict[str, Any]:
+        # elements are shared with this Topology: safe, as no Topology changes its spec and
+        # every accessor hands out copies
+        return {**self._spec, "sites": list(self._spec["sites"]),
+                "links": list(self._spec["links"])}
 
     def without_srlg(self, *groups: str) -> Topology:
         """Return a new Topology without every link in the shared-risk groups `groups`."""
@@ -480,6 +504,42 @@ class Topology:
                 raise UnknownNameError(f"unknown shared-risk group {group!r}"
                                        f"{did_you_mean(group, known)}", file=self._file)
         return self.without_links(*{name for g in groups for name in known[g]})
+
+    def with_changes(self, changes: Mapping[str, Any]) -> Topology:
+        """Return a new Topology with many edits by path, made on one copy and validated once.
+
+        Paths use the notation of the file (see :mod:`infranet.model.edits`):
+        ``links[NAME].capacity``, ``defaults.route_factor``, ``sites[*].power_mw``,
+        ``sites[kind=datacenter].power_mw``, ``sites[SITE].clusters[CLUSTER].count``. Values
+        are what the file would hold (unit strings accepted); ``None`` removes a key.
+
+        Raises
+        ------
+        UnknownNameError
+            For a path that matches nothing (naming the path and the closest name).
+        ValidationError
+            For a malformed path, or values the schema refuses (naming the element and field).
+
+        Examples
+        --------
+        >>> topo = Topology.from_dict({"name": "t", "sites": [
+        ...     {"name": "x", "kind": "datacenter"}, {"name": "y", "kind": "datacenter"}],
+        ...     "links": [{"a": "x", "b": "y", "length_km": 100, "capacity": "400G"}]})
+        >>> new = topo.with_changes({"links[x--y].capacity": "1.6 Tb/s",
+        ...                          "sites[*].power_mw": "300 MW"})
+        >>> float(new.links.loc[0, "capacity_gbps"]), new.sites["power_mw"].tolist()
+        (1600.0, [300.0, 300.0])
+        >>> topo.with_changes({"links[x--z].capacity": 1})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        infranet.errors.UnknownNameError: path 'links[x--z].capacity': no element of links ...
+        """
+        spec = self.to_dict()
+        try:
+            edits.apply_changes(spec, changes)
+        except InfranetError as err:
+            raise err.in_file(self._file) if self._file else err from None
+        return self._derived(spec)
 
     def with_link_changes(self, name: str, **changes: Any) -> Topology:
         """Return a new Topology where link `name` has `changes` (``None`` removes a key).
@@ -620,8 +680,6 @@ def _resolve_links(spec: Mapping[str, Any], sites: pd.DataFrame) -> pd.DataFrame
     })
 
 
-def known_names(names: Iterable[str]) -> str:
-    """Return a short comma-separated list of names for error messages."""
-    names = list(names)
-    shown = ", ".join(names[:8])
-    return shown + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
+def _unpickle(spec: dict[str, Any], file: str | None,
+              expansion: tuple[pd.DataFrame, pd.DataFrame] | None) -> Topology:
+    return Topology(spec, file=file, expansion=expansion)
