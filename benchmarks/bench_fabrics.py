@@ -42,6 +42,7 @@ except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from infranet.fabrics import generators
 
+from infranet.fabrics.designs.rail_optimized import rail_plan
 from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SCALE_UP, SWITCH
 
 # ---------------------------------------------------------------------------------------------
@@ -86,8 +87,7 @@ def nx_rail_optimized(gpus: int, gpus_per_server: int = 8, servers_per_su: int =
     The sizing (switch counts, parallel links) is the generator's own scalar arithmetic; every
     node and link is then added with one networkx call.
     """
-    plan = generators._rail_plan(gpus, gpus_per_server, servers_per_su, radix,
-                                 spine_oversubscription)
+    plan = rail_plan(gpus, gpus_per_server, servers_per_su, radix, spine_oversubscription)
     rails, up = gpus_per_server, plan["up"]
     servers, leaves, spines = plan["servers"], plan["leaves"], plan["spines"]
     nvs0 = gpus
