@@ -250,8 +250,8 @@ def bisection_gbps(fabric: FabricGraph, *, split: Any = None,
     super-sink; :func:`scipy.sparse.csgraph.maximum_flow` (Dinic) over the directed version of
     the links (each full-duplex link is two arcs of its capacity) gives the maximum flow from A
     to B, equal to the capacity of a minimum cut. The solver needs integer capacities that fit
-    in 32 bits: capacities are counted in Mb/s (a coarser power of ten when a value would not
-    fit), so results are exact to 1 Mb/s per link. The super arcs carry each accelerator's
+    in 32 bits: capacities are counted in kb/s (a coarser power of ten when a value would not
+    fit), so results are exact to 1 kb/s per link. The super arcs carry each accelerator's
     total link capacity, which no flow through it can exceed: as good as infinite, and in range.
 
     The bisection of a general graph is the minimum over all balanced splits, which is NP-hard.
@@ -307,7 +307,7 @@ def bisection_gbps(fabric: FabricGraph, *, split: Any = None,
     value = np.concatenate([mbps, mbps, attached[a_side], attached[b_side]])
     matrix = csr_array((value, (tail, head)), shape=(n + 2, n + 2))
     matrix.sum_duplicates()  # parallel links add up
-    unit_mbps = 1.0
+    unit_mbps = 1e-3  # kb/s
     while matrix.data.max(initial=0.0) / unit_mbps > _INT32_MAX:
         unit_mbps *= 10.0
     matrix.data = np.round(matrix.data / unit_mbps)

@@ -86,9 +86,10 @@ def module_w(rate_gbps: float, *, optic: str | None = None) -> float:
 class ClusterPower:
     """IT power of one cluster, kW (result protocol).
 
-    ``it_power_kw`` sums the parts that are known: accelerators (their system share),
-    scale-out switches and optical modules; ``complete`` is False when the accelerators' system
-    power is not published (then ``accelerators_kw`` is None and a note says so).
+    ``it_power_kw`` is the accelerators (their system share), scale-out switches and optical
+    modules; None when the accelerators' system power is not published (``complete`` False,
+    ``accelerators_kw`` None, and a note says so). ``known_power_kw`` sums the parts that are
+    known, for totals that leave the unknown out.
     """
 
     site: str
@@ -104,8 +105,12 @@ class ClusterPower:
     binding: Binding
 
     @property
-    def it_power_kw(self) -> float:
+    def known_power_kw(self) -> float:
         return (self.accelerators_kw or 0.0) + self.switches_kw + self.transceivers_kw
+
+    @property
+    def it_power_kw(self) -> float | None:
+        return self.known_power_kw if self.complete else None
 
     @property
     def complete(self) -> bool:
@@ -113,6 +118,7 @@ class ClusterPower:
 
     def to_dict(self) -> dict[str, Any]:
         return {"it_power_kw": self.it_power_kw, "complete": self.complete,
+                "known_power_kw": self.known_power_kw,
                 "site": self.site, "cluster": self.cluster, "accelerator": self.accelerator,
                 "accelerators": self.count, "per_accelerator_w": self.per_accelerator_w,
                 "system": self.system, "accelerators_kw": self.accelerators_kw,
@@ -178,10 +184,11 @@ def cluster_power(cluster: Mapping[str, Any],
 class SitePower:
     """A site's clusters held against its power (result protocol).
 
-    ``facility_power_mw`` is ``it_power_kw`` × ``pue`` / 1000; ``power_mw`` the site's budget
-    (None when the file gives none), ``headroom_mw`` what is left, ``over_budget`` whether the
-    clusters draw more than the budget. ``complete`` is False when some accelerator's power is
-    unknown (the totals are then lower bounds).
+    ``it_power_kw`` sums what is known of the clusters' power (a cluster whose accelerators'
+    power is unknown adds its fabric only; ``complete`` is then False and the totals are lower
+    bounds); ``facility_power_mw`` is ``it_power_kw`` × ``pue`` / 1000; ``power_mw`` the site's
+    budget (None when the file gives none), ``headroom_mw`` what is left, ``over_budget``
+    whether the clusters draw more than the budget.
     """
 
     site: str
@@ -193,7 +200,7 @@ class SitePower:
 
     @property
     def it_power_kw(self) -> float:
-        return sum(c.it_power_kw for c in self.clusters)
+        return sum(c.known_power_kw for c in self.clusters)
 
     @property
     def facility_power_mw(self) -> float:
@@ -251,7 +258,7 @@ def site_power(topology: Any, site: str, *, clusters: Sequence[Mapping[str, Any]
         factor, source = physics.figure("pue"), "default"
     given = spec.get("clusters", ()) if clusters is None else clusters
     parts = tuple(cluster_power(c, catalogue, site=site) for c in given)
-    it_kw = sum(p.it_power_kw for p in parts)
+    it_kw = sum(p.known_power_kw for p in parts)
     facility = it_kw * factor / 1000.0
     limit = spec.get("power_mw")
     incomplete = "" if all(p.complete for p in parts) else " (incomplete: some power unknown)"

@@ -61,8 +61,10 @@ class ClusterReport:
         return self.summary.diameter_hops
 
     @property
-    def facility_power_mw(self) -> float:
-        return self.power.it_power_kw * self.pue / 1000.0
+    def facility_power_mw(self) -> float | None:
+        """The cluster's IT power x its site's PUE, MW (None when its power is unknown)."""
+        it_kw = self.power.it_power_kw
+        return None if it_kw is None else it_kw * self.pue / 1000.0
 
     def to_dict(self) -> dict[str, Any]:
         s, p = self.summary, self.power
@@ -114,11 +116,12 @@ class FabricReport:
 
     @property
     def it_power_kw(self) -> float:
-        return sum(c.power.it_power_kw for c in self.clusters)
+        """IT power of the clusters whose power is known (and the fabric of the others), kW."""
+        return sum(c.power.known_power_kw for c in self.clusters)
 
     @property
     def facility_power_mw(self) -> float:
-        return sum(c.facility_power_mw for c in self.clusters)
+        return sum(c.power.known_power_kw * c.pue for c in self.clusters) / 1000.0
 
     def to_dict(self) -> dict[str, Any]:
         entries = [c.to_dict() for c in self.clusters]
@@ -219,7 +222,8 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
             fabric = build(spec, catalogue)
             analysis = analytics.report(fabric, seed=seed, accelerator=spec["accelerator"],
                                         catalogue=catalogue)
-            notes += [n for n in analysis.notes if n not in notes]
+            notes += [n for n in analysis.notes  # the power notes are the cluster power's
+                      if n not in notes and not n.startswith("no published system power")]
             notes += _disagreements(s, analysis)
             done += s.links
         binding = s.binding

@@ -438,7 +438,7 @@ def normalise(raw: Any, *, file: str | None = None,
         spec["catalogue"] = {"accelerators": own}
     accelerators = set(physics.accelerators()) | set(extra_accelerators)
     accelerators |= {row["name"] for row in own}
-    own_domains = {row["name"]: row.get("scale_up_domain") for row in own}
+    own_rows = {row["name"]: row for row in own}
     sites: list[dict[str, Any]] = []
     seen_sites: dict[str, int] = {}
     for i, raw_site in enumerate(top.get("sites", [])):
@@ -458,7 +458,7 @@ def normalise(raw: Any, *, file: str | None = None,
                 c.fail(label, "clusters", f"only datacenters hold clusters, this site is a "
                        f"{site['kind']}; set kind: datacenter")
             site["clusters"] = _clusters(c, site["clusters"], name, label, accelerators,
-                                         own_domains)
+                                         own_rows)
         sites.append(site)
     if "sites" in top and not top["sites"] and not c.problems:
         c.fail("topology", "sites", "no sites; a topology needs at least one site")
@@ -518,7 +518,7 @@ def normalise(raw: Any, *, file: str | None = None,
 
 
 def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[str],
-              own_domains: Mapping[str, int | None]) -> list[dict[str, Any]]:
+              own_rows: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     clusters = []
     names: set[str] = set()
     for j, raw_cluster in enumerate(raw):
@@ -539,8 +539,11 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
                 else:
                     cluster[part] = given
         if acc in accelerators and "count" in cluster:
-            domain = own_domains[acc] if acc in own_domains else catalogue_domain(acc)
-            for field, message in fabric_problems(cluster, domain):
+            own_row = own_rows.get(acc)
+            domain = (own_row.get("scale_up_domain") if own_row is not None
+                      else catalogue_domain(acc))
+            for field, message in fabric_problems(cluster, domain) + _missing_figures(
+                    cluster, acc, own_row):
                 c.fail(element, field, message)
         cluster.setdefault("name", f"{site}-c{j + 1}")
         if cluster["name"] in names:
@@ -559,6 +562,30 @@ def _replace_deprecated(row: dict[str, Any], table: tuple[Attr, ...], element: s
             row.setdefault(attr.replaced_by, value)
             notes.append(f"{element}: {attr.name} is deprecated, read as {attr.replaced_by}; "
                          "rename the key")
+
+
+def _missing_figures(cluster: Mapping[str, Any], accelerator: str,
+                     own_row: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The NIC and scale-up rates a cluster needs that neither its spec nor its accelerator's
+    catalogue row gives."""
+    if own_row is not None:
+        record = physics.Accelerator.from_row(own_row)
+    elif accelerator in physics.accelerators():
+        record = physics.accelerators()[accelerator]
+    else:
+        return []  # a name a reader vouched for: its figures are checked when used
+    out = []
+    so = cluster.get("scale_out", {})
+    if so.get("kind") and "nic" not in so and record.nic_gbps is None \
+            and "nic" in fabric_designs.get(so["kind"]).reads:
+        out.append(("scale_out", f"the catalogue has no NIC rate for {accelerator}; give "
+                    "scale_out.nic"))
+    needs_up = cluster.get("scale_up") or so.get("kind") == "rail_optimized"
+    if needs_up and "bandwidth" not in cluster.get("scale_up", {}) \
+            and record.scale_up_gbps is None:
+        out.append(("scale_up", f"the catalogue has no scale-up bandwidth for {accelerator}; "
+                    "give scale_up.bandwidth"))
+    return out
 
 
 def catalogue_domain(accelerator: str) -> int | None:
