@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -121,6 +122,9 @@ def _forwarding(fabric: FabricGraph, accelerators_forward: bool | None) -> bool:
     return not bool(np.any(fabric.node_kind == SWITCH))
 
 
+_TRANSIT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _transit(fabric: FabricGraph, kinds: tuple[int, ...], forward: bool, *,
              parallel: bool = False):
     """Return ``(M, offset)``: the transposed arc matrix of the routing graph.
@@ -128,8 +132,18 @@ def _transit(fabric: FabricGraph, kinds: tuple[int, ...], forward: bool, *,
     ``M[v, u]`` is the number of arcs ``u -> v`` (1 when `parallel` is false), so that
     ``M @ x`` pushes values one hop forward. When accelerators do not forward, their outgoing
     arcs leave from a copy ``n + a`` of accelerator ``a`` and ``a`` itself is a sink: a path
-    starts at ``a + offset`` and may end at any accelerator, but never crosses one.
+    starts at ``a + offset`` and may end at any accelerator, but never crosses one. Kept while
+    the fabric lives (a fabric is immutable), so the analytics of one report build it once.
     """
+    cache = _TRANSIT.setdefault(fabric, {})
+    key = (tuple(kinds), bool(forward), bool(parallel))
+    if key not in cache:
+        cache[key] = _build_transit(fabric, kinds, forward, parallel=parallel)
+    return cache[key]
+
+
+def _build_transit(fabric: FabricGraph, kinds: tuple[int, ...], forward: bool, *,
+                   parallel: bool):
     from scipy.sparse import csr_array
 
     keep = np.isin(fabric.link_kind, kinds)
@@ -163,12 +177,15 @@ def _bfs(matrix, sources: np.ndarray, n_targets: int, *, count: bool
     ``L`` is the sum of those to its predecessors at layer ``L - 1``: one product per layer.
     """
     size = matrix.shape[0]
+    # distances alone need no exact counts: single precision halves the memory traffic
+    dtype = np.float64 if count else np.float32
+    matrix = matrix.astype(dtype, copy=False)
     for start in range(0, len(sources), _CHUNK):
         src = sources[start:start + _CHUNK]
         cols = np.arange(len(src))
-        frontier = np.zeros((size, len(src)))
+        frontier = np.zeros((size, len(src)), dtype=dtype)
         frontier[src, cols] = 1.0
-        unvisited = np.ones((size, len(src)))
+        unvisited = np.ones((size, len(src)), dtype=dtype)
         unvisited[src, cols] = 0.0
         dist = np.full((n_targets, len(src)), -1, dtype=np.int32)
         paths = np.zeros((n_targets, len(src))) if count else None
@@ -190,7 +207,7 @@ def _bfs(matrix, sources: np.ndarray, n_targets: int, *, count: bool
                 paths += reached[:n_targets]
                 frontier = reached
             else:
-                frontier = new.astype(np.float64)
+                frontier = new.astype(dtype)
         yield slice(start, start + len(src)), dist, paths
 
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from infranet import physics
 from infranet.errors import ValidationError
 from infranet.fabrics.assembly import (
     assemble,
@@ -71,12 +72,13 @@ def rail_plan(gpus: int, gpus_per_server: int, servers_per_su: int, radix: int,
 
 
 def rail_optimized(gpus: int, *, gpus_per_server: int = 8, servers_per_su: int = 32,
-                   nic_gbps: float = 400.0, radix: int = 64, scale_up_gbps: float = 3600.0,
+                   nic_gbps: float = 400.0, radix: int = 64, scale_up_gbps: float | None = None,
                    spine_oversubscription: float = 1.0) -> FabricGraph:
     """Build a rail-optimised GPU fabric (DGX SuperPOD style) with NVLink servers.
 
     Scale-up: each server's `gpus_per_server` GPUs link to one NVSwitch node (tier 0) at
-    `scale_up_gbps` (NVLink 4 on HGX H100: 450 GB/s per direction = 3,600 Gb/s).
+    `scale_up_gbps` (by default H100's from the accelerator catalogue: NVLink 4 on HGX H100,
+    450 GB/s per direction = 3,600 Gb/s).
 
     Scale-out, at `nic_gbps` on every link: a scalable unit (SU) is `servers_per_su` servers on
     `gpus_per_server` rail leaves (tier 1); leaf ``r`` of an SU links to NIC ``r`` (GPU ``r``) of
@@ -145,6 +147,8 @@ def rail_optimized(gpus: int, *, gpus_per_server: int = 8, servers_per_su: int =
     per_su = integer(servers_per_su, "servers_per_su", minimum=1)
     radix = integer(radix, "radix", minimum=2)
     nic_gbps = positive(nic_gbps, "nic_gbps")
+    if scale_up_gbps is None:
+        scale_up_gbps = physics.accelerator("H100").scale_up_gbps
     scale_up_gbps = positive(scale_up_gbps, "scale_up_gbps")
     spine_oversubscription = positive(spine_oversubscription, "spine_oversubscription")
     plan = rail_plan(gpus, rails, per_su, radix, spine_oversubscription)
@@ -249,7 +253,8 @@ class RailOptimized(Design):
         return Plan(count=int(params["gpus"]), server=int(params.get("gpus_per_server", 8)),
                     domain=int(params.get("gpus_per_server", 8)),
                     nic_gbps=float(params.get("nic_gbps", 400.0)),
-                    scale_up_gbps=float(params.get("scale_up_gbps", 3600.0)),
+                    scale_up_gbps=float(params.get("scale_up_gbps")
+                                        or physics.accelerator("H100").scale_up_gbps or "nan"),
                     options={"kind": self.name,
                              "servers_per_su": params.get("servers_per_su", 32),
                              "radix": params.get("radix", 64),
