@@ -32,6 +32,7 @@ TWO_CAMPUSES = {
 
 def _nx_max_flow(topology: Topology, source: str, target: str) -> float:
     graph = nx.DiGraph()
+    graph.add_nodes_from(topology.site_names)
     for row in topology.links.itertuples(index=False):
         for u, v, cap in ((row.a, row.b, row.capacity_gbps), (row.b, row.a, row.capacity_ba_gbps)):
             old = graph.get_edge_data(u, v, {"capacity": 0.0})["capacity"]
