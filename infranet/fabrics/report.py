@@ -227,8 +227,8 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
             notes += _disagreements(s, analysis)
             done += s.links
         binding = s.binding
-        if analysis is not None and s.bisection_gbps is None:
-            binding = analysis.binding
+        if analysis is not None and (s.bisection_gbps is None or s.bisection_bound):
+            binding = analysis.binding  # the graph's cut, where the closed form is no value
         reports.append(ClusterReport(site=name, cluster=spec["name"], summary=s,
                                      power=cluster_power, pue=float(pue), analysis=analysis,
                                      notes=tuple(notes), binding=binding))
