@@ -244,9 +244,16 @@ def site_power(topology: Any, site: str, *, clusters: Sequence[Mapping[str, Any]
 
     Examples
     --------
-    >>> import infranet
-    >>> topo = infranet.read("topologies/h100-superpod.yaml")  # doctest: +SKIP
-    >>> site_power(topo, "ashburn-su").facility_power_mw  # doctest: +SKIP
+    >>> from infranet.model import Topology
+    >>> topo = Topology.from_dict({"name": "t", "sites": [{
+    ...     "name": "dc", "kind": "datacenter", "power_mw": 1.5, "clusters": [
+    ...         {"accelerator": "H100", "count": 1024, "scale_up": {"kind": "nvswitch"},
+    ...          "scale_out": {"kind": "rail_optimized"}}]}]})
+    >>> power = site_power(topo, "dc")
+    >>> round(power.it_power_kw, 1), round(power.facility_power_mw, 3), power.over_budget
+    (1383.4, 1.522, True)
+    >>> site_power(topo, "dc", pue=1.08).over_budget  # what a hyperscale PUE would allow
+    False
     """
     spec = topology.site(site)
     catalogue = topology.accelerators()

@@ -3,6 +3,9 @@
 One table of attributes per element (topology, defaults, site, cluster, link) with type, unit,
 default and description. The same tables drive validation (:func:`check`), defaults, and the
 format reference in ``docs/format.md`` (:func:`reference_markdown`).
+
+The keys and capacity rules of a cluster's ``scale_out`` come from the registry of fabric designs
+(:mod:`infranet.fabrics.designs`), which imports nothing of infranet above ``physics``.
 """
 
 from __future__ import annotations

@@ -37,7 +37,9 @@ __all__ = [
     "designs",
     "get",
     "names",
+    "natural_sides",
     "register",
+    "required",
 ]
 
 # modules whose import registers the built-in designs, in the order they are listed
@@ -391,26 +393,8 @@ def natural_sides(count: int, per_leaf: int, leaves: int | None = None
     return a, on_leaf - a
 
 
-def uniform_links(**by_rate: Any) -> dict[float, int]:
-    """Links by rate from ``(rate, count)`` pairs given as keyword values, summed per rate."""
-    out: dict[float, int] = {}
-    for rate, count in by_rate.values():
-        if count:
-            out[float(rate)] = out.get(float(rate), 0) + int(count)
-    return out
-
-
 def required(options: Mapping[str, Any], keys: Sequence[str], noun: str
              ) -> list[tuple[str, str]]:
     """A problem naming the keys a design needs that the spec does not give."""
     missing = [key for key in keys if key not in options]
     return [("scale_out", f"a {noun} needs {', '.join(missing)}")] if missing else []
-
-
-def ensure(condition: bool, message: str, field: str = "scale_out") -> None:
-    """Raise a ValidationError naming `field` unless `condition` holds."""
-    if not condition:
-        raise ValidationError(message, field=field)
-
-
-Builder = Callable[..., FabricGraph]
