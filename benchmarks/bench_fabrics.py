@@ -1,9 +1,12 @@
-"""Benchmark the bulk fabric generators against building the same graph edge by edge in networkx.
+"""Benchmark the bulk fabric generators against building the same graph edge by edge in networkx,
+and ``infranet fabric report`` on shipped topologies against its closed-form summary alone.
 
 Usage::
 
-    python benchmarks/bench_fabrics.py            # fat-tree k=48, k=64, 32,768-GPU rail fabric
-    python benchmarks/bench_fabrics.py --quick    # fat-tree k=8, k=16, 1,024-GPU rail fabric
+    python benchmarks/bench_fabrics.py            # fat-tree k=48, k=64, 32,768-GPU rail fabric;
+                                                  # reports of the Texas campuses and GB200 36k
+    python benchmarks/bench_fabrics.py --quick    # fat-tree k=8, k=16, 1,024-GPU rail fabric;
+                                                  # report of the H100 SuperPOD
 
 For each fabric:
 
@@ -18,15 +21,19 @@ For each fabric:
   separate, untimed build, since tracing slows allocation down;
 * a check that both graphs are identical: same node attributes, same multiset of links.
 
-The exit status is 0 only if every pair of graphs is identical.
+Then the fabric report of shipped topologies (:func:`infranet.fabrics.report.fabric_report`):
+with the explicit graphs measured (min-cut bisection, sampled hops and paths, bill of materials)
+against the baseline of the closed-form summaries and power alone (``--closed-form``), with the
+peak RSS of the process and a check that the closed forms and the graphs agree.
+
+The exit status is 0 only if every pair of graphs is identical and every report agrees.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import importlib
-import importlib.util
+import math
 import statistics
 import sys
 import time
@@ -42,6 +49,7 @@ except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from infranet.fabrics import generators
 
+from infranet.fabrics.designs.rail_optimized import rail_plan
 from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SCALE_UP, SWITCH
 
 # ---------------------------------------------------------------------------------------------
@@ -86,8 +94,7 @@ def nx_rail_optimized(gpus: int, gpus_per_server: int = 8, servers_per_su: int =
     The sizing (switch counts, parallel links) is the generator's own scalar arithmetic; every
     node and link is then added with one networkx call.
     """
-    plan = generators._rail_plan(gpus, gpus_per_server, servers_per_su, radix,
-                                 spine_oversubscription)
+    plan = rail_plan(gpus, gpus_per_server, servers_per_su, radix, spine_oversubscription)
     rails, up = gpus_per_server, plan["up"]
     servers, leaves, spines = plan["servers"], plan["leaves"], plan["spines"]
     nvs0 = gpus
@@ -180,19 +187,42 @@ def _same_graph(fabric, graph) -> bool:
 
 
 def _analytics(fabric) -> None:
-    # --- analytics hook -------------------------------------------------------------------------
-    # Timings of the fabric analytics go here: infranet.fabrics.analytics.report(fabric) is timed
-    # when that module and function exist.
-    if importlib.util.find_spec("infranet.fabrics.analytics") is None:
-        print("  analytics: not available")
-        return
-    report = getattr(importlib.import_module("infranet.fabrics.analytics"), "report", None)
-    if report is None:
-        print("  analytics: not available")
-        return
+    from infranet.fabrics.analytics import report
+
     t0 = time.perf_counter()
     report(fabric)
     print(f"  analytics: report in {time.perf_counter() - t0:.3f} s")
+
+
+def report_bench(path: Path) -> bool:
+    """Time ``fabric report`` of a topology file, graphs measured, against its closed form."""
+    import resource
+
+    import infranet
+    from infranet.fabrics.report import fabric_report
+
+    topo = infranet.read(path)
+    t0 = time.perf_counter()
+    closed = fabric_report(topo, graph=False)
+    t1 = time.perf_counter()
+    full = fabric_report(topo)
+    t2 = time.perf_counter()
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    agree = all(
+        c.summary.bisection_gbps is None or c.summary.bisection_bound
+        or math.isclose(c.summary.bisection_gbps, c.bisection_gbps, rel_tol=1e-8)
+        for c in full.clusters)
+    links = sum(c.summary.links for c in full.clusters)
+    print(f"\nfabric report {path.name}: {len(full.clusters)} clusters, "
+          f"{sum(c.summary.count for c in full.clusters):,} accelerators, {links:,} links")
+    print(f"  closed form and power only (baseline): {t1 - t0:.3f} s")
+    print(f"  with the explicit graphs measured:     {t2 - t1:.3f} s "
+          f"({(t2 - t1) / max(t1 - t0, 1e-9):.0f}x the baseline); process peak RSS "
+          f"{rss_mib:,.0f} MiB")
+    print(f"  IT power {closed.it_power_kw / 1000:,.2f} MW, facility "
+          f"{closed.facility_power_mw:,.2f} MW; closed forms and graphs agree: "
+          f"{'yes' if agree else 'NO'}")
+    return agree
 
 
 def pipeline(label: str, topology_of) -> None:
@@ -273,9 +303,14 @@ def main(argv=None) -> int:
                 lambda: nx_rail_optimized(gpus), repeat)
     pipeline(f"rail-optimised {gpus:,} GPUs", lambda: cluster_topology(
         "rail_optimized", count=gpus, scale_up={"kind": "nvswitch", "domain": 8}))
+    topologies = Path(__file__).resolve().parents[1] / "topologies"
+    files = ["h100-superpod.yaml"] if args.quick else ["texas-hub.yaml",
+                                                         "gb200-nvl72-cluster.yaml"]
+    agree = all([report_bench(topologies / name) for name in files])
     print()
     print("all graphs identical" if ok else "MISMATCH between infranet and networkx graphs")
-    return 0 if ok else 1
+    print("all reports agree" if agree else "MISMATCH between closed forms and graphs")
+    return 0 if ok and agree else 1
 
 
 if __name__ == "__main__":

@@ -3,32 +3,52 @@
 Propagation per km comes from the media catalogue (``infranet/data/media.csv``); equipment terms
 (in-line amplifiers, terminals/FEC) are defaults that every link may override. Distances on the
 Earth come from :func:`geodesic_km` (WGS84 ellipsoid, pyproj), never from planar maths on degrees.
+
+The catalogues of ``infranet/data`` (media, accelerators, switches, optics, and the named figures
+of fabrics and facilities) are read by one reader, :func:`read_catalogue`, into frozen records
+whose field names carry their units (:class:`Accelerator`, :class:`Switch`, :class:`Optic`,
+:class:`Figure`, :class:`Medium`). Every row names its source; a figure that is not published is
+``None``, never 0.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
+from types import MappingProxyType
+from typing import TypeVar
 
 import numpy as np
 
-from infranet.errors import FormatError, UnknownNameError, did_you_mean
+from infranet.errors import FormatError, UnknownNameError, ValidationError, did_you_mean
 
 __all__ = [
     "AMPLIFIER_LATENCY_MS",
     "AMPLIFIER_SPACING_KM",
     "ROUTE_FACTOR",
     "TERMINAL_LATENCY_MS",
+    "Accelerator",
+    "Cell",
+    "Figure",
     "Medium",
+    "Optic",
+    "Switch",
+    "accelerator",
     "accelerators",
-    "catalogue_row",
+    "figure",
+    "figures",
     "geodesic_km",
     "media",
     "medium",
+    "optic",
     "optics",
     "path_length_km",
+    "read_catalogue",
+    "switch",
     "switches",
 ]
 
@@ -43,6 +63,137 @@ AMPLIFIER_LATENCY_MS = 0.0001
 #: infranet takes the low end, as coherent DCI pluggables (400ZR/800ZR) do.
 TERMINAL_LATENCY_MS = 0.06
 
+#: A parsed catalogue cell: text, a number, a published range ``(low, high)``, or None (empty).
+Cell = str | float | tuple[float, float] | None
+Row = Mapping[str, Cell]
+T = TypeVar("T")
+
+#: Columns that hold text in every catalogue; any other column is a number, or a range when its
+#: name is ``range`` or contains ``_range``.
+_TEXT_COLUMNS = frozenset({"name", "vendor", "kind", "form_factor", "source", "system", "unit",
+                           "description", "amplified"})
+
+
+# ---------------------------------------------------------------------------------------------
+# the one catalogue reader
+
+
+def _is_range(column: str) -> bool:
+    return column == "range" or "_range" in column
+
+
+def _cell(file: str, name: str, column: str, text: str, text_columns: frozenset[str]) -> Cell:
+    """Return one catalogue cell as str, float, ``(low, high)`` or None (empty)."""
+    text = text.strip()
+    if column in text_columns:
+        return text
+    if not text:
+        return None
+    try:
+        if _is_range(column):
+            low, high = (float(part) for part in text.split("-"))
+            return (low, high)
+        return float(text)
+    except ValueError:
+        shape = "a range 'low-high'" if _is_range(column) else "a number"
+        raise FormatError(f"expected {shape} or an empty cell, got {text!r}",
+                          file=file, element=f"row {name!r}", field=column) from None
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with resources.files("infranet.data").joinpath(name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_catalogue(file: str, record: Callable[[Row], T], *,
+                   text: Iterable[str] = ()) -> dict[str, T]:
+    """Read a catalogue CSV of ``infranet/data`` into typed records, by name.
+
+    The one reader of infranet's catalogues. Each row has a unique ``name`` and a ``source``
+    (where its figures come from); cells are text (the columns ``name, vendor, kind, form_factor,
+    source, system, unit, description`` and those in `text`), numbers, published ranges written
+    ``low-high`` (columns named ``range`` or containing ``_range``), or empty (None: not
+    published). `record` turns a parsed row into the record kept.
+
+    Raises
+    ------
+    FormatError
+        Naming the file, row and column of a bad cell, a duplicate or missing name, a missing
+        source, or a figure the record refuses.
+
+    Examples
+    --------
+    >>> read_catalogue("media.csv", Medium.from_row)["smf"].us_per_km
+    4.8974
+    """
+    text_columns = _TEXT_COLUMNS | frozenset(text)
+    out: dict[str, T] = {}
+    for i, raw in enumerate(_read_csv(file)):
+        name = (raw.get("name") or "").strip()
+        if not name:
+            raise FormatError("a row without a name", file=file, element=f"row {i + 1}")
+        if name in out:
+            raise FormatError(f"duplicate name {name!r}; names must be unique", file=file)
+        if "source" in raw and not (raw["source"] or "").strip():
+            raise FormatError("no source; every row says where its figures come from",
+                              file=file, element=f"row {name!r}", field="source")
+        row = {column: _cell(file, name, column, value or "", text_columns)
+               for column, value in raw.items()}
+        try:
+            out[name] = record(row)
+        except ValidationError as err:
+            raise FormatError(err.detail, file=file, element=f"row {name!r}",
+                              field=err.field) from None
+    return out
+
+
+def _lookup(table: Mapping[str, T], name: str, noun: str) -> T:
+    if name not in table:
+        raise UnknownNameError(
+            f"unknown {noun} {name!r}{did_you_mean(name, table)}; known: {', '.join(table)}")
+    return table[name]
+
+
+def _number(row: Row, column: str) -> float | None:
+    value = row.get(column)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) \
+            or not math.isfinite(value):
+        raise ValidationError(f"expected a number, got {value!r}", field=column)
+    return float(value)
+
+
+def _integer(row: Row, column: str) -> int | None:
+    value = _number(row, column)
+    if value is None:
+        return None
+    if value != int(value) or value < 1:
+        raise ValidationError(f"expected a whole number >= 1, got {value:g}", field=column)
+    return int(value)
+
+
+def _range(row: Row, column: str) -> tuple[float, float] | None:
+    value = row.get(column)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, tuple):
+        raise ValidationError(f"expected a range (low, high), got {value!r}", field=column)
+    return (float(value[0]), float(value[1]))
+
+
+def _text(row: Row, column: str) -> str:
+    value = row.get(column)
+    return "" if value is None else str(value)
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
+# ---------------------------------------------------------------------------------------------
+# media
+
 
 @dataclass(frozen=True)
 class Medium:
@@ -55,27 +206,22 @@ class Medium:
     description: str
     source: str
 
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with resources.files("infranet.data").joinpath(name).open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    @classmethod
+    def from_row(cls, row: Row) -> Medium:
+        """Build the record from a row of ``media.csv``."""
+        us_per_km = _number(row, "us_per_km")
+        if us_per_km is None or us_per_km <= 0:
+            raise ValidationError("expected a propagation delay > 0", field="us_per_km")
+        return cls(name=_text(row, "name"), us_per_km=us_per_km,
+                   loss_db_per_km=_number(row, "loss_db_per_km"),
+                   amplified=_text(row, "amplified") == "true",
+                   description=_text(row, "description"), source=_text(row, "source"))
 
 
 @functools.cache
-def media() -> dict[str, Medium]:
+def media() -> Mapping[str, Medium]:
     """Return the media catalogue by name (µs/km of propagation, with sources)."""
-    rows = _read_csv("media.csv")
-    return {
-        r["name"]: Medium(
-            name=r["name"],
-            us_per_km=float(r["us_per_km"]),
-            loss_db_per_km=float(r["loss_db_per_km"]) if r["loss_db_per_km"] else None,
-            amplified=r["amplified"] == "true",
-            description=r["description"],
-            source=r["source"],
-        )
-        for r in rows
-    }
+    return MappingProxyType(read_catalogue("media.csv", Medium.from_row))
 
 
 def medium(name: str) -> Medium:
@@ -86,127 +232,298 @@ def medium(name: str) -> Medium:
     >>> medium("smf").us_per_km
     4.8974
     """
-    table = media()
-    if name not in table:
-        raise UnknownNameError(
-            f"unknown medium {name!r}{did_you_mean(name, table)}; known: {', '.join(table)}"
+    return _lookup(media(), name, "medium")
+
+
+# ---------------------------------------------------------------------------------------------
+# accelerators
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """An accelerator and the system it ships in, in infranet's units.
+
+    Attributes
+    ----------
+    dense_flops_per_s : mapping of precision to FLOP/s
+        Dense (no sparsity) peak per precision the vendor gives (``bf16``, ``fp8``).
+    hbm_bytes, hbm_bytes_per_s : float or None
+        Memory capacity (bytes) and bandwidth (bytes/s).
+    power_w : float or None
+        The accelerator's own power (chip or board), W.
+    scale_up_gbps : float or None
+        Scale-up bandwidth per accelerator per direction, Gb/s (NVLink, ICI).
+    scale_up_domain : int or None
+        Accelerators per default scale-up domain (8 for HGX, 72 for NVL72, a TPU pod).
+    nic_gbps : float or None
+        Scale-out NIC rate per accelerator, Gb/s.
+    system, system_accelerators, system_power_w, system_power_range_w
+        The published system (server or rack) the accelerator's power share comes from: its
+        name, how many accelerators it holds, its maximum power (W) and the published range the
+        default was picked from.
+    """
+
+    name: str
+    vendor: str = ""
+    dense_flops_per_s: Mapping[str, float] = field(default_factory=dict)
+    hbm_bytes: float | None = None
+    hbm_bytes_per_s: float | None = None
+    power_w: float | None = None
+    scale_up_gbps: float | None = None
+    scale_up_domain: int | None = None
+    nic_gbps: float | None = None
+    system: str = ""
+    system_accelerators: int | None = None
+    system_power_w: float | None = None
+    system_power_range_w: tuple[float, float] | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dense_flops_per_s",
+                           MappingProxyType(dict(self.dense_flops_per_s)))
+
+    @property
+    def bf16_flops_per_s(self) -> float | None:
+        """Dense bf16 FLOP/s (None when not published)."""
+        return self.dense_flops_per_s.get("bf16")
+
+    @property
+    def it_power_w(self) -> float | None:
+        """IT power per accelerator, W: its share of the whole system (CPUs, memory, NICs, fans,
+        conversion, in-rack switches), or None when the system's power is not published.
+
+        Examples
+        --------
+        >>> accelerator("H100").it_power_w  # DGX H100: 10.2 kW over 8 GPUs
+        1275.0
+        """
+        if self.system_power_w is None or not self.system_accelerators:
+            return None
+        return self.system_power_w / self.system_accelerators
+
+    @classmethod
+    def from_row(cls, row: Row) -> Accelerator:
+        """Build the record from a row of ``accelerators.csv`` or of a topology file's
+        ``catalogue.accelerators`` (the same keys: ``bf16_tflops``, ``fp8_tflops``, ``hbm_gb``,
+        ``hbm_tbytes_per_s``, ``power_w``, ``scale_up_gbytes_per_s``, ``scale_up_domain``,
+        ``nic_gbps``, ``system``, ``system_accelerators``, ``system_power_kw``,
+        ``system_power_range_kw``).
+
+        Examples
+        --------
+        >>> row = {"name": "MyChip", "bf16_tflops": 500, "hbm_tbytes_per_s": 4,
+        ...        "scale_up_gbytes_per_s": 100, "source": "vendor sheet"}
+        >>> chip = Accelerator.from_row(row)
+        >>> chip.bf16_flops_per_s, chip.hbm_bytes_per_s, chip.scale_up_gbps
+        (500000000000000.0, 4000000000000.0, 800.0)
+        """
+        flops = {column[:-len("_tflops")]: value * 1e12
+                 for column in row if column.endswith("_tflops")
+                 if (value := _number(row, column)) is not None}
+        for column in ("power_w", "nic_gbps", "system_power_kw", "hbm_gb",
+                       "hbm_tbytes_per_s", "scale_up_gbytes_per_s"):
+            value = _number(row, column)
+            if value is not None and value < 0:
+                raise ValidationError(f"must be >= 0, got {value:g}", field=column)
+        power_range = _range(row, "system_power_range_kw")
+        return cls(
+            name=_text(row, "name"), vendor=_text(row, "vendor"), dense_flops_per_s=flops,
+            hbm_bytes=_scaled(_number(row, "hbm_gb"), 1e9),
+            hbm_bytes_per_s=_scaled(_number(row, "hbm_tbytes_per_s"), 1e12),
+            power_w=_number(row, "power_w"),
+            scale_up_gbps=_scaled(_number(row, "scale_up_gbytes_per_s"), 8.0),
+            scale_up_domain=_integer(row, "scale_up_domain"),
+            nic_gbps=_number(row, "nic_gbps"),
+            system=_text(row, "system"),
+            system_accelerators=_integer(row, "system_accelerators"),
+            system_power_w=_scaled(_number(row, "system_power_kw"), 1e3),
+            system_power_range_w=(None if power_range is None
+                                  else (power_range[0] * 1e3, power_range[1] * 1e3)),
+            source=_text(row, "source"),
         )
-    return table[name]
-
-
-#: Columns of the equipment catalogues that hold text; every other column is numeric.
-_TEXT_COLUMNS = frozenset({"name", "vendor", "kind", "form_factor", "source"})
-#: Columns holding a published range "low-high" in the column's unit, read as ``(low, high)``.
-_RANGE_COLUMNS = frozenset({"hop_latency_range_us", "reach_range_km"})
-#: Catalogue table name -> (file, noun used in messages).
-_CATALOGUES = {
-    "accelerators": ("accelerators.csv", "accelerator"),
-    "switches": ("switches.csv", "switch"),
-    "optics": ("optics.csv", "optic"),
-}
-
-CatalogueRow = dict[str, str | float | tuple[float, float] | None]
-
-
-def _cell(file: str, name: str, field: str, text: str):
-    """Return one catalogue cell as str, float, ``(low, high)`` or None (empty)."""
-    text = text.strip()
-    if field in _TEXT_COLUMNS:
-        return text
-    if not text:
-        return None
-    try:
-        if field in _RANGE_COLUMNS:
-            low, high = (float(part) for part in text.split("-"))
-            return (low, high)
-        return float(text)
-    except ValueError:
-        shape = "a range 'low-high'" if field in _RANGE_COLUMNS else "a number"
-        raise FormatError(f"expected {shape} or an empty cell, got {text!r}",
-                          file=file, element=f"row {name!r}", field=field) from None
-
-
-def _catalogue(file: str) -> dict[str, CatalogueRow]:
-    rows: dict[str, CatalogueRow] = {}
-    for raw in _read_csv(file):
-        name = raw["name"].strip()
-        if name in rows:
-            raise FormatError(f"duplicate name {name!r}; names must be unique", file=file)
-        rows[name] = {field: _cell(file, name, field, text or "") for field, text in raw.items()}
-    return rows
 
 
 @functools.cache
-def accelerators() -> dict[str, CatalogueRow]:
-    """Return the accelerator catalogue rows by name (per accelerator, with their source).
-
-    Numeric columns are floats (None where the figure is not published): ``bf16_tflops`` (dense),
-    ``hbm_gb``, ``hbm_tbps``, ``power_w``, ``scale_up_gbytes_per_s`` (per direction),
-    ``scale_up_domain`` (accelerators per default scale-up domain), ``nic_gbps`` (scale-out).
+def accelerators() -> Mapping[str, Accelerator]:
+    """Return the accelerator catalogue by name (``infranet/data/accelerators.csv``).
 
     Examples
     --------
-    >>> accelerators()["H100"]["bf16_tflops"]
-    989.0
+    >>> accelerators()["H100"].bf16_flops_per_s
+    989000000000000.0
     """
-    return _catalogue("accelerators.csv")
+    return MappingProxyType(read_catalogue("accelerators.csv", Accelerator.from_row))
+
+
+def accelerator(name: str, catalogue: Mapping[str, Accelerator] | None = None) -> Accelerator:
+    """Return the accelerator called `name`, from `catalogue` or the packaged one.
+
+    `catalogue` is a topology's own view (:meth:`infranet.model.Topology.accelerators`: the
+    packaged rows and the file's own).
+
+    Examples
+    --------
+    >>> gpu = accelerator("H100")
+    >>> gpu.hbm_bytes_per_s, gpu.scale_up_gbps, gpu.nic_gbps
+    (3350000000000.0, 3600.0, 400.0)
+    >>> accelerator("H10")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    infranet.errors.UnknownNameError: unknown accelerator 'H10' (did you mean 'H100'?); known: ...
+    """
+    return _lookup(accelerators() if catalogue is None else catalogue, name, "accelerator")
+
+
+# ---------------------------------------------------------------------------------------------
+# switches and optics
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A switch: ports, port rate (Gb/s per direction), hop latency (µs), power without optics
+    (W), with the published hop-latency range the default was picked from."""
+
+    name: str
+    vendor: str
+    kind: str
+    radix: int | None
+    port_gbps: float | None
+    hop_latency_us: float | None
+    hop_latency_range_us: tuple[float, float] | None
+    power_w: float | None
+    source: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Switch:
+        """Build the record from a row of ``switches.csv``."""
+        return cls(name=_text(row, "name"), vendor=_text(row, "vendor"), kind=_text(row, "kind"),
+                   radix=_integer(row, "radix"), port_gbps=_number(row, "port_gbps"),
+                   hop_latency_us=_number(row, "hop_latency_us"),
+                   hop_latency_range_us=_range(row, "hop_latency_range_us"),
+                   power_w=_number(row, "power_w"), source=_text(row, "source"))
+
+
+@dataclass(frozen=True)
+class Optic:
+    """An optical module or cable: rate (Gb/s), reach (km), power (W), intra-dc or dci."""
+
+    name: str
+    rate_gbps: float | None
+    reach_km: float | None
+    reach_range_km: tuple[float, float] | None
+    power_w: float | None
+    kind: str
+    form_factor: str
+    source: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Optic:
+        """Build the record from a row of ``optics.csv``."""
+        return cls(name=_text(row, "name"), rate_gbps=_number(row, "rate_gbps"),
+                   reach_km=_number(row, "reach_km"),
+                   reach_range_km=_range(row, "reach_range_km"),
+                   power_w=_number(row, "power_w"), kind=_text(row, "kind"),
+                   form_factor=_text(row, "form_factor"), source=_text(row, "source"))
 
 
 @functools.cache
-def switches() -> dict[str, CatalogueRow]:
-    """Return the switch catalogue rows by name (radix, port rate in Gb/s, hop latency in µs).
+def switches() -> Mapping[str, Switch]:
+    """Return the switch catalogue by name (``infranet/data/switches.csv``).
 
-    ``kind`` is one of infiniband, ethernet, nvswitch, ocs; ``hop_latency_range_us`` is the
-    published ``(low, high)`` range the default ``hop_latency_us`` was picked from; ``power_w``
-    excludes optics (see :func:`optics`).
+    ``kind`` is one of infiniband, ethernet, nvswitch, ocs; ``power_w`` excludes optics (see
+    :func:`optics`).
 
     Examples
     --------
-    >>> switches()["QM9700"]["radix"], switches()["QM9700"]["hop_latency_range_us"]
-    (64.0, (0.15, 0.35))
+    >>> switches()["QM9700"].radix, switches()["QM9700"].hop_latency_range_us
+    (64, (0.15, 0.35))
     """
-    return _catalogue("switches.csv")
+    return MappingProxyType(read_catalogue("switches.csv", Switch.from_row))
 
 
-@functools.cache
-def optics() -> dict[str, CatalogueRow]:
-    """Return the optics and cable catalogue rows by name (rate in Gb/s, reach in km, power in W).
-
-    ``kind`` is intra-dc or dci; ``reach_range_km`` is the published ``(low, high)`` range where the
-    reach depends on the line system, else None.
+def switch(name: str) -> Switch:
+    """Return the switch called `name`.
 
     Examples
     --------
-    >>> optics()["400ZR"]["reach_km"]
-    120.0
-    """
-    return _catalogue("optics.csv")
-
-
-def catalogue_row(table: str, name: str) -> CatalogueRow:
-    """Return the row called `name` of the catalogue `table` (accelerators, switches or optics).
-
-    Examples
-    --------
-    >>> catalogue_row("optics", "800ZR")["rate_gbps"]
-    800.0
-    >>> catalogue_row("switches", "QM970")  # doctest: +ELLIPSIS
+    >>> switch("QM970")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     infranet.errors.UnknownNameError: unknown switch 'QM970' (did you mean 'QM9700'?); known: ...
     """
-    if table not in _CATALOGUES:
-        raise UnknownNameError(
-            f"unknown catalogue {table!r}{did_you_mean(table, _CATALOGUES)}; "
-            f"known: {', '.join(_CATALOGUES)}"
-        )
-    rows = {"accelerators": accelerators, "switches": switches, "optics": optics}[table]()
-    if name not in rows:
-        noun = _CATALOGUES[table][1]
-        raise UnknownNameError(
-            f"unknown {noun} {name!r}{did_you_mean(name, rows)}; known: {', '.join(rows)}"
-        )
-    return rows[name]
+    return _lookup(switches(), name, "switch")
+
+
+@functools.cache
+def optics() -> Mapping[str, Optic]:
+    """Return the optics and cable catalogue by name (``infranet/data/optics.csv``).
+
+    Examples
+    --------
+    >>> optics()["400ZR"].reach_km
+    120.0
+    """
+    return MappingProxyType(read_catalogue("optics.csv", Optic.from_row))
+
+
+def optic(name: str) -> Optic:
+    """Return the optical module or cable called `name`.
+
+    Examples
+    --------
+    >>> optic("800ZR").rate_gbps
+    800.0
+    """
+    return _lookup(optics(), name, "optic")
+
+
+# ---------------------------------------------------------------------------------------------
+# named figures of fabrics and facilities
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A named figure (a hop latency, a cable length, a PUE): value, unit, the published range
+    the value was picked from, and its source."""
+
+    name: str
+    value: float
+    unit: str
+    range: tuple[float, float] | None
+    source: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Figure:
+        """Build the record from a row of ``figures.csv``."""
+        value = _number(row, "value")
+        if value is None:
+            raise ValidationError("a figure needs a value", field="value")
+        return cls(name=_text(row, "name"), value=value, unit=_text(row, "unit"),
+                   range=_range(row, "range"), source=_text(row, "source"))
+
+
+@functools.cache
+def figures() -> Mapping[str, Figure]:
+    """Return the named figures of fabrics and facilities (``infranet/data/figures.csv``): the
+    one home of each hop latency, cable length, power rule and default PUE.
+
+    Examples
+    --------
+    >>> figures()["switch_hop_us"].range
+    (0.15, 0.35)
+    """
+    return MappingProxyType(read_catalogue("figures.csv", Figure.from_row))
+
+
+def figure(name: str) -> float:
+    """Return the value of the named figure (in the unit its name carries).
+
+    Examples
+    --------
+    >>> figure("ici_hop_us"), figure("cable_m")
+    (1.0, 10.0)
+    """
+    return _lookup(figures(), name, "figure").value
 
 
 @functools.cache

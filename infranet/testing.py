@@ -38,7 +38,7 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
                    max_links: int = 8, names: st.SearchStrategy[str] = NAMES,
                    located: str = "some", capacities: str = "all", lengths: bool = True,
                    routes: bool = True, srlgs: bool = True, clusters: bool = False,
-                   extras: bool = False) -> dict[str, Any]:
+                   dci: bool = False, extras: bool = False) -> dict[str, Any]:
     """A valid topology spec (the content of a topology file).
 
     Parameters
@@ -60,6 +60,8 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
     clusters
         Whether datacenters may hold accelerator clusters and a power budget, and regions a
         population.
+    dci
+        Whether those clusters carry a DCI capacity (1 to 100,000 Gb/s).
     extras
         Whether to draw the rarer keys too: media, ``meta``, notes, a default route factor.
     """
@@ -75,6 +77,8 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
             site["power_mw"] = draw(st.floats(0, 5000))
             site["clusters"] = [{"accelerator": draw(st.sampled_from(["H100", "GB200"])),
                                  "count": 72 * draw(st.integers(1, 10**4))}]
+            if dci:
+                site["clusters"][0]["dci"] = draw(st.floats(1.0, 1e5))
         if clusters and site["kind"] == "region" and draw(st.booleans()):
             site["population"] = draw(st.floats(0, 1e9))
         sites.append(site)

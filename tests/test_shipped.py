@@ -59,3 +59,21 @@ def test_datacenter_clusters_have_fabrics(shipped):
     clusters = [c for name in shipped.datacenters for c in shipped.site(name).get("clusters", ())]
     for cluster in clusters:
         assert cluster.get("scale_up") or cluster.get("scale_out"), cluster["name"]
+
+
+def test_datacenter_fabrics_have_closed_forms_and_power(shipped):
+    """Every shipped cluster's fabric has a closed-form bisection and diameter, and a power that
+    is known or says why not; its site holds it."""
+    from infranet.fabrics.power import site_power
+    from infranet.fabrics.spec import summary
+
+    catalogue = shipped.accelerators()
+    for name in shipped.datacenters:
+        for cluster in shipped.site(name).get("clusters", ()):
+            closed = summary(cluster, catalogue)
+            assert closed.bisection_gbps and closed.bisection_gbps > 0, cluster["name"]
+            assert closed.diameter_hops and closed.diameter_us, cluster["name"]
+        power = site_power(shipped, name)
+        assert not power.over_budget, name
+        for part in power.clusters:
+            assert part.complete or "no published system power" in part.notes[0]

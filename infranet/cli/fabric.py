@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import click
 
 from infranet.cli._options import input_options, load, output_format
 
-KINDS = ["fat_tree", "leaf_spine", "rail_optimized", "dragonfly", "jellyfish", "torus", "none"]
+
+class _Kinds(click.Choice):
+    """The registered scale-out designs, looked up when the command runs (so that
+    ``infranet --help`` imports no fabric code)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def _load(self) -> None:
+        if not self.choices:
+            from infranet.fabrics.designs import names
+
+            self.choices = list(names())
+
+    def convert(self, value, param, ctx):
+        self._load()
+        return super().convert(value, param, ctx)
+
+    def get_metavar(self, param, *args, **kwargs):
+        self._load()
+        return super().get_metavar(param, *args, **kwargs)
 
 
 class _Dims(click.ParamType):
@@ -60,7 +83,7 @@ def fabric() -> None:
 
 
 @fabric.command()
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=_Kinds())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Topology file to write (.yaml, .json; .geojson and node-link via --to).")
 @click.option("--to", "to_format", default=None,
@@ -78,7 +101,8 @@ def fabric() -> None:
               help="Down over up capacity at the leaves (leaf_spine, rail_optimized).")
 @click.option("--k", type=click.IntRange(min=2), default=None, help="Fat-tree arity.")
 @click.option("--servers-per-su", type=click.IntRange(min=1), default=None,
-              help="Servers per scalable unit (rail_optimized).")
+              help="Servers (scale-up domains) per scalable unit (rail_optimized; default "
+                   "radix/2).")
 @click.option("--a", "a", type=click.IntRange(min=1), default=None,
               help="Dragonfly routers per group.")
 @click.option("--p", "p", type=click.IntRange(min=1), default=None,
@@ -158,33 +182,91 @@ def _location(text: str | None) -> tuple[float, float] | None:
 @click.option("--cluster", default=None, help="Only this cluster.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed for sampled path statistics on large fabrics.")
+@click.option("--closed-form", "closed_form", is_flag=True,
+              help="Closed-form summaries and power only: no explicit graph (any size).")
 @input_options
 @output_format
-def report(file: str, site: str | None, cluster: str | None, seed: int,
+def report(file: str, site: str | None, cluster: str | None, seed: int, closed_form: bool,
            input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
     """Analyse the fabrics of a topology file's clusters.
 
-    Accelerators, switches per tier, links, transceivers by type, power (accelerators +
-    switches + optics), bisection bandwidth (computed from the graph by a minimum cut, and the
-    closed form where one exists), diameter in hops and µs, average path length, ECMP path
-    diversity, and the per-tier summary (bandwidth per accelerator, oversubscription, latency).
+    Per cluster: accelerators, switches per tier, links, transceivers, IT power (the
+    accelerators' share of their published system, switches, optics) and facility power (x the
+    site's PUE), bisection bandwidth (computed from the graph by a minimum cut, beside the closed
+    form), diameter in hops and µs, average path length, ECMP path diversity (exact counts of
+    equal-cost paths between sampled pairs), and the per-tier summary (bandwidth per
+    accelerator, oversubscription, latency). A fabric too large to hold as a graph is refused;
+    --closed-form reports any size from the formulas alone.
     """
     from infranet.fabrics.report import fabric_report
     from infranet.report import emit
 
     topo = load(file, input_format, capacity_unit)
-    result = fabric_report(topo, site=site, cluster=cluster, seed=seed)
+    with _progress() as progress:
+        result = fabric_report(topo, site=site, cluster=cluster, seed=seed,
+                               graph=not closed_form, progress=progress)
+    data = result.to_dict()
     if fmt == "json":
-        emit(result, fmt)
+        emit(data, fmt)
         return
-    for entry in result["clusters"]:
-        hidden = ("tiers", "summary_tiers", "transceivers", "switches_per_tier", "hop_stats",
-                  "bill_of_materials")
-        flat = {k: v for k, v in entry.items() if k not in hidden}
-        flat["switches_per_tier"] = ", ".join(f"{k}: {v:,}" for k, v in
-                                              entry.get("switches_per_tier", {}).items())
-        flat["transceivers"] = ", ".join(f"{k}: {v:,}" for k, v in
-                                         entry.get("transceivers", {}).items())
-        emit([flat], fmt, transpose=fmt == "table",
+    for entry in data["clusters"]:
+        emit([_flat(entry)], fmt, transpose=fmt == "table",
              title=f"{entry['site']}/{entry['cluster']}" if fmt == "table" else None)
         emit(entry["tiers"], fmt, title="tiers" if fmt == "table" else None)
+
+
+_SHOWN = ("site", "cluster", "accelerator", "kind", "accelerators", "switches",
+          "switches_per_tier", "links", "transceivers", "bisection_gbps",
+          "bisection_closed_form_gbps", "bisection_gbps_per_accelerator", "binding",
+          "diameter_hops", "diameter_us", "average_hops", "ecmp_paths", "it_power_kw", "pue",
+          "facility_power_mw", "power_kw_by_part", "notes")
+
+
+def _flat(entry: dict[str, Any]) -> dict[str, Any]:
+    """One row per cluster for the table and CSV: nested values written out."""
+    row = {key: entry.get(key) for key in _SHOWN if key in entry}
+    for key in ("switches_per_tier", "transceivers"):
+        row[key] = ", ".join(f"{k}: {v:,}" for k, v in (entry.get(key) or {}).items())
+    if entry.get("bisection_bound"):
+        row["bisection_gbps"] = f"{entry['bisection_gbps']:,.1f} ({entry['bisection_bound']} bound)"
+    if entry.get("bisection_closed_form_bound"):
+        closed = entry["bisection_closed_form_gbps"]
+        row["bisection_closed_form_gbps"] = (
+            f"{closed:,.1f} ({entry['bisection_closed_form_bound']} bound)"
+            if closed is not None else entry["bisection_closed_form_bound"])
+    if "ecmp_paths" in entry:
+        row["ecmp_paths"] = "; ".join(
+            f"{name}: {c['pairs']} pairs, paths min {c['min']:,} / median {c['median']:,} / "
+            f"max {c['max']:,} (mean {c['mean']:,.4g})"
+            for name, c in entry["ecmp_paths"].items()
+            if isinstance(c, dict) and c.get("pairs"))
+    parts = entry.get("power_kw_by_part") or {}
+    row["power_kw_by_part"] = ", ".join(
+        f"{k}: {'unknown' if v is None else f'{v:,.1f}'}" for k, v in parts.items())
+    row["binding"] = (entry.get("binding") or {}).get("summary")
+    row["notes"] = "; ".join(entry.get("notes") or ()) or None
+    return row
+
+
+class _progress:
+    """A rich progress bar on stderr while fabrics are measured (only on a terminal)."""
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                             console=Console(stderr=True), transient=True)
+        self._bar.start()
+        self._task = self._bar.add_task("fabric report", total=1)
+
+        def update(what: str, done: int, total: int) -> None:
+            self._bar.update(self._task, description=what, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc) -> None:
+        if hasattr(self, "_bar"):
+            self._bar.stop()

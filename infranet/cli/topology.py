@@ -25,6 +25,7 @@ def validate(files: tuple[str, ...], input_format: str | None, capacity_unit: st
     """
     import infranet.io
     from infranet.errors import InfranetError
+    from infranet.fabrics.power import power_warnings
     from infranet.model import schema
     from infranet.report import emit
 
@@ -37,10 +38,13 @@ def validate(files: tuple[str, ...], input_format: str | None, capacity_unit: st
         except InfranetError as err:
             problems = [str(err.in_file(path))]
         counts = {}
+        warnings: list[str] = []
         if not problems:
             topo = load(path, input_format, capacity_unit)
             counts = {"sites": topo.n_sites, "links": topo.n_links}
-        results.append({"file": path, "valid": not problems, "problems": problems, **counts})
+            warnings = power_warnings(topo)  # clusters drawing more than a site's power_mw
+        results.append({"file": path, "valid": not problems, "problems": problems, **counts,
+                        **({"warnings": warnings} if warnings else {})})
     if fmt == "json":
         emit(results, fmt)
     elif fmt == "csv":
@@ -50,7 +54,7 @@ def validate(files: tuple[str, ...], input_format: str | None, capacity_unit: st
         for r in results:
             if r["valid"]:
                 click.echo(f"{r['file']}: ok ({r['sites']} sites, {r['links']} links)")
-            for problem in r["problems"]:
+            for problem in r["problems"] + r.get("warnings", []):
                 click.echo(problem)
     if not all(r["valid"] for r in results):
         sys.exit(1)

@@ -1,5 +1,6 @@
 """From a cluster spec (as written in a topology file) to its fabric: the explicit graph, or
-the per-tier summary in closed form. Both come from the same spec and agree.
+the summary in closed form. Both come from the same spec and the same design entry
+(:mod:`infranet.fabrics.designs`), and agree.
 
 A cluster spec::
 
@@ -7,158 +8,112 @@ A cluster spec::
      scale_up: {kind: nvswitch, domain: 8},
      scale_out: {kind: rail_optimized, nic: 400G, radix: 64},
      dci: 12.8 Tb/s}
+
+Figures the spec does not give come from the cluster's accelerator (NIC rate, scale-up
+bandwidth and domain), never from another accelerator's defaults.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from infranet import physics
 from infranet.errors import ValidationError
-from infranet.fabrics.graph import ACCELERATOR, SCALE_UP, SWITCH, FabricGraph
+from infranet.fabrics import designs, hops
+from infranet.fabrics.designs.base import Plan, Shape
+from infranet.fabrics.designs.torus import torus, torus_links, torus_shape
+from infranet.fabrics.graph import SCALE_UP, SWITCH, FabricGraph
+from infranet.results import Binding
 
 __all__ = [
-    "NVSWITCH_HOP_US",
-    "SCALE_OUT_HOP_US",
-    "accelerator_figures",
+    "ClusterSummary",
     "build",
-    "generator_options",
+    "cluster_topology",
+    "plan",
+    "scale_up_of",
     "summary",
 ]
 
-#: Scale-out switch hop latency: InfiniBand 0.15-0.35 µs, sources disagree (FIGURES.md); the
-#: middle of the range.
-SCALE_OUT_HOP_US = 0.25
-#: NVLink-switch hop; NVIDIA publishes no figure, taken like an InfiniBand hop.
-NVSWITCH_HOP_US = 0.25
-#: TPU ICI hop, about 1 µs ("How to Scale Your Model", TPU chapter).
-ICI_HOP_US = 1.0
+Catalogue = Mapping[str, physics.Accelerator]
 
 
-def accelerator_figures(name: str,
-                        catalogue: Mapping[str, Mapping[str, Any]] | None = None
-                        ) -> dict[str, float]:
-    """Return ``nic_gbps``, ``scale_up_gbps`` (per direction), ``domain`` and ``power_w`` of an
-    accelerator (NaN where the catalogue has no figure).
+def scale_up_of(cluster: Mapping[str, Any], catalogue: Catalogue | None = None
+                ) -> dict[str, Any] | None:
+    """Return the cluster's scale-up spec with its figures resolved, or None.
 
-    `catalogue` is a topology's own view (:meth:`infranet.model.Topology.accelerators`); by
-    default the packaged catalogue.
+    ``kind``, ``domain`` (accelerators per domain) and ``gbps`` (per accelerator per
+    direction): the spec's, else the accelerator's. A rail-optimised fabric is built of NVLink
+    servers: without a ``scale_up`` spec, its servers are the accelerator's default domain (8
+    where the catalogue has none).
     """
-    rows = catalogue if catalogue is not None else physics.accelerators()
-    row = rows[name]
-
-    def number(key: str) -> float:
-        value = row.get(key)
-        return float(value) if value not in (None, "") else math.nan
-
-    return {
-        "nic_gbps": number("nic_gbps"),
-        "scale_up_gbps": number("scale_up_gbytes_per_s") * 8.0,
-        "domain": number("scale_up_domain"),
-        "power_w": number("power_w"),
-    }
-
-
-def _domain(cluster: Mapping[str, Any], figures: Mapping[str, float]) -> int:
-    up = cluster.get("scale_up", {})
-    if up.get("kind") == "nvswitch":
-        if up.get("domain"):
-            return int(up["domain"])
-        return int(figures["domain"]) if math.isfinite(figures["domain"]) else 8
-    if up.get("kind") == "torus":
-        return math.prod(up["dims"])
-    return 1
+    record = physics.accelerator(cluster["accelerator"], catalogue)
+    up = cluster.get("scale_up")
+    if not up:
+        if cluster.get("scale_out", {}).get("kind") != "rail_optimized":
+            return None
+        up = {"kind": "nvswitch", "domain": record.scale_up_domain or 8}
+    gbps = up.get("bandwidth", record.scale_up_gbps)
+    if gbps is None:
+        raise ValidationError(f"the catalogue has no scale-up bandwidth for "
+                              f"{cluster['accelerator']}; give scale_up.bandwidth",
+                              field="scale_up")
+    if up["kind"] == "torus":
+        return {"kind": "torus", "dims": tuple(up["dims"]), "domain": math.prod(up["dims"]),
+                "gbps": float(gbps)}
+    domain = int(up.get("domain") or record.scale_up_domain or 8)
+    return {"kind": "nvswitch", "domain": domain, "gbps": float(gbps)}
 
 
-def _scale_up_gbps(cluster: Mapping[str, Any], figures: Mapping[str, float]) -> float:
-    up = cluster.get("scale_up", {})
-    if "bandwidth" in up:
-        return float(up["bandwidth"])
-    return figures["scale_up_gbps"]
+def plan(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> Plan:
+    """Return the :class:`~infranet.fabrics.designs.Plan` of a cluster spec (figures resolved).
+
+    Examples
+    --------
+    >>> p = plan({"accelerator": "GB200", "count": 144, "scale_up": {"kind": "nvswitch"},
+    ...           "scale_out": {"kind": "rail_optimized", "radix": 144}})
+    >>> p.domain, p.server, p.nic_gbps, p.scale_up_gbps
+    (72, 72, 400.0, 7200.0)
+    """
+    record = physics.accelerator(cluster["accelerator"], catalogue)
+    so = cluster.get("scale_out") or {"kind": "none"}
+    up = scale_up_of(cluster, catalogue)
+    nic = so.get("nic", record.nic_gbps)
+    design = designs.get(so["kind"])
+    if nic is None and "nic" in design.reads:
+        raise ValidationError(f"the catalogue has no NIC rate for {cluster['accelerator']}; "
+                              "give scale_out.nic", field="scale_out")
+    domain = up["domain"] if up else 1
+    server = domain if up and up["kind"] == "nvswitch" else 8
+    return Plan(count=int(cluster["count"]), domain=domain, server=server,
+                nic_gbps=math.nan if nic is None else float(nic),
+                scale_up_gbps=up["gbps"] if up else math.nan, options=dict(so))
 
 
-def _nic_gbps(cluster: Mapping[str, Any], figures: Mapping[str, float]) -> float:
-    nic = cluster.get("scale_out", {}).get("nic")
-    if nic is not None:
-        return float(nic)
-    if not math.isfinite(figures["nic_gbps"]):
-        raise ValidationError(f"the catalogue has no NIC rate for {cluster['accelerator']}; give "
-                              "scale_out.nic", field="scale_out")
-    return figures["nic_gbps"]
-
-
-def generator_options(cluster: Mapping[str, Any],
-                      catalogue: Mapping[str, Mapping[str, Any]] | None = None
-                      ) -> tuple[str, dict[str, Any]]:
-    """Return ``(generator name, keyword arguments)`` that build the scale-out of `cluster`."""
-    figures = accelerator_figures(cluster["accelerator"], catalogue)
-    so = cluster.get("scale_out", {"kind": "none"})
-    kind = so["kind"]
-    count = cluster["count"]
-    radix = so.get("radix", 64)
-    nic = _nic_gbps(cluster, figures) if kind != "none" else math.nan
-    if kind == "fat_tree":
-        return kind, {"k": so.get("k", radix), "link_gbps": nic}
-    if kind == "leaf_spine":
-        return kind, {"hosts": count, "radix": radix,
-                      "oversubscription": so.get("oversubscription", 1.0), "link_gbps": nic}
-    if kind == "rail_optimized":
-        return kind, {"gpus": count, "servers_per_su": so.get("servers_per_su", 32),
-                      "nic_gbps": nic, "radix": radix}
-    if kind == "dragonfly":
-        options = {"a": so["a"], "p": so["p"], "h": so["h"], "link_gbps": nic}
-        if "groups" in so:
-            options["groups"] = so["groups"]
-        return kind, options
-    if kind == "jellyfish":
-        return kind, {"switches": so["switches"], "ports": so["ports"],
-                      "hosts_per_switch": so["hosts_per_switch"], "link_gbps": nic,
-                      "seed": so.get("seed", 0)}
-    if kind == "torus":
-        return kind, {"dims": tuple(so["dims"]), "link_gbps": nic}
-    return "none", {"count": count}
-
-
-def build(cluster: Mapping[str, Any],
-          catalogue: Mapping[str, Mapping[str, Any]] | None = None) -> FabricGraph:
+def build(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> FabricGraph:
     """Return the explicit fabric of a cluster spec: scale-out design plus scale-up domains.
 
     Accelerators are numbered ``0 .. count-1`` in both layers: scale-up domain ``d`` holds
     accelerators ``d*D .. d*D + D-1`` (servers of a rail-optimised fabric, NVL72 racks, tori).
     """
-    from infranet.fabrics import generators
-
-    figures = accelerator_figures(cluster["accelerator"], catalogue)
-    kind, options = generator_options(cluster, catalogue)
-    if kind == "none":
-        base = _empty(cluster["count"])
-    else:
-        base = generators.GENERATORS[kind](**options)
-    up = cluster.get("scale_up")
-    if not up:
+    p = plan(cluster, catalogue)
+    design = designs.get(p.options["kind"])
+    base = design.build(p)
+    up = scale_up_of(cluster, catalogue)
+    if up is None:
         return base
     if up["kind"] == "torus":
-        torus = generators.torus(tuple(up["dims"]),
-                                 link_gbps=_scale_up_gbps(cluster, figures) / (2 * len(up["dims"])))
-        if kind == "none" and torus.n_accelerators == cluster["count"]:
-            return torus  # one torus is the whole cluster: keep its design for the analytics
-        return _with_tori(base, torus)
-    return _with_nvswitch(base, _domain(cluster, figures), _scale_up_gbps(cluster, figures))
-
-
-def _empty(count: int) -> FabricGraph:
-    return FabricGraph(
-        kind="none", params={"count": count},
-        node_kind=np.full(count, ACCELERATOR, dtype=np.int8),
-        node_tier=np.full(count, -1, dtype=np.int8),
-        node_group=np.full(count, -1, dtype=np.int32),
-        link_u=np.empty(0, dtype=np.int32), link_v=np.empty(0, dtype=np.int32),
-        link_kind=np.empty(0, dtype=np.int8), link_gbps=np.empty(0),
-    )
+        dims = up["dims"]
+        one = torus(dims, link_gbps=up["gbps"] / (2 * len(dims)))
+        if design.name == "none" and one.n_accelerators == p.count:
+            return one  # one torus is the whole cluster: keep its design for the analytics
+        return _with_tori(base, one)
+    return _with_nvswitch(base, up["domain"], up["gbps"])
 
 
 def _strip_scale_up(fabric: FabricGraph) -> FabricGraph:
@@ -229,48 +184,198 @@ def _with_tori(fabric: FabricGraph, torus: FabricGraph) -> FabricGraph:
     )
 
 
-def summary(cluster: Mapping[str, Any],
-            catalogue: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Return the per-tier summary of a cluster in closed form, without building its graph.
+# ---------------------------------------------------------------------------------------------
+# the closed-form summary
 
-    One row per tier, bottom up: ``tier`` (``scale_up``, ``leaf``, ``spine``, ``core``,
-    ``dci``), ``gbps_per_accelerator`` (per direction, what each accelerator can push through
-    that tier when all do at once), ``oversubscription`` (cumulative, below that tier),
-    ``hop_us`` (latency of one switch at that tier) and ``accelerators`` sharing the tier.
+
+def _rate_label(gbps: float) -> str:
+    """``400G``, ``800G``, ``1.6T``."""
+    return f"{gbps / 1000:g}T" if gbps >= 1000 else f"{gbps:g}G"
+
+
+_BINDING_SUMMARY = {
+    "leaf": "the accelerators' own links set the bisection (the fabric above them is "
+            "non-blocking for this split)",
+    "spine": "the leaves' uplinks to the spines set the bisection",
+    "core": "the spines' uplinks to the core set the bisection",
+    "global": "the dragonfly's global links between groups set the bisection",
+    "lateral": "the switch-to-switch links of the random graph set the bisection (a lower "
+               "bound)",
+    "direct": "the torus links across its longest dimension set the bisection",
+    "scale_up": "the scale-up links of the one domain set the bisection",
+}
+
+
+@dataclass(frozen=True)
+class ClusterSummary:
+    """A cluster's fabric in closed form: per-tier bandwidth, switches, links, bisection,
+    diameter and graph size, without building the graph (result protocol).
+
+    Attributes
+    ----------
+    tiers : tuple of dict
+        One row per tier, bottom up: ``tier`` (``scale_up``, ``leaf``, ``spine``, ``core``,
+        ``direct``, ``dci``), ``gbps_per_accelerator`` (per direction, what each accelerator can
+        push through that tier when all do at once), ``oversubscription_below`` (cumulative,
+        below that tier), ``hop_us`` (latency of one element of the tier), ``accelerators``
+        sharing it, ``switches`` and ``radix``.
+    bisection_gbps : float or None
+        Between the two halves of the design's natural split, per direction.
+    bisection_bound : str
+        ``""`` (exact), ``"lower"`` (a published lower bound) or why there is no value.
+    diameter_hops, diameter_us : int, float or None
+        Longest shortest path between two accelerators, in links and in µs (switch hops,
+        inter-chip hops and cable; see :mod:`infranet.fabrics.hops`).
+    nodes, links : int
+        Size of the explicit graph :func:`build` would make.
+    transceivers : dict
+        Optical modules by rate, two per scale-out link.
     """
-    figures = accelerator_figures(cluster["accelerator"], catalogue)
-    count = cluster["count"]
+
+    cluster: str
+    accelerator: str
+    design: str
+    count: int
+    tiers: tuple[Mapping[str, Any], ...]
+    switches_per_tier: Mapping[str, int]
+    transceivers: Mapping[str, int]
+    nodes: int
+    links: int
+    bisection_gbps: float | None
+    bisection_bound: str
+    diameter_hops: int | None
+    diameter_us: float | None
+    diameter_bound: str
+    dci_gbps: float | None
+    binding: Binding
+    notes: tuple[str, ...] = ()
+    shape: Shape = field(default_factory=Shape, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tiers", tuple(MappingProxyType(dict(r)) for r in self.tiers))
+        for name in ("switches_per_tier", "transceivers"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    @property
+    def switches(self) -> int:
+        return int(sum(self.switches_per_tier.values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: headline scalars first (``bisection_gbps``, ``diameter_hops``,
+        ``diameter_us``, counts), then the tiers."""
+        per_acc = (None if self.bisection_gbps is None
+                   else self.bisection_gbps / (self.count / 2))
+        return {
+            "cluster": self.cluster, "accelerator": self.accelerator, "design": self.design,
+            "accelerators": self.count, "switches": self.switches, "links": self.links,
+            "nodes": self.nodes, "bisection_gbps": self.bisection_gbps,
+            "bisection_gbps_per_accelerator": per_acc, "bisection_bound": self.bisection_bound,
+            "diameter_hops": self.diameter_hops, "diameter_us": self.diameter_us,
+            "diameter_bound": self.diameter_bound, "dci_gbps": self.dci_gbps,
+            "binding": self.binding.to_dict(),
+            "switches_per_tier": dict(self.switches_per_tier),
+            "transceivers": dict(self.transceivers), "tiers": [dict(r) for r in self.tiers],
+            "notes": list(self.notes),
+        }
+
+
+def summary(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> ClusterSummary:
+    """Return the summary of a cluster's fabric in closed form, without building its graph.
+
+    Examples
+    --------
+    >>> s = summary({"name": "su", "accelerator": "H100", "count": 1024,
+    ...              "scale_up": {"kind": "nvswitch", "domain": 8},
+    ...              "scale_out": {"kind": "rail_optimized", "oversubscription": 2}})
+    >>> [(row["tier"], row["gbps_per_accelerator"]) for row in s.tiers]
+    [('scale_up', 3600.0), ('leaf', 400.0), ('spine', 200.0)]
+    >>> s.bisection_gbps, s.binding.name, s.diameter_hops
+    (102400.0, 'spine', 4)
+    """
+    p = plan(cluster, catalogue)
+    design = designs.get(p.options["kind"])
+    shape = design.shape(p)
+    up = scale_up_of(cluster, catalogue)
+    count = p.count
     rows: list[dict[str, Any]] = []
-    up = cluster.get("scale_up")
-    if up:
-        if up["kind"] == "torus":
-            hop = ICI_HOP_US
+    switches: dict[str, int] = {}
+    notes = list(shape.notes)
+    nodes, links = count, shape.links + shape.direct_links
+    if up is not None:
+        domains = count // up["domain"]
+        nvswitch = up["kind"] == "nvswitch"
+        rows.append({"tier": "scale_up", "gbps_per_accelerator": up["gbps"],
+                     "oversubscription_below": 1.0,
+                     "hop_us": hops.hop_us("scale_up" if nvswitch else "direct"),
+                     "accelerators": up["domain"], "switches": domains if nvswitch else 0,
+                     "radix": up["domain"] if nvswitch else None})
+        if nvswitch:
+            switches["scale_up"] = domains
+            nodes += domains
+            links += domains * up["domain"]
         else:
-            hop = NVSWITCH_HOP_US
-        rows.append({"tier": "scale_up", "gbps_per_accelerator": _scale_up_gbps(cluster, figures),
-                     "oversubscription_below": 1.0, "hop_us": hop,
-                     "accelerators": _domain(cluster, figures)})
-    so = cluster.get("scale_out", {"kind": "none"})
-    kind = so["kind"]
-    if kind != "none":
-        nic = _nic_gbps(cluster, figures)
-        o = float(so.get("oversubscription", 1.0)) if kind in ("leaf_spine",
-                                                               "rail_optimized") else 1.0
-        tiers = {"fat_tree": 3, "leaf_spine": 2, "dragonfly": 1, "jellyfish": 1,
-                 "torus": 0}.get(kind)
-        if kind == "rail_optimized":
-            tiers = 2 if count <= (so.get("radix", 64) ** 2) // 2 else 3
-        names = ["leaf", "spine", "core"][:tiers]
-        for i, name in enumerate(names):
-            rows.append({"tier": name, "gbps_per_accelerator": nic if i == 0 else nic / o,
-                         "oversubscription_below": 1.0 if i == 0 else o,
-                         "hop_us": SCALE_OUT_HOP_US,
-                         "accelerators": count})
-    if "dci" in cluster:
+            links += domains * torus_links(up["dims"])
+    for tier in shape.tiers:
+        rows.append({"tier": tier.name, "gbps_per_accelerator": tier.gbps_per_accelerator,
+                     "oversubscription_below": tier.oversubscription_below,
+                     "hop_us": hops.hop_us(tier.name), "accelerators": count,
+                     "switches": tier.switches, "radix": tier.radix})
+        switches[tier.name] = tier.switches
+        nodes += tier.switches
+    if shape.direct_links:
+        rows.append({"tier": "direct", "gbps_per_accelerator": p.nic_gbps,
+                     "oversubscription_below": 1.0, "hop_us": hops.ici_hop_us(),
+                     "accelerators": count, "switches": 0, "radix": None})
+    if cluster.get("dci") is not None:
         rows.append({"tier": "dci", "gbps_per_accelerator": cluster["dci"] / count,
                      "oversubscription_below": math.nan, "hop_us": math.nan,
-                     "accelerators": count})
-    return rows
+                     "accelerators": count, "switches": 0, "radix": None})
+
+    bisection, bound, binding_tier = shape.bisection_gbps, shape.bisection_bound, shape.binding
+    crossed, diameter, diameter_bound = shape.crossed, shape.diameter_hops, shape.diameter_bound
+    domains = count // up["domain"] if up else count
+    if design.name == "none":
+        if up is not None and domains == 1:
+            if up["kind"] == "torus":
+                one = torus_shape(up["dims"], up["gbps"] / (2 * len(up["dims"])))
+                bisection, binding_tier = one.bisection_gbps, one.binding
+                diameter, crossed = one.diameter_hops, one.crossed
+                notes += one.notes
+            else:
+                bisection, binding_tier = count // 2 * up["gbps"], "scale_up"
+                diameter, crossed = 2, ("scale_up",)
+            bound = "" if bisection is not None else "no closed form"
+        else:
+            bisection, bound, binding_tier = 0.0, "", None
+            diameter, crossed = None, ()
+            notes.append(f"no scale-out fabric joins the {domains:,} scale-up domains: "
+                         "accelerators of different domains cannot reach each other")
+    elif up is not None and up["domain"] > 1:
+        if (count // 2) % up["domain"] or design.name == "torus":
+            bisection, binding_tier = None, None
+            bound = "no closed form: the natural split cuts a scale-up domain"
+        if domains == 1 and up["kind"] == "nvswitch":
+            diameter, crossed = 2, ("scale_up",)
+    diameter_us = None
+    if diameter is not None:
+        diameter_us = sum(hops.hop_us(t) for t in crossed) + diameter * hops.cable_us()
+
+    if bisection is None:
+        binding = Binding("none", None, bound or "no closed-form bisection")
+    elif binding_tier is None:
+        binding = Binding("tier", "scale_out", notes[-1] if notes else "no scale-out fabric")
+    else:
+        binding = Binding("tier", binding_tier,
+                          f"{_BINDING_SUMMARY.get(binding_tier, binding_tier)}: "
+                          f"{bisection / 1000:,.1f} Tb/s")
+    transceivers = {_rate_label(rate): 2 * n for rate, n in sorted(shape.links_by_gbps.items())}
+    return ClusterSummary(
+        cluster=str(cluster.get("name", "")), accelerator=cluster["accelerator"],
+        design=design.name, count=count, tiers=tuple(rows), switches_per_tier=switches,
+        transceivers=transceivers, nodes=nodes, links=links, bisection_gbps=bisection,
+        bisection_bound=bound, diameter_hops=diameter, diameter_us=diameter_us,
+        diameter_bound=diameter_bound, dci_gbps=cluster.get("dci"), binding=binding,
+        notes=tuple(notes), shape=shape)
 
 
 def cluster_topology(kind: str, *, accelerator: str = "H100", count: int | None = None,
@@ -292,10 +397,10 @@ def cluster_topology(kind: str, *, accelerator: str = "H100", count: int | None 
 
     options = {key: value for key, value in scale_out.items() if value is not None}
     if count is None:
-        count = _design_count(kind, options, accelerator)
+        count = _design_count(kind, options)
     cluster: dict[str, Any] = {"name": f"{kind.replace('_', '-')}", "accelerator": accelerator,
                                "count": count}
-    if kind != "none":
+    if kind != "none" or options:
         cluster["scale_out"] = {"kind": kind, **options}
     if scale_up:
         cluster["scale_up"] = dict(scale_up)
@@ -313,19 +418,13 @@ def cluster_topology(kind: str, *, accelerator: str = "H100", count: int | None 
     })
 
 
-def _design_count(kind: str, options: Mapping[str, Any], accelerator: str) -> int:
+def _design_count(kind: str, options: Mapping[str, Any]) -> int:
+    design = designs.get(kind)
     try:
-        if kind == "fat_tree":
-            k = options.get("k", options.get("radix", 64))
-            return k**3 // 4
-        if kind == "dragonfly":
-            groups = options.get("groups", options["a"] * options["h"] + 1)
-            return options["a"] * options["p"] * groups
-        if kind == "jellyfish":
-            return options["switches"] * options["hosts_per_switch"]
-        if kind == "torus":
-            return math.prod(options["dims"])
+        count = design.default_count(options)
     except KeyError as err:
         raise ValidationError(f"a {kind} needs {err.args[0]}", field=str(err.args[0])) from None
-    raise ValidationError(f"give the number of accelerators for a {kind} fabric (--count)",
-                          field="count")
+    if count is None:
+        raise ValidationError(f"give the number of accelerators for a {kind} fabric (--count)",
+                              field="count")
+    return count

@@ -3,6 +3,9 @@
 One table of attributes per element (topology, defaults, site, cluster, link) with type, unit,
 default and description. The same tables drive validation (:func:`check`), defaults, and the
 format reference in ``docs/format.md`` (:func:`reference_markdown`).
+
+The keys and capacity rules of a cluster's ``scale_out`` come from the registry of fabric designs
+(:mod:`infranet.fabrics.designs`), which imports nothing of infranet above ``physics``.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 
 from infranet import physics, units
 from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+from infranet.fabrics import designs as fabric_designs
 
 __all__ = [
+    "ACCELERATOR",
     "CLUSTER",
     "DEFAULTS",
     "DEMAND",
@@ -25,14 +30,18 @@ __all__ = [
     "SITE_KINDS",
     "TOPOLOGY",
     "Attr",
+    "catalogue_domain",
     "check",
+    "fabric_problems",
     "normalise",
     "reference_markdown",
+    "scale_out_table",
 ]
 
 SITE_KINDS = ("datacenter", "pop", "region")
-#: Fabric node kinds, used once a datacenter's fabric is expanded.
-FABRIC_NODE_KINDS = ("accelerator", "switch")
+#: Node kinds of an expanded topology: a cluster (the cluster view), or an accelerator or a
+#: switch of its fabric (the accelerator view).
+FABRIC_NODE_KINDS = ("cluster", "accelerator", "switch")
 LINK_KINDS = ("fiber", "scale_out", "scale_up")
 
 
@@ -54,6 +63,8 @@ class Attr:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     exclusive_minimum: bool = False
+    #: A deprecated key: the key that replaces it (its value is moved there, with a note).
+    replaced_by: str = ""
 
     def describe_type(self) -> str:
         if self.kind == "choice":
@@ -106,7 +117,11 @@ SITE = (
     Attr("name", "str", "Unique name, used by links and on the command line.", required=True),
     Attr("kind", "choice", "What the site is.", default="pop", choices=SITE_KINDS),
     Attr("location", "location", "Longitude and latitude in degrees (WGS84, EPSG:4326)."),
-    Attr("power_mw", "power", "Power available to the site.", unit="MW", minimum=0.0),
+    Attr("power_mw", "power", "Power available to the site (facility power: the clusters' IT "
+         "power x `pue` is held against it).", unit="MW", minimum=0.0),
+    Attr("pue", "number", "Power usage effectiveness, facility power over IT power (default "
+         f"{physics.figure('pue'):g}, hyperscale; the global average is about 1.56).",
+         minimum=1.0),
     Attr("population", "number", "People served, for user regions.", minimum=0.0),
     Attr("clusters", "list", "Accelerator clusters of a datacenter."),
     Attr("description", "str", "Free text."),
@@ -130,13 +145,23 @@ ACCELERATOR = (
     Attr("source", "str", "Where the figures come from.", required=True),
     Attr("vendor", "str", "Who makes it."),
     Attr("bf16_tflops", "number", "Dense bf16 TFLOP/s.", minimum=0.0),
+    Attr("fp8_tflops", "number", "Dense fp8 TFLOP/s.", minimum=0.0),
     Attr("hbm_gb", "number", "HBM capacity in GB.", minimum=0.0),
-    Attr("hbm_tbps", "number", "HBM bandwidth in TB/s.", minimum=0.0),
-    Attr("power_w", "number", "Power per accelerator in W.", minimum=0.0),
+    Attr("hbm_tbytes_per_s", "number", "HBM bandwidth in TB/s (terabytes per second).",
+         minimum=0.0),
+    Attr("hbm_tbps", "number", "Deprecated spelling of `hbm_tbytes_per_s` (it meant terabytes, "
+         "not terabits, per second); read as such, with a note.", minimum=0.0,
+         replaced_by="hbm_tbytes_per_s"),
+    Attr("power_w", "number", "Power of the accelerator itself (chip or board) in W.",
+         minimum=0.0),
     Attr("scale_up_gbytes_per_s", "number", "Scale-up bandwidth per direction in GB/s.",
          minimum=0.0),
     Attr("scale_up_domain", "integer", "Accelerators per default scale-up domain.", minimum=1),
     Attr("nic_gbps", "number", "Scale-out NIC rate per accelerator in Gb/s.", minimum=0.0),
+    Attr("system", "str", "The system (server or rack) whose power is published."),
+    Attr("system_accelerators", "integer", "Accelerators in that system.", minimum=1),
+    Attr("system_power_kw", "number", "Maximum power of the whole system in kW (CPUs, memory, "
+         "NICs, fans, conversion): each accelerator's IT power is its share.", minimum=0.0),
 )
 
 CATALOGUE = (
@@ -144,8 +169,6 @@ CATALOGUE = (
 )
 
 SCALE_UP_KINDS = ("nvswitch", "torus")
-SCALE_OUT_KINDS = ("fat_tree", "leaf_spine", "rail_optimized", "dragonfly", "jellyfish", "torus",
-                   "none")
 
 SCALE_UP = (
     Attr("kind", "choice", "`nvswitch`: accelerators on one switched domain (NVLink); `torus`: "
@@ -157,28 +180,31 @@ SCALE_UP = (
          "from the catalogue).", unit="Gb/s", minimum=0.0, exclusive_minimum=True),
 )
 
-SCALE_OUT = (
-    Attr("kind", "choice", "Topology of the scale-out fabric.", required=True,
-         choices=SCALE_OUT_KINDS),
-    Attr("nic", "bandwidth", "NIC rate per accelerator (default from the catalogue).",
-         unit="Gb/s", minimum=0.0, exclusive_minimum=True),
-    Attr("radix", "integer", "Ports per switch.", default=64, minimum=2),
-    Attr("oversubscription", "number", "Down over up capacity at the leaves (1 = non-blocking).",
-         default=1.0, minimum=1.0),
-    Attr("k", "integer", "Fat-tree arity (default: the radix); holds k^3/4 accelerators.",
-         minimum=2),
-    Attr("servers_per_su", "integer", "Servers per scalable unit (rail-optimised).", default=32,
-         minimum=1),
-    Attr("a", "integer", "Dragonfly: routers per group.", minimum=1),
-    Attr("p", "integer", "Dragonfly: accelerators per router.", minimum=1),
-    Attr("h", "integer", "Dragonfly: global links per router.", minimum=1),
-    Attr("groups", "integer", "Dragonfly: groups (default a*h + 1).", minimum=2),
-    Attr("switches", "integer", "Jellyfish: switches.", minimum=2),
-    Attr("ports", "integer", "Jellyfish: ports per switch.", minimum=2),
-    Attr("hosts_per_switch", "integer", "Jellyfish: accelerators per switch.", minimum=1),
-    Attr("seed", "integer", "Jellyfish: random seed.", default=0, minimum=0),
-    Attr("dims", "integers", "Torus dimensions (a scale-out torus)."),
-)
+
+
+def scale_out_table() -> tuple[Attr, ...]:
+    """The keys of ``scale_out``, from the registry of fabric designs: ``kind`` (one of the
+    registered designs), the options several designs read, then each design's own."""
+    registry = fabric_designs.designs()
+    table = [Attr("kind", "choice", "Topology of the scale-out fabric: "
+                  + "; ".join(f"`{name}`, {d.summary}" for name, d in registry.items()) + ".",
+                  required=True, choices=tuple(registry))]
+    seen = {"kind"}
+    for design in [None, *registry.values()]:
+        options = fabric_designs.COMMON_OPTIONS if design is None else design.options
+        for option in options:
+            if option.name in seen:
+                continue
+            seen.add(option.name)
+            unit = units.QUANTITIES[option.kind][0] if option.kind in units.QUANTITIES else ""
+            table.append(Attr(option.name, option.kind, option.description,
+                              default=option.default, unit=unit, minimum=option.minimum,
+                              exclusive_minimum=option.kind in units.QUANTITIES))
+    return tuple(table)
+
+
+#: The keys of ``scale_out`` of the built-in designs (see :func:`scale_out_table`).
+SCALE_OUT = scale_out_table()
 
 LINK = (
     Attr("a", "str", "Site at one end.", required=True),
@@ -410,11 +436,12 @@ def normalise(raw: Any, *, file: str | None = None,
                      and isinstance(raw_row.get("name"), str) else f"catalogue.accelerators[{i}]")
             row = c.mapping(raw_row, ACCELERATOR, label)
             if row and "name" in row:
+                _replace_deprecated(row, ACCELERATOR, label, spec["notes"])
                 own.append(row)
         spec["catalogue"] = {"accelerators": own}
     accelerators = set(physics.accelerators()) | set(extra_accelerators)
     accelerators |= {row["name"] for row in own}
-    own_domains = {row["name"]: row.get("scale_up_domain") for row in own}
+    own_rows = {row["name"]: row for row in own}
     sites: list[dict[str, Any]] = []
     seen_sites: dict[str, int] = {}
     for i, raw_site in enumerate(top.get("sites", [])):
@@ -434,7 +461,7 @@ def normalise(raw: Any, *, file: str | None = None,
                 c.fail(label, "clusters", f"only datacenters hold clusters, this site is a "
                        f"{site['kind']}; set kind: datacenter")
             site["clusters"] = _clusters(c, site["clusters"], name, label, accelerators,
-                                         own_domains)
+                                         own_rows)
         sites.append(site)
     if "sites" in top and not top["sites"] and not c.problems:
         c.fail("topology", "sites", "no sites; a topology needs at least one site")
@@ -494,7 +521,7 @@ def normalise(raw: Any, *, file: str | None = None,
 
 
 def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[str],
-              own_domains: Mapping[str, int | None]) -> list[dict[str, Any]]:
+              own_rows: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     clusters = []
     names: set[str] = set()
     for j, raw_cluster in enumerate(raw):
@@ -507,7 +534,7 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
             c.fail(element, "accelerator", f"unknown accelerator {acc!r}"
                    f"{did_you_mean(acc, accelerators)}; known: {', '.join(sorted(accelerators))}",
                    UnknownNameError)
-        for part, table in (("scale_up", SCALE_UP), ("scale_out", SCALE_OUT)):
+        for part, table in (("scale_up", SCALE_UP), ("scale_out", scale_out_table())):
             if part in cluster:
                 given = c.mapping(cluster[part], table, f"{element} {part}")
                 if given is None:
@@ -515,8 +542,11 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
                 else:
                     cluster[part] = given
         if acc in accelerators and "count" in cluster:
-            domain = own_domains[acc] if acc in own_domains else catalogue_domain(acc)
-            for field, message in fabric_problems(cluster, domain):
+            own_row = own_rows.get(acc)
+            domain = (own_row.get("scale_up_domain") if own_row is not None
+                      else catalogue_domain(acc))
+            for field, message in fabric_problems(cluster, domain) + _missing_figures(
+                    cluster, acc, own_row):
                 c.fail(element, field, message)
         cluster.setdefault("name", f"{site}-c{j + 1}")
         if cluster["name"] in names:
@@ -526,29 +556,61 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
     return clusters
 
 
+def _replace_deprecated(row: dict[str, Any], table: tuple[Attr, ...], element: str,
+                        notes: list[str]) -> None:
+    """Move the values of deprecated keys to the keys that replace them, with a note."""
+    for attr in table:
+        if attr.replaced_by and attr.name in row:
+            value = row.pop(attr.name)
+            row.setdefault(attr.replaced_by, value)
+            notes.append(f"{element}: {attr.name} is deprecated, read as {attr.replaced_by}; "
+                         "rename the key")
+
+
+def _missing_figures(cluster: Mapping[str, Any], accelerator: str,
+                     own_row: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The NIC and scale-up rates a cluster needs that neither its spec nor its accelerator's
+    catalogue row gives."""
+    if own_row is not None:
+        record = physics.Accelerator.from_row(own_row)
+    elif accelerator in physics.accelerators():
+        record = physics.accelerators()[accelerator]
+    else:
+        return []  # a name a reader vouched for: its figures are checked when used
+    out = []
+    so = cluster.get("scale_out", {})
+    if so.get("kind") and "nic" not in so and record.nic_gbps is None \
+            and "nic" in fabric_designs.get(so["kind"]).reads:
+        out.append(("scale_out", f"the catalogue has no NIC rate for {accelerator}; give "
+                    "scale_out.nic"))
+    needs_up = cluster.get("scale_up") or so.get("kind") == "rail_optimized"
+    if needs_up and "bandwidth" not in cluster.get("scale_up", {}) \
+            and record.scale_up_gbps is None:
+        out.append(("scale_up", f"the catalogue has no scale-up bandwidth for {accelerator}; "
+                    "give scale_up.bandwidth"))
+    return out
+
+
 def catalogue_domain(accelerator: str) -> int | None:
     """Default scale-up domain size of a catalogue accelerator (None when not listed)."""
-    row = physics.accelerators().get(accelerator, {})
-    value = row.get("scale_up_domain")
-    try:
-        return int(float(value)) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    record = physics.accelerators().get(accelerator)
+    return None if record is None else record.scale_up_domain
 
 
 def fabric_problems(cluster: dict[str, Any], default_domain: int | None) -> list[tuple[str, str]]:
     """Return ``(field, message)`` for a cluster whose fabric cannot hold its accelerators.
 
-    Pure arithmetic on the spec: whole scale-up domains, whole tori, and switch radix against the
-    number of tiers (a 2-tier leaf-spine of radix r holds r^2 * o/(1+o) accelerators at
-    oversubscription o; a fat-tree of arity k holds k^3/4; a 3-tier Clos of radix r, r^3/4).
+    Pure arithmetic on the spec: whole scale-up domains and tori here, then the scale-out
+    design's own capacity rules (:meth:`infranet.fabrics.designs.Design.problems`: a fat-tree of
+    arity k holds k^3/4, a 2-tier leaf-spine at most radix leaves, ...), and the keys of
+    ``scale_out`` the design does not read.
     """
     count = cluster["count"]
     out: list[tuple[str, str]] = []
     up = cluster.get("scale_up", {})
-    domain = 1
+    server = 8
     if up.get("kind") == "nvswitch":
-        domain = up.get("domain") or default_domain or 8
+        server = domain = up.get("domain") or default_domain or 8
         if count % domain:
             out.append(("count", f"{count:,} accelerators do not fill whole scale-up domains of "
                         f"{domain} ({count / domain:.2f} domains); use a multiple of {domain}"))
@@ -556,70 +618,23 @@ def fabric_problems(cluster: dict[str, Any], default_domain: int | None) -> list
         dims = up.get("dims")
         if not dims:
             out.append(("scale_up", "a torus needs dims, e.g. dims: [4, 4, 4]"))
+        elif not 2 <= len(dims) <= 3:
+            out.append(("scale_up", f"a torus has 2 or 3 dimensions, got {len(dims)}"))
         else:
             size = math.prod(dims)
-            domain = size
             if count % size:
                 out.append(("count", f"{count:,} accelerators do not fill whole tori of "
                             f"{'x'.join(map(str, dims))} = {size:,}; use a multiple of {size:,}"))
     so = cluster.get("scale_out", {})
-    kind = so.get("kind")
-    radix = so.get("radix", 64)
-    if kind == "fat_tree":
-        k = so.get("k", radix)
-        if k % 2:
-            out.append(("scale_out", f"fat-tree arity k must be even, got {k}"))
-        elif count != k**3 // 4:
-            out.append(("count", f"a k={k} fat-tree holds exactly {k**3 // 4:,} accelerators, "
-                        f"not {count:,}; set scale_out.k, or use leaf_spine or rail_optimized"))
-    elif kind == "leaf_spine":
-        o = so.get("oversubscription", 1.0)
-        up_ports = max(1, int(radix / (1 + o)))
-        most = radix * (radix - up_ports)
-        if count > most:
-            out.append(("scale_out", f"radix {radix} is too small for a 2-tier leaf-spine of "
-                        f"{count:,} accelerators (at most {most:,} at oversubscription {o:g}); "
-                        "use a larger radix, fat_tree or rail_optimized"))
-    elif kind == "rail_optimized":
-        per_server = domain if up.get("kind") == "nvswitch" else 8
-        if count % per_server:
-            out.append(("count", f"{count:,} accelerators do not fill whole servers of "
-                        f"{per_server}"))
-        most = radix**3 // 4
-        if count > most:
-            out.append(("scale_out", f"radix {radix} is too small: a 3-tier rail-optimised "
-                        f"fabric holds at most {most:,} accelerators"))
-    elif kind == "dragonfly":
-        missing = [key for key in ("a", "p", "h") if key not in so]
-        if missing:
-            out.append(("scale_out", f"a dragonfly needs {', '.join(missing)}"))
-        else:
-            groups = so.get("groups", so["a"] * so["h"] + 1)
-            if groups > so["a"] * so["h"] + 1:
-                out.append(("scale_out", f"a dragonfly with a={so['a']}, h={so['h']} has at "
-                            f"most {so['a'] * so['h'] + 1} groups, not {groups}"))
-            elif count != so["a"] * so["p"] * groups:
-                out.append(("count", f"a dragonfly of a={so['a']}, p={so['p']} and {groups} "
-                            f"groups holds {so['a'] * so['p'] * groups:,} accelerators, not "
-                            f"{count:,}"))
-    elif kind == "jellyfish":
-        missing = [key for key in ("switches", "ports", "hosts_per_switch") if key not in so]
-        if missing:
-            out.append(("scale_out", f"a Jellyfish needs {', '.join(missing)}"))
-        elif count != so["switches"] * so["hosts_per_switch"]:
-            out.append(("count", f"{so['switches']} switches x {so['hosts_per_switch']} "
-                        f"accelerators hold {so['switches'] * so['hosts_per_switch']:,}, not "
-                        f"{count:,}"))
-        elif so["hosts_per_switch"] >= so["ports"]:
-            out.append(("scale_out", "hosts_per_switch leaves no port for switch links"))
-    elif kind == "torus":
-        dims = so.get("dims")
-        if not dims:
-            out.append(("scale_out", "a torus needs dims, e.g. dims: [8, 8, 8]"))
-        elif math.prod(dims) != count:
-            out.append(("count", f"a {'x'.join(map(str, dims))} torus holds "
-                        f"{math.prod(dims):,} accelerators, not {count:,}"))
-    return out
+    if "kind" not in so or out:
+        return out
+    design = fabric_designs.get(so["kind"])
+    reads = {"kind", *design.reads, *(option.name for option in design.options)}
+    for key in so:
+        if key not in reads:
+            out.append(("scale_out", f"{key}: the {design.name} design does not read it; it "
+                        f"reads {', '.join(sorted(reads - {'kind'})) or 'nothing'}"))
+    return out + design.problems(so, count=count, server=server)
 
 
 def check(raw: Any, *, file: str | None = None) -> list[InfranetError]:
@@ -632,7 +647,7 @@ def reference_markdown() -> str:
     sections = [
         ("Top level", TOPOLOGY), ("`defaults`", DEFAULTS), ("`sites[]`", SITE),
         ("`sites[].clusters[]`", CLUSTER), ("`sites[].clusters[].scale_up`", SCALE_UP),
-        ("`sites[].clusters[].scale_out`", SCALE_OUT), ("`links[]`", LINK),
+        ("`sites[].clusters[].scale_out`", scale_out_table()), ("`links[]`", LINK),
         ("`catalogue`", CATALOGUE), ("`catalogue.accelerators[]`", ACCELERATOR),
         ("`demands[]`", DEMAND),
     ]

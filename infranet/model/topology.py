@@ -342,12 +342,21 @@ class Topology:
         return pd.DataFrame(rows, columns=["site", "name", "accelerator", "count", "scale_up",
                                            "scale_out", "dci_gbps"])
 
-    def accelerators(self) -> dict[str, dict[str, Any]]:
-        """Return the accelerator catalogue this topology sees: the packaged rows, with the
-        file's own ``catalogue.accelerators`` rows added or replacing them by name."""
+    def accelerators(self) -> dict[str, physics.Accelerator]:
+        """Return the accelerator catalogue this topology sees, as records by name: the
+        packaged rows, with the file's own ``catalogue.accelerators`` rows added or replacing
+        them by name.
+
+        Examples
+        --------
+        >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}], "catalogue": {
+        ...     "accelerators": [{"name": "MyChip", "source": "vendor sheet", "nic_gbps": 200}]}})
+        >>> topo.accelerators()["MyChip"].nic_gbps, topo.accelerators()["H100"].nic_gbps
+        (200.0, 400.0)
+        """
         rows = dict(physics.accelerators())
         for row in self._spec.get("catalogue", {}).get("accelerators", ()):
-            rows[row["name"]] = dict(row)
+            rows[row["name"]] = physics.Accelerator.from_row(row)
         return rows
 
     @property

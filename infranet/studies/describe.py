@@ -15,8 +15,12 @@ def describe(topology: Topology) -> dict[str, Any]:
     """Return ``{"summary", "sites", "links", "clusters", "notes"}`` as JSON-able data.
 
     The summary counts sites by kind and gives total fiber km, lit capacity (Tb/s, one
-    direction), accelerators and power.
+    direction), accelerators and power (``power_mw`` available; the clusters' IT kW and facility
+    MW, see :func:`infranet.fabrics.power.site_power`).
     """
+    from infranet.fabrics.power import site_power
+
+    power = [site_power(topology, name) for name in topology.datacenters]
     sites = topology.sites.reset_index()
     links = topology.links
     clusters = topology.clusters
@@ -35,6 +39,9 @@ def describe(topology: Topology) -> dict[str, Any]:
         "srlgs": len(topology.srlgs()),
         "accelerators": int(clusters["count"].sum()) if len(clusters) else 0,
         "power_mw": float(np.nansum(sites["power_mw"])),
+        "it_power_kw": sum(p.it_power_kw for p in power),
+        "facility_power_mw": sum(p.facility_power_mw for p in power),
+        "power_complete": all(p.complete for p in power),
         "description": topology.description,
         "source": topology.source,
     }

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from infranet import physics
 from infranet.errors import UnknownNameError, ValidationError
+from infranet.fabrics import generators
 from infranet.fabrics.analytics import (
     bill_of_materials,
     bisection_closed_form,
@@ -23,6 +25,7 @@ from infranet.fabrics.analytics import (
     tier_summary,
 )
 from infranet.fabrics.graph import SCALE_OUT, SCALE_UP, FabricGraph
+from infranet.results import check_result
 
 # ---------------------------------------------------------------------------------------------
 # fabrics built by hand with numpy, independent of the generators
@@ -133,8 +136,12 @@ def test_leaf_spine_bisection_divides_by_oversubscription(ratio):
     full = bisection_gbps(leaf_spine(8, 12, 12, 4))
     fabric = leaf_spine(8, 12, 12 // ratio, 4)
     assert bisection_gbps(fabric) == pytest.approx(full / ratio)
-    assert bisection_gbps(fabric) == pytest.approx(bisection_closed_form(fabric))
     assert full == 8 * 12 / 2 * 400
+    # the hand-built graph is not the generator's design (4 spines, round robin): no closed form
+    assert bisection_closed_form(fabric) is None
+    generated = generators.leaf_spine(96, radix=12 + 12 // ratio, oversubscription=ratio)
+    assert bisection_closed_form(generated) == pytest.approx(full / ratio)
+    assert bisection_gbps(generated) == pytest.approx(full / ratio)
 
 
 @pytest.mark.parametrize("dims", [(4, 4), (6, 4), (4, 4, 4), (3, 8), (8, 8, 2)])
@@ -180,15 +187,16 @@ def test_bad_capacity_is_an_error():
 
 def test_fat_tree_diameter_is_six_hops():
     stats = hop_stats(fat_tree(4), cable_m=0)
-    assert stats["diameter_hops"] == 6 and stats["exact"]
-    assert stats["diameter_us"] == pytest.approx(5 * 0.25)  # five switches
+    assert stats.diameter_hops == 6 and stats.exact
+    assert stats.diameter_us == pytest.approx(5 * 0.25)  # five switches
     # from one host: 1 on its edge (2 hops), 2 in its pod (4), 12 in other pods (6)
-    assert stats["average_hops"] == pytest.approx((1 * 2 + 2 * 4 + 12 * 6) / 15)
+    assert stats.average_hops == pytest.approx((1 * 2 + 2 * 4 + 12 * 6) / 15)
+    check_result(stats, headline=("diameter_hops", "diameter_us", "average_hops"))
 
 
 def test_diameter_us_adds_cable_propagation():
     stats = hop_stats(fat_tree(4), cable_m=5.0, cable_us_per_m=0.005, switch_hop_us=0.3)
-    assert stats["diameter_us"] == pytest.approx(5 * 0.3 + 6 * 5.0 * 0.005)
+    assert stats.diameter_us == pytest.approx(5 * 0.3 + 6 * 5.0 * 0.005)
 
 
 def test_mixed_hop_latencies_use_the_fastest_path():
@@ -198,32 +206,33 @@ def test_mixed_hop_latencies_use_the_fastest_path():
                          np.array([0, 1, 0, 1], np.int32), np.array([2, 2, 3, 3], np.int32),
                          np.array([SCALE_UP, SCALE_UP, SCALE_OUT, SCALE_OUT], np.int8),
                          np.full(4, 400.0))
-    assert hop_stats(fabric, cable_m=0, scale_up_hop_us=0.1)["diameter_us"] == pytest.approx(0.1)
+    assert hop_stats(fabric, cable_m=0, scale_up_hop_us=0.1).diameter_us == pytest.approx(0.1)
     scale_out = hop_stats(fabric, cable_m=0, scale_up_hop_us=0.1, include_scale_up=False)
-    assert scale_out["diameter_us"] == pytest.approx(0.25)
+    assert scale_out.diameter_us == pytest.approx(0.25)
 
 
 def test_leaf_spine_diameter_is_four_hops():
-    assert hop_stats(leaf_spine(8, 12, 4, 4))["diameter_hops"] == 4
+    assert hop_stats(leaf_spine(8, 12, 4, 4)).diameter_hops == 4
 
 
 @pytest.mark.parametrize("dims", [(4, 4), (5, 5), (6, 4), (3, 7)])
 def test_torus_diameter(dims):
     stats = hop_stats(torus(dims), cable_m=0)
-    assert stats["diameter_hops"] == sum(d // 2 for d in dims)
-    # accelerators route in a torus: each hop but the last crosses one (1 µs ICI)
-    assert stats["diameter_us"] == pytest.approx(sum(d // 2 for d in dims) - 1)
+    assert stats.diameter_hops == sum(d // 2 for d in dims)
+    # every link between two chips is one inter-chip hop (TPU ICI about 1 µs per hop, the
+    # catalogue's ici_hop_us), neighbours included
+    assert stats.diameter_us == pytest.approx(sum(d // 2 for d in dims) * 1.0)
     graph = nx.Graph(list(zip(torus(dims).link_u.tolist(), torus(dims).link_v.tolist(),
                               strict=True)))
-    assert stats["average_hops"] == pytest.approx(nx.average_shortest_path_length(graph))
+    assert stats.average_hops == pytest.approx(nx.average_shortest_path_length(graph))
 
 
 def test_sampled_sources_match_exact_on_a_symmetric_fabric():
     exact = hop_stats(fat_tree(8))
     sampled = hop_stats(fat_tree(8), exact_below=10, samples=3, seed=1)
-    assert not sampled["exact"] and sampled["sources"] < 128
-    assert sampled["diameter_hops"] == exact["diameter_hops"]
-    assert sampled["average_hops"] == pytest.approx(exact["average_hops"])
+    assert not sampled.exact and sampled.sources < 128
+    assert sampled.diameter_hops == exact.diameter_hops
+    assert sampled.average_hops == pytest.approx(exact.average_hops)
 
 
 def test_scale_out_only_without_scale_out_links_is_an_error():
@@ -255,13 +264,13 @@ def test_path_counts_match_networkx(fabric, forward):
     pairs = rng.integers(0, fabric.n_accelerators, size=(25, 2))
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     counts = ecmp_paths(fabric, pairs=pairs)["given"]["counts"]
-    assert counts == [nx_path_count(fabric, int(s), int(t), forward) for s, t in pairs]
+    assert list(counts) == [nx_path_count(fabric, int(s), int(t), forward) for s, t in pairs]
 
 
 def test_parallel_links_count_when_asked():
     fabric = leaf_spine(2, 1, 4, 2)  # two uplinks from each leaf to each spine
-    assert ecmp_paths(fabric, pairs=[(0, 1)])["given"]["counts"] == [2]
-    assert ecmp_paths(fabric, pairs=[(0, 1)], count_parallel_links=True)["given"]["counts"] == [8]
+    assert ecmp_paths(fabric, pairs=[(0, 1)])["given"]["counts"] == (2,)
+    assert ecmp_paths(fabric, pairs=[(0, 1)], count_parallel_links=True)["given"]["counts"] == (8,)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,23 +279,25 @@ def test_parallel_links_count_when_asked():
 
 def test_fat_tree_bill_of_materials():
     bom = bill_of_materials(fat_tree(4), accelerator="H100", switch_w=1000.0, transceiver_w=10.0)
-    assert bom["links"] == 48 and bom["switches"] == 20
-    assert bom["switches_per_tier"] == {"leaf": 8, "spine": 8, "core": 4}
-    assert bom["links_by_type"] == {"accelerator-leaf": 16, "leaf-spine": 16, "spine-core": 16}
-    assert bom["transceivers"] == {"400G": 96}
-    assert bom["power_kw"] == pytest.approx((16 * 700 + 20 * 1000 + 96 * 10) / 1000)
+    assert bom.links == 48 and bom.switches == 20
+    assert bom.switches_per_tier == {"leaf": 8, "spine": 8, "core": 4}
+    assert bom.links_by_type == {"accelerator-leaf": 16, "leaf-spine": 16, "spine-core": 16}
+    assert bom.transceivers == {"400G": 96}
+    # each H100 counts its share of a DGX H100: 10.2 kW / 8 = 1,275 W
+    assert bom.power_kw == pytest.approx((16 * 1275 + 20 * 1000 + 96 * 10) / 1000)
+    check_result(bom, headline=("power_kw",))
     copper = bill_of_materials(fat_tree(4), copper_host_links=True)
-    assert copper["transceivers"] == {"400G": 64}
+    assert copper.transceivers == {"400G": 64}
 
 
 @pytest.mark.parametrize("k", [4, 8, 16])
 def test_bill_of_materials_closed_forms(k):
     bom = bill_of_materials(fat_tree(k))
-    assert bom["accelerators"] == k**3 // 4
-    assert bom["switches"] == 5 * k * k // 4
-    assert bom["links"] == 3 * k**3 // 4
+    assert bom.accelerators == k**3 // 4
+    assert bom.switches == 5 * k * k // 4
+    assert bom.links == 3 * k**3 // 4
     # default switch power: 15 W per Tb/s of k ports of 400 Gb/s both ways
-    assert bom["unit_power_w"]["switch"]["leaf"] == pytest.approx(15 * 2 * k * 0.4)
+    assert bom.unit_power_w["switch"]["leaf"] == pytest.approx(15 * 2 * k * 0.4)
 
 
 def test_scale_up_links_need_no_transceivers():
@@ -295,13 +306,19 @@ def test_scale_up_links_need_no_transceivers():
                          np.arange(4, dtype=np.int32), np.full(4, 4, np.int32),
                          np.full(4, SCALE_UP, np.int8), np.full(4, 7200.0), {0: 4})
     bom = bill_of_materials(fabric)
-    assert bom["transceivers"] == {} and bom["links_by_type"] == {"scale_up": 4}
+    assert bom.transceivers == {} and bom.links_by_type == {"scale_up": 4}
     assert bisection_closed_form(fabric) == bisection_gbps(fabric) == 2 * 7200
 
 
 def test_unknown_accelerator_suggests_a_name():
     with pytest.raises(UnknownNameError, match="H100"):
         bill_of_materials(fat_tree(4), accelerator="H10O")
+
+
+def test_unknown_power_is_left_out_not_zero():
+    bom = bill_of_materials(torus((4, 4)), accelerator="TPUv5p")
+    assert bom.power_kw_by_part["accelerators"] is None and not bom.complete
+    assert any("no published system power for TPUv5p" in note for note in bom.notes)
 
 
 def test_tier_summary_of_an_oversubscribed_leaf_spine():
@@ -325,7 +342,11 @@ def test_tier_summary_of_a_torus_is_direct():
 
 
 def test_report_is_json_and_complete():
-    result = report(fat_tree(4), accelerator="H100", seed=1, pairs=8)
+    analysis = report(fat_tree(4), accelerator="H100", seed=1, pairs=8)
+    result = check_result(analysis, headline=("bisection_gbps", "diameter_hops", "diameter_us",
+                                               "power_kw"))
+    assert list(result)[:3] == ["bisection_gbps", "bisection_bound", "bisection_closed_form_gbps"]
+    assert analysis.binding.kind == "tier" and analysis.binding.name == "leaf"
     for key in ("accelerators", "switches", "switches_per_tier", "links", "bisection_gbps",
                 "bisection_closed_form_gbps", "diameter_hops", "diameter_us", "average_hops",
                 "ecmp_paths", "power_kw", "transceivers", "tiers"):
@@ -393,8 +414,8 @@ def test_path_counts_are_positive_and_match_networkx(fabric):
     pairs = [(s, t) for s in range(n) for t in range(n) if s != t][:30]
     result = ecmp_paths(fabric, pairs=pairs)["given"]
     assert min(result["counts"]) >= 1
-    assert result["counts"] == [nx_path_count(fabric, s, t) for s, t in pairs]
-    stats = hop_stats(fabric)
+    assert list(result["counts"]) == [nx_path_count(fabric, s, t) for s, t in pairs]
+    stats = hop_stats(fabric).to_dict()
     lengths = [nx.shortest_path_length(nx_digraph(fabric, s, False), s, t) for s, t in
                [(s, t) for s in range(n) for t in range(n) if s != t]]
     assert stats["diameter_hops"] == max(lengths)
@@ -403,9 +424,6 @@ def test_path_counts_are_positive_and_match_networkx(fabric):
 
 # ---------------------------------------------------------------------------------------------
 # against the generators
-
-
-generators = pytest.importorskip("infranet.fabrics.generators")
 
 
 @pytest.mark.parametrize("build", [
@@ -431,15 +449,15 @@ def test_generated_bisection_equals_closed_form(build):
 
 
 def test_generated_diameters():
-    assert hop_stats(generators.fat_tree(8))["diameter_hops"] == 6
-    assert hop_stats(generators.leaf_spine(256, radix=32))["diameter_hops"] == 4
-    assert hop_stats(generators.dragonfly(4, 2, 2))["diameter_hops"] == 5  # local-global-local
-    assert hop_stats(generators.torus((4, 6)))["diameter_hops"] == 5
-    assert hop_stats(generators.nvswitch(8))["diameter_hops"] == 2
+    assert hop_stats(generators.fat_tree(8)).diameter_hops == 6
+    assert hop_stats(generators.leaf_spine(256, radix=32)).diameter_hops == 4
+    assert hop_stats(generators.dragonfly(4, 2, 2)).diameter_hops == 5  # local-global-local
+    assert hop_stats(generators.torus((4, 6))).diameter_hops == 5
+    assert hop_stats(generators.nvswitch(8)).diameter_hops == 2
 
 
 def test_generated_fat_tree_matches_the_hand_built_one():
-    ours, theirs = report(fat_tree(8)), report(generators.fat_tree(8))
+    ours, theirs = report(fat_tree(8)).to_dict(), report(generators.fat_tree(8)).to_dict()
     for key in ("bisection_gbps", "diameter_hops", "average_hops", "ecmp_paths", "links_by_type",
                 "switches_per_tier", "transceivers", "tiers"):
         assert ours[key] == theirs[key], key
@@ -460,19 +478,16 @@ def test_speed_of_report_on_a_k32_fat_tree():
     start = time.perf_counter()
     result = report(fabric)
     elapsed = time.perf_counter() - start
-    assert result["bisection_gbps"] == result["bisection_closed_form_gbps"]
+    assert result.bisection_gbps == result.bisection.closed_form_gbps
     print(f"\nreport of a k=32 fat-tree ({fabric.n_accelerators:,} hosts, "
           f"{fabric.n_links:,} links): {elapsed:.2f} s")
 
 
 def test_catalogue_figures():
-    physics = pytest.importorskip("infranet.physics")
-    if not hasattr(physics, "switches") or not hasattr(physics, "optics"):
-        pytest.skip("no switch and optics catalogues")
-    switch, optic = physics.switches()["QM9700"], physics.optics()["400G-DR4"]
+    switch, optic = physics.switch("QM9700"), physics.optic("400G-DR4")
     bom = bill_of_materials(fat_tree(4), switch="QM9700", optic="400G-DR4")
-    assert bom["power_kw"] == pytest.approx((20 * switch["power_w"] + 96 * optic["power_w"]) / 1000)
+    assert bom.power_kw == pytest.approx((20 * switch.power_w + 96 * optic.power_w) / 1000)
     stats = hop_stats(fat_tree(4), switch="QM9700", cable_m=0)
-    assert stats["diameter_us"] == pytest.approx(5 * switch["hop_latency_us"])
+    assert stats.diameter_us == pytest.approx(5 * switch.hop_latency_us)
     with pytest.raises(UnknownNameError, match="QM9700"):
         hop_stats(fat_tree(4), switch="QM970")

@@ -523,3 +523,4 @@ def test_bench_fabrics_quick(capsys):
     assert "all graphs identical" in out
     assert "speed-up over networkx" in out
     assert "analytics:" in out
+    assert "fabric report h100-superpod.yaml" in out and "all reports agree" in out

@@ -139,7 +139,7 @@ def test_check_lists_every_problem_with_file_element_field():
     problems = [str(p) for p in check(raw, file="f.yaml")]
     assert problems == [
         "f.yaml: site 'a': locaton: unknown key (did you mean 'location'?); allowed: name, kind, "
-        "location, power_mw, population, clusters, description, meta",
+        "location, power_mw, pue, population, clusters, description, meta",
         "f.yaml: site 'a': name: duplicate site name (also sites[0]); site names must be unique",
         "f.yaml: site 'b': location: expected [lon, lat] in degrees, got [139.7, 35.6, 1]",
         "f.yaml: links[0] (a--c): capacity: must be > 0 Gb/s, got -3",
