@@ -61,7 +61,7 @@ def _lowest(topology: Topology, weights: np.ndarray, src: np.ndarray,
     """Shortest distance under per-arc `weights` of each pair ``src -> dst``."""
     from scipy.sparse.csgraph import dijkstra
 
-    from infranet.routing._graph import simple_csr
+    from infranet.algorithms.arcs import simple_csr
 
     compiled = topology.compile()
     if not len(src):

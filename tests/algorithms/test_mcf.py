@@ -13,9 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infranet import traffic
-from infranet.algorithms import mcf
+from infranet.algorithms import column_generation, mcf, solver
 from infranet.algorithms.flow import max_flow
-from infranet.errors import InfeasibleError, UnboundedError, ValidationError
+from infranet.errors import (
+    FormatError,
+    InfeasibleError,
+    UnboundedError,
+    UnknownNameError,
+    ValidationError,
+)
 from infranet.model import Topology
 from infranet.traffic import TrafficMatrix
 
@@ -57,14 +63,14 @@ def test_geant_column_generation_matches_full_path_lp(shared_data):
         _check_path_flows(result, tm)
 
 
-@pytest.mark.skipif(mcf._highspy() is None, reason="highspy is not installed")
+@pytest.mark.skipif(solver.highspy() is None, reason="highspy is not installed")
 def test_column_generation_without_highspy_matches(shared_data, monkeypatch):
     """The incremental highspy model and the linprog fallback reach the same optimum."""
     topo, tms, optima, tunnels = _published(shared_data / "figret-geant", "GEANT.json",
                                             "train-5.hist", "train-5.opt", "bit/s")
     with_highspy = [mcf.min_mlu(topo, tm, formulation="path", paths=tunnels,
                                 columns="generate") for tm in tms[:4]]
-    monkeypatch.setattr(mcf, "_highspy", lambda: None)
+    monkeypatch.setattr(column_generation, "highspy", lambda: None)
     for tm, best, fast in zip(tms[:4], optima[:4], with_highspy, strict=True):
         slow = mcf.min_mlu(topo, tm, formulation="path", paths=tunnels, columns="generate")
         assert fast.objective == pytest.approx(slow.objective, rel=1e-9)
@@ -111,13 +117,13 @@ def test_read_tunnels_geant(shared_data):
 def test_read_tunnels_errors(tmp_path, tri):
     path = tmp_path / "tunnels.txt"
     path.write_text("x z:x-q-z\n")
-    with pytest.raises(Exception, match="unknown site 'q'"):
+    with pytest.raises(UnknownNameError, match="unknown site 'q'"):
         mcf.read_tunnels(path, tri)
     path.write_text("x z:x-y\n")
     with pytest.raises(ValidationError, match="does not go from 'x' to 'z'"):
         mcf.read_tunnels(path, tri)
     path.write_text("x z x-y-z\n")
-    with pytest.raises(Exception, match="line 1"):
+    with pytest.raises(FormatError, match="line 1"):
         mcf.read_tunnels(path, tri)
 
 
@@ -276,28 +282,26 @@ def test_throughput_path_form_at_most_arc_form(net):
 
 
 # ---------------------------------------------------------------------------- max-min fair
+# (the full checks of fairness are in test_fairness.py)
 
 
 def test_max_min_fair_equal_split(tri):
     # x->z over two paths (direct, and via y), x->y over one: 400 Gb/s links
     tm = TrafficMatrix(("x", "y", "z"), [[0, 1000, 1000], [0, 0, 0], [0, 0, 0]])
     paths = mcf.shortest_paths(tri, tm, 2, weight="hops")
-    result = mcf.max_min_fair(tri, tm, paths)
-    assert result.status == "filled"
-    assert (result.arc_flow_gbps <= tri.compile().capacity_gbps + 1e-9).all()
-    fair = result.routed_gbps[0, 1], result.routed_gbps[0, 2]
-    assert fair[0] == pytest.approx(fair[1])  # symmetric: both get the same rate
-    assert result.mlu == pytest.approx(1.0)
-    single = mcf.max_min_fair(tri, tm, paths, split="single")
-    assert single.routed_gbps[0, 1] == pytest.approx(400.0)
-    assert single.routed_gbps[0, 2] == pytest.approx(400.0)
+    result = mcf.max_min_fair(tri, tm, paths=paths)
+    assert (result.arc_load_gbps <= tri.compile().capacity_gbps + 1e-9).all()
+    assert result.rate_gbps[0] == pytest.approx(result.rate_gbps[1])  # the same rate
+    assert np.nanmax(result.utilisation) == pytest.approx(1.0)
+    single = mcf.max_min_fair(tri, tm, paths=paths, split="single")
+    assert single.rate_gbps.tolist() == pytest.approx([400.0, 400.0])
 
 
 def test_max_min_fair_meets_small_demands(tri):
     tm = TrafficMatrix(("x", "y", "z"), [[0, 10, 1000], [0, 0, 0], [0, 0, 0]])
     result = mcf.max_min_fair(tri, tm, split="single", k=1)
-    assert result.routed_gbps[0, 1] == pytest.approx(10.0)
-    assert result.routed_gbps[0, 2] == pytest.approx(400.0)
+    assert result.rate_gbps.tolist() == pytest.approx([10.0, 400.0])
+    assert result.bottleneck_links() == ["demand", "x--z"]
 
 
 # ---------------------------------------------------------------------------- errors and results

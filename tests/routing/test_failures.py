@@ -58,7 +58,7 @@ def test_shared_risk_groups_fail_together(build, algo_options):
     tm = all_to_all(topo, 3.0)
     study = under_failures(topo, tm, algorithm="mcf")
     groups = study.table[study.table["kind"] == "srlg"]
-    assert groups["failure"].tolist() == ["duct-1"]
+    assert groups["failure"].tolist() == ["srlg:duct-1"]
     assert set(groups["links"].iloc[0]) == {"a--b", "b--c"}
     assert study.max_lost_gbps == 0.0  # the mesh is 2-connected even without the duct
     # keeping the old paths loses demand that re-optimising carries
