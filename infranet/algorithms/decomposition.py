@@ -31,6 +31,35 @@ def decompose(compiled: Compiled, src: np.ndarray, dst: np.ndarray, demand: np.n
               sources: np.ndarray, flows: np.ndarray) -> PathSet:
     """Split per-source arc flows into paths per demand (flow decomposition).
 
+    ``flows[i]`` is the flow on every arc of the commodity of source ``sources[i]``; demand
+    ``j`` asks for ``demand[j]`` from ``src[j]`` to ``dst[j]`` (pairs may repeat: the demands of
+    a pair share its paths, in the same fractions). Demands of zero, or that no flow reaches,
+    get no path.
+    """
+    n = compiled.n_nodes
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    demand = np.asarray(demand, dtype=float)
+    live = demand > 0
+    keys, pair_of = np.unique(src[live] * n + dst[live], return_inverse=True)
+    pair_demand = np.bincount(pair_of, weights=demand[live], minlength=len(keys))
+    by_pair = _decompose_pairs(compiled, keys // n, keys % n, pair_demand, sources, flows)
+    owner = np.full(len(src), -1, dtype=np.int64)
+    owner[live] = pair_of
+    assert by_pair.path_ptr is not None
+    counts = np.where(owner >= 0, np.diff(by_pair.path_ptr)[np.maximum(owner, 0)], 0)
+    demand_of = np.repeat(np.arange(len(src)), counts)
+    first = np.repeat(by_pair.path_ptr[np.maximum(owner, 0)] - np.concatenate(
+        [[0], np.cumsum(counts)[:-1]]), counts)
+    paths = first + np.arange(int(counts.sum()))
+    return by_pair.take(paths, fraction=by_pair.shares[paths], demand_of=demand_of,
+                        n_demands=len(src))
+
+
+def _decompose_pairs(compiled: Compiled, src: np.ndarray, dst: np.ndarray, demand: np.ndarray,
+                     sources: np.ndarray, flows: np.ndarray) -> PathSet:
+    """Flow decomposition over distinct pairs.
+
     From each source, walk along arcs with flow until a destination that still expects
     flow; push the bottleneck along the walk. A walk that meets itself has found a
     circulation, which is cancelled. Demands with no flow reaching them get no path.

@@ -191,7 +191,7 @@ def max_min_fair(topology: Topology, flows: Flows | TrafficMatrix, *,
     check_paths(topology, paths)
     splits = _flow_splits(paths, flows, compiled.n_nodes, split)
     load = _load_matrix(splits, len(flows), m)
-    used_arcs = np.unique(load.indices)
+    used_arcs = np.flatnonzero(np.diff(load.indptr) > 0)
     cap = capacities(topology, used_arcs, purpose="max-min fairness")
     rate, bottleneck, level = progressive_filling(load, cap, flows.demand_gbps, flows.weight,
                                                   file=topology.file)

@@ -304,6 +304,12 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
     failures
         Also replay each algorithm under every single-link and shared-risk failure (with
         re-optimisation) and record the worst and mean MLU and the demand lost.
+
+    Notes
+    -----
+    Each row has ``carried_share`` (the share of the demand carried). A row that carried less
+    than all of it has ``mlu_ratio`` NaN: its MLU is over part of the demand and does not
+    compare with the optimum of carrying all of it.
     on_result, on_instance
         Called with each result row as it is made, and with ``(instance, done, total)``; the CLI
         writes rows as they come so an interrupted run keeps what it finished.
@@ -346,7 +352,7 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
                 row = {"instance": instance.name, "matrix": m, "algorithm": name,
                        "optimum_mlu": optimum, "published_optimum_mlu": published,
                        **{k: v for k, v in metrics.items() if k != "algorithm"},
-                       "wall_s": wall}
+                       "carried_share": metrics["satisfied"], "wall_s": wall}
                 if failures:
                     row.update(_failure_metrics(topo, tm, name, seed, suite))
                 rows.append(row)
@@ -358,7 +364,7 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
     return {"metadata": meta, "instances": described, "results": rows}
 
 
-def _failure_metrics(topo, tm, name: str, seed: int, suite: str) -> dict[str, Any]:
+def _failure_metrics(topo: Any, tm: Any, name: str, seed: int, suite: str) -> dict[str, Any]:
     from infranet.routing import under_failures
 
     study = under_failures(topo, tm, algorithm=name, reoptimise=True,

@@ -12,7 +12,7 @@ import numpy as np
 
 from infranet.algorithms.arcs import Stopwatch, capacities, reachable
 from infranet.algorithms.decomposition import decompose
-from infranet.algorithms.paths import PathSet, empty
+from infranet.algorithms.paths import PathSet, by_pair, empty
 from infranet.errors import ValidationError
 from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 from infranet.routing.paths import candidate_paths, path_splits
@@ -102,7 +102,7 @@ def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight
     keep = _covered(pathset, src, dst, compiled.n_nodes)
     sub = _subset(topology, src, dst, demand, keep)
     flow, objective = _solve_paths(topology, sub, pathset, method)
-    splits = _flow_splits(pathset, src, dst, demand, keep, flow)
+    splits = _flow_splits(pathset, src, dst, flow)
     return Routing.from_splits(
         topology, tm, splits, algorithm="path-lp", solve_s=timer(),
         options={"k": k, "weight": weight, "paths": "given" if paths is not None else None,
@@ -111,11 +111,19 @@ def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight
         info={"lp_mlu": objective, "lost_gbps": float(demand[~keep].sum())})
 
 
-def _flow_splits(paths: PathSet, src: np.ndarray, dst: np.ndarray, demand: np.ndarray,
-                 keep: np.ndarray, flow: np.ndarray) -> PathSet:
+def _flow_splits(paths: PathSet, src: np.ndarray, dst: np.ndarray, flow: np.ndarray,
+                 ) -> PathSet:
     """Splits from the flow on each path of a pair (demands of one pair share it by their
-    size, which is how the LP counts them)."""
-    return path_splits(paths, src, dst, flow)
+    size, which is how the LP counts them). A demand so small that the LP left all its paths
+    at zero, within the solver's tolerance, takes its first path."""
+    weight = np.asarray(flow, dtype=float).copy()
+    used, pair = by_pair(paths, src, dst, len(paths.nodes))
+    total = np.bincount(pair, weights=weight[used], minlength=len(src))
+    first = np.ones(len(used), dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    starved = first & (total[pair] <= 0)
+    weight[used[starved]] = 1.0
+    return path_splits(paths, src, dst, weight)
 
 
 @register("mcf")
@@ -203,7 +211,7 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
                                     pathset, method)
         flow += f  # every pair belongs to one part, so its paths carry one part's flow
         part_mlu.append(objective * parts if math.isfinite(objective) else objective)
-    splits = _flow_splits(pathset, src, dst, demand, keep, flow)
+    splits = _flow_splits(pathset, src, dst, flow)
     return Routing.from_splits(
         topology, tm, splits, algorithm="pop", solve_s=timer(),
         options={"parts": int(parts), "seed": seed if isinstance(seed, (int, type(None)))

@@ -181,3 +181,21 @@ def test_link_latency_columns(tri):
     assert list(table["amplifiers"]) == [1, 1, 3]
     total = table[["propagation_ms", "amplifier_ms", "terminal_ms", "extra_ms"]].sum(axis=1)
     assert np.allclose(total, table["latency_ms"])
+
+
+def test_latency_results_say_what_they_are():
+    from infranet.algorithms.latency import BASIS
+    from infranet.results import check_result
+
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "xyz"],
+                               "links": [{"a": "x", "b": "y", "length_km": 100},
+                                         {"a": "y", "b": "z", "length_km": 100}]})
+    path = shortest_path(topo, "x", "z")
+    out = check_result(path, headline=("one_way_ms", "rtt_ms", "length_km", "basis"))
+    assert out["basis"] == BASIS and "without queueing" in out["basis"]
+    assert out["binding"]["kind"] == "propagation"
+    matrix = latency_matrix(topo)
+    assert matrix.attrs == {"basis": BASIS, "quantity": "one_way", "unit": "ms"}
+    assert latency_matrix(topo, weight="hops").attrs["unit"] == "hops"
+    with pytest.raises(ValidationError, match="unknown weight 'igp'"):
+        latency_matrix(topo, weight="igp")

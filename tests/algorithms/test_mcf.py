@@ -23,7 +23,8 @@ from infranet.errors import (
     ValidationError,
 )
 from infranet.model import Topology
-from infranet.traffic import TrafficMatrix
+from infranet.results import check_result
+from infranet.traffic import Flows, TrafficMatrix
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_mcf.py"
 RTOL = 1e-6  # the published optima come from LPs solved to about 1e-12
@@ -344,8 +345,11 @@ def test_result_tables_and_dict(tri):
                                    "utilisation_ba", "utilisation"]
     assert links["utilisation"].max() == pytest.approx(0.375)
     assert (links["flow_ba_gbps"] == 0).all()
-    data = result.to_dict()
+    data = check_result(result, headline=("objective", "mlu", "total_routed_gbps"))
     assert data["problem"] == "min_mlu" and data["mlu"] == pytest.approx(0.375)
+    assert data["binding"]["kind"] == "link" and data["binding"]["name"] in ("x--z", "x--y",
+                                                                             "y--z")
+    assert result.carried_gbps.tolist() == [300.0] and result.routed_gbps[0, 2] == 300.0
     with pytest.raises(ValueError):
         result.arc_flow_gbps[0] = 1.0
     with pytest.raises(AttributeError):
@@ -384,3 +388,32 @@ def test_bench_quick(capsys, shared_data):
     assert module.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "ratio" in out
+
+
+def test_lps_take_flows(tri):
+    """Flows of one pair add up into one commodity; each flow gets its share back."""
+    flows = Flows.from_pairs(["x", "x", "y"], ["z", "z", "z"], [100.0, 200.0, 50.0],
+                             nodes=tri)
+    by_flows = mcf.min_mlu(tri, flows)
+    by_matrix = mcf.min_mlu(tri, flows.to_matrix())
+    assert by_flows.objective == pytest.approx(by_matrix.objective)
+    assert by_flows.flow_carried_gbps.tolist() == pytest.approx([100.0, 200.0, 50.0])
+    # elastic flows take what fits in max_throughput, and have no place in min_mlu
+    elastic = Flows.from_pairs(["x", "x"], ["z", "z"], [100.0, float("inf")],
+                               weight=[1, 3], nodes=tri)
+    thr = mcf.max_throughput(tri, elastic)
+    assert thr.objective == pytest.approx(800.0)  # x--z direct and x--y--z
+    assert thr.flow_carried_gbps.tolist() == pytest.approx([100.0, 700.0])
+    with pytest.raises(ValidationError, match="elastic flow"):
+        mcf.min_mlu(tri, elastic)
+
+
+def test_usable_arcs_mask_failed_links(tri):
+    from infranet.algorithms.failures import failure_set
+
+    tm = TrafficMatrix(("x", "z"), [[0, 300], [0, 0]])
+    failure = failure_set(tri, "x--z")
+    for formulation in ("arc", "path"):
+        masked = mcf.min_mlu(tri, tm, formulation=formulation, usable=failure.usable)
+        assert masked.objective == pytest.approx(0.75)  # all 300 over x--y--z
+        assert masked.arc_flow_gbps[failure.arc_mask].sum() == 0
