@@ -125,7 +125,11 @@ def commodities(topology: Topology, demands: TrafficMatrix | Flows,
     demand = np.bincount(inverse, weights=flows.demand_gbps[live], minlength=len(pairs))
     pair_of = np.full(len(flows), -1, dtype=np.int64)
     pair_of[live] = inverse
-    cap = compiled.capacity_gbps if arcs is None else compiled.capacity_gbps[arcs]
+    cap = compiled.capacity_gbps
+    if arcs is not None:
+        chosen = np.zeros(len(cap), dtype=bool)
+        chosen[np.asarray(arcs, dtype=np.int64)] = True
+        cap = cap[chosen]
     finite = cap[np.isfinite(cap) & (cap > 0)]
     finite_demand = demand[np.isfinite(demand)]
     if finite.size:
