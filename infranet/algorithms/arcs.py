@@ -41,18 +41,17 @@ __all__ = [
     "arc_lookup",
     "arc_weights",
     "capacities",
+    "check_weight",
     "link_igp_weights",
     "lookup_arcs",
     "ranges",
     "reachable",
     "simple_arcs",
     "simple_csr",
-    "weight_unit",
 ]
 
 #: The names of per-arc weights every solver accepts.
 WEIGHTS = ("hops", "latency", "length", "igp")
-_UNITS = {"hops": "hops", "latency": "ms", "length": "km", "igp": "igp"}
 #: A zero-latency link (co-located sites) still costs this much, so that shortest paths stay
 #: simple (ms or km; far below any real figure).
 POSITIVE_FLOOR = 1e-9
@@ -73,11 +72,6 @@ class Stopwatch:
 
     def __call__(self) -> float:
         return time.perf_counter() - self.start
-
-
-def weight_unit(weight: str) -> str:
-    """Return the unit of `weight` (``ms``, ``km``, ``hops`` or ``igp``)."""
-    return _UNITS[check_weight(weight)]
 
 
 def check_weight(weight: object) -> str:

@@ -179,11 +179,6 @@ class PathSet:
         return frame
 
     # ------------------------------------------------------------------ derived sets
-    def with_fractions(self, fraction: np.ndarray | Sequence[float]) -> PathSet:
-        """Return the same paths with `fraction` per path."""
-        return PathSet(self.nodes, self.src, self.dst, self.indptr, self.arcs,
-                       fraction=np.asarray(fraction, dtype=float), path_ptr=self.path_ptr)
-
     def take(self, paths: np.ndarray, *, fraction: np.ndarray | None = None,
              demand_of: np.ndarray | None = None, n_demands: int | None = None) -> PathSet:
         """Return the paths `paths` (in that order), regrouped: by default into their old

@@ -24,6 +24,7 @@ from infranet.errors import (
 )
 from infranet.model import Topology
 from infranet.results import check_result
+from infranet.testing import topology_specs
 from infranet.traffic import Flows, TrafficMatrix
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_mcf.py"
@@ -166,23 +167,18 @@ def _check_path_flows(result: mcf.McfResult, tm: TrafficMatrix) -> None:
 
 @st.composite
 def networks(draw, min_nodes=3, max_nodes=6):
-    """A small connected topology with random capacities and a random traffic matrix."""
-    n = draw(st.integers(min_nodes, max_nodes))
-    names = [f"n{i}" for i in range(n)]
-    edges = {(i, draw(st.integers(0, i - 1))) for i in range(1, n)}  # a random tree
-    extra = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=n))
-    edges |= {(a, b) for a, b in extra if a != b}
-    caps = st.integers(1, 20).map(lambda x: 10.0 * x)
-    links = [{"a": names[a], "b": names[b], "length_km": 10, "capacity": draw(caps),
-              "capacity_ba": draw(caps)} for a, b in sorted(edges)]
-    topo = Topology.from_dict({"name": "random", "sites": [{"name": x} for x in names],
-                               "links": links})
+    """A small connected topology (from infranet.testing) with a random traffic matrix."""
+    spec = draw(topology_specs(min_sites=min_nodes, max_sites=max_nodes, max_links=max_nodes,
+                               capacities="all", srlgs=False, connected=True,
+                               capacity_range=(10.0, 200.0)))
+    topo = Topology.from_dict(spec)
+    n = topo.n_sites
     values = draw(st.lists(st.sampled_from([0.0, 0.0, 5.0, 12.5, 40.0, 90.0]),
                            min_size=n * n, max_size=n * n))
     matrix = np.array(values).reshape(n, n) * ~np.eye(n, dtype=bool)
     if matrix.sum() == 0:
         matrix[0, 1] = 10.0
-    return topo, TrafficMatrix(tuple(names), matrix)
+    return topo, TrafficMatrix(topo.site_names, matrix)
 
 
 PROPERTY = settings(max_examples=25, deadline=None,
