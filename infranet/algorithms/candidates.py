@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ __all__ = ["METHODS", "read_tunnels", "shortest_paths", "simple_paths"]
 
 METHODS = ("auto", "yen", "deviation")
 YEN_MAX_PAIRS = 2000  # above this, method="auto" uses the vectorised deviation paths
+_DENSE_LOOKUP = 1 << 22  # node pairs up to which the arc of each pair is a dense table
 
 
 def shortest_paths(topology: Topology,
@@ -206,12 +208,18 @@ def _tree_walk(pred: np.ndarray, start: np.ndarray, target_row: np.ndarray,
     return np.vstack(steps)
 
 
-def _walk_arcs(lookup: sp.csr_matrix, walk: np.ndarray) -> np.ndarray:
-    """Arc ids between consecutive rows of a padded node walk (-1 where no hop)."""
+def _walk_arcs(lookup: sp.csr_matrix | np.ndarray, walk: np.ndarray) -> np.ndarray:
+    """Arc ids between consecutive rows of a padded node walk (-1 where no hop); `lookup` is
+    an :func:`~infranet.algorithms.arcs.arc_lookup` table, or the same as a dense ``n * n``
+    array of arc ids (-1: none), much faster to index."""
     u, v = walk[:-1], walk[1:]
     hop = (u >= 0) & (v >= 0)
     out = np.full(u.shape, -1, dtype=np.int64)
-    out[hop] = lookup_arcs(lookup, u[hop], v[hop])
+    if isinstance(lookup, np.ndarray):
+        n = math.isqrt(len(lookup))
+        out[hop] = lookup[u[hop] * n + v[hop]]
+    else:
+        out[hop] = lookup_arcs(lookup, u[hop], v[hop])
     return out
 
 
@@ -230,6 +238,8 @@ def _deviation_paths(compiled: Compiled, weights: np.ndarray, s: np.ndarray, t: 
         lookup.eliminate_zeros()
     best = lookup.copy()
     best.data = weights[best.data - 1].astype(float)
+    if n * n <= _DENSE_LOOKUP:  # a dense table of arcs by (u, v) is indexed far faster
+        lookup = lookup.toarray().ravel().astype(np.int64) - 1
     targets, target_row = np.unique(t, return_inverse=True)
     # distances to every target, and its shortest-path tree: Dijkstra on the reversed graph,
     # where the predecessor of x is its next hop towards the target

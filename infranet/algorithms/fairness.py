@@ -263,7 +263,7 @@ def progressive_filling(load: sp.csr_matrix, cap: np.ndarray, demand: np.ndarray
     n_arcs, n_flows = load.shape
     demand = np.asarray(demand, dtype=float)
     weight = np.asarray(weight, dtype=float)
-    by_flow = load.T.tocsr()
+    by_flow = load.T.tocsr()  # flows x arcs: a flow's arcs are one row slice
     has_path = np.diff(by_flow.indptr) > 0
     part = np.ones(n_flows, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     rate = np.zeros(n_flows)
@@ -272,10 +272,9 @@ def progressive_filling(load: sp.csr_matrix, cap: np.ndarray, demand: np.ndarray
     bottleneck[~has_path] = NO_PATH
     live = part & has_path & (demand > 0)
     cap = np.asarray(cap, dtype=float)
-    pattern = load.copy()
-    pattern.data[:] = 1.0
     growth = load @ np.where(live, weight, 0.0)
-    on_arc = pattern @ live.astype(float)  # active flows per arc
+    on_arc = np.bincount(by_flow.indices[np.repeat(live, np.diff(by_flow.indptr))],
+                         minlength=n_arcs).astype(np.int64)  # active flows per arc
     frozen = np.zeros(n_arcs)
     target = np.where(live, demand / weight, np.inf)  # the level at which a flow is met
     queue = np.flatnonzero(live & np.isfinite(target))
@@ -284,19 +283,18 @@ def progressive_filling(load: sp.csr_matrix, cap: np.ndarray, demand: np.ndarray
     while live.any():
         with np.errstate(divide="ignore", invalid="ignore"):
             fill = np.where((on_arc > 0) & (growth > 0), (cap - frozen) / growth, np.inf)
-        t_arc = float(fill.min()) if fill.size else np.inf
-        t_arc = max(t_arc, 0.0)
+        t_arc = max(float(fill.min()) if fill.size else np.inf, 0.0)
         while head < len(queue) and not live[queue[head]]:
             head += 1
         if head < len(queue) and target[queue[head]] <= t_arc * (1 + _TOL):
             # every flow met before the next link fills leaves, at its demand
-            stop = np.searchsorted(target[queue], t_arc * (1 + _TOL), side="right")
+            stop = int(np.searchsorted(target[queue], t_arc * (1 + _TOL), side="right"))
             batch = queue[head:stop]
             batch = batch[live[batch]]
-            head = int(stop)
+            head = stop
             rate[batch] = demand[batch]
             level[batch] = target[batch]
-            _leave(batch, load, pattern, weight, rate, live, growth, on_arc, frozen)
+            _leave(batch, by_flow, weight, rate, live, growth, on_arc, frozen)
             continue
         if not np.isfinite(t_arc):
             i = int(np.flatnonzero(live)[0])
@@ -312,24 +310,28 @@ def progressive_filling(load: sp.csr_matrix, cap: np.ndarray, demand: np.ndarray
         bottleneck[batch] = arc_pos[first]
         rate[batch] = weight[batch] * t_arc
         level[batch] = t_arc
-        _leave(batch, load, pattern, weight, rate, live, growth, on_arc, frozen)
-        on_arc[full] = 0.0  # a full link takes no more
+        _leave(batch, by_flow, weight, rate, live, growth, on_arc, frozen)
+        on_arc[full] = 0  # a full link takes no more
     return rate, bottleneck, level
 
 
-def _leave(batch: np.ndarray, load: sp.csr_matrix, pattern: sp.csr_matrix, weight: np.ndarray,
-           rate: np.ndarray, live: np.ndarray, growth: np.ndarray, on_arc: np.ndarray,
+def _leave(batch: np.ndarray, by_flow: sp.csr_matrix, weight: np.ndarray, rate: np.ndarray,
+           live: np.ndarray, growth: np.ndarray, on_arc: np.ndarray,
            frozen: np.ndarray) -> None:
     """Freeze the flows of `batch` at their rate: their load becomes fixed, their growth
     leaves every arc they cross."""
     if not batch.size:
         return
     live[batch] = False
-    cols = load[:, batch]
-    frozen += cols @ rate[batch]
-    growth -= cols @ weight[batch]
-    on_arc -= pattern[:, batch] @ np.ones(batch.size)
-    growth[on_arc <= 0.5] = 0.0
+    rows = by_flow[batch]
+    owner = np.repeat(np.arange(batch.size), np.diff(rows.indptr))
+    n_arcs = len(growth)
+    frozen += np.bincount(rows.indices, weights=rows.data * rate[batch][owner],
+                          minlength=n_arcs)
+    growth -= np.bincount(rows.indices, weights=rows.data * weight[batch][owner],
+                          minlength=n_arcs)
+    on_arc -= np.bincount(rows.indices, minlength=n_arcs)
+    growth[on_arc <= 0] = 0.0
 
 
 def _groups(flows: Flows, load: sp.csr_matrix, cap: np.ndarray, rate: np.ndarray,

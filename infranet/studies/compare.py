@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from infranet.errors import InfranetError
 from infranet.model import Topology
 from infranet.results import Binding
+
+if TYPE_CHECKING:
+    from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = ["Summary", "compare", "summarise"]
 
@@ -75,7 +78,8 @@ class Summary:
         }
 
 
-def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Summary:
+def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = None,
+              algorithm: str = "mcf") -> Summary:
     """Return the comparison figures of one topology (see :class:`Summary`).
 
     With `demands` (a :class:`~infranet.traffic.TrafficMatrix` over the topology's sites), also
@@ -129,8 +133,8 @@ def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Su
     if demands is not None:
         from infranet.routing import evaluate, route
 
-        routing = route(topology, demands.for_topology(topology), algorithm=algorithm)
-        mlu = evaluate(routing, topology, demands.for_topology(topology), paths=False)["mlu"]
+        routing = route(topology, demands, algorithm=algorithm)
+        mlu = evaluate(routing, topology, demands, paths=False)["mlu"]
     return Summary(
         mlu=mlu, mlu_algorithm=algorithm if demands is not None else None,
         name=topology.name, file=topology.file, sites=topology.n_sites,
@@ -142,7 +146,7 @@ def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Su
     )
 
 
-def compare(topologies: Sequence[Topology], *, demands=None,
+def compare(topologies: Sequence[Topology], *, demands: TrafficMatrix | Flows | None = None,
             algorithm: str = "mcf") -> list[Summary]:
     """Return one :class:`Summary` per topology, in order (with the MLU of `demands` routed
     by `algorithm` when given).

@@ -245,3 +245,16 @@ def test_many_flows_are_filled_in_few_events():
     frozen_by_link = result.bottleneck >= 0
     assert frozen_by_link.any() and (result.rate_gbps[~frozen_by_link] ==
                                      flows.demand_gbps[~frozen_by_link]).all()
+
+
+def test_bench_quick(capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_fairness.py"
+    spec = importlib.util.spec_from_file_location("bench_fairness", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "rates identical" in out and "speed-up" in out
