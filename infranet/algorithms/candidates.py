@@ -29,7 +29,7 @@ from infranet.algorithms.arcs import (
     lookup_arcs,
     reachable,
 )
-from infranet.algorithms.paths import PathSet
+from infranet.algorithms.paths import PathSet, gather
 from infranet.errors import FormatError, UnknownNameError, ValidationError, did_you_mean
 
 if TYPE_CHECKING:
@@ -326,16 +326,16 @@ def _deviation_block(compiled, weights, lookup, dist, pred, out_ptr, out_arcs, s
         padded = np.hstack([prefix, c_arc[:, None], suffix])
         paths.append((c_pair, rank, padded))
 
+    # each part flattened row by row (rows stay contiguous), then rows gathered in order
     pair_of = np.concatenate([p[0] for p in paths])
     rank_of = np.concatenate([p[1] for p in paths])
-    width = max(p[2].shape[1] for p in paths)
-    padded = np.vstack([np.pad(p[2], ((0, 0), (0, width - p[2].shape[1])), constant_values=-1)
-                        for p in paths])
+    masks = [p[2] >= 0 for p in paths]
+    flat = np.concatenate([p[2][mask] for p, mask in zip(paths, masks, strict=True)])
+    lengths = np.concatenate([mask.sum(axis=1) for mask in masks])
     order = np.lexsort((rank_of, pair_of))
-    padded = padded[order]
-    pair_of = pair_of[order]
-    mask = padded >= 0
-    return s[pair_of], t[pair_of], mask.sum(axis=1), padded[mask]
+    ptr = np.concatenate([[0], np.cumsum(lengths)])
+    arcs, counts = gather(ptr, flat, order)
+    return s[pair_of[order]], t[pair_of[order]], counts, arcs
 
 
 # ---------------------------------------------------------------------------- tunnels
