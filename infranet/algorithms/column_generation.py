@@ -33,7 +33,8 @@ _log = logging.getLogger(__name__)
 COLUMNS_PER_ROUND = 1
 #: HiGHS simplex strategy across rounds: 4, primal (new columns keep the basis primal
 #: feasible, so primal simplex restarts from it where dual simplex first repairs its dual
-#: infeasibilities).
+#: infeasibilities: 5.6x slower on Kdl). HiGHS's default pricing stays: steepest edge was
+#: 1.9x slower there, Dantzig 1.1x.
 SIMPLEX_STRATEGY = 4
 
 Solution = tuple[np.ndarray, float, float, tuple[int, int], dict[str, Any]]

@@ -77,11 +77,11 @@ def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight
     k, weight, path_method
         The candidate tunnels when `paths` is not given: up to `k` short loop-free paths of
         each pair by `weight`, searched by `path_method` (see
-        :func:`~infranet.algorithms.mcf.shortest_paths`). The default ``"deviation"`` is
+        :func:`~infranet.algorithms.candidates.shortest_paths`). The default ``"deviation"`` is
         vectorised over all pairs; ``"yen"`` gives the exact `k` shortest, at about 3 ms a
         pair.
     paths
-        Candidate tunnels, e.g. :func:`~infranet.algorithms.mcf.read_tunnels`.
+        Candidate tunnels, e.g. :func:`~infranet.algorithms.candidates.read_tunnels`.
     method
         The HiGHS method (``"highs"``, ``"highs-ds"``, ``"highs-ipm"``).
     failure

@@ -71,12 +71,12 @@ def ksp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight: st
     ----------
     k, weight
         Paths per pair and the metric they are shortest in (``"hops"``, ``"latency"``,
-        ``"length"``); see :func:`infranet.algorithms.mcf.shortest_paths`.
+        ``"length"``); see :func:`infranet.algorithms.candidates.shortest_paths`.
     split
         ``"equal"`` (default): the same share on every path; ``"inverse-latency"``: shares
         proportional to ``1 / latency`` of each path (needs every link's latency).
     paths
-        Candidate paths (e.g. tunnels from :func:`infranet.algorithms.mcf.read_tunnels`)
+        Candidate paths (e.g. tunnels from :func:`infranet.algorithms.candidates.read_tunnels`)
         instead of the `k` shortest.
     method
         Path search of :func:`~infranet.algorithms.candidates.shortest_paths` (``"auto"``,
