@@ -3,10 +3,10 @@ textbook progressive filling, in the same run.
 
 Workload: an expanded k=16 fat-tree (1,024 accelerators, 1,344 nodes), flows between random
 accelerator pairs in 8 jobs (groups), a third elastic, the others with log-normal demands
-(median 20 Gb/s), weights 1 or 2, one shortest path each. Baseline: progressive filling as textbooks give
-it (and as infranet had it): every round raises all active flows to the next event — a link
-fills or a flow is met — with one sparse product over all flows, so rounds are as many as
-events. Checked: both give the same rates. ``--quick``: k=8, fewer flows.
+(median 20 Gb/s), weights 1 or 2, one shortest path each. Baseline: progressive filling as
+textbooks give it (and as infranet had it): every round raises all active flows to the next
+event — a link fills or a flow is met — with one sparse product over all flows, so rounds are
+as many as events. Checked: both give the same rates. ``--quick``: k=8, fewer flows.
 
     python benchmarks/bench_fairness.py            # 20,000 and 300,000 flows
     python benchmarks/bench_fairness.py --quick    # seconds
