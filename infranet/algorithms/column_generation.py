@@ -65,11 +65,17 @@ def gaining(cost: np.ndarray, active: np.ndarray, demand_of: np.ndarray,
 def _setup(net: Commodities, paths: PathSet) -> dict[str, Any]:
     m = net.compiled.n_arcs
     used, demand_of = by_pair(paths, net.src, net.dst, net.n, require=True)
-    incidence = paths.arc_matrix(m)[used]
-    arcs_used = np.unique(incidence.indices)
+    incidence = paths.arc_matrix(m)
+    if len(used) != len(paths) or (used != np.arange(len(paths))).any():
+        incidence = incidence[used]  # (every path is used, in order, for a full matrix)
+    present = np.zeros(m, dtype=bool)
+    present[incidence.indices] = True
+    arcs_used = np.flatnonzero(present)
+    column = np.full(m, -1, dtype=np.int64)
+    column[arcs_used] = np.arange(len(arcs_used))
     # paths x used arcs: the same rows, columns renumbered (no column slicing, no transpose)
-    by_path = sp.csr_matrix((incidence.data, np.searchsorted(arcs_used, incidence.indices),
-                             incidence.indptr), shape=(len(used), len(arcs_used)))
+    by_path = sp.csr_matrix((incidence.data, column[incidence.indices], incidence.indptr),
+                            shape=(len(used), len(arcs_used)))
     by_path.sum_duplicates()
     return {"used": used, "demand_of": demand_of, "incidence": incidence,
             "cap": net.capacity(arcs_used), "by_path": by_path,
