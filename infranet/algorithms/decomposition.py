@@ -65,47 +65,55 @@ def _decompose_pairs(compiled: Compiled, src: np.ndarray, dst: np.ndarray, deman
     circulation, which is cancelled. Demands with no flow reaching them get no path.
     """
     n = compiled.n_nodes
-    head = compiled.head
+    head = compiled.head.tolist()
     out_of: list[list[int]] = [[] for _ in range(n)]
     for a, u in enumerate(compiled.tail.tolist()):
         out_of[u].append(a)
     demand_at = {(int(s), int(t)): j for j, (s, t) in enumerate(zip(src, dst, strict=True))}
+    by_source: dict[int, list[tuple[int, int]]] = {}
+    for (s, t), j in demand_at.items():
+        by_source.setdefault(s, []).append((t, j))
     records: list[tuple[int, list[int], float]] = []
-    for s, x in zip(sources, flows, strict=True):
-        x = np.asarray(x, dtype=float).copy()
-        tol = 1e-9 * max(float(x.max()) if x.size else 0.0, 1e-300)
-        x[x <= tol] = 0.0
-        need = np.zeros(n)
-        for t in range(n):
-            j = demand_at.get((s, t))
-            if j is not None:
-                need[t] = demand[j]
+    # plain Python lists: the walks touch a few arcs at a time, where numpy's per-call cost
+    # would dominate
+    for s_value, row in zip(sources, flows, strict=True):
+        s = int(s_value)
+        x = np.asarray(row, dtype=float).tolist()
+        tol = 1e-9 * max(max(x) if x else 0.0, 1e-300)
+        x = [v if v > tol else 0.0 for v in x]
+        need = [0.0] * n
+        for t, j in by_source.get(s, ()):
+            need[t] = float(demand[j])
+        left = sum(need)
         pointer = [0] * n  # next arc to look at, per node (exhausted arcs are skipped)
         guard = 4 * (len(x) + n) + 16
-        while need.sum() > tol and guard > 0:
+        while left > tol and guard > 0:
             guard -= 1
             stack: list[int] = []
             seen = {s: 0}
             u = s
             while u == s or need[u] <= tol:
                 arcs = out_of[u]
-                while pointer[u] < len(arcs) and x[arcs[pointer[u]]] <= tol:
-                    pointer[u] += 1
-                if pointer[u] == len(arcs):  # dead end left by rounding: drop the way in
+                k = pointer[u]
+                while k < len(arcs) and x[arcs[k]] <= tol:
+                    k += 1
+                pointer[u] = k
+                if k == len(arcs):  # dead end left by rounding: drop the way in
                     if not stack:
                         u = -2
                         break
                     x[stack[-1]] = 0.0
                     u = -1
                     break
-                a = arcs[pointer[u]]
-                v = int(head[a])
+                a = arcs[k]
+                v = head[a]
                 if v in seen:  # a circulation: cancel it and walk on from v
                     cycle = [*stack[seen[v]:], a]
-                    x[cycle] -= x[cycle].min()
-                    x[np.array(cycle)[x[cycle] <= tol]] = 0.0
+                    low = min(x[b] for b in cycle)
+                    for b in cycle:
+                        x[b] = x[b] - low if x[b] - low > tol else 0.0
                     for b in stack[seen[v]:]:
-                        seen.pop(int(head[b]), None)
+                        seen.pop(head[b], None)
                     del stack[seen[v]:]
                     u = v
                     continue
@@ -116,10 +124,11 @@ def _decompose_pairs(compiled: Compiled, src: np.ndarray, dst: np.ndarray, deman
                 break
             if u == -1:
                 continue
-            delta = min(float(x[stack].min()), float(need[u]))
-            x[stack] -= delta
-            x[np.array(stack)[x[stack] <= tol]] = 0.0
+            delta = min(min(x[b] for b in stack), need[u])
+            for b in stack:
+                x[b] = x[b] - delta if x[b] - delta > tol else 0.0
             need[u] -= delta
+            left -= delta
             records.append((demand_at[(s, u)], stack, delta))
     records.sort(key=lambda r: r[0])
     owner = np.array([r[0] for r in records], dtype=np.int64)
