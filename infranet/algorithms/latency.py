@@ -3,7 +3,8 @@ paths, round-trip times.
 
 Every function takes a :class:`~infranet.model.Topology` and leaves it untouched. Weights are the
 links' one-way latency in ms (``weight="latency"``, the default), their length in km
-(``"length"``) or hop count (``"hops"``), from :func:`infranet.algorithms.arcs.arc_weights`.
+(``"length"``), hop count (``"hops"``) or IGP weights (``"igp"``, from each link's
+``meta.igp_weight``): the one vocabulary of :func:`infranet.algorithms.arcs.arc_weights`.
 Links are full duplex and symmetric in latency.
 
 Every latency here is a floor: the one-way latency (or RTT, twice it) of fiber propagation and
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from infranet.algorithms.arcs import WEIGHTS as ARC_WEIGHTS
 from infranet.algorithms.arcs import arc_weights, simple_arcs
 from infranet.errors import InfeasibleError, UnreachableError, ValidationError
 from infranet.model import Topology
@@ -37,8 +39,8 @@ __all__ = [
     "shortest_path",
 ]
 
-#: The weights latency functions take (a subset of :data:`infranet.algorithms.arcs.WEIGHTS`).
-WEIGHTS = ("latency", "length", "hops")
+#: The weights paths may minimise: :data:`infranet.algorithms.arcs.WEIGHTS`, one vocabulary.
+WEIGHTS = ARC_WEIGHTS
 #: What a latency figure of this module is.
 BASIS = ("fiber propagation and equipment (amplifiers, transponders and FEC, switch hops) along "
          "the modelled path; a floor without queueing")
@@ -116,9 +118,6 @@ def link_latency(topology: Topology) -> pd.DataFrame:
 
 
 def _weights(topology: Topology, weight: str) -> np.ndarray:
-    if weight not in WEIGHTS:
-        raise ValidationError(f"unknown weight {weight!r}; use one of {', '.join(WEIGHTS)}",
-                              field="weight")
     return arc_weights(topology, weight)
 
 
@@ -133,7 +132,7 @@ def shortest_path(topology: Topology, source: str, target: str, *,
     Parameters
     ----------
     weight
-        ``latency`` (default), ``length`` or ``hops``: what the path minimises.
+        ``latency`` (default), ``length``, ``hops`` or ``igp``: what the path minimises.
 
     Raises
     ------
@@ -200,7 +199,7 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
     """Return the all-pairs one-way latency matrix in ms (``inf`` where unreachable).
 
     The frame's ``attrs`` say what the numbers are: ``basis`` (:data:`BASIS`, a floor without
-    queueing), ``quantity`` (``one_way``) and ``unit`` (``ms``, ``km`` or ``hops``).
+    queueing), ``quantity`` (``one_way``) and ``unit`` (``ms``, ``km``, ``hops`` or ``igp``).
 
     Parameters
     ----------
@@ -209,7 +208,7 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
     kind
         Keep only sites of this kind, e.g. ``datacenter``.
     weight
-        ``latency`` (default), ``length`` (km) or ``hops``.
+        ``latency`` (default), ``length`` (km), ``hops`` or ``igp``.
 
     Notes
     -----
@@ -237,7 +236,8 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
     frame = pd.DataFrame(matrix[:, rows], index=names, columns=names)
     frame.attrs.update({"basis": BASIS if weight == "latency" else f"shortest {weight}",
                         "quantity": "one_way",
-                        "unit": {"latency": "ms", "length": "km", "hops": "hops"}[weight]})
+                        "unit": {"latency": "ms", "length": "km", "hops": "hops",
+                                 "igp": "igp"}[weight]})
     return frame
 
 

@@ -197,5 +197,14 @@ def test_latency_results_say_what_they_are():
     matrix = latency_matrix(topo)
     assert matrix.attrs == {"basis": BASIS, "quantity": "one_way", "unit": "ms"}
     assert latency_matrix(topo, weight="hops").attrs["unit"] == "hops"
-    with pytest.raises(ValidationError, match="unknown weight 'igp'"):
+    with pytest.raises(ValidationError, match="did you mean 'hops'"):
+        latency_matrix(topo, weight="hop")
+    # the one vocabulary of weights: IGP weights too, from each link's meta
+    with pytest.raises(ValidationError, match="meta.igp_weight"):
         latency_matrix(topo, weight="igp")
+    spec = topo.to_dict()
+    for link, w in zip(spec["links"], (5, 1), strict=True):
+        link["meta"] = {"igp_weight": w}
+    weighted = Topology.from_dict(spec)
+    assert latency_matrix(weighted, weight="igp").loc["x", "z"] == 6.0
+    assert shortest_path(weighted, "x", "z", weight="igp").hops == 2
