@@ -97,8 +97,8 @@ class FailureSet:
         ValidationError."""
         compiled = topology.compile()
         if self.n_arcs != compiled.n_arcs or (
-                len(self.arcs) and any(compiled.links[compiled.arc_link[a]] not in self.links
-                                       for a in self.arcs[:2].tolist())):
+                {compiled.links[i] for i in compiled.arc_link[self.arcs].tolist()}
+                != set(self.links)):
             raise ValidationError(f"failure {self.name!r} was made for another topology",
                                   field="failure")
         return self

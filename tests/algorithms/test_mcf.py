@@ -203,7 +203,7 @@ def test_flows_conserve_and_fit(net):
 
 
 @PROPERTY
-@given(networks(), st.integers(1, 3))
+@given(networks(), st.integers(1, 5))
 def test_arc_lp_is_a_lower_bound_of_any_path_lp(net, k):
     topo, tm = net
     arc = mcf.min_mlu(topo, tm).objective
@@ -413,3 +413,19 @@ def test_usable_arcs_mask_failed_links(tri):
         masked = mcf.min_mlu(tri, tm, formulation=formulation, usable=failure.usable)
         assert masked.objective == pytest.approx(0.75)  # all 300 over x--y--z
         assert masked.arc_flow_gbps[failure.arc_mask].sum() == 0
+
+
+def test_column_generation_grows_a_demand_to_all_its_paths():
+    """One demand that needs all four of its paths: its second path is a bounded column, the
+    third gives it a row, the fourth joins that row; the optimum is the full LP's."""
+    mids = ["m1", "m2", "m3", "m4"]
+    topo = Topology.from_dict({"name": "fan", "sites": [{"name": n} for n in ["x", "y", *mids]],
+                               "links": [{"a": end, "b": m, "capacity": 100}
+                                         for m in mids for end in ("x", "y")]})
+    tm = TrafficMatrix(topo.site_names, np.pad([[0, 400], [0, 0]], ((0, 4), (0, 4))))
+    paths = mcf.shortest_paths(topo, tm, 4)
+    assert len(paths) == 4
+    full = mcf.min_mlu(topo, tm, formulation="path", paths=paths, columns="all")
+    generated = mcf.min_mlu(topo, tm, formulation="path", paths=paths, columns="generate")
+    assert full.objective == pytest.approx(1.0) and generated.objective == pytest.approx(1.0)
+    assert generated.path_flow_gbps.tolist() == pytest.approx([100.0] * 4)
