@@ -239,8 +239,10 @@ INSTANCES: tuple[Instance, ...] = (
                      seed=1)),
     Instance("dragonfly-a4", _STD, "dragonfly a=4, p=2, h=2 (9 groups), all-to-all matrix",
              _fabric("dragonfly", "all_to_all", a=4, p=2, h=2)),
+    # the arc LP does not finish on Kdl's 567,762 demands in 20 minutes: no optimum there
+    # (benchmarks/bench_routing.py compares Kdl's routings with the path LP instead)
     Instance("teal-kdl", ("large",), "Topology Zoo Kdl (754 nodes), seeded gravity matrix",
-             _teal("Kdl"), needs_data=True),
+             _teal("Kdl"), needs_data=True, optimum=False),
     Instance("teal-asn2k", ("large",), "AS-level graph (1,739 nodes), seeded gravity matrix",
              _teal("ASN2k"), needs_data=True, optimum=False),
 )
