@@ -38,7 +38,8 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
                    max_links: int = 8, names: st.SearchStrategy[str] = NAMES,
                    located: str = "some", capacities: str = "all", lengths: bool = True,
                    routes: bool = True, srlgs: bool = True, clusters: bool = False,
-                   dci: bool = False, extras: bool = False) -> dict[str, Any]:
+                   dci: bool = False, extras: bool = False, connected: bool = False,
+                   capacity_range: tuple[float, float] = (1e-3, 1e6)) -> dict[str, Any]:
     """A valid topology spec (the content of a topology file).
 
     Parameters
@@ -64,6 +65,12 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
         Whether those clusters carry a DCI capacity (1 to 100,000 Gb/s).
     extras
         Whether to draw the rarer keys too: media, ``meta``, notes, a default route factor.
+    connected
+        Whether the links start with a random spanning tree of the sites (so that every pair is
+        joined), before the `min_links`..`max_links` others.
+    capacity_range
+        Lowest and highest capacity drawn, in Gb/s (LP tests keep it narrow, so that their
+        tolerances hold).
     """
     site_names = draw(st.lists(names, min_size=min_sites, max_size=max_sites, unique=True))
     sites: list[dict[str, Any]] = []
@@ -83,13 +90,19 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
             site["population"] = draw(st.floats(0, 1e9))
         sites.append(site)
     links: list[dict[str, Any]] = []
-    for _ in range(draw(st.integers(min_links, max_links))):
-        a, b = draw(st.lists(st.sampled_from(site_names), min_size=2, max_size=2, unique=True))
+    tree = [(site_names[i], site_names[draw(st.integers(0, i - 1))])
+            for i in range(1, len(site_names))] if connected else []
+    for index in range(len(tree) + draw(st.integers(min_links, max_links))):
+        if index < len(tree):
+            a, b = tree[index]
+        else:
+            a, b = draw(st.lists(st.sampled_from(site_names), min_size=2, max_size=2,
+                                 unique=True))
         link: dict[str, Any] = {"a": a, "b": b}
         if capacities == "all" or draw(st.booleans()):
-            link["capacity"] = draw(st.floats(1e-3, 1e6))
+            link["capacity"] = draw(st.floats(*capacity_range))
             if capacities != "all" and draw(st.booleans()):
-                link["capacity_ba"] = draw(st.floats(1e-3, 1e6))
+                link["capacity_ba"] = draw(st.floats(*capacity_range))
         choice = draw(st.sampled_from(["none"] + ["length"] * lengths + ["route"] * routes))
         if choice == "length":
             link["length_km"] = draw(st.floats(0.5, 30000))

@@ -5,6 +5,14 @@ names (row = source, column = destination, zero diagonal). Generators draw matri
 topology (every random one takes ``seed``); readers take FIGRET ``.hist`` files, CSV
 ``src,dst,gbps`` tables and the demands that SNDlib/topohub topologies carry.
 
+:class:`Flows` is the sparse form: a list of flows between any nodes (sites, accelerators of
+an expanded fabric), with columns ``src, dst, demand_gbps`` (``inf`` for an elastic flow that
+takes what it can), ``weight`` and ``group``; pairs may repeat. Never an ``n x n`` matrix: it
+is what collectives and jobs that share links hand to :func:`infranet.algorithms.fairness.
+max_min_fair`. The two convert both ways (:meth:`TrafficMatrix.to_flows`,
+:meth:`Flows.to_matrix`), and every solver that takes one takes the other
+(:func:`as_flows`).
+
 Examples
 --------
 >>> tm = TrafficMatrix(("a", "b"), [[0, 3], [1, 0]], name="tiny")
@@ -32,8 +40,10 @@ if TYPE_CHECKING:
     from infranet.model import Topology
 
 __all__ = [
+    "Flows",
     "TrafficMatrix",
     "all_to_all",
+    "as_flows",
     "bimodal",
     "from_topology",
     "gravity",
@@ -82,8 +92,7 @@ class TrafficMatrix:
                 f"expected a {n} x {n} matrix (one row and column per node), got shape "
                 f"{matrix.shape}", file=self.source, field="gbps")
         if len(set(nodes)) != n:
-            seen: set[str] = set()
-            dup = next(x for x in nodes if x in seen or seen.add(x))
+            dup = _first_duplicate(nodes)
             raise ValidationError(f"node {dup!r} appears twice; names must be unique",
                                   file=self.source, field="nodes")
         bad = ~np.isfinite(matrix) | (matrix < 0)
@@ -153,6 +162,19 @@ class TrafficMatrix:
         matrix[np.ix_(pos, pos)] = self.gbps
         return TrafficMatrix(sites, matrix, name=self.name, source=self.source)
 
+    def to_flows(self, *, group: str = "") -> Flows:
+        """Return the non-zero demands as :class:`Flows` (row-major order, weight 1).
+
+        Examples
+        --------
+        >>> flows = TrafficMatrix(("a", "b"), [[0, 3], [1, 0]]).to_flows()
+        >>> flows.demand_gbps.tolist()
+        [3.0, 1.0]
+        """
+        s, t = np.nonzero(self.gbps)
+        return Flows(self.nodes, s, t, self.gbps[s, t], group=[group] * len(s) if group else None,
+                     name=self.name, source=self.source)
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "nodes": list(self.nodes),
                 "total_gbps": self.total_gbps, "demands": self.to_frame().to_dict("records")}
@@ -163,12 +185,272 @@ class TrafficMatrix:
                 f"{self.total_gbps:.6g} Gb/s>")
 
 
+def _first_duplicate(names: Sequence[str]) -> str:
+    seen: set[str] = set()
+    for x in names:
+        if x in seen:
+            return x
+        seen.add(x)
+    return ""
+
+
+# ---------------------------------------------------------------------------- flows
+
+
+@dataclass(frozen=True, eq=False)
+class Flows:
+    """Flows as a sparse list: flow ``i`` goes from ``nodes[src[i]]`` to ``nodes[dst[i]]`` and
+    asks for ``demand_gbps[i]`` (``inf``: elastic, it takes what it can get), with a
+    ``weight`` (its share under weighted fairness) and a ``group`` (a job or collective).
+
+    Pairs may repeat (two jobs between the same nodes are two flows). Build one from names
+    with :meth:`from_pairs` or :meth:`from_frame`, or from a matrix with
+    :meth:`TrafficMatrix.to_flows`.
+
+    Parameters
+    ----------
+    nodes
+        Node names, unique (sites, ``SITE/CLUSTER`` nodes, accelerators of an expanded fabric).
+    src, dst
+        Node indices into `nodes`, one per flow; a flow never goes from a node to itself.
+    demand_gbps
+        Non-negative demands in Gb/s, ``inf`` allowed.
+    weight
+        Positive finite weights (default 1).
+    group
+        A label per flow (default ``""``).
+    name, source
+        A label, and the file the flows came from (named in error messages).
+
+    Raises
+    ------
+    ValidationError
+        For mismatched lengths, an index out of range, a flow from a node to itself, a
+        negative or NaN demand, or a weight that is not positive and finite (naming the flow).
+
+    Examples
+    --------
+    >>> flows = Flows.from_pairs(["a", "a"], ["b", "c"], [10, float("inf")], weight=[1, 2],
+    ...                          group=["job-1", "job-2"])
+    >>> flows.nodes, len(flows), flows.to_frame()["group"].tolist()
+    (('a', 'b', 'c'), 2, ['job-1', 'job-2'])
+    """
+
+    nodes: tuple[str, ...]
+    src: np.ndarray = field(repr=False)
+    dst: np.ndarray = field(repr=False)
+    demand_gbps: np.ndarray = field(repr=False)
+    # given as anything array-like (None: the default), held as read-only arrays
+    weight: Any = field(default=None, repr=False)
+    group: Any = field(default=None, repr=False)
+    name: str = ""
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        nodes = tuple(str(x) for x in self.nodes)
+        if len(set(nodes)) != len(nodes):
+            raise ValidationError(f"node {_first_duplicate(nodes)!r} appears twice; names must "
+                                  "be unique", file=self.source, field="nodes")
+        src = np.asarray(self.src)
+        dst = np.asarray(self.dst)
+        demand = np.array(self.demand_gbps, dtype=float, copy=True).reshape(-1)
+        count = len(demand)
+        weight = (np.ones(count) if self.weight is None
+                  else np.array(self.weight, dtype=float, copy=True).reshape(-1))
+        group = (np.full(count, "", dtype=object) if self.group is None
+                 else np.array([str(g) for g in self.group], dtype=object))
+        for label, values in (("src", src), ("dst", dst), ("weight", weight),
+                              ("group", group)):
+            if len(values) != count:
+                raise ValidationError(f"expected {count} values of {label} (one per flow), got "
+                                      f"{len(values)}", file=self.source, field=label)
+        if count and not (np.issubdtype(src.dtype, np.integer)
+                          and np.issubdtype(dst.dtype, np.integer)):
+            raise ValidationError("src and dst are node indices; use Flows.from_pairs for "
+                                  "names", file=self.source, field="src")
+        src = src.astype(np.int64)
+        dst = dst.astype(np.int64)
+        n = len(nodes)
+        for label, values in (("src", src), ("dst", dst)):
+            bad = np.flatnonzero((values < 0) | (values >= n))
+            if bad.size:
+                raise ValidationError(f"node index {values[bad[0]]} is out of range (0..{n - 1})",
+                                      file=self.source, element=f"flow {bad[0]}", field=label)
+        same = np.flatnonzero(src == dst)
+        if same.size:
+            raise ValidationError(f"a flow cannot go from a node to itself "
+                                  f"({nodes[src[same[0]]]!r})", file=self.source,
+                                  element=f"flow {same[0]}", field="dst")
+        bad = np.flatnonzero(np.isnan(demand) | (demand < 0))
+        if bad.size:
+            raise ValidationError(f"expected a non-negative demand in Gb/s (inf for an elastic "
+                                  f"flow), got {demand[bad[0]]!r}", file=self.source,
+                                  element=f"flow {bad[0]}", field="demand_gbps")
+        bad = np.flatnonzero(~np.isfinite(weight) | (weight <= 0))
+        if bad.size:
+            raise ValidationError(f"expected a positive finite weight, got {weight[bad[0]]!r}",
+                                  file=self.source, element=f"flow {bad[0]}", field="weight")
+        for array in (src, dst, demand, weight, group):
+            array.setflags(write=False)
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "src", src)
+        object.__setattr__(self, "dst", dst)
+        object.__setattr__(self, "demand_gbps", demand)
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "group", group)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_pairs(cls, src: Sequence[str], dst: Sequence[str],
+                   demand_gbps: Sequence[float] | np.ndarray, *,
+                   weight: Sequence[float] | np.ndarray | None = None,
+                   group: Sequence[str] | None = None,
+                   nodes: Topology | Sequence[str] | None = None, name: str = "",
+                   source: str | None = None) -> Flows:
+        """Return flows from node names (`nodes`: the node order, a Topology's nodes, or by
+        default the order of first appearance).
+
+        Raises
+        ------
+        UnknownNameError
+            For a name that is not one of `nodes` (with the closest).
+        """
+        src_names = np.asarray([str(x) for x in src], dtype=object)
+        dst_names = np.asarray([str(x) for x in dst], dtype=object)
+        if nodes is None:
+            names = tuple(pd.unique(np.concatenate([src_names, dst_names])))
+        else:
+            names = _names(nodes)
+        index = pd.Index(names)
+        codes = []
+        for label, values in (("src", src_names), ("dst", dst_names)):
+            at = index.get_indexer(values) if len(values) else np.zeros(0, dtype=np.int64)
+            bad = np.flatnonzero(at < 0)
+            if bad.size:
+                x = values[bad[0]]
+                raise UnknownNameError(f"unknown node {x!r}{did_you_mean(x, names)}",
+                                       file=source, element=f"flow {bad[0]}", field=label)
+            codes.append(at)
+        return cls(names, codes[0], codes[1], np.asarray(demand_gbps, dtype=float), weight,
+                   group, name, source)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, *, nodes: Topology | Sequence[str] | None = None,
+                   name: str = "", source: str | None = None) -> Flows:
+        """Return flows from a table with columns ``src, dst, demand_gbps`` and optionally
+        ``weight`` and ``group``."""
+        missing = [c for c in ("src", "dst", "demand_gbps") if c not in frame.columns]
+        if missing:
+            raise ValidationError(f"no column {missing[0]!r}; flows need src, dst, demand_gbps"
+                                  f"{did_you_mean(missing[0], list(frame.columns))}",
+                                  file=source, field=missing[0])
+        return cls.from_pairs(frame["src"].tolist(), frame["dst"].tolist(),
+                              pd.to_numeric(frame["demand_gbps"]).to_numpy(dtype=float),
+                              weight=frame["weight"].to_numpy(dtype=float)
+                              if "weight" in frame.columns else None,
+                              group=frame["group"].astype(str).tolist()
+                              if "group" in frame.columns else None,
+                              nodes=nodes, name=name, source=source)
+
+    # ------------------------------------------------------------------ views
+    def __len__(self) -> int:
+        return len(self.src)
+
+    @property
+    def n_flows(self) -> int:
+        return len(self.src)
+
+    @property
+    def elastic(self) -> np.ndarray:
+        """True for each flow of infinite demand."""
+        return np.isinf(self.demand_gbps)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The distinct groups, in order of first appearance."""
+        return tuple(pd.unique(np.asarray(self.group, dtype=object)))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per flow: ``src, dst`` (names), ``demand_gbps, weight, group``."""
+        names = np.array(self.nodes, dtype=object)
+        return pd.DataFrame({"src": names[self.src], "dst": names[self.dst],
+                             "demand_gbps": self.demand_gbps, "weight": self.weight,
+                             "group": np.asarray(self.group, dtype=object)})
+
+    def to_matrix(self) -> TrafficMatrix:
+        """Return the flows summed per pair as a :class:`TrafficMatrix` (weights and groups
+        dropped).
+
+        Raises
+        ------
+        ValidationError
+            For an elastic flow (a matrix holds finite demands).
+        """
+        if self.elastic.any():
+            i = int(np.flatnonzero(self.elastic)[0])
+            raise ValidationError("an elastic flow (inf demand) has no place in a traffic "
+                                  "matrix", file=self.source, element=f"flow {i}",
+                                  field="demand_gbps")
+        n = len(self.nodes)
+        matrix = np.zeros((n, n))
+        np.add.at(matrix, (self.src, self.dst), self.demand_gbps)
+        return TrafficMatrix(self.nodes, matrix, name=self.name, source=self.source)
+
+    def for_topology(self, topology: Topology) -> Flows:
+        """Return these flows over the nodes of `topology` (indices into its nodes).
+
+        Raises
+        ------
+        UnknownNameError
+            When a node a flow uses is not a node of `topology`.
+        """
+        nodes = topology.site_names
+        if self.nodes == nodes:
+            return self
+        used = np.unique(np.concatenate([self.src, self.dst]))
+        at = pd.Index(nodes).get_indexer(np.array(self.nodes, dtype=object)[used])
+        if (at < 0).any():
+            x = self.nodes[used[np.flatnonzero(at < 0)[0]]]
+            raise UnknownNameError(f"flow node {x!r} is not a node of {topology.name!r}"
+                                   f"{did_you_mean(x, nodes)} ({int((at < 0).sum())} unknown "
+                                   "nodes)", file=self.source)
+        remap = np.full(len(self.nodes), -1, dtype=np.int64)
+        remap[used] = at
+        return Flows(nodes, remap[self.src], remap[self.dst], self.demand_gbps, self.weight,
+                     self.group, self.name, self.source)
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        return (f"<Flows{label}: {len(self)} flows over {len(self.nodes)} nodes, "
+                f"{len(self.groups)} groups>")
+
+
+def as_flows(topology: Topology, demands: TrafficMatrix | Flows) -> Flows:
+    """Return `demands` (a TrafficMatrix or Flows) as Flows over the nodes of `topology`.
+
+    A matrix gives its non-zero demands in row-major order; Flows keep their order.
+
+    Raises
+    ------
+    ValidationError
+        For anything else.
+    """
+    if isinstance(demands, TrafficMatrix):
+        return demands.for_topology(topology).to_flows()
+    if isinstance(demands, Flows):
+        return demands.for_topology(topology)
+    raise ValidationError(f"expected a TrafficMatrix or Flows, got {type(demands).__name__}",
+                          field="demands")
+
+
 # ---------------------------------------------------------------------------- helpers
 
 
 def _names(where: Topology | Sequence[str]) -> tuple[str, ...]:
     names = getattr(where, "site_names", None)
-    return tuple(names) if names is not None else tuple(str(x) for x in where)
+    if names is not None:
+        return tuple(names)
+    return tuple(str(x) for x in where)  # type: ignore[union-attr]
 
 
 def _factor(unit: str) -> float:

@@ -196,3 +196,62 @@ def test_from_topology_sndlib():
     tm = traffic.from_topology(topo)
     assert tm.total_gbps == pytest.approx(float(topo.demands["gbps"].sum()))
     assert tm.nodes == topo.site_names
+
+
+# ---------------------------------------------------------------------------- flows
+
+
+def test_flows_round_trip_with_a_matrix():
+    tm = TrafficMatrix(("a", "b", "c"), [[0, 3, 0], [1, 0, 2], [0, 0, 0]], name="t")
+    flows = tm.to_flows(group="job")
+    assert flows.to_frame().to_dict("records") == [
+        {"src": "a", "dst": "b", "demand_gbps": 3.0, "weight": 1.0, "group": "job"},
+        {"src": "b", "dst": "a", "demand_gbps": 1.0, "weight": 1.0, "group": "job"},
+        {"src": "b", "dst": "c", "demand_gbps": 2.0, "weight": 1.0, "group": "job"}]
+    back = flows.to_matrix()
+    assert back.nodes == tm.nodes and np.array_equal(back.gbps, tm.gbps)
+    # repeated pairs add up in a matrix
+    twice = traffic.Flows.from_pairs(["a", "a"], ["b", "b"], [1.0, 2.5])
+    assert twice.to_matrix().gbps[0, 1] == 3.5
+
+
+def test_flows_are_read_only_and_validated():
+    flows = traffic.Flows.from_pairs(["x"], ["y"], [float("inf")], weight=[2.0])
+    assert flows.elastic.tolist() == [True]
+    with pytest.raises(ValueError):
+        flows.demand_gbps[0] = 1.0
+    with pytest.raises(ValidationError, match="elastic flow"):
+        flows.to_matrix()
+    with pytest.raises(ValidationError, match="flow 1: weight"):
+        traffic.Flows.from_pairs(["x", "x"], ["y", "y"], [1, 1], weight=[1, 0])
+    with pytest.raises(ValidationError, match="flow 0: demand_gbps"):
+        traffic.Flows.from_pairs(["x"], ["y"], [-1])
+    with pytest.raises(ValidationError, match="flow 0: dst"):
+        traffic.Flows.from_pairs(["x"], ["x"], [1])
+    with pytest.raises(UnknownNameError, match="did you mean 'yy'"):
+        traffic.Flows.from_pairs(["x"], ["yz"], [1], nodes=["x", "yy"])
+    with pytest.raises(ValidationError, match="expected 1 values of weight"):
+        traffic.Flows.from_pairs(["x"], ["y"], [1], weight=[1, 2])
+
+
+def test_flows_for_topology_and_frame(tri):
+    frame = traffic.Flows.from_pairs(["z", "x"], ["x", "y"], [5, 6], group=["g", "h"]).to_frame()
+    flows = traffic.Flows.from_frame(frame).for_topology(tri)
+    assert flows.nodes == tri.site_names
+    assert flows.src.tolist() == [2, 0] and flows.dst.tolist() == [0, 1]
+    assert flows.groups == ("g", "h")
+    with pytest.raises(UnknownNameError, match="not a node of 'triangle'"):
+        traffic.Flows.from_pairs(["x"], ["q"], [1]).for_topology(tri)
+    with pytest.raises(ValidationError, match="TrafficMatrix or Flows"):
+        traffic.as_flows(tri, [[0, 1], [0, 0]])
+
+
+def test_flows_between_fabric_nodes_never_make_a_matrix():
+    from infranet.fabrics.expand import expand
+    from infranet.fabrics.spec import cluster_topology
+
+    topo = expand(cluster_topology("fat_tree", k=4))
+    hosts = [n for n in topo.site_names if "/acc" in n]
+    flows = traffic.Flows.from_pairs(hosts[:8], hosts[8:], [1.0] * 8, nodes=topo)
+    assert len(flows.nodes) == topo.n_nodes and len(flows) == 8
+    assert traffic.as_flows(topo, flows) is flows

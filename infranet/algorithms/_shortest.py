@@ -659,7 +659,9 @@ def _symmetric_part(n, t, h, w):
     return t[m], h[m], w[m]
 
 
-def distances(n, tails, heads, weights, *, sources=None, directed=False, workers=None):
+def distances(n: int, tails: np.ndarray, heads: np.ndarray, weights: np.ndarray, *,
+              sources: np.ndarray | None = None, directed: bool = False,
+              workers: int | None = None) -> np.ndarray:
     """Shortest-path distances between nodes of a weighted graph.
 
     Parameters
@@ -743,7 +745,10 @@ def _distances(n, tails, heads, weights, *, sources=None, directed=False, worker
     return _dijkstra_rows(csr, uniq, workers, rows=inverse)
 
 
-def distances_and_predecessors(n, tails, heads, weights, source, *, directed=False):
+def distances_and_predecessors(n: int, tails: np.ndarray, heads: np.ndarray,
+                               weights: np.ndarray, source: int, *,
+                               directed: bool = False,
+                               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Single-source shortest paths with the arcs that realise them.
 
     Parameters

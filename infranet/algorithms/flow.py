@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from infranet.algorithms.arcs import capacities
 from infranet.errors import ValidationError
 from infranet.model import Topology
+from infranet.results import Binding
 
 __all__ = ["MaxFlow", "max_flow", "min_cut_between"]
 
@@ -31,6 +33,8 @@ class MaxFlow:
         Links crossing the minimum cut from the source side to the target side.
     source_side : tuple of str
         Sites on the source side of the cut.
+    binding : Binding
+        The minimum cut: ``link`` when one link makes it, else ``cut``.
     """
 
     source: str
@@ -39,31 +43,40 @@ class MaxFlow:
     cut: tuple[str, ...]
     source_side: tuple[str, ...]
 
+    @property
+    def binding(self) -> Binding:
+        if not self.cut:
+            return Binding("cut", None, f"no link joins {self.source} to {self.target}: "
+                           "the flow is 0")
+        kind = "link" if len(self.cut) == 1 else "cut"
+        name = self.cut[0] if len(self.cut) == 1 else ", ".join(self.cut)
+        return Binding(kind, name, f"the minimum cut of {len(self.cut)} links "
+                       f"({', '.join(self.cut)}) carries {self.value_gbps:.6g} Gb/s")
+
     def to_dict(self) -> dict[str, Any]:
         return {"from": self.source, "to": self.target, "value_gbps": self.value_gbps,
-                "cut": list(self.cut), "source_side": list(self.source_side)}
+                "cut": list(self.cut), "source_side": list(self.source_side),
+                "binding": self.binding.to_dict()}
 
 
-def _capacities(topology: Topology) -> np.ndarray:
-    compiled = topology.compile()
-    cap = compiled.capacity_gbps
-    bad = np.flatnonzero(np.isnan(cap))
-    if bad.size:
-        name = compiled.links[compiled.arc_link[bad[0]]]
-        raise ValidationError(
-            f"no capacity; flows and cuts need a capacity on every link "
-            f"({len(set(compiled.arc_link[bad].tolist()))} links lack one): set the link's "
-            "capacity or defaults.capacity", file=topology.file, element=f"link {name!r}",
-            field="capacity")
-    return cap
+def _scale(cap: np.ndarray) -> float:
+    """A power of two that brings the sum of `cap` below 2**1000 (exact: flows scaled by it
+    and back are the same numbers), so that no sum of capacities overflows."""
+    top = float(np.max(cap)) if cap.size else 0.0
+    if not np.isfinite(top) or top <= 0:
+        return 1.0
+    bits = np.log2(top) + np.log2(float(np.sum(cap / top)))  # log2 of the sum, safely
+    return float(2.0 ** max(0, int(np.ceil(bits)) - 1000))
 
 
 def _digraph(topology: Topology):
     import networkx as nx
 
     compiled = topology.compile()
-    cap = _capacities(topology)
-    graph = nx.DiGraph()
+    cap = capacities(topology, purpose="a maximum flow")
+    scale = _scale(cap)
+    cap = cap / scale
+    graph = nx.DiGraph(scale=scale)
     graph.add_nodes_from(range(compiled.n_nodes))
     for u, v, c in zip(compiled.tail.tolist(), compiled.head.tolist(), cap.tolist(),
                        strict=True):
@@ -103,6 +116,11 @@ def _max_flow(topology: Topology, graph, source: str, target: str) -> MaxFlow:
     if s == t:
         raise ValidationError("source and target are the same site")
     value, (reachable, _) = nx.minimum_cut(graph, s, t, capacity="capacity")
+    value = float(value) * graph.graph.get("scale", 1.0)
+    if not np.isfinite(value):
+        raise ValidationError(f"the maximum flow from {source!r} to {target!r} exceeds the "
+                              "largest number this machine holds; give capacities in a "
+                              "larger unit", file=topology.file, field="capacity")
     side = set(reachable)
     cut = sorted({compiled.links[compiled.arc_link[a]]
                   for a in range(compiled.n_arcs)

@@ -3,7 +3,13 @@ paths, round-trip times.
 
 Every function takes a :class:`~infranet.model.Topology` and leaves it untouched. Weights are the
 links' one-way latency in ms (``weight="latency"``, the default), their length in km
-(``"length"``) or hop count (``"hops"``). Links are full duplex and symmetric in latency.
+(``"length"``), hop count (``"hops"``) or IGP weights (``"igp"``, from each link's
+``meta.igp_weight``): the one vocabulary of :func:`infranet.algorithms.arcs.arc_weights`.
+Links are full duplex and symmetric in latency.
+
+Every latency here is a floor: the one-way latency (or RTT, twice it) of fiber propagation and
+equipment (amplifiers, transponders and FEC, switch hops) along the modelled path, without
+queueing (:data:`BASIS`).
 """
 
 from __future__ import annotations
@@ -16,8 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from infranet.algorithms.arcs import WEIGHTS as ARC_WEIGHTS
+from infranet.algorithms.arcs import arc_weights, simple_arcs
 from infranet.errors import InfeasibleError, UnreachableError, ValidationError
 from infranet.model import Topology
+from infranet.results import Binding
 
 __all__ = [
     "WEIGHTS",
@@ -30,7 +39,11 @@ __all__ = [
     "shortest_path",
 ]
 
-WEIGHTS = ("latency", "length", "hops")
+#: The weights paths may minimise: :data:`infranet.algorithms.arcs.WEIGHTS`, one vocabulary.
+WEIGHTS = ARC_WEIGHTS
+#: What a latency figure of this module is.
+BASIS = ("fiber propagation and equipment (amplifiers, transponders and FEC, switch hops) along "
+         "the modelled path; a floor without queueing")
 
 
 @dataclass(frozen=True)
@@ -45,12 +58,25 @@ class Path:
         Link names, one per hop (which of parallel links is used).
     one_way_ms, length_km : float
         Sums over the links.
+    basis : str
+        What the latency is (:data:`BASIS`): a floor without queueing.
+    binding : Binding
+        ``propagation``: distance (fiber and equipment along the path) sets the latency.
     """
 
     nodes: tuple[str, ...]
     links: tuple[str, ...]
     one_way_ms: float
     length_km: float
+    basis: str = BASIS
+
+    @property
+    def binding(self) -> Binding:
+        if not self.links:
+            return Binding.nothing("source and target are the same site")
+        return Binding("propagation", None,
+                       f"{self.hops} links, {self.length_km:.6g} km: one-way "
+                       f"{self.one_way_ms:.6g} ms of fiber and equipment, no queueing")
 
     @property
     def source(self) -> str:
@@ -72,6 +98,7 @@ class Path:
     def to_dict(self) -> dict[str, Any]:
         return {"from": self.source, "to": self.target, "one_way_ms": self.one_way_ms,
                 "rtt_ms": self.rtt_ms, "length_km": self.length_km, "hops": self.hops,
+                "basis": self.basis, "binding": self.binding.to_dict(),
                 "path": list(self.nodes), "links": list(self.links)}
 
 
@@ -91,34 +118,7 @@ def link_latency(topology: Topology) -> pd.DataFrame:
 
 
 def _weights(topology: Topology, weight: str) -> np.ndarray:
-    """Per-arc weights, validated: every link needs a known latency or length."""
-    compiled = topology.compile()
-    if weight == "hops":
-        return np.ones(compiled.n_arcs)
-    if weight not in WEIGHTS:
-        raise ValidationError(f"unknown weight {weight!r}; use one of {', '.join(WEIGHTS)}")
-    values = compiled.latency_ms if weight == "latency" else compiled.length_km
-    bad = np.flatnonzero(np.isnan(values))
-    if bad.size:
-        link = topology.link(compiled.links[compiled.arc_link[bad[0]]])
-        missing = [end for end in (link["a"], link["b"]) if "location" not in
-                   topology.site(end)]
-        why = (f"site {missing[0]!r} has no location" if missing else "no length is known")
-        raise ValidationError(
-            f"the {weight} of this link is unknown ({why}); give the link length_km, route or "
-            f"latency_ms, or its sites a location ({bad.size // 2} links lack it)",
-            file=topology.file, element=f"link {link['name']!r}", field="length_km")
-    return values
-
-
-def _simple_arcs(compiled, weights: np.ndarray):
-    """Keep the cheapest of parallel arcs: (tails, heads, weights, arc ids)."""
-    order = np.lexsort((weights, compiled.head, compiled.tail))
-    tail, head = compiled.tail[order], compiled.head[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-    keep = order[first]
-    return compiled.tail[keep], compiled.head[keep], weights[keep], keep
+    return arc_weights(topology, weight)
 
 
 def _index(topology: Topology, name: str) -> int:
@@ -132,7 +132,7 @@ def shortest_path(topology: Topology, source: str, target: str, *,
     Parameters
     ----------
     weight
-        ``latency`` (default), ``length`` or ``hops``: what the path minimises.
+        ``latency`` (default), ``length``, ``hops`` or ``igp``: what the path minimises.
 
     Raises
     ------
@@ -160,7 +160,8 @@ def shortest_path(topology: Topology, source: str, target: str, *,
     weights = _weights(topology, weight)
     if s == t:
         return Path((source,), (), 0.0, 0.0)
-    tails, heads, w, arcs = _simple_arcs(compiled, weights)
+    arcs = simple_arcs(compiled.tail, compiled.head, weights)
+    tails, heads, w = compiled.tail[arcs], compiled.head[arcs], weights[arcs]
     n = compiled.n_nodes
     graph = csr_matrix((w, (tails, heads)), shape=(n, n))
     dist, pred = dijkstra(graph, directed=True, indices=s, return_predecessors=True)
@@ -176,7 +177,8 @@ def shortest_path(topology: Topology, source: str, target: str, *,
     return _make_path(topology, nodes, path_arcs)
 
 
-def _make_path(topology: Topology, nodes: Sequence[int], arcs: Sequence[int]) -> Path:
+def _make_path(topology: Topology, nodes: Sequence[int], arcs: Sequence[int] | np.ndarray,
+               ) -> Path:
     compiled = topology.compile()
     idx = np.asarray(arcs, dtype=np.int64)
     return Path(
@@ -196,6 +198,9 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
                    kind: str | None = None, weight: str = "latency") -> pd.DataFrame:
     """Return the all-pairs one-way latency matrix in ms (``inf`` where unreachable).
 
+    The frame's ``attrs`` say what the numbers are: ``basis`` (:data:`BASIS`, a floor without
+    queueing), ``quantity`` (``one_way``) and ``unit`` (``ms``, ``km``, ``hops`` or ``igp``).
+
     Parameters
     ----------
     nodes
@@ -203,7 +208,7 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
     kind
         Keep only sites of this kind, e.g. ``datacenter``.
     weight
-        ``latency`` (default), ``length`` (km) or ``hops``.
+        ``latency`` (default), ``length`` (km), ``hops`` or ``igp``.
 
     Notes
     -----
@@ -228,7 +233,12 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
     rows = np.array([_index(topology, name) for name in names], dtype=np.int64)
     keep = compiled.tail[0::2], compiled.head[0::2], weights[0::2]
     matrix = distances(compiled.n_nodes, *keep, sources=rows, directed=False)
-    return pd.DataFrame(matrix[:, rows], index=names, columns=names)
+    frame = pd.DataFrame(matrix[:, rows], index=names, columns=names)
+    frame.attrs.update({"basis": BASIS if weight == "latency" else f"shortest {weight}",
+                        "quantity": "one_way",
+                        "unit": {"latency": "ms", "length": "km", "hops": "hops",
+                                 "igp": "igp"}[weight]})
+    return frame
 
 
 def k_shortest_paths(topology: Topology, source: str, target: str, k: int, *,
@@ -238,41 +248,19 @@ def k_shortest_paths(topology: Topology, source: str, target: str, k: int, *,
     Parallel links count as different paths. Raises :class:`UnreachableError` when there is
     none.
     """
-    import networkx as nx
+    from infranet.algorithms.candidates import simple_paths
 
     if k < 1:
-        raise ValidationError(f"k must be at least 1, got {k}")
+        raise ValidationError(f"k must be at least 1, got {k}", field="k")
     s, t = _index(topology, source), _index(topology, target)
     if s == t:
         return [Path((source,), (), 0.0, 0.0)]
     compiled = topology.compile()
     weights = _weights(topology, weight)
-    # Each link becomes a small node of its own, so that networkx's simple-path search tells
-    # parallel links apart: site -(w/2)- link -(w/2)- site.
-    graph = nx.DiGraph()
-    n = compiled.n_nodes
-    for arc in range(0, compiled.n_arcs, 2):
-        u, v, mid = int(compiled.tail[arc]), int(compiled.head[arc]), n + arc // 2
-        half = weights[arc] / 2.0
-        for x, y in ((u, mid), (mid, v), (v, mid), (mid, u)):
-            graph.add_edge(x, y, w=half)
-    paths = []
-    try:
-        for route in nx.shortest_simple_paths(graph, s, t, weight="w"):
-            sites = [x for x in route if x < n]
-            arcs = []
-            for i, x in enumerate(route):
-                if x >= n:
-                    link = x - n
-                    arcs.append(2 * link if route[i - 1] == compiled.tail[2 * link] else
-                                2 * link + 1)
-            paths.append(_make_path(topology, sites, arcs))
-            if len(paths) == k:
-                break
-    except (nx.NetworkXNoPath, nx.NodeNotFound):  # an isolated site is not in the graph
-        raise UnreachableError(f"no path from {source!r} to {target!r}",
-                               file=topology.file) from None
-    return paths
+    found = simple_paths(compiled, weights, [(s, t)], k)[0]
+    if not found:
+        raise UnreachableError(f"no path from {source!r} to {target!r}", file=topology.file)
+    return [_make_path(topology, [s, *compiled.head[arcs].tolist()], arcs) for arcs in found]
 
 
 def disjoint_paths(topology: Topology, source: str, target: str, k: int = 2, *,
@@ -308,7 +296,8 @@ def disjoint_paths(topology: Topology, source: str, target: str, k: int = 2, *,
     return sorted(paths, key=lambda p: (p.one_way_ms, p.links))
 
 
-def _disjoint_flow(topology, compiled, weights, s, t, k, by):
+def _disjoint_flow(topology: Topology, compiled: Any, weights: np.ndarray, s: int, t: int, k: int,
+                   by: str) -> list[tuple[list[int], list[int]]] | None:
     """Solve for k disjoint s-t paths; return [(nodes, arcs)] or None when infeasible.
 
     Link-disjoint: one commodity of k units, each link at most one unit (a network LP, so its

@@ -1,8 +1,9 @@
-"""Resilience: what each single failure (a fiber cut, a shared-risk group) does to latency and
-connectivity between sites.
+"""Resilience: what each failure (a fiber cut, a shared-risk group, a site, pairs of them) does to
+latency and connectivity between sites.
 
-Failures are applied to the compiled arrays (arcs masked out), not by rebuilding the Topology, so
-a scan over every link of a large backbone stays cheap.
+Failures come from the one enumerator, :func:`infranet.algorithms.failures.failure_sets`, and are
+applied to the compiled arrays (arcs masked out), not by rebuilding the Topology, so a scan over
+every link of a large backbone stays cheap.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from infranet.algorithms.arcs import arc_weights
+from infranet.algorithms.failures import FailureSet, failure_sets
 from infranet.model import Topology
+from infranet.results import Binding
 
-__all__ = ["Failure", "failure_sets", "single_failures", "worst_failure"]
+__all__ = ["Failure", "failure_effects", "single_failures", "watched_sites", "worst_failure"]
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,10 @@ class Failure:
     Attributes
     ----------
     name : str
-        Link name, or ``srlg:GROUP`` for a shared-risk group.
+        The failure's name (:func:`~infranet.algorithms.failures.failure_sets`): a link name,
+        ``srlg:GROUP``, ``site:SITE``, or members joined by ``" + "``.
     kind : str
-        ``link`` or ``srlg``.
+        ``link``, ``srlg``, ``site``, ``pair`` or ``set``.
     links : tuple of str
         The links that fail together.
     effect : str
@@ -52,11 +56,17 @@ class Failure:
     pair: tuple[str, ...]
     max_rtt_ms: float
 
+    @property
+    def binding(self) -> Binding:
+        """The failed element: ``link``, ``site``, or ``cut`` for several links."""
+        kind = {"link": "link", "site": "site"}.get(self.kind, "cut")
+        return Binding(kind, self.name, self.describe())
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "links": list(self.links),
                 "effect": self.effect, "disconnected_pairs": self.disconnected_pairs,
                 "rtt_increase_ms": self.rtt_increase_ms, "pair": list(self.pair),
-                "max_rtt_ms": self.max_rtt_ms}
+                "max_rtt_ms": self.max_rtt_ms, "binding": self.binding.to_dict()}
 
     def describe(self) -> str:
         """One line for people, e.g. ``srlg:i70 (2 links): disconnects ashburn-columbus``."""
@@ -70,41 +80,39 @@ class Failure:
         return f"{what}: no effect"
 
 
-def failure_sets(topology: Topology, *, links: bool = True,
-                 srlgs: bool = True) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Return ``(name, kind, links)`` of every single-link and every shared-risk-group failure."""
-    out: list[tuple[str, str, tuple[str, ...]]] = []
-    if links:
-        out += [(name, "link", (name,)) for name in topology.link_names]
-    if srlgs:
-        out += [(f"srlg:{g}", "srlg", members) for g, members in topology.srlgs().items()]
-    return out
-
-
 def single_failures(topology: Topology, *, among: Sequence[str] | None = None,
-                    links: bool = True, srlgs: bool = True) -> list[Failure]:
-    """Return the effect of each single link failure and each shared-risk group failure.
+                    links: bool = True, srlgs: bool = True, sites: bool = False,
+                    ) -> list[Failure]:
+    """Return the effect of each single link failure and each shared-risk group failure (and
+    each site's, with `sites`).
 
     Parameters
     ----------
     among
-        The sites whose pairwise RTT is watched (default: the datacenters, or every site when
-        there are fewer than two datacenters).
-    links, srlgs
-        Which failures to try.
+        The sites whose pairwise RTT is watched (default: :func:`watched_sites`).
+    links, srlgs, sites
+        Which failures to try (see :func:`~infranet.algorithms.failures.failure_sets`).
 
     Returns
     -------
     list of Failure
         Worst first: disconnections (most pairs first), then the largest RTT increase.
     """
+    return failure_effects(topology, failure_sets(topology, links=links, srlgs=srlgs,
+                                                  sites=sites), among=among)
+
+
+def failure_effects(topology: Topology, failures: Sequence[FailureSet], *,
+                    among: Sequence[str] | None = None) -> list[Failure]:
+    """Return the effect of each failure set on the RTT between the sites `among` (default:
+    :func:`watched_sites`), worst first (see :func:`single_failures`). Sites that fail are
+    not watched in their own failure."""
     from infranet.algorithms._shortest import distances
-    from infranet.algorithms.latency import _index, _weights
 
     compiled = topology.compile()
-    weights = _weights(topology, "latency")[0::2]
-    names = list(among) if among is not None else _watched(topology)
-    rows = np.array([_index(topology, name) for name in names], dtype=np.int64)
+    weights = arc_weights(topology, "latency")[0::2]
+    names = list(among) if among is not None else watched_sites(topology)
+    rows = np.array([topology.node_index(name) for name in names], dtype=np.int64)
     tail, head = compiled.tail[0::2], compiled.head[0::2]
 
     def rtt(mask: np.ndarray) -> np.ndarray:
@@ -114,27 +122,28 @@ def single_failures(topology: Topology, *, among: Sequence[str] | None = None,
     base = rtt(np.ones(len(tail), dtype=bool))
     upper = np.triu(np.ones((len(rows), len(rows)), dtype=bool), k=1)
     base_connected = np.isfinite(base) & upper
-    position = {name: i for i, name in enumerate(compiled.links)}
     results = []
-    for name, kind, members in failure_sets(topology, links=links, srlgs=srlgs):
-        mask = np.ones(len(tail), dtype=bool)
-        mask[[position[m] for m in members]] = False
+    for failure in failures:
+        mask = ~failure.check(topology).arc_mask[0::2]
         after = rtt(mask)
-        lost = base_connected & ~np.isfinite(after)
-        still = base_connected & np.isfinite(after)
+        gone = np.isin(np.array(names, dtype=object), list(failure.sites))
+        alive = ~gone[:, None] & ~gone[None, :]
+        lost = base_connected & ~np.isfinite(after) & alive
+        still = base_connected & np.isfinite(after) & alive
         with np.errstate(invalid="ignore"):  # inf - inf where pairs were never connected
             increase = np.where(still, after - base, 0.0)
         max_after = float(after[still].max()) if still.any() else 0.0
+        pair: tuple[str, ...] = ()
+        effect = "none"
         if lost.any():
             i, j = np.argwhere(lost)[0]
             effect, pair = "disconnection", (names[i], names[j])
         elif still.any() and increase.max() > 1e-12:
             i, j = np.unravel_index(np.argmax(increase), increase.shape)
             effect, pair = "rtt_increase", (names[i], names[j])
-        else:
-            effect, pair = "none", ()
-        results.append(Failure(name, kind, tuple(members), effect, int(lost.sum()),
-                               float(increase.max()) if still.any() else 0.0, pair, max_after))
+        results.append(Failure(failure.name, failure.kind, failure.links, effect,
+                               int(lost.sum()), float(increase.max()) if still.any() else 0.0,
+                               pair, max_after))
     results.sort(key=lambda f: (-f.disconnected_pairs, -f.rtt_increase_ms, f.name))
     return results
 
@@ -145,11 +154,8 @@ def worst_failure(topology: Topology, **options: Any) -> Failure | None:
     return failures[0] if failures else None
 
 
-def _watched(topology: Topology) -> list[str]:
+def watched_sites(topology: Topology) -> list[str]:
+    """The sites whose RTT resilience watches by default: the datacenters, or every site when
+    there are fewer than two datacenters."""
     datacenters = list(topology.datacenters)
-    return datacenters if len(datacenters) >= 2 else list(topology.site_names)
-
-
-def failures_frame(failures: Sequence[Failure]) -> pd.DataFrame:
-    """Return failures as a DataFrame, one row each."""
-    return pd.DataFrame([f.to_dict() for f in failures])
+    return datacenters if len(datacenters) >= 2 else list(topology.site_names[:topology.n_sites])

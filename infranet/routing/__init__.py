@@ -1,12 +1,15 @@
 """Routing and traffic engineering: algorithms that share one signature, their metrics and
 their behaviour under failures.
 
-Every algorithm is ``algorithm(topology, tm, **options) -> Routing`` and is found by name:
-:func:`route` dispatches, :func:`algorithms` lists them (plug-ins of the entry-point group
-``infranet.routing`` included), :func:`register` adds one. :func:`evaluate` measures a routing;
-:func:`under_failures` replays an algorithm under every single-link and shared-risk failure.
+Every algorithm is ``algorithm(topology, tm, **options) -> Routing`` (``tm`` a traffic matrix
+or flows) and is found by name: :func:`route` dispatches, :func:`algorithms` lists them
+(plug-ins of the entry-point group ``infranet.routing`` included), :func:`register` adds one.
+:func:`evaluate` measures a routing; :func:`under_failures` replays an algorithm under the
+failure sets of :func:`infranet.algorithms.failures.failure_sets`. Routing paths are
+:class:`~infranet.algorithms.paths.PathSet` objects (``Splits`` builds one from CSR arrays).
 """
 
+from infranet.algorithms.paths import PathSet
 from infranet.routing.base import (
     ENTRY_POINT_GROUP,
     Routing,
@@ -22,6 +25,7 @@ from infranet.routing.metrics import evaluate
 __all__ = [
     "ENTRY_POINT_GROUP",
     "FailureStudy",
+    "PathSet",
     "Routing",
     "Splits",
     "algorithms",

@@ -20,13 +20,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from infranet.algorithms.paths import PathSet
 from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+from infranet.results import Binding
 
 if TYPE_CHECKING:
+    from infranet.algorithms.failures import FailureSet
     from infranet.model import Topology
-    from infranet.traffic import TrafficMatrix
+    from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -61,65 +63,22 @@ def _readonly(array: Any, dtype: Any) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class Splits:
-    """How each demand is split over paths, as CSR arrays.
-
-    Demand ``d`` uses the paths ``path_ptr[d]:path_ptr[d + 1]``; path ``p`` carries
-    ``fraction[p]`` of the demand's routed rate over the arcs ``arcs[arc_ptr[p]:arc_ptr[p + 1]]``
-    (arc ids of :meth:`Topology.compile`, in order from source to destination). The fractions of
-    a routed demand sum to 1; a lost demand has no path.
-    """
-
-    path_ptr: np.ndarray = field(repr=False)
-    fraction: np.ndarray = field(repr=False)
-    arc_ptr: np.ndarray = field(repr=False)
-    arcs: np.ndarray = field(repr=False)
-
-    def __post_init__(self) -> None:
-        for name, dtype in (("path_ptr", np.int64), ("fraction", float), ("arc_ptr", np.int64),
-                            ("arcs", np.int64)):
-            object.__setattr__(self, name, _readonly(getattr(self, name), dtype))
-
-    @property
-    def n_paths(self) -> int:
-        return len(self.fraction)
-
-    @property
-    def n_demands(self) -> int:
-        return len(self.path_ptr) - 1
-
-    @property
-    def hops(self) -> np.ndarray:
-        """Number of arcs of each path."""
-        return np.diff(self.arc_ptr)
-
-    @functools.cached_property
-    def demand_of(self) -> np.ndarray:
-        """The demand of each path."""
-        return _readonly(np.repeat(np.arange(self.n_demands), np.diff(self.path_ptr)), np.int64)
-
-    def paths(self, d: int) -> list[tuple[np.ndarray, float]]:
-        """Return the paths of demand `d` as ``(arc ids, fraction)`` pairs."""
-        return [(self.arcs[self.arc_ptr[p]:self.arc_ptr[p + 1]], float(self.fraction[p]))
-                for p in range(self.path_ptr[d], self.path_ptr[d + 1])]
-
-    def arc_matrix(self, n_arcs: int) -> sp.csr_matrix:
-        """Return the ``paths x arcs`` incidence (an arc used twice by a path counts twice)."""
-        return sp.csr_matrix((np.ones(len(self.arcs)), self.arcs, self.arc_ptr),
-                             shape=(self.n_paths, n_arcs))
-
-    def path_values(self, per_arc: np.ndarray) -> np.ndarray:
-        """Return the sum of `per_arc` over the arcs of each path (e.g. latency in ms)."""
-        values = np.asarray(per_arc, dtype=float)[self.arcs]
-        out = np.zeros(self.n_paths)
-        np.add.at(out, np.repeat(np.arange(self.n_paths), self.hops), values)
-        return out
+def Splits(path_ptr: Any, fraction: Any, arc_ptr: Any, arcs: Any, *,
+           nodes: Sequence[str], src: Any, dst: Any) -> PathSet:
+    """The splits of a routing as a :class:`~infranet.algorithms.paths.PathSet`: demand ``d``
+    uses the paths ``path_ptr[d]:path_ptr[d + 1]``, path ``p`` carries ``fraction[p]`` of it
+    over ``arcs[arc_ptr[p]:arc_ptr[p + 1]]``; `src` and `dst` are the ends of each demand."""
+    path_ptr = np.asarray(path_ptr, dtype=np.int64)
+    owner = np.repeat(np.arange(len(path_ptr) - 1), np.diff(path_ptr))
+    return PathSet(tuple(nodes), np.asarray(src, dtype=np.int64)[owner],
+                   np.asarray(dst, dtype=np.int64)[owner], arc_ptr, arcs, fraction=fraction,
+                   path_ptr=path_ptr)
 
 
 @dataclass(frozen=True, eq=False)
 class Routing:
-    """A routing of a traffic matrix: per-arc load and the path splits behind it.
+    """A routing of demands (a traffic matrix or flows): per-arc load and the path splits
+    behind it.
 
     Build one with :meth:`from_splits` (or :meth:`from_paths`); algorithms that route
     hop by hop (ECMP) give their splits lazily, as enumerating every path is only needed by
@@ -134,14 +93,18 @@ class Routing:
     arc_load_gbps : ndarray of float
         Load of each arc in Gb/s (arc ids of :meth:`Topology.compile`).
     src, dst, demand_gbps, routed_gbps : ndarray
-        One entry per non-zero demand of the traffic matrix (row-major order): its end nodes,
-        the rate asked for and the rate carried in Gb/s (less for demands the algorithm lost).
+        One entry per demand: each non-zero entry of a traffic matrix (row-major order), or
+        each flow of positive demand (in order); its end nodes, the rate asked for and the rate
+        carried in Gb/s (less for demands the algorithm lost).
     solve_s : float
         Wall time of the algorithm in seconds.
     options : Mapping
-        The options the algorithm ran with, defaults included.
+        The options the algorithm ran with, defaults included (``weight``: the path metric it
+        used; ``failure``: the failure it was routed under).
     info : Mapping
         What the algorithm reports beyond the routing (chosen IGP weights, bounds, ...).
+    binding : Binding
+        The busiest arc (``link``), or ``demand`` when no arc carries load.
     """
 
     algorithm: str
@@ -154,10 +117,15 @@ class Routing:
     solve_s: float
     options: Mapping[str, Any] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    _splits: Splits | Callable[[], Splits] | None = field(default=None, repr=False)
+    _splits: PathSet | Callable[[], PathSet] | None = field(default=None, repr=False)
+    link_names: tuple[str, ...] = field(default=(), repr=False)
+    capacity_gbps: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
+        object.__setattr__(self, "link_names", tuple(self.link_names))
+        if self.capacity_gbps is not None:
+            object.__setattr__(self, "capacity_gbps", _readonly(self.capacity_gbps, float))
         for name, dtype in (("arc_load_gbps", float), ("src", np.int64), ("dst", np.int64),
                             ("demand_gbps", float), ("routed_gbps", float)):
             object.__setattr__(self, name, _readonly(getattr(self, name), dtype))
@@ -165,12 +133,43 @@ class Routing:
         object.__setattr__(self, "info", MappingProxyType(dict(self.info)))
 
     @functools.cached_property
-    def splits(self) -> Splits:
-        """The paths of every demand and the fraction each carries (see :class:`Splits`)."""
+    def splits(self) -> PathSet:
+        """The paths of every demand and the fraction each carries (a
+        :class:`~infranet.algorithms.paths.PathSet` with one demand per entry of `src`)."""
         value = self._splits
         if value is None:
             raise ValidationError(f"routing {self.algorithm!r} carries no path splits")
-        return value if isinstance(value, Splits) else value()
+        return value if isinstance(value, PathSet) else value()
+
+    @property
+    def weight(self) -> str | None:
+        """The path metric the algorithm used (``options["weight"]``), if it has one."""
+        value = self.options.get("weight")
+        return value if isinstance(value, str) else None
+
+    @functools.cached_property
+    def binding(self) -> Binding:
+        """The link of highest utilisation (``link``: the one that sets the MLU), or
+        ``demand`` when no arc carries load, or ``path`` when demands are lost for lack of a
+        path."""
+        load = self.arc_load_gbps
+        if not load.size or load.max() <= 0:
+            if self.n_demands and self.routed_gbps.sum() < self.demand_gbps.sum():
+                return Binding("path", None, "no demand has a usable path")
+            return Binding("demand", None, "no arc carries load")
+        cap = self.capacity_gbps
+        if cap is not None and len(cap) == len(load):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                util = np.where(load > 0, load / cap, 0.0)
+            util = np.where(np.isnan(util), np.inf, util)
+            arc = int(np.argmax(util))
+            value = f"utilisation {util[arc]:.6g} ({load[arc]:.6g} of {cap[arc]:.6g} Gb/s)"
+        else:
+            arc = int(np.argmax(load))
+            value = f"load {load[arc]:.6g} Gb/s"
+        name = (self.link_names[arc // 2] if len(self.link_names) * 2 == len(load)
+                else f"arc {arc}")
+        return Binding("link", name, f"{name} is the busiest link, {value}")
 
     @property
     def n_demands(self) -> int:
@@ -202,15 +201,16 @@ class Routing:
         return {"algorithm": self.algorithm, "n_demands": self.n_demands,
                 "demand_gbps": float(self.demand_gbps.sum()),
                 "routed_gbps": float(self.routed_gbps.sum()), "solve_s": self.solve_s,
+                "weight": self.weight, "binding": self.binding.to_dict(),
                 "options": {k: v for k, v in self.options.items() if _plain(v)},
                 "info": {k: v for k, v in self.info.items() if _plain(v)}}
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_splits(cls, topology: Topology, tm: TrafficMatrix, splits: Splits, *,
+    def from_splits(cls, topology: Topology, tm: TrafficMatrix | Flows, splits: PathSet, *,
                     algorithm: str, solve_s: float = 0.0, options: Mapping[str, Any] | None
                     = None, info: Mapping[str, Any] | None = None) -> Routing:
-        """Return the routing of `tm` (every non-zero demand, row-major) along `splits`.
+        """Return the routing of `tm` (its demands, see :func:`demands`) along `splits`.
 
         A demand with paths is carried in full; one without is lost. Loads are the sum over
         demands of the rate times the fraction on each path through the arc.
@@ -219,13 +219,15 @@ class Routing:
         if splits.n_demands != len(src):
             raise ValidationError(f"splits hold {splits.n_demands} demands, the traffic matrix "
                                   f"{len(src)}", field="splits")
+        assert splits.path_ptr is not None
         routed = np.where(np.diff(splits.path_ptr) > 0, demand, 0.0)
-        load = path_loads(splits, routed, topology.compile().n_arcs)
+        compiled = topology.compile()
+        load = path_loads(splits, routed, compiled.n_arcs)
         return cls(algorithm, topology.site_names, load, src, dst, demand, routed, solve_s,
-                   options or {}, info or {}, splits)
+                   options or {}, info or {}, splits, compiled.links, compiled.capacity_gbps)
 
     @classmethod
-    def from_paths(cls, topology: Topology, tm: TrafficMatrix,
+    def from_paths(cls, topology: Topology, tm: TrafficMatrix | Flows,
                    paths: Mapping[tuple[str, str], Sequence[tuple[Sequence[int], float]]], *,
                    algorithm: str, solve_s: float = 0.0,
                    options: Mapping[str, Any] | None = None,
@@ -272,7 +274,8 @@ class Routing:
                 flat.append(arcs)
         splits = Splits(np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]), fractions,
                         np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
-                        np.concatenate(flat) if flat else np.zeros(0, dtype=np.int64))
+                        np.concatenate(flat) if flat else np.zeros(0, dtype=np.int64),
+                        nodes=compiled.nodes, src=src, dst=dst)
         return cls.from_splits(topology, tm, splits, algorithm=algorithm, solve_s=solve_s,
                                options=options, info=info)
 
@@ -291,23 +294,49 @@ def _check_path(compiled, arcs: np.ndarray, s: int, t: int) -> None:
                               "not a walk from the source to the destination", field="paths")
 
 
-def demands(topology: Topology, tm: TrafficMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the non-zero demands of `tm` over the sites of `topology` (row-major):
-    ``src, dst`` node indices and the rate in Gb/s."""
-    from infranet.traffic import TrafficMatrix
+def demands(topology: Topology, tm: TrafficMatrix | Flows,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the demands a routing carries: the non-zero entries of a traffic matrix
+    (row-major), or the flows of positive demand (in order), over the nodes of `topology`, as
+    ``src, dst`` node indices and the rate in Gb/s.
 
-    if not isinstance(tm, TrafficMatrix):
-        raise ValidationError(f"expected a TrafficMatrix, got {type(tm).__name__}")
-    matrix = tm.for_topology(topology).gbps
-    src, dst = np.nonzero(matrix)
-    return src.astype(np.int64), dst.astype(np.int64), matrix[src, dst]
+    Raises
+    ------
+    ValidationError
+        For an elastic flow (``inf``): routing algorithms carry finite demands.
+    """
+    from infranet.traffic import as_flows
+
+    flows = as_flows(topology, tm)
+    if flows.elastic.any():
+        i = int(np.flatnonzero(flows.elastic)[0])
+        raise ValidationError("an elastic flow (inf demand) cannot be routed in full; give it "
+                              "a finite demand, or share the links with max_min_fair",
+                              element=f"flow {i}", field="demand_gbps")
+    live = flows.demand_gbps > 0
+    return flows.src[live], flows.dst[live], flows.demand_gbps[live]
 
 
-def path_loads(splits: Splits, routed_gbps: np.ndarray, n_arcs: int) -> np.ndarray:
+def path_loads(splits: PathSet, routed_gbps: np.ndarray, n_arcs: int) -> np.ndarray:
     """Return the load of each arc in Gb/s: demands' routed rates times path fractions."""
-    per_path = np.asarray(routed_gbps, dtype=float)[splits.demand_of] * splits.fraction
-    return np.bincount(splits.arcs, weights=np.repeat(per_path, splits.hops),
-                       minlength=n_arcs)[:n_arcs]
+    return splits.loads(routed_gbps, n_arcs)
+
+
+def usable_arcs(topology: Topology, failure: FailureSet | None) -> np.ndarray | None:
+    """The arcs that survive `failure` (None: no failure, every arc)."""
+    if failure is None:
+        return None
+    from infranet.algorithms.failures import FailureSet
+
+    if not isinstance(failure, FailureSet):
+        raise ValidationError(f"failure must be a FailureSet (infranet.algorithms.failures), "
+                              f"got {type(failure).__name__}", field="failure")
+    return failure.check(topology).usable
+
+
+def failure_name(failure: FailureSet | None) -> str | None:
+    """The name of `failure`, for a routing's options."""
+    return None if failure is None else failure.name
 
 
 # ---------------------------------------------------------------------------- registry
@@ -436,17 +465,23 @@ def get(name: str) -> Callable[..., Routing]:
     return func.load() if isinstance(func, _Plugin) else func
 
 
-def route(topology: Topology, tm: TrafficMatrix, *, algorithm: str = "ecmp",
-          **options: Any) -> Routing:
+def route(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: str = "ecmp",
+          failure: FailureSet | None = None, **options: Any) -> Routing:
     """Route the demands of `tm` (Gb/s) over `topology` with the algorithm named `algorithm`.
 
     Parameters
     ----------
     topology, tm
-        The network and the traffic matrix.
+        The network and the demands: a traffic matrix, or flows (each flow of positive demand
+        is one demand of the routing).
     algorithm
         A name from :func:`algorithms`: ``spf``, ``ecmp`` (default), ``ksp``, ``cspf``,
         ``path-lp``, ``mcf``, ``vlb``, ``fptas``, ``pop``, ``igp-wo``, or a plug-in's.
+    failure
+        Route as if these links and sites had failed (a record of
+        :func:`infranet.algorithms.failures.failure_sets`): built-in algorithms mask the
+        failed arcs; an algorithm without a ``failure`` option runs on the topology without
+        the failed links, and its result is mapped back to this topology's arcs.
     **options
         The algorithm's own options (keyword-only; see each algorithm).
 
@@ -470,14 +505,65 @@ def route(topology: Topology, tm: TrafficMatrix, *, algorithm: str = "ecmp",
     func = get(algorithm)
     target = func.load() if isinstance(func, _Plugin) else func
     _check_options(algorithm, target, options)
+    masked = failure is not None and _takes(target, "failure")
+    if failure is not None:
+        usable_arcs(topology, failure)  # made for this topology
     start = time.perf_counter()
-    result = target(topology, tm, **options)
+    if failure is None or masked:
+        extra = {"failure": failure} if masked else {}
+        result = target(topology, tm, **options, **extra)
+        _check_result(algorithm, result)
+    else:
+        assert failure is not None
+        cut = topology.without_links(*failure.links)
+        result = _mapped_back(target(cut, tm, **options), algorithm, topology, cut, failure)
+    if not result.solve_s:  # a plug-in that does not time itself
+        result = dataclasses.replace(result, solve_s=time.perf_counter() - start)
+    if not result.link_names:
+        compiled = topology.compile()
+        result = dataclasses.replace(result, link_names=compiled.links,
+                                     capacity_gbps=compiled.capacity_gbps)
+    return result
+
+
+def _check_result(algorithm: str, result: object) -> None:
     if not isinstance(result, Routing):
         raise InfranetError(f"routing algorithm {algorithm!r} returned "
                             f"{type(result).__name__}, not a Routing")
-    if not result.solve_s:  # a plug-in that does not time itself
-        result = dataclasses.replace(result, solve_s=time.perf_counter() - start)
-    return result
+
+
+def _takes(func: Callable[..., Any], name: str) -> bool:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params and params[name].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def _mapped_back(result: object, algorithm: str, topology: Topology, cut: Topology,
+                 failure: FailureSet) -> Routing:
+    """A routing computed on `cut` (the topology without the failed links), on the arcs of
+    `topology`."""
+    _check_result(algorithm, result)
+    assert isinstance(result, Routing)
+    full = topology.compile()
+    kept = np.flatnonzero(~failure.arc_mask)  # the arcs of `cut`, in order
+    load = np.zeros(full.n_arcs)
+    load[kept] = result.arc_load_gbps
+    old_splits = result._splits
+
+    def splits() -> PathSet:
+        value = old_splits if isinstance(old_splits, PathSet) else (
+            old_splits() if old_splits is not None else None)
+        if value is None:
+            raise ValidationError(f"routing {algorithm!r} carries no path splits")
+        return PathSet(full.nodes, value.src, value.dst, value.indptr, kept[value.arcs],
+                       fraction=value.fraction, path_ptr=value.path_ptr)
+
+    options = {**result.options, "failure": failure.name}
+    return dataclasses.replace(result, arc_load_gbps=load, options=options,
+                               _splits=splits if old_splits is not None else None,
+                               link_names=full.links, capacity_gbps=full.capacity_gbps)
 
 
 def _check_options(name: str, func: Callable[..., Any], options: Mapping[str, Any]) -> None:

@@ -1,22 +1,26 @@
-"""Routing under failures: replay an algorithm under every single-link failure and every
-shared-risk group (SRLG) failure, with or without re-optimisation."""
+"""Routing under failures: replay an algorithm under every failure set of
+:func:`infranet.algorithms.failures.failure_sets` (single links, shared-risk groups, sites,
+pairs of them, or a random sample), with or without re-optimisation. Each failure masks the
+failed arcs of the compiled topology; nothing is rebuilt."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from infranet.errors import UnknownNameError, did_you_mean
+from infranet.algorithms.failures import FailureSet, failure_set, failure_sets
+from infranet.results import Binding
 from infranet.routing.base import Routing, route
 from infranet.routing.metrics import mlu
 
 if TYPE_CHECKING:
     from infranet.model import Topology
-    from infranet.traffic import TrafficMatrix
+    from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = ["FailureStudy", "static_after_failure", "under_failures"]
 
@@ -35,9 +39,13 @@ class FailureStudy:
     baseline_mlu, baseline_lost_gbps : float
         Of the intact network.
     table : DataFrame
-        One row per failure: ``failure`` (link or group name), ``kind`` (``link`` or
-        ``srlg``), ``links`` (tuple of link names), ``mlu``, ``lost_gbps``, ``lost_fraction``
+        One row per failure: ``failure`` (its name: ``LINK``, ``srlg:GROUP``, ``site:SITE``,
+        or members joined by ``" + "``), ``kind`` (``link``, ``srlg``, ``site``, ``pair``,
+        ``set``), ``links`` (tuple of link names), ``mlu``, ``lost_gbps``, ``lost_fraction``
         (of the total demand), ``solve_s``.
+    binding : Binding
+        The worst failure (``link`` for one link, ``cut`` for several, ``site``), or
+        ``none`` when no failure was tried.
     """
 
     algorithm: str
@@ -67,6 +75,18 @@ class FailureStudy:
     def max_lost_gbps(self) -> float:
         return float(self.table["lost_gbps"].max()) if len(self.table) else 0.0
 
+    @property
+    def binding(self) -> Binding:
+        name = self.worst_failure
+        if name is None:
+            return Binding.nothing("no failure tried")
+        row = self.table.set_index("failure").loc[name]
+        if isinstance(row, pd.DataFrame):
+            row = row.iloc[0]
+        kind = {"link": "link", "site": "site"}.get(str(row["kind"]), "cut")
+        return Binding(kind, name, f"{name} is the worst failure: MLU {row['mlu']:.6g}, "
+                       f"{row['lost_gbps']:.6g} Gb/s lost")
+
     def to_dict(self) -> dict[str, Any]:
         rows = self.table.assign(links=[list(x) for x in self.table["links"]])
         return {"algorithm": self.algorithm, "reoptimise": self.reoptimise,
@@ -74,27 +94,24 @@ class FailureStudy:
                 "baseline_lost_gbps": self.baseline_lost_gbps, "demand_gbps": self.demand_gbps,
                 "worst_mlu": self.worst_mlu, "mean_mlu": self.mean_mlu,
                 "worst_failure": self.worst_failure, "max_lost_gbps": self.max_lost_gbps,
-                "failures": rows.to_dict("records")}
+                "binding": self.binding.to_dict(), "failures": rows.to_dict("records")}
 
 
-def static_after_failure(routing: Routing, topology: Topology, links: tuple[str, ...],
-                         ) -> tuple[float, float]:
-    """Return ``(MLU, lost Gb/s)`` of `routing` when `links` fail and nobody re-routes:
-    paths through a failed link are dropped, each demand's surviving paths share it in
-    proportion to their former fractions, and a demand with none left is lost."""
+def static_after_failure(routing: Routing, topology: Topology,
+                         failure: FailureSet | tuple[str, ...]) -> tuple[float, float]:
+    """Return ``(MLU, lost Gb/s)`` of `routing` when `failure` (a FailureSet, or link names)
+    happens and nobody re-routes: paths through a failed arc are dropped, each demand's
+    surviving paths share it in proportion to their former fractions, and a demand with none
+    left is lost."""
     compiled = topology.compile()
-    index = {name: i for i, name in enumerate(topology.link_names)}
-    for name in links:
-        if name not in index:
-            raise UnknownNameError(f"unknown link {name!r}"
-                                   f"{did_you_mean(name, topology.link_names)}")
-    failed = np.array([index[x] for x in links], dtype=np.int64)
-    dead_arc = np.isin(compiled.arc_link, failed)
+    if not isinstance(failure, FailureSet):
+        failure = failure_set(topology, list(failure))
+    dead_arc = failure.check(topology).arc_mask
     splits = routing.splits
     path_of_arc = np.repeat(np.arange(splits.n_paths), splits.hops)
     dead = np.bincount(path_of_arc, weights=dead_arc[splits.arcs],
                        minlength=splits.n_paths) > 0
-    alive = np.where(dead, 0.0, splits.fraction)
+    alive = np.where(dead, 0.0, splits.shares)
     total = np.bincount(splits.demand_of, weights=alive, minlength=splits.n_demands)
     routed = np.where(total > 0, routing.routed_gbps, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -108,22 +125,29 @@ def static_after_failure(routing: Routing, topology: Topology, links: tuple[str,
     return value, float(routing.demand_gbps.sum() - routed.sum())
 
 
-def under_failures(topology: Topology, tm: TrafficMatrix, *, algorithm: str = "ecmp",
+def under_failures(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: str = "ecmp",
                    reoptimise: bool = True, links: bool = True, srlgs: bool = True,
+                   sites: bool = False, order: int = 1, random: int | None = None,
+                   seed: int | None = None, failures: Sequence[FailureSet] | None = None,
                    **options: Any) -> FailureStudy:
-    """Route `tm` with `algorithm` under each single-link failure and each shared-risk group.
+    """Route `tm` with `algorithm` under each failure set.
 
     Parameters
     ----------
     algorithm, **options
-        The routing algorithm and its options (as :func:`infranet.routing.route`).
+        The routing algorithm and its options (as :func:`infranet.routing.route`; a
+        ``seed`` option goes to the algorithm when it takes one).
     reoptimise
-        True (default): run the algorithm again on ``topology.without_links(...)``. False:
-        keep the intact network's splits, drop the paths through failed links and
-        renormalise each demand over its surviving paths (see :func:`static_after_failure`).
-    links, srlgs
-        Include single-link failures, and the failures of each group of
-        :meth:`Topology.srlgs`.
+        True (default): run the algorithm again with the failed arcs masked
+        (``route(..., failure=...)``). False: keep the intact network's splits, drop the paths
+        through failed links and renormalise each demand over its surviving paths (see
+        :func:`static_after_failure`).
+    links, srlgs, sites, order, random, seed
+        The failure sets, as :func:`infranet.algorithms.failures.failure_sets`: single
+        links, shared-risk groups of :meth:`Topology.srlgs`, sites; all pairs with
+        ``order=2``; `random` of them drawn with `seed`.
+    failures
+        The failure sets to try, instead of those options.
 
     Examples
     --------
@@ -139,26 +163,36 @@ def under_failures(topology: Topology, tm: TrafficMatrix, *, algorithm: str = "e
     >>> under_failures(ring, tm, algorithm="ecmp", reoptimise=False).worst_mlu
     0.6
     """
+    if failures is None:
+        failures = failure_sets(topology, links=links, srlgs=srlgs, sites=sites, order=order,
+                                random=random, seed=seed)
+    if seed is not None and "seed" not in options and _takes_seed(algorithm):
+        options = {**options, "seed": seed}
     base = route(topology, tm, algorithm=algorithm, **options)
-    scenarios: list[tuple[str, str, tuple[str, ...]]] = []
-    if links:
-        scenarios += [(name, "link", (name,)) for name in topology.link_names]
-    if srlgs:
-        scenarios += [(group, "srlg", names) for group, names in topology.srlgs().items()]
     total = float(base.demand_gbps.sum())
     rows = []
-    for name, kind, failed in scenarios:
+    for failure in failures:
         if reoptimise:
-            cut = topology.without_links(*failed)
-            result = route(cut, tm, algorithm=algorithm, **options)
-            value, lost, seconds = mlu(result, cut), result.lost_gbps, result.solve_s
+            result = route(topology, tm, algorithm=algorithm, failure=failure, **options)
+            value, lost, seconds = mlu(result, topology), result.lost_gbps, result.solve_s
         else:
-            value, lost = static_after_failure(base, topology, failed)
+            value, lost = static_after_failure(base, topology, failure)
             seconds = 0.0
-        rows.append({"failure": name, "kind": kind, "links": failed, "mlu": value,
-                     "lost_gbps": lost, "lost_fraction": lost / total if total > 0 else 0.0,
-                     "solve_s": seconds})
+        rows.append({"failure": failure.name, "kind": failure.kind, "links": failure.links,
+                     "mlu": value, "lost_gbps": lost,
+                     "lost_fraction": lost / total if total > 0 else 0.0, "solve_s": seconds})
     table = pd.DataFrame(rows, columns=["failure", "kind", "links", "mlu", "lost_gbps",
                                         "lost_fraction", "solve_s"])
     return FailureStudy(algorithm, reoptimise, mlu(base, topology), base.lost_gbps, total,
                         table)
+
+
+def _takes_seed(algorithm: str) -> bool:
+    import inspect
+
+    from infranet.routing.base import get
+
+    try:
+        return "seed" in inspect.signature(get(algorithm)).parameters
+    except (TypeError, ValueError):
+        return False

@@ -15,6 +15,10 @@ for any lengths, ``α(l) / D(l)`` with ``D = Σ c_e l_e`` and ``α = Σ d_j dist
 bound on the optimal MLU, so the average flow of the phases done is certified within
 ``(1 + ε)`` of the optimum as soon as its MLU is within ``(1 + ε)`` of the best bound seen.
 Otherwise the algorithm stops when ``D ≥ 1`` with the classical guarantee ``(1 - ε)^-3``.
+
+Memory stays that of the graph: the flow of each source's trees is summed per arc (sources x
+arcs), and the paths of each demand come from decomposing those flows at the end (at most
+one path per arc and destination of each source), not from keeping every tree.
 """
 
 from __future__ import annotations
@@ -24,29 +28,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from infranet.algorithms.arcs import Stopwatch, capacities, reachable, simple_csr
+from infranet.algorithms.dags import destination_dag
+from infranet.algorithms.decomposition import decompose
+from infranet.algorithms.paths import empty
 from infranet.errors import ValidationError
-from infranet.routing._graph import (
-    Timer,
-    arc_weights,
-    capacities,
-    destination_dag,
-    merge_duplicates,
-    reachable,
-    simple_csr,
-    trace,
-)
-from infranet.routing.base import Routing, Splits, demands, register
+from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 
 if TYPE_CHECKING:
+    from infranet.algorithms.failures import FailureSet
     from infranet.model import Topology
-    from infranet.traffic import TrafficMatrix
+    from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = ["fptas"]
 
 
 @register("fptas")
-def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
-          max_phases: int | None = None) -> Routing:
+def fptas(topology: Topology, tm: TrafficMatrix | Flows, *, eps: float = 0.1,
+          max_phases: int | None = None, failure: FailureSet | None = None) -> Routing:
     """Route every demand in full with an MLU within ``(1 + eps)`` of the optimum
     (Garg–Könemann–Fleischer, certified by the dual bound), or, failing that, within the
     classical ``(1 - eps)^-3``.
@@ -58,6 +57,8 @@ def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
     max_phases
         Stop after this many phases even if not certified (the bound then is reported but
         not guaranteed).
+    failure
+        Route around these failed links (see :func:`infranet.routing.route`).
 
     Notes
     -----
@@ -68,7 +69,7 @@ def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
     """
     from scipy.sparse.csgraph import dijkstra
 
-    timer = Timer()
+    timer = Stopwatch()
     if not (isinstance(eps, (int, float)) and 0 < eps <= 0.5):
         raise ValidationError(f"eps must lie in (0, 0.5], got {eps!r}", field="eps")
     if max_phases is not None and max_phases < 1:
@@ -76,25 +77,26 @@ def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
                               field="max_phases")
     compiled = topology.compile()
     n = compiled.n_nodes
-    cap_all = capacities(topology)
+    cap_all = capacities(topology, purpose="fptas")
     src, dst, demand = demands(topology, tm)
     usable = cap_all > 0
+    survive = usable_arcs(topology, failure)
+    if survive is not None:
+        usable &= survive
     keep = reachable(topology, src, dst, usable)
-    options = {"eps": eps, "max_phases": max_phases}
+    options = {"eps": eps, "max_phases": max_phases, "failure": failure_name(failure)}
     if not keep.any():
-        empty = Splits(np.zeros(len(src) + 1), np.zeros(0), np.zeros(1), np.zeros(0))
-        return Routing.from_splits(topology, tm, empty, algorithm="fptas", solve_s=timer(),
-                                   options=options, info={"lost_gbps": float(demand.sum())})
+        return Routing.from_splits(topology, tm, empty(compiled.nodes, len(src)),
+                                   algorithm="fptas", solve_s=timer(), options=options,
+                                   info={"lost_gbps": float(demand.sum())})
     arcs = np.flatnonzero(usable)
     tail, head, cap = compiled.tail[arcs], compiled.head[arcs], cap_all[arcs]
     m = len(arcs)
     # scale demands by a feasible throughput (shortest paths) so the optimum λ is >= 1
-    hops = arc_weights(topology, "hops")
-    big = np.where(usable, hops, np.inf)
-    dag = destination_dag(compiled, big, np.unique(dst[keep]), single=True, usable=usable)
-    matrix = np.zeros((n, n))
-    matrix[src[keep], dst[keep]] = demand[keep]
-    spf_mlu = float(np.max(dag.loads(matrix, compiled.n_arcs)[arcs] / cap))
+    dag = destination_dag(compiled, np.ones(compiled.n_arcs), np.unique(dst[keep]),
+                          single=True, usable=usable)
+    spf_load = dag.loads(src[keep], dst[keep], demand[keep], compiled.n_arcs)
+    spf_mlu = float(np.max(spf_load[arcs] / cap))
     d = demand[keep] / spf_mlu
     s_of, t_of = src[keep], dst[keep]
     sources = np.unique(s_of)
@@ -122,7 +124,7 @@ def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
     length /= length.max()
 
     total_flow = np.zeros(m)
-    done: dict[int, dict[bytes, np.ndarray]] = {int(s): {} for s in sources}
+    source_flow = np.zeros((len(sources), m))  # summed over the phases done, per source
     phases = 0
     best_lb = 0.0
     row = np.searchsorted(sources, s_of)
@@ -141,12 +143,10 @@ def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
         return order
 
     while True:
-        phase_flow = np.zeros(m)
-        phase_paths: dict[int, dict[bytes, np.ndarray]] = {int(s): {} for s in sources}
+        phase_source = np.zeros((len(sources), m))
         stopped = False
-        for s, rows in zip(sources, demand_at, strict=True):
-            rem = np.zeros(n)
-            rem[t_of[rows]] = d[rows]
+        for k_row, (s, rows) in enumerate(zip(sources, demand_at, strict=True)):
+            rem = np.bincount(t_of[rows], weights=d[rows], minlength=n)
             while rem.any():
                 if math.log(float(np.dot(cap, length))) + log_scale >= 0.0:
                     stopped = True
@@ -162,10 +162,7 @@ def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
                 sigma = max(1.0, float((flow / cap).max()))
                 sent = rem / sigma
                 flow /= sigma
-                phase_flow += flow
-                key = in_arc.tobytes()
-                book = phase_paths[int(s)]
-                book[key] = book.get(key, 0.0) + sent
+                phase_source[k_row] += flow
                 rem = rem - sent if sigma > 1.0 else np.zeros(n)
                 rem[rem <= 1e-15 * d.max()] = 0.0
                 length *= 1.0 + eps * flow / cap
@@ -177,11 +174,8 @@ def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
         if stopped:
             break
         phases += 1
-        total_flow += phase_flow
-        for s, book in phase_paths.items():
-            mine = done[s]
-            for key, sent in book.items():
-                mine[key] = mine.get(key, 0.0) + sent
+        source_flow += phase_source
+        total_flow += phase_source.sum(axis=0)
         # dual bound from the current lengths, all sources at once
         chosen_arcs(length)
         dist = np.atleast_2d(dijkstra(graph, directed=True, indices=sources))
@@ -194,7 +188,11 @@ def fptas(topology: Topology, tm: TrafficMatrix, *, eps: float = 0.1,
     if phases == 0:
         raise ValidationError("fptas stopped before a full phase; use a smaller eps",
                               field="eps")
-    splits = _splits(done, src, dst, keep, n, tail, arcs)
+    # every phase routes each demand in full: the average over phases carries each once
+    per_arc = np.zeros((len(sources), compiled.n_arcs))
+    per_arc[:, arcs] = source_flow / phases
+    splits = decompose(compiled, src, dst, np.where(keep, demand, 0.0) / spf_mlu, sources,
+                       per_arc)
     bound = 1.0 + eps if gap <= 1.0 + eps else (1.0 - eps) ** -3
     info = {"lower_bound_mlu": best_lb * spf_mlu, "gap": gap, "certified": gap <= 1.0 + eps,
             "bound": bound, "phases": phases, "lost_gbps": float(demand[~keep].sum())}
@@ -214,36 +212,3 @@ def _tree_flow(in_arc: np.ndarray, tail: np.ndarray, rem: np.ndarray, m: int) ->
         flow += np.bincount(a, weights=amount, minlength=m)
         cur = tail[a]
     return flow
-
-
-def _splits(done: dict[int, dict[bytes, np.ndarray]], src: np.ndarray, dst: np.ndarray,
-            keep: np.ndarray, n: int, tail: np.ndarray, arcs: np.ndarray) -> Splits:
-    """Paths of every tree used, with the amount each demand sent along them."""
-    index = {(int(s), int(t)): j for j, (s, t) in enumerate(zip(src, dst, strict=True))
-             if keep[j]}
-    ends, owner, amount, parent, arc_of = [], [], [], [], []
-    n_rec = 0
-    for s, book in done.items():
-        for key, sent in book.items():
-            in_arc = np.frombuffer(key, dtype=np.int64)
-            # one record per node of the tree: the node's in-arc, and its parent's record
-            base = n_rec
-            node_rec = base + np.arange(n)
-            par = np.where(in_arc >= 0, base + tail[np.maximum(in_arc, 0)], -1)
-            par[s] = -1
-            parent.append(par)
-            arc_of.append(np.where(in_arc >= 0, arcs[np.maximum(in_arc, 0)], -1))
-            n_rec += n
-            for t in np.flatnonzero(sent > 0):
-                ends.append(node_rec[t])
-                owner.append(index[(s, int(t))])
-                amount.append(sent[t])
-    parent_all = np.concatenate(parent)
-    arc_all = np.concatenate(arc_of)
-    end_rec = np.array(ends, dtype=np.int64)
-    splits = trace(end_rec, np.array(owner, dtype=np.int64), np.array(amount, dtype=float),
-                   parent_all, arc_all, len(src))
-    total = np.bincount(splits.demand_of, weights=splits.fraction, minlength=len(src))
-    normalised = Splits(splits.path_ptr, splits.fraction / total[splits.demand_of],
-                        splits.arc_ptr, splits.arcs)
-    return merge_duplicates(normalised)

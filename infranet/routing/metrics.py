@@ -61,7 +61,7 @@ def _lowest(topology: Topology, weights: np.ndarray, src: np.ndarray,
     """Shortest distance under per-arc `weights` of each pair ``src -> dst``."""
     from scipy.sparse.csgraph import dijkstra
 
-    from infranet.routing._graph import simple_csr
+    from infranet.algorithms.arcs import simple_csr
 
     compiled = topology.compile()
     if not len(src):
@@ -87,7 +87,10 @@ def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix, *,
     Returns
     -------
     dict
-        ``algorithm``; ``mlu`` and ``mlu_ratio`` (MLU / `optimum`, NaN without one);
+        ``algorithm``; ``mlu`` and ``mlu_ratio`` (MLU / `optimum`; NaN without one, and NaN
+        when the routing lost demand: an MLU over part of the demand does not compare with the
+        optimum of carrying all of it); ``weight`` (the path metric the algorithm used, if
+        any);
         ``demand_gbps``, ``throughput_gbps`` (demand carried), ``lost_gbps`` and
         ``satisfied`` (carried / asked); ``concurrent_lambda``: the largest ``λ`` such that
         ``λ`` times every demand fits this routing's paths, ``1 / MLU`` when every demand is
@@ -125,8 +128,9 @@ def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix, *,
     all_routed = bool(routing.routed.all())
     out: dict[str, Any] = {
         "algorithm": routing.algorithm,
+        "weight": routing.weight,
         "mlu": value,
-        "mlu_ratio": value / optimum if optimum else math.nan,
+        "mlu_ratio": value / optimum if optimum and all_routed else math.nan,
         "demand_gbps": total,
         "throughput_gbps": carried,
         "lost_gbps": total - carried,

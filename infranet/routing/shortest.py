@@ -13,50 +13,52 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from infranet.algorithms.arcs import POSITIVE_FLOOR, Stopwatch, arc_weights
+from infranet.algorithms.dags import DestinationDag, destination_dag
+from infranet.algorithms.paths import PathSet, gather
 from infranet.errors import ValidationError
-from infranet.routing._graph import (
-    DestinationDag,
-    Timer,
-    arc_weights,
-    destination_dag,
-    gather,
-    merge_duplicates,
+from infranet.routing.base import (
+    Routing,
+    Splits,
+    demands,
+    failure_name,
+    register,
+    usable_arcs,
 )
-from infranet.routing.base import Routing, Splits, demands, register
 
 if TYPE_CHECKING:
+    from infranet.algorithms.failures import FailureSet
     from infranet.model import Topology
-    from infranet.traffic import TrafficMatrix
+    from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = ["ecmp", "hop_by_hop", "spf", "vlb"]
 
 
-def hop_by_hop(algorithm: str, topology: Topology, tm: TrafficMatrix, weights: np.ndarray, *,
-               single: bool, timer: Timer, options: dict[str, Any],
-               info: dict[str, Any] | None = None) -> Routing:
+def hop_by_hop(algorithm: str, topology: Topology, tm: TrafficMatrix | Flows,
+               weights: np.ndarray, *, single: bool, timer: Stopwatch, options: dict[str, Any],
+               info: dict[str, Any] | None = None, usable: np.ndarray | None = None,
+               ) -> Routing:
     """Route `tm` hop by hop over the shortest paths of per-arc `weights` (ECMP, or one
-    next hop each when `single`). Demands whose destination cannot be reached are lost."""
+    next hop each when `single`), on the `usable` arcs. Demands whose destination cannot be
+    reached are lost."""
     compiled = topology.compile()
     src, dst, demand = demands(topology, tm)
-    dag = destination_dag(compiled, weights, np.unique(dst), single=single)
+    dag = destination_dag(compiled, weights, np.unique(dst), single=single, usable=usable)
     ok = dag.reaches(src, dst)
-    n = compiled.n_nodes
-    matrix = np.zeros((n, n))
-    matrix[src[ok], dst[ok]] = demand[ok]
-    load = dag.loads(matrix, compiled.n_arcs)
+    load = dag.loads(src[ok], dst[ok], demand[ok], compiled.n_arcs)
     routed = np.where(ok, demand, 0.0)
     info = {"lost_gbps": float(demand[~ok].sum()), **(info or {})}
 
-    def splits() -> Splits:
-        return dag.splits(src, dst, compiled.head)
+    def splits() -> PathSet:
+        return dag.splits(compiled, src, dst)
 
     return Routing(algorithm, compiled.nodes, load, src, dst, demand, routed, timer(), options,
-                   info, splits)
+                   info, splits, compiled.links, compiled.capacity_gbps)
 
 
 @register("spf")
-def spf(topology: Topology, tm: TrafficMatrix, *, weight: str = "hops",
-        igp_weights: Any = None) -> Routing:
+def spf(topology: Topology, tm: TrafficMatrix | Flows, *, weight: str = "hops",
+        igp_weights: Any = None, failure: FailureSet | None = None) -> Routing:
     """Route every demand over one shortest path (destination-based: one next hop per node).
 
     Parameters
@@ -67,36 +69,43 @@ def spf(topology: Topology, tm: TrafficMatrix, *, weight: str = "hops",
         link's ``meta.igp_weight`` (a link with neither is an error).
     igp_weights
         With ``weight="igp"``: a mapping ``{link name: weight}`` or one weight per link.
+    failure
+        Route around these failed links (see :func:`infranet.routing.route`).
 
     Notes
     -----
     Ties between equal-cost next hops go to the arc of lowest id (the link listed first), so
     the paths towards a destination form a tree, as in an IGP without ECMP.
     """
-    timer = Timer()
-    weights = arc_weights(topology, weight, igp_weights)
+    timer = Stopwatch()
+    weights = arc_weights(topology, weight, igp_weights=igp_weights, floor=POSITIVE_FLOOR)
     return hop_by_hop("spf", topology, tm, weights, single=True, timer=timer,
-                      options={"weight": weight, "igp_weights": igp_weights})
+                      options={"weight": weight, "igp_weights": igp_weights,
+                               "failure": failure_name(failure)},
+                      usable=usable_arcs(topology, failure))
 
 
 @register("ecmp")
-def ecmp(topology: Topology, tm: TrafficMatrix, *, weight: str = "hops",
-         igp_weights: Any = None) -> Routing:
+def ecmp(topology: Topology, tm: TrafficMatrix | Flows, *, weight: str = "hops",
+         igp_weights: Any = None, failure: FailureSet | None = None) -> Routing:
     """Route hop by hop with equal-cost multipath: every node splits the traffic for a
     destination equally over all its next hops on shortest paths (parallel links included).
 
     Options as :func:`spf`. This is per-destination ECMP as routers do it: a path's share is
     the product of the splits along it, not one over the number of paths.
     """
-    timer = Timer()
-    weights = arc_weights(topology, weight, igp_weights)
+    timer = Stopwatch()
+    weights = arc_weights(topology, weight, igp_weights=igp_weights, floor=POSITIVE_FLOOR)
     return hop_by_hop("ecmp", topology, tm, weights, single=False, timer=timer,
-                      options={"weight": weight, "igp_weights": igp_weights})
+                      options={"weight": weight, "igp_weights": igp_weights,
+                               "failure": failure_name(failure)},
+                      usable=usable_arcs(topology, failure))
 
 
 @register("vlb")
-def vlb(topology: Topology, tm: TrafficMatrix, *, weight: str = "hops", igp_weights: Any = None,
-        intermediates: Sequence[str] | None = None, segments: str = "ecmp") -> Routing:
+def vlb(topology: Topology, tm: TrafficMatrix | Flows, *, weight: str = "hops",
+        igp_weights: Any = None, intermediates: Sequence[str] | None = None,
+        segments: str = "ecmp", failure: FailureSet | None = None) -> Routing:
     """Valiant load balancing: each demand is split equally over every intermediate node,
     travelling to it and then on to its destination along shortest paths.
 
@@ -109,6 +118,8 @@ def vlb(topology: Topology, tm: TrafficMatrix, *, weight: str = "hops", igp_weig
         and give its direct route).
     segments
         ``"ecmp"`` (default): both segments split as :func:`ecmp`; ``"spf"``: one path each.
+    failure
+        Route around these failed links (see :func:`infranet.routing.route`).
 
     Notes
     -----
@@ -116,13 +127,13 @@ def vlb(topology: Topology, tm: TrafficMatrix, *, weight: str = "hops", igp_weig
     with none is lost. Loads come from two matrices: ``d[s, t] / c[s, t]`` sent from ``s``
     to each valid intermediate, then from it to ``t`` (``c`` counts the valid ones).
     """
-    timer = Timer()
+    timer = Stopwatch()
     if segments not in ("ecmp", "spf"):
         raise ValidationError(f"segments must be 'ecmp' or 'spf', got {segments!r}",
                               field="segments")
     compiled = topology.compile()
     n = compiled.n_nodes
-    weights = arc_weights(topology, weight, igp_weights)
+    weights = arc_weights(topology, weight, igp_weights=igp_weights, floor=POSITIVE_FLOOR)
     src, dst, demand = demands(topology, tm)
     via = np.zeros(n, dtype=bool)
     if intermediates is None:
@@ -131,38 +142,41 @@ def vlb(topology: Topology, tm: TrafficMatrix, *, weight: str = "hops", igp_weig
         via[[topology.node_index(x) for x in intermediates]] = True
         if not via.any():
             raise ValidationError("intermediates is empty", field="intermediates")
-    dag = destination_dag(compiled, weights, np.arange(n), single=segments == "spf")
+    dag = destination_dag(compiled, weights, np.arange(n), single=segments == "spf",
+                          usable=usable_arcs(topology, failure))
     reach = np.isfinite(dag.dist.T)  # reach[u, v]: u reaches v
     mid = reach * via[None, :]
     count = mid.astype(float) @ reach.astype(float)  # valid intermediates of each pair
     share = np.zeros((n, n))
-    share[src, dst] = demand
+    np.add.at(share, (src, dst), demand)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(count > 0, share / count, 0.0)
     first = mid * (share @ reach.T)  # first[s, i]: from s to intermediate i
     second = reach * (mid.T @ share)  # second[i, t]: from intermediate i to t
     np.fill_diagonal(first, 0.0)
     np.fill_diagonal(second, 0.0)
-    load = dag.loads(first + second, compiled.n_arcs)
+    u, v = np.nonzero(first + second)
+    load = dag.loads(u, v, (first + second)[u, v], compiled.n_arcs)
     ok = count[src, dst] > 0
     routed = np.where(ok, demand, 0.0)
     options = {"weight": weight, "igp_weights": igp_weights,
                "intermediates": None if intermediates is None else list(intermediates),
-               "segments": segments}
+               "segments": segments, "failure": failure_name(failure)}
 
-    def splits() -> Splits:
-        return _vlb_splits(dag, compiled.head, src, dst, reach, mid, n)
+    def splits() -> PathSet:
+        return _vlb_splits(dag, compiled, src, dst, reach, mid, n)
 
     return Routing("vlb", compiled.nodes, load, src, dst, demand, routed, timer(), options,
                    {"lost_gbps": float(demand[~ok].sum()),
-                    "intermediates": int(via.sum())}, splits)
+                    "intermediates": int(via.sum())}, splits, compiled.links,
+                   compiled.capacity_gbps)
 
 
-def _vlb_splits(dag: DestinationDag, head: np.ndarray, src: np.ndarray, dst: np.ndarray,
-                reach: np.ndarray, mid: np.ndarray, n: int) -> Splits:
+def _vlb_splits(dag: DestinationDag, compiled: Any, src: np.ndarray, dst: np.ndarray,
+                reach: np.ndarray, mid: np.ndarray, n: int) -> PathSet:
     # segment paths of every ordered pair, plus one empty path from each node to itself
     u, v = np.nonzero(reach & ~np.eye(n, dtype=bool))
-    seg = dag.splits(u, v, head)
+    seg = dag.splits(compiled, u, v)
     key = u * n + v
     first = np.zeros(n * n, dtype=np.int64)
     count = np.zeros(n * n, dtype=np.int64)
@@ -190,5 +204,6 @@ def _vlb_splits(dag: DestinationDag, head: np.ndarray, src: np.ndarray, dst: np.
     flat, lengths = gather(seg_ptr, seg.arcs, rows)
     lengths = lengths.reshape(-1, 2).sum(axis=1)
     path_ptr = np.concatenate([[0], np.cumsum(np.bincount(jj, minlength=len(src)))])
-    combined = Splits(path_ptr, frac, np.concatenate([[0], np.cumsum(lengths)]), flat)
-    return merge_duplicates(combined)
+    combined = Splits(path_ptr, frac, np.concatenate([[0], np.cumsum(lengths)]), flat,
+                      nodes=compiled.nodes, src=src, dst=dst)
+    return combined.merged()

@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from infranet.algorithms.arcs import Stopwatch, capacities
+from infranet.algorithms.dags import destination_dag
 from infranet.errors import ValidationError, did_you_mean
-from infranet.routing._graph import Timer, capacities, destination_dag
-from infranet.routing.base import Routing, demands, register
+from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 from infranet.routing.shortest import hop_by_hop
 
 if TYPE_CHECKING:
+    from infranet.algorithms.failures import FailureSet
     from infranet.model import Topology
-    from infranet.traffic import TrafficMatrix
+    from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = ["fortz_thorup_cost", "igp_wo"]
 
@@ -49,10 +51,10 @@ def fortz_thorup_cost(load_gbps: np.ndarray, capacity_gbps: np.ndarray) -> float
 
 
 @register("igp-wo")
-def igp_wo(topology: Topology, tm: TrafficMatrix, *, objective: str = "ft",
+def igp_wo(topology: Topology, tm: TrafficMatrix | Flows, *, objective: str = "ft",
            iterations: int = 100, sample: int = 8, max_weight: int = 20, start: str = "unit",
            patience: int | None = 30, seed: int | np.random.Generator | None = None,
-           ) -> Routing:
+           failure: FailureSet | None = None) -> Routing:
     """Optimise integer IGP weights for ECMP by local search; return the ECMP routing with
     the best weights found (``info["igp_weights"]``: weight by link name).
 
@@ -74,8 +76,14 @@ def igp_wo(topology: Topology, tm: TrafficMatrix, *, objective: str = "ft",
         Stop after this many iterations in a row without improvement (None: never).
     seed
         Seed of the random moves; the same seed gives the same weights.
+    failure
+        Route around these failed links (see :func:`infranet.routing.route`).
+
+    Notes
+    -----
+    ``options["weight"]`` is ``"igp"``: the routing is ECMP under the weights found.
     """
-    timer = Timer()
+    timer = Stopwatch()
     if objective not in OBJECTIVES:
         raise ValidationError(f"objective must be one of {', '.join(OBJECTIVES)}, got "
                               f"{objective!r}{did_you_mean(objective, OBJECTIVES)}",
@@ -89,23 +97,23 @@ def igp_wo(topology: Topology, tm: TrafficMatrix, *, objective: str = "ft",
             raise ValidationError(f"{name} must be an integer >= {low}, got {value!r}",
                                   field=name)
     compiled = topology.compile()
-    n, n_links = compiled.n_nodes, len(compiled.links)
-    cap = capacities(topology)
+    n_links = len(compiled.links)
+    cap = capacities(topology, purpose="igp-wo")
+    usable = usable_arcs(topology, failure)
     if (cap <= 0).any():
         raise ValidationError("igp-wo needs a positive capacity on every link",
                               field="capacity")
     src, dst, demand = demands(topology, tm)
     dests = np.unique(dst)
-    matrix = np.zeros((n, n))
-    matrix[src, dst] = demand
-    probe = destination_dag(compiled, np.ones(compiled.n_arcs), dests)
+    probe = destination_dag(compiled, np.ones(compiled.n_arcs), dests, usable=usable)
     ok = probe.reaches(src, dst)  # reachability does not depend on the weights
-    matrix[src[~ok], dst[~ok]] = 0.0
+    s_ok, d_ok, r_ok = src[ok], dst[ok], demand[ok]
     link_cap = np.maximum(cap[0::2], cap[1::2])
 
     def evaluate(weights: np.ndarray) -> tuple[float, np.ndarray]:
-        dag = destination_dag(compiled, np.repeat(weights, 2).astype(float), dests)
-        load = dag.loads(matrix, compiled.n_arcs)
+        dag = destination_dag(compiled, np.repeat(weights, 2).astype(float), dests,
+                              usable=usable)
+        load = dag.loads(s_ok, d_ok, r_ok, compiled.n_arcs)
         cost = fortz_thorup_cost(load, cap) if objective == "ft" else float((load / cap).max())
         return cost, load
 
@@ -152,6 +160,7 @@ def igp_wo(topology: Topology, tm: TrafficMatrix, *, objective: str = "ft",
             "iterations": done, "objective": objective}
     options = {"objective": objective, "iterations": iterations, "sample": sample,
                "max_weight": max_weight, "start": start, "patience": patience,
-               "seed": seed if isinstance(seed, (int, type(None))) else "generator"}
+               "seed": seed if isinstance(seed, (int, type(None))) else "generator",
+               "weight": "igp", "failure": failure_name(failure)}
     return hop_by_hop("igp-wo", topology, tm, np.repeat(weights, 2).astype(float),
-                      single=False, timer=timer, options=options, info=info)
+                      single=False, timer=timer, options=options, info=info, usable=usable)

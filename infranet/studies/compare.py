@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from infranet.errors import InfranetError
 from infranet.model import Topology
+from infranet.results import Binding
+
+if TYPE_CHECKING:
+    from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = ["Summary", "compare", "summarise"]
 
@@ -22,7 +26,9 @@ class Summary:
 
     RTT figures are over pairs of datacenters (every site when fewer than two are datacenters);
     ``min_cut_gbps`` is the smallest maximum flow between two of them; ``worst_cut`` the single
-    link or shared-risk group whose failure hurts most.
+    link or shared-risk group whose failure hurts most. ``survives_any_single_cut`` is False
+    when some of them are already disconnected (``connected`` False), whatever fails.
+    ``binding`` is what limits the design: the worst cut, else the minimum cut.
     """
 
     name: str
@@ -42,6 +48,19 @@ class Summary:
     notes: tuple[str, ...] = field(default=())
     mlu: float | None = None
     mlu_algorithm: str | None = None
+    connected: bool = True
+
+    @property
+    def binding(self) -> Binding:
+        if not self.connected:
+            return Binding("cut", None, "some datacenters are already disconnected")
+        if self.worst_cut is not None:
+            kind = {"link": "link", "site": "site"}.get(self.worst_cut.get("kind", ""), "cut")
+            return Binding(kind, self.worst_cut["name"], self.worst_cut["summary"])
+        if self.min_cut_gbps is not None and self.min_cut_pair:
+            return Binding("cut", None, f"the minimum cut between {self.min_cut_pair[0]} and "
+                           f"{self.min_cut_pair[1]} carries {self.min_cut_gbps:.6g} Gb/s")
+        return Binding.nothing("nothing to compare")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,12 +71,15 @@ class Summary:
             "min_cut_gbps": self.min_cut_gbps, "min_cut_pair": list(self.min_cut_pair),
             "worst_cut": self.worst_cut,
             "survives_any_single_cut": self.survives_any_single_cut,
+            "connected": self.connected,
             "mlu": self.mlu, "mlu_algorithm": self.mlu_algorithm,
+            "binding": self.binding.to_dict(),
             "notes": list(self.notes),
         }
 
 
-def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Summary:
+def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = None,
+              algorithm: str = "mcf") -> Summary:
     """Return the comparison figures of one topology (see :class:`Summary`).
 
     With `demands` (a :class:`~infranet.traffic.TrafficMatrix` over the topology's sites), also
@@ -65,20 +87,22 @@ def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Su
     """
     from infranet.algorithms.flow import min_cut_between
     from infranet.algorithms.latency import latency_matrix
-    from infranet.algorithms.resilience import _watched, single_failures
+    from infranet.algorithms.resilience import single_failures, watched_sites
 
     notes: list[str] = []
-    watched = _watched(topology)
+    watched = watched_sites(topology)
     if len(topology.datacenters) < 2:
         notes.append("fewer than two datacenters: figures are over all sites")
     links = topology.links
     fiber = links[links["kind"] == "fiber"]
     fiber_km = float(np.nansum(fiber["length_km"]))
-    capacity_tbps = float(np.nansum(fiber["capacity_gbps"])) / 1000.0
+    # in Tb/s term by term, so that capacities near the largest float do not overflow the sum
+    capacity_tbps = float(np.nansum(fiber["capacity_gbps"].to_numpy(dtype=float) / 1000.0))
 
     matrix = latency_matrix(topology, nodes=watched).to_numpy()
     upper = matrix[np.triu_indices(len(watched), k=1)]
-    if upper.size and np.isfinite(upper).all():
+    connected = bool(np.isfinite(upper).all())
+    if upper.size and connected:
         i, j = np.unravel_index(np.argmax(np.where(np.isfinite(matrix), matrix, -1)),
                                 matrix.shape)
         max_rtt, mean_rtt = 2.0 * float(upper.max()), 2.0 * float(upper.mean())
@@ -87,7 +111,8 @@ def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Su
         max_rtt = mean_rtt = None
         max_pair = ()
         if upper.size:
-            notes.append("some sites are not connected: RTT is infinite")
+            notes.append("some sites are not connected: RTT is infinite, and no cut is "
+                         "survived (already disconnected)")
 
     try:
         cut = min_cut_between(topology, watched)
@@ -99,7 +124,7 @@ def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Su
 
     failures = single_failures(topology, among=watched)
     worst = failures[0] if failures and failures[0].effect != "none" else None
-    survives = not any(f.effect == "disconnection" for f in failures)
+    survives = connected and not any(f.effect == "disconnection" for f in failures)
     worst_dict = None
     if worst is not None:
         worst_dict = worst.to_dict()
@@ -108,8 +133,8 @@ def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Su
     if demands is not None:
         from infranet.routing import evaluate, route
 
-        routing = route(topology, demands.for_topology(topology), algorithm=algorithm)
-        mlu = evaluate(routing, topology, demands.for_topology(topology), paths=False)["mlu"]
+        routing = route(topology, demands, algorithm=algorithm)
+        mlu = evaluate(routing, topology, demands, paths=False)["mlu"]
     return Summary(
         mlu=mlu, mlu_algorithm=algorithm if demands is not None else None,
         name=topology.name, file=topology.file, sites=topology.n_sites,
@@ -117,10 +142,11 @@ def summarise(topology: Topology, *, demands=None, algorithm: str = "mcf") -> Su
         capacity_tbps=capacity_tbps, max_rtt_ms=max_rtt, mean_rtt_ms=mean_rtt,
         max_rtt_pair=max_pair, min_cut_gbps=min_cut, min_cut_pair=cut_pair,
         worst_cut=worst_dict, survives_any_single_cut=survives, notes=tuple(notes),
+        connected=connected,
     )
 
 
-def compare(topologies: Sequence[Topology], *, demands=None,
+def compare(topologies: Sequence[Topology], *, demands: TrafficMatrix | Flows | None = None,
             algorithm: str = "mcf") -> list[Summary]:
     """Return one :class:`Summary` per topology, in order (with the MLU of `demands` routed
     by `algorithm` when given).

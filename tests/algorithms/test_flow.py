@@ -79,3 +79,13 @@ def test_maxflow_cli_json_contract(tmp_path):
     assert data["value_gbps"] == 150.0 and data["cut"] == ["x--z", "y--z"]
     bad = CliRunner().invoke(main, ["maxflow", str(path), "--from", "x", "--to", "q"])
     assert bad.exit_code == 1 and "unknown site 'q'" in bad.stderr
+
+
+def test_max_flow_names_its_cut_as_binding():
+    from infranet.results import check_result
+
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "xyz"],
+                               "links": [{"a": "x", "b": "y", "capacity": 400},
+                                         {"a": "y", "b": "z", "capacity": 100}]})
+    out = check_result(max_flow(topo, "x", "z"), headline=("value_gbps",))
+    assert out["binding"]["kind"] == "link" and out["binding"]["name"] == "y--z"

@@ -181,3 +181,30 @@ def test_link_latency_columns(tri):
     assert list(table["amplifiers"]) == [1, 1, 3]
     total = table[["propagation_ms", "amplifier_ms", "terminal_ms", "extra_ms"]].sum(axis=1)
     assert np.allclose(total, table["latency_ms"])
+
+
+def test_latency_results_say_what_they_are():
+    from infranet.algorithms.latency import BASIS
+    from infranet.results import check_result
+
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "xyz"],
+                               "links": [{"a": "x", "b": "y", "length_km": 100},
+                                         {"a": "y", "b": "z", "length_km": 100}]})
+    path = shortest_path(topo, "x", "z")
+    out = check_result(path, headline=("one_way_ms", "rtt_ms", "length_km", "basis"))
+    assert out["basis"] == BASIS and "without queueing" in out["basis"]
+    assert out["binding"]["kind"] == "propagation"
+    matrix = latency_matrix(topo)
+    assert matrix.attrs == {"basis": BASIS, "quantity": "one_way", "unit": "ms"}
+    assert latency_matrix(topo, weight="hops").attrs["unit"] == "hops"
+    with pytest.raises(ValidationError, match="did you mean 'hops'"):
+        latency_matrix(topo, weight="hop")
+    # the one vocabulary of weights: IGP weights too, from each link's meta
+    with pytest.raises(ValidationError, match="meta.igp_weight"):
+        latency_matrix(topo, weight="igp")
+    spec = topo.to_dict()
+    for link, w in zip(spec["links"], (5, 1), strict=True):
+        link["meta"] = {"igp_weight": w}
+    weighted = Topology.from_dict(spec)
+    assert latency_matrix(weighted, weight="igp").loc["x", "z"] == 6.0
+    assert shortest_path(weighted, "x", "z", weight="igp").hops == 2

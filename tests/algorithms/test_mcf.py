@@ -13,11 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infranet import traffic
-from infranet.algorithms import mcf
+from infranet.algorithms import column_generation, mcf, solver
 from infranet.algorithms.flow import max_flow
-from infranet.errors import InfeasibleError, UnboundedError, ValidationError
+from infranet.errors import (
+    FormatError,
+    InfeasibleError,
+    UnboundedError,
+    UnknownNameError,
+    ValidationError,
+)
 from infranet.model import Topology
-from infranet.traffic import TrafficMatrix
+from infranet.results import check_result
+from infranet.testing import topology_specs
+from infranet.traffic import Flows, TrafficMatrix
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_mcf.py"
 RTOL = 1e-6  # the published optima come from LPs solved to about 1e-12
@@ -57,14 +65,14 @@ def test_geant_column_generation_matches_full_path_lp(shared_data):
         _check_path_flows(result, tm)
 
 
-@pytest.mark.skipif(mcf._highspy() is None, reason="highspy is not installed")
+@pytest.mark.skipif(solver.highspy() is None, reason="highspy is not installed")
 def test_column_generation_without_highspy_matches(shared_data, monkeypatch):
     """The incremental highspy model and the linprog fallback reach the same optimum."""
     topo, tms, optima, tunnels = _published(shared_data / "figret-geant", "GEANT.json",
                                             "train-5.hist", "train-5.opt", "bit/s")
     with_highspy = [mcf.min_mlu(topo, tm, formulation="path", paths=tunnels,
                                 columns="generate") for tm in tms[:4]]
-    monkeypatch.setattr(mcf, "_highspy", lambda: None)
+    monkeypatch.setattr(column_generation, "highspy", lambda: None)
     for tm, best, fast in zip(tms[:4], optima[:4], with_highspy, strict=True):
         slow = mcf.min_mlu(topo, tm, formulation="path", paths=tunnels, columns="generate")
         assert fast.objective == pytest.approx(slow.objective, rel=1e-9)
@@ -111,13 +119,13 @@ def test_read_tunnels_geant(shared_data):
 def test_read_tunnels_errors(tmp_path, tri):
     path = tmp_path / "tunnels.txt"
     path.write_text("x z:x-q-z\n")
-    with pytest.raises(Exception, match="unknown site 'q'"):
+    with pytest.raises(UnknownNameError, match="unknown site 'q'"):
         mcf.read_tunnels(path, tri)
     path.write_text("x z:x-y\n")
     with pytest.raises(ValidationError, match="does not go from 'x' to 'z'"):
         mcf.read_tunnels(path, tri)
     path.write_text("x z x-y-z\n")
-    with pytest.raises(Exception, match="line 1"):
+    with pytest.raises(FormatError, match="line 1"):
         mcf.read_tunnels(path, tri)
 
 
@@ -159,23 +167,18 @@ def _check_path_flows(result: mcf.McfResult, tm: TrafficMatrix) -> None:
 
 @st.composite
 def networks(draw, min_nodes=3, max_nodes=6):
-    """A small connected topology with random capacities and a random traffic matrix."""
-    n = draw(st.integers(min_nodes, max_nodes))
-    names = [f"n{i}" for i in range(n)]
-    edges = {(i, draw(st.integers(0, i - 1))) for i in range(1, n)}  # a random tree
-    extra = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=n))
-    edges |= {(a, b) for a, b in extra if a != b}
-    caps = st.integers(1, 20).map(lambda x: 10.0 * x)
-    links = [{"a": names[a], "b": names[b], "length_km": 10, "capacity": draw(caps),
-              "capacity_ba": draw(caps)} for a, b in sorted(edges)]
-    topo = Topology.from_dict({"name": "random", "sites": [{"name": x} for x in names],
-                               "links": links})
+    """A small connected topology (from infranet.testing) with a random traffic matrix."""
+    spec = draw(topology_specs(min_sites=min_nodes, max_sites=max_nodes, max_links=max_nodes,
+                               capacities="all", srlgs=False, connected=True,
+                               capacity_range=(10.0, 200.0)))
+    topo = Topology.from_dict(spec)
+    n = topo.n_sites
     values = draw(st.lists(st.sampled_from([0.0, 0.0, 5.0, 12.5, 40.0, 90.0]),
                            min_size=n * n, max_size=n * n))
     matrix = np.array(values).reshape(n, n) * ~np.eye(n, dtype=bool)
     if matrix.sum() == 0:
         matrix[0, 1] = 10.0
-    return topo, TrafficMatrix(tuple(names), matrix)
+    return topo, TrafficMatrix(topo.site_names, matrix)
 
 
 PROPERTY = settings(max_examples=25, deadline=None,
@@ -200,7 +203,7 @@ def test_flows_conserve_and_fit(net):
 
 
 @PROPERTY
-@given(networks(), st.integers(1, 3))
+@given(networks(), st.integers(1, 5))
 def test_arc_lp_is_a_lower_bound_of_any_path_lp(net, k):
     topo, tm = net
     arc = mcf.min_mlu(topo, tm).objective
@@ -276,28 +279,26 @@ def test_throughput_path_form_at_most_arc_form(net):
 
 
 # ---------------------------------------------------------------------------- max-min fair
+# (the full checks of fairness are in test_fairness.py)
 
 
 def test_max_min_fair_equal_split(tri):
     # x->z over two paths (direct, and via y), x->y over one: 400 Gb/s links
     tm = TrafficMatrix(("x", "y", "z"), [[0, 1000, 1000], [0, 0, 0], [0, 0, 0]])
     paths = mcf.shortest_paths(tri, tm, 2, weight="hops")
-    result = mcf.max_min_fair(tri, tm, paths)
-    assert result.status == "filled"
-    assert (result.arc_flow_gbps <= tri.compile().capacity_gbps + 1e-9).all()
-    fair = result.routed_gbps[0, 1], result.routed_gbps[0, 2]
-    assert fair[0] == pytest.approx(fair[1])  # symmetric: both get the same rate
-    assert result.mlu == pytest.approx(1.0)
-    single = mcf.max_min_fair(tri, tm, paths, split="single")
-    assert single.routed_gbps[0, 1] == pytest.approx(400.0)
-    assert single.routed_gbps[0, 2] == pytest.approx(400.0)
+    result = mcf.max_min_fair(tri, tm, paths=paths)
+    assert (result.arc_load_gbps <= tri.compile().capacity_gbps + 1e-9).all()
+    assert result.rate_gbps[0] == pytest.approx(result.rate_gbps[1])  # the same rate
+    assert np.nanmax(result.utilisation) == pytest.approx(1.0)
+    single = mcf.max_min_fair(tri, tm, paths=paths, split="single")
+    assert single.rate_gbps.tolist() == pytest.approx([400.0, 400.0])
 
 
 def test_max_min_fair_meets_small_demands(tri):
     tm = TrafficMatrix(("x", "y", "z"), [[0, 10, 1000], [0, 0, 0], [0, 0, 0]])
     result = mcf.max_min_fair(tri, tm, split="single", k=1)
-    assert result.routed_gbps[0, 1] == pytest.approx(10.0)
-    assert result.routed_gbps[0, 2] == pytest.approx(400.0)
+    assert result.rate_gbps.tolist() == pytest.approx([10.0, 400.0])
+    assert result.bottleneck_links() == ["demand", "x--z"]
 
 
 # ---------------------------------------------------------------------------- errors and results
@@ -340,8 +341,11 @@ def test_result_tables_and_dict(tri):
                                    "utilisation_ba", "utilisation"]
     assert links["utilisation"].max() == pytest.approx(0.375)
     assert (links["flow_ba_gbps"] == 0).all()
-    data = result.to_dict()
+    data = check_result(result, headline=("objective", "mlu", "total_routed_gbps"))
     assert data["problem"] == "min_mlu" and data["mlu"] == pytest.approx(0.375)
+    assert data["binding"]["kind"] == "link" and data["binding"]["name"] in ("x--z", "x--y",
+                                                                             "y--z")
+    assert result.carried_gbps.tolist() == [300.0] and result.routed_gbps[0, 2] == 300.0
     with pytest.raises(ValueError):
         result.arc_flow_gbps[0] = 1.0
     with pytest.raises(AttributeError):
@@ -380,3 +384,48 @@ def test_bench_quick(capsys, shared_data):
     assert module.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "ratio" in out
+
+
+def test_lps_take_flows(tri):
+    """Flows of one pair add up into one commodity; each flow gets its share back."""
+    flows = Flows.from_pairs(["x", "x", "y"], ["z", "z", "z"], [100.0, 200.0, 50.0],
+                             nodes=tri)
+    by_flows = mcf.min_mlu(tri, flows)
+    by_matrix = mcf.min_mlu(tri, flows.to_matrix())
+    assert by_flows.objective == pytest.approx(by_matrix.objective)
+    assert by_flows.flow_carried_gbps.tolist() == pytest.approx([100.0, 200.0, 50.0])
+    # elastic flows take what fits in max_throughput, and have no place in min_mlu
+    elastic = Flows.from_pairs(["x", "x"], ["z", "z"], [100.0, float("inf")],
+                               weight=[1, 3], nodes=tri)
+    thr = mcf.max_throughput(tri, elastic)
+    assert thr.objective == pytest.approx(800.0)  # x--z direct and x--y--z
+    assert thr.flow_carried_gbps.tolist() == pytest.approx([100.0, 700.0])
+    with pytest.raises(ValidationError, match="elastic flow"):
+        mcf.min_mlu(tri, elastic)
+
+
+def test_usable_arcs_mask_failed_links(tri):
+    from infranet.algorithms.failures import failure_set
+
+    tm = TrafficMatrix(("x", "z"), [[0, 300], [0, 0]])
+    failure = failure_set(tri, "x--z")
+    for formulation in ("arc", "path"):
+        masked = mcf.min_mlu(tri, tm, formulation=formulation, usable=failure.usable)
+        assert masked.objective == pytest.approx(0.75)  # all 300 over x--y--z
+        assert masked.arc_flow_gbps[failure.arc_mask].sum() == 0
+
+
+def test_column_generation_grows_a_demand_to_all_its_paths():
+    """One demand that needs all four of its paths: its second path is a bounded column, the
+    third gives it a row, the fourth joins that row; the optimum is the full LP's."""
+    mids = ["m1", "m2", "m3", "m4"]
+    topo = Topology.from_dict({"name": "fan", "sites": [{"name": n} for n in ["x", "y", *mids]],
+                               "links": [{"a": end, "b": m, "capacity": 100}
+                                         for m in mids for end in ("x", "y")]})
+    tm = TrafficMatrix(topo.site_names, np.pad([[0, 400], [0, 0]], ((0, 4), (0, 4))))
+    paths = mcf.shortest_paths(topo, tm, 4)
+    assert len(paths) == 4
+    full = mcf.min_mlu(topo, tm, formulation="path", paths=paths, columns="all")
+    generated = mcf.min_mlu(topo, tm, formulation="path", paths=paths, columns="generate")
+    assert full.objective == pytest.approx(1.0) and generated.objective == pytest.approx(1.0)
+    assert generated.path_flow_gbps.tolist() == pytest.approx([100.0] * 4)

@@ -3,7 +3,9 @@ references (networkx for shortest paths, the published GEANT optimum)."""
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -12,11 +14,13 @@ import pytest
 from infranet.algorithms.mcf import min_mlu
 from infranet.errors import ValidationError
 from infranet.model import Topology
+from infranet.results import check_result
 from infranet.routing import Routing, algorithms, evaluate, route
 from infranet.routing.base import path_loads
-from infranet.traffic import TrafficMatrix
+from infranet.traffic import Flows, TrafficMatrix
 
-BUILT_IN = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop", "igp-wo")
+BUILT_IN = tuple(sorted(algorithms()))
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "routing.md"
 
 
 def check_invariants(routing: Routing, topology: Topology, tm: TrafficMatrix) -> None:
@@ -62,8 +66,10 @@ def check_invariants(routing: Routing, topology: Topology, tm: TrafficMatrix) ->
     assert np.allclose(path_loads(splits, routed, m), load, atol=1e-9 * scale)
 
 
-def test_every_built_in_name_is_registered():
-    assert set(BUILT_IN) <= set(algorithms())
+def test_every_registered_algorithm_is_documented():
+    table = DOCS.read_text(encoding="utf-8")
+    for name in BUILT_IN:
+        assert f"| `{name}` |" in table, name
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
@@ -72,13 +78,56 @@ def test_invariants_on_small_topologies(name, case, algo_options):
     routing = route(topo, tm, algorithm=name, **algo_options(name, topo))
     assert routing.algorithm == name
     check_invariants(routing, topo, tm)
+    out = check_result(routing, headline=("demand_gbps", "routed_gbps", "solve_s"))
+    assert out["binding"]["kind"] == "link"
+    assert out["binding"]["name"] in topo.link_names
+    assert routing.solve_s > 0
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
-def test_invariants_on_geant(name, geant, algo_options):
-    topo, tm, _ = geant
+def test_algorithms_with_a_weight_say_which(name, build, algo_options):
+    topo = build.mesh()
+    tm = TrafficMatrix(topo.site_names, np.ones((6, 6)) - np.eye(6))
+    params = inspect.signature(algorithms()[name]).parameters
     routing = route(topo, tm, algorithm=name, **algo_options(name, topo))
-    check_invariants(routing, topo, tm)
+    if "weight" in params:
+        assert routing.options["weight"] == params["weight"].default
+        assert routing.to_dict()["weight"] == routing.weight == params["weight"].default
+        assert evaluate(routing, topo, tm, paths=False)["weight"] == routing.weight
+        if "igp_weights" not in params:
+            other = "latency" if params["weight"].default == "hops" else "hops"
+            again = route(topo, tm, algorithm=name, weight=other, **algo_options(name, topo))
+            assert again.weight == other
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_flows_route_as_the_matrix_does(name, build, algo_options):
+    from infranet.traffic import uniform
+
+    topo = build.mesh()
+    tm = uniform(topo, 250.0, seed=4)
+    a = route(topo, tm, algorithm=name, **algo_options(name, topo))
+    b = route(topo, tm.to_flows(), algorithm=name, **algo_options(name, topo))
+    assert np.array_equal(a.src, b.src) and np.array_equal(a.dst, b.dst)
+    if name not in ("fptas", "pop", "igp-wo"):  # deterministic given the same demands
+        np.testing.assert_allclose(a.arc_load_gbps, b.arc_load_gbps, rtol=1e-6, atol=1e-6)
+    # two flows of one pair are two demands, each carried
+    twice = Flows.from_pairs(["a", "a", "c"], ["d", "d", "f"], [10.0, 5.0, 7.0], nodes=topo)
+    routing = route(topo, twice, algorithm=name, **algo_options(name, topo))
+    assert routing.n_demands == 3 and routing.lost_gbps == 0
+    check_invariants_flows(routing, topo, twice)
+
+
+def check_invariants_flows(routing: Routing, topology: Topology, flows: Flows) -> None:
+    """The invariants of :func:`check_invariants` for flows (pairs may repeat)."""
+    m = topology.compile().n_arcs
+    assert routing.src.tolist() == flows.src.tolist()
+    assert np.allclose(routing.demand_gbps, flows.demand_gbps)
+    total = np.bincount(routing.splits.demand_of, weights=routing.splits.fraction,
+                        minlength=routing.n_demands)
+    assert np.allclose(total, 1.0)
+    assert np.allclose(path_loads(routing.splits, routing.routed_gbps, m),
+                       routing.arc_load_gbps, atol=1e-9)
 
 
 def _optimum_holds(topo, tm, algo_options):
@@ -327,3 +376,4 @@ def test_unreachable_demands_are_lost_by_every_algorithm(algo_options):
         check_invariants(routing, topo, tm)
         lost[name] = routing.lost_gbps
     assert set(lost.values()) == {3.0}
+

@@ -123,3 +123,27 @@ def test_from_paths_checks_paths(build):
                             algorithm="x")
     assert [f for _, f in ok.splits.paths(0)] == [0.75, 0.25]
     assert ok.arc_load_gbps[0] == 0.75
+
+
+def test_the_plug_in_example_of_the_docs_runs(build):
+    """docs/routing.md's plug-in example, run as written, with the path container it uses."""
+    import re
+    from pathlib import Path
+
+    from infranet.algorithms.failures import failure_sets
+    from infranet.traffic import uniform
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "routing.md").read_text("utf-8")
+    code = re.findall(r"```python\n(# mypkg/routing\.py.*?)```", text, flags=re.S)[0]
+    namespace: dict = {}
+    exec(compile(code, "docs/routing.md", "exec"), namespace)
+    register("doc-plugin")(namespace["route"])
+    try:
+        topo = build.mesh()
+        tm = uniform(topo, 100.0, seed=1)
+        routing = route(topo, tm, algorithm="doc-plugin", k=3, seed=1)
+        assert isinstance(routing, Routing) and routing.lost_gbps == 0
+        cut = route(topo, tm, algorithm="doc-plugin", failure=failure_sets(topo)[0], seed=1)
+        assert cut.arc_load_gbps[:2].sum() == 0  # the first link failed
+    finally:
+        routing_base._REGISTRY.pop("doc-plugin")

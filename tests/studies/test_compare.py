@@ -3,6 +3,7 @@ import pytest
 from infranet.algorithms.latency import shortest_path
 from infranet.algorithms.resilience import single_failures
 from infranet.model import Topology
+from infranet.results import check_result
 from infranet.studies.compare import compare
 
 SITES = [{"name": "x", "kind": "datacenter"}, {"name": "y", "kind": "datacenter"},
@@ -40,3 +41,39 @@ def test_failure_effects_on_a_ring():
     before = shortest_path(ring(), "x", "y").rtt_ms
     after = shortest_path(ring().without_links("x--y"), "x", "y").rtt_ms
     assert cut.rtt_increase_ms == pytest.approx(after - before)
+
+
+def test_already_disconnected_datacenters_survive_no_cut():
+    split = Topology.from_dict({"name": "split", "defaults": {"capacity": 100},
+                                "sites": [{"name": n, "kind": "datacenter"} for n in "wxyz"],
+                                "links": [{"a": "w", "b": "x", "length_km": 10},
+                                          {"a": "y", "b": "z", "length_km": 10}]})
+    (summary,) = compare([split])
+    assert summary.survives_any_single_cut is False and summary.connected is False
+    assert any("already disconnected" in note for note in summary.notes)
+    out = check_result(summary, headline=("survives_any_single_cut", "connected"))
+    assert out["binding"]["kind"] == "cut"
+
+
+def test_capacities_near_the_largest_float_do_not_overflow():
+    big = Topology.from_dict({"name": "big", "defaults": {"capacity": 1.7e308},
+                              "sites": [{"name": n, "kind": "datacenter"} for n in "xyz"],
+                              "links": [{"a": "x", "b": "y", "length_km": 10},
+                                        {"a": "y", "b": "z", "length_km": 10},
+                                        {"a": "z", "b": "x", "length_km": 10}]})
+    (summary,) = compare([big])
+    assert summary.capacity_tbps == pytest.approx(3 * 1.7e305)
+    # two links of 1.7e308 make a cut beyond any float: one line, not a traceback
+    assert summary.min_cut_gbps is None
+    assert any("exceeds the largest number" in note for note in summary.notes)
+    one = Topology.from_dict({"name": "one", "defaults": {"capacity": 1.7e308},
+                              "sites": [{"name": n, "kind": "datacenter"} for n in "xy"],
+                              "links": [{"a": "x", "b": "y", "length_km": 10}]})
+    assert compare([one])[0].min_cut_gbps == 1.7e308
+
+
+def test_summary_follows_the_result_protocol():
+    (summary,) = compare([ring()])
+    out = check_result(summary, headline=("max_rtt_ms", "min_cut_gbps", "fiber_km"))
+    assert out["binding"] == {"kind": "cut", "name": "srlg:c",
+                              "summary": summary.worst_cut["summary"]}
