@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from infranet.cli._options import input_options, load, output_format
+from infranet.cli._options import input_options, load, output_format, what_option, writes_files
 
 KINDS = ["fat_tree", "leaf_spine", "rail_optimized", "dragonfly", "jellyfish", "torus", "none"]
 
@@ -59,10 +61,12 @@ def fabric() -> None:
     """
 
 
+@writes_files
 @fabric.command()
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Topology file to write (.yaml, .json; .geojson and node-link via --to).")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="Topology file to write (.yaml, .json; .geojson and node-link via --to; "
+                   "'-' for standard output).")
 @click.option("--to", "to_format", default=None,
               type=click.Choice(["yaml", "json", "nodelink", "geojson"]),
               help="Output format instead of guessing from the extension.")
@@ -105,6 +109,11 @@ def generate(kind: str, output: str, to_format: str | None, accelerator: str, co
 
     The file carries the cluster's spec; `infranet fabric report` and the solvers expand it
     into explicit switches and links, or use its per-tier summary.
+
+    \b
+    Examples:
+      infranet fabric generate fat_tree --k 16 -o ft16.yaml
+      infranet fabric generate leaf_spine --count 2048 --radix 64 -o ls.yaml
     """
     import infranet.io
     from infranet.fabrics.spec import cluster_topology
@@ -117,7 +126,8 @@ def generate(kind: str, output: str, to_format: str | None, accelerator: str, co
                             location=where, scale_up=up, dci_gbps=dci, **scale_out)
     infranet.io.write(topo, output, format=to_format)
     cluster = topo.site(site)["clusters"][0]
-    click.echo(f"wrote {output}: {cluster['count']:,} {accelerator} on a {kind} fabric", err=True)
+    where = "standard output" if output == "-" else output
+    click.echo(f"wrote {where}: {cluster['count']:,} {accelerator} on a {kind} fabric", err=True)
 
 
 def _scale_up(text: str | None) -> dict | None:
@@ -151,6 +161,11 @@ def _location(text: str | None) -> tuple[float, float] | None:
     return lon, lat
 
 
+_REPORT_PARTS = ("clusters", "tiers", "summary_tiers")
+# what the per-cluster table leaves out: tables of their own, or repeats of other fields
+_NOT_FLAT = ("tiers", "summary_tiers", "hop_stats", "bill_of_materials")
+
+
 @fabric.command()
 @click.argument("file")
 @click.option("--site", default=None, help="Datacenter to report on (default: every one with "
@@ -160,31 +175,52 @@ def _location(text: str | None) -> tuple[float, float] | None:
               help="Seed for sampled path statistics on large fabrics.")
 @input_options
 @output_format
+@what_option(_REPORT_PARTS, csv_default="clusters (one row per cluster)",
+             table_default="each cluster's figures and its tiers")
 def report(file: str, site: str | None, cluster: str | None, seed: int,
-           input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
+           input_format: str | None, capacity_unit: str | None, fmt: str,
+           what: str | None) -> None:
     """Analyse the fabrics of a topology file's clusters.
 
     Accelerators, switches per tier, links, transceivers by type, power (accelerators +
     switches + optics), bisection bandwidth (computed from the graph by a minimum cut, and the
     closed form where one exists), diameter in hops and µs, average path length, ECMP path
     diversity, and the per-tier summary (bandwidth per accelerator, oversubscription, latency).
+
+    \b
+    Examples:
+      infranet fabric report topologies/h100-superpod.yaml
+      infranet fabric report topologies/gb200-nvl72-cluster.yaml --format json
+      infranet fabric report topologies/h100-superpod.yaml --what tiers --format csv
     """
     from infranet.fabrics.report import fabric_report
-    from infranet.report import emit
+    from infranet.output import emit, flatten
 
     topo = load(file, input_format, capacity_unit)
-    result = fabric_report(topo, site=site, cluster=cluster, seed=seed)
+    result: Any = fabric_report(topo, site=site, cluster=cluster, seed=seed)
+    data = result.to_dict() if hasattr(result, "to_dict") else result
     if fmt == "json":
-        emit(result, fmt)
+        emit(data if what is None else _report_rows(data, what, flatten), fmt)
         return
-    for entry in result["clusters"]:
-        hidden = ("tiers", "summary_tiers", "transceivers", "switches_per_tier", "hop_stats",
-                  "bill_of_materials")
-        flat = {k: v for k, v in entry.items() if k not in hidden}
-        flat["switches_per_tier"] = ", ".join(f"{k}: {v:,}" for k, v in
-                                              entry.get("switches_per_tier", {}).items())
-        flat["transceivers"] = ", ".join(f"{k}: {v:,}" for k, v in
-                                         entry.get("transceivers", {}).items())
-        emit([flat], fmt, transpose=fmt == "table",
-             title=f"{entry['site']}/{entry['cluster']}" if fmt == "table" else None)
-        emit(entry["tiers"], fmt, title="tiers" if fmt == "table" else None)
+    if fmt == "csv" or what is not None:
+        emit(_report_rows(data, what or "clusters", flatten), fmt)
+        return
+    for i, entry in enumerate(data["clusters"]):
+        name = f"{entry['site']}/{entry['cluster']}"
+        if i:
+            click.echo()
+        flat = flatten({k: v for k, v in entry.items() if k not in _NOT_FLAT})
+        emit([{"name": name, **flat}], fmt, transpose=True,
+             title=f"{name}: fabric (bandwidth per direction, power of accelerators, switches "
+                   "and optics)")
+        click.echo()
+        emit(entry.get("tiers", []), fmt, title=f"{name}: tiers")
+
+
+def _report_rows(data: dict[str, Any], what: str, flatten: Any) -> list[dict[str, Any]]:
+    """One table of a fabric report: a row per cluster, or a row per tier of every cluster."""
+    if what == "clusters":
+        return [flatten({k: v for k, v in entry.items() if k not in _NOT_FLAT})
+                for entry in data["clusters"]]
+    return [{"site": entry["site"], "cluster": entry["cluster"], **row}
+            for entry in data["clusters"] for row in entry.get(what, [])]

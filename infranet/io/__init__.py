@@ -22,8 +22,7 @@ topohub     ``topohub:GROUP/NAME``  yes      no
 
 from __future__ import annotations
 
-import os
-import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -31,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from infranet.errors import FormatError, InfranetError, UnknownNameError, did_you_mean
+from infranet.io.files import STDOUT, write_text
 
-__all__ = ["FORMATS", "dumps", "guess_format", "read", "read_spec", "write"]
+__all__ = ["FORMATS", "dumps", "guess_format", "read", "read_spec", "write", "write_text"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ def guess_format(path: str | Path, *, writing: bool = False) -> str:
     text = str(path)
     if text.startswith("topohub:"):
         return "topohub"
+    if writing and text == STDOUT:
+        return "yaml"
     if not writing and Path(text).is_dir():
         raise FormatError("is a directory, not a topology file", file=text)
     suffix = Path(text).suffix.lower()
@@ -111,13 +113,24 @@ def _check_format(name: str) -> Format:
     return FORMATS[name]
 
 
-def read_spec(path: str | Path, *, format: str | None = None, **options: Any) -> dict[str, Any]:
-    """Return the native spec dict of a file in any readable format (not yet validated)."""
+def read_spec(path: str | Path, *, format: str | None = None,
+              progress: Callable[[str, int | None, int | None], None] | None = None,
+              **options: Any) -> dict[str, Any]:
+    """Return the native spec dict of a file in any readable format (not yet validated).
+
+    `progress`, when given, is called now and then with ``("parsing", done, total)`` while a
+    native YAML file is parsed (characters).
+    """
     name = format or guess_format(path)
     fmt = _check_format(name)
     if fmt.reader is None:
         raise FormatError(f"infranet cannot read the {name} format", file=str(path))
     where = str(path)
+    if progress is not None and name == "yaml":
+        def parsing(done: int, total: int) -> None:
+            progress("parsing", done, total)
+
+        options["progress"] = parsing
     try:
         if name == "topohub":
             return _load(fmt.reader)(str(path), **options)
@@ -128,8 +141,14 @@ def read_spec(path: str | Path, *, format: str | None = None, **options: Any) ->
         raise FormatError("structure nests too deeply", file=where) from None
 
 
-def read(path: str | Path, *, format: str | None = None, **options: Any):
+def read(path: str | Path, *, format: str | None = None,
+         progress: Callable[[str, int | None, int | None], None] | None = None,
+         **options: Any):
     """Read a topology file (or ``topohub:GROUP/NAME``) and return a validated Topology.
+
+    What is doubtful but not wrong (two sites at one location, see
+    :func:`infranet.model.schema.warnings`) is issued as an
+    :class:`~infranet.errors.InfranetWarning` through :mod:`warnings`.
 
     Parameters
     ----------
@@ -137,18 +156,28 @@ def read(path: str | Path, *, format: str | None = None, **options: Any):
         A file path, or ``topohub:GROUP/NAME`` for a topology of the topohub repository.
     format
         A name from :data:`FORMATS`; by default guessed from the extension.
+    progress
+        Called with ``(phase, done, total)`` as the work goes on: ``"parsing"`` with characters
+        done and in all (native YAML), then ``"validating"`` with None, None.
     **options
         Reader options, e.g. ``capacity_unit="bit/s"`` for node-link JSON.
 
     Examples
     --------
     >>> import infranet
-    >>> topo = infranet.read("topologies/ohio-vdc-ring.yaml")  # doctest: +SKIP
+    >>> topo = infranet.read("topologies/texas-ring.yaml")
+    >>> topo.n_sites, topo.n_links
+    (5, 5)
     """
-    from infranet.model import Topology
+    from infranet.model import Topology, schema
 
-    spec = read_spec(path, format=format, **options)
-    return Topology.from_dict(spec, source=str(path))
+    spec = read_spec(path, format=format, progress=progress, **options)
+    if progress is not None:
+        progress("validating", None, None)
+    topology = Topology.from_dict(spec, source=str(path))
+    for warning in schema.warnings(topology):
+        warnings.warn(warning, stacklevel=2)
+    return topology
 
 
 def dumps(topology, format: str) -> str:
@@ -167,40 +196,32 @@ def dumps(topology, format: str) -> str:
 
 
 def write(topology, path: str | Path, *, format: str | None = None) -> None:
-    """Write `topology` to `path` (format from the extension or ``format=``).
+    """Write `topology` to `path` (format from the extension or ``format=``; ``-`` writes YAML,
+    or `format`, to standard output).
 
-    The file is written to a temporary name beside `path` and renamed into place, so a failure
-    never leaves a half-written file or loses the old one.
+    Written through :func:`infranet.io.files.write_text`: only a regular file is replaced,
+    atomically (a failure never leaves half a file or loses the old one); a symbolic link is
+    written through to its target; a directory, device, FIFO or socket is refused.
     """
     name = format or guess_format(path, writing=True)
-    text = dumps(topology, name)
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FormatError("directory does not exist", file=str(directory))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, dumps(topology, name))
 
 
-def _read_native(path: str | Path, parse: str) -> dict[str, Any]:
+def _read_native(path: str | Path, parse: str, **options: Any) -> dict[str, Any]:
     from infranet.io import native
+    from infranet.io.files import read_text
 
-    text = native.read_text(path)
-    data = getattr(native, parse)(text, file=str(path))
+    text = read_text(path)
+    data = getattr(native, parse)(text, file=str(path), **options)
     if not isinstance(data, dict):
         raise FormatError(f"expected a topology mapping (name, sites, links) at the top, got "
                           f"{type(data).__name__}", file=str(path))
     return data
 
 
-def _read_yaml(path: str | Path) -> dict[str, Any]:
-    return _read_native(path, "load_yaml")
+def _read_yaml(path: str | Path, *,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    return _read_native(path, "load_yaml", progress=progress)
 
 
 def _read_json(path: str | Path) -> dict[str, Any]:

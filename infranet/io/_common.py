@@ -10,7 +10,8 @@ from infranet.errors import FormatError
 
 
 def _load_json(file: str) -> Any:
-    from infranet.io.native import load_json, read_text
+    from infranet.io.files import read_text
+    from infranet.io.native import load_json
 
     return load_json(read_text(file), file=file)  # refuses missing, huge, non-UTF-8, bad JSON
 

@@ -19,7 +19,7 @@ from typing import Any
 from infranet import units
 from infranet.errors import FormatError, InfranetError
 from infranet.io._common import _check_xml
-from infranet.io.native import read_bytes
+from infranet.io.files import read_bytes
 from infranet.io.nodelink import read_nodelink
 
 __all__ = ["read_gml", "read_graphml"]

@@ -39,7 +39,8 @@ def topologies(draw, min_nodes=2, max_nodes=12, connected=False):
         if draw(st.integers(0, 4)) == 0:
             link["srlg"] = [draw(st.sampled_from(["g1", "g2", "g3"]))]
         if draw(st.integers(0, 5)) == 0:
-            link["latency_ms"] = draw(st.floats(0, 30))
+            # a measured latency is never below light in vacuum over the link's length
+            link["latency_ms"] = link["length_km"] * 0.0033356 + draw(st.floats(0, 30))
         specs.append(link)
     return Topology.from_dict({"name": "random", "sites": sites, "links": specs})
 

@@ -303,7 +303,7 @@ def test_validate_machine_formats(fmt: str):
         assert len(report["problems"]) == 5
     else:
         lines = result.stdout.splitlines()
-        assert lines[0] == "file,problem"
+        assert lines[0] == "file,problem,severity"
         assert len(lines) == 6
 
 
@@ -365,9 +365,9 @@ def test_unknown_extension_names_the_known_ones(tmp_path: Path):
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json", ".graphml", ".gml", ".xml", ".txt"])
 def test_file_over_the_size_limit(suffix: str, tmp_path: Path, monkeypatch):
-    import infranet.io.native
+    import infranet.io.files
 
-    monkeypatch.setattr(infranet.io.native, "MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr(infranet.io.files, "MAX_FILE_BYTES", 2**20)
     path = tmp_path / f"big{suffix}"
     path.write_bytes(b"#" * (2**20 + 2**19))  # never parsed: refused on its size
     assert_one_line_error(run("show", str(path)), "file is 2 MiB", "larger than the 1 MiB",

@@ -66,8 +66,8 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("infranet.io.os.replace", boom)
-    with pytest.raises(OSError):
+    monkeypatch.setattr("infranet.io.files.os.replace", boom)
+    with pytest.raises(FormatError, match="t.yaml: cannot write: disk full"):
         infranet.write(topo, target)
     assert target.read_text() == "precious"
     assert [p.name for p in tmp_path.iterdir()] == ["t.yaml"]
