@@ -129,12 +129,12 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
 
     if what == "failures" and not failures:
         raise click.UsageError("--what failures goes with --failures")
+    options = _typed_options(algorithm, algorithm_options)
     topo = load(file, input_format, capacity_unit)
     if default_capacity is not None:
         topo = topo.with_defaults(capacity=default_capacity)
     _check_capacities(topo, file)
     tm = load_demands(topo, demands, unit=demand_unit, line=line)
-    options = _typed_options(algorithm, algorithm_options)
     routing = run(topo, tm, algorithm=algorithm, **options)
     best = min_mlu(topo, tm).mlu if optimum else None
     metrics = evaluate(routing, topo, tm, optimum=best)

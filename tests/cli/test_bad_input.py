@@ -43,11 +43,17 @@ class Case:
     args: tuple[str, ...] = ("show", "{file}")
     valid: bool = False  # the file itself is valid: only the command fails on it
     xfail: str | None = None  # a known bug in infranet; the test is expected to fail
+    topology: bool = True  # a topology file (validate and convert read it)
 
 
 def case(*expect: str, args: tuple[str, ...] = ("show", "{file}"), valid: bool = False,
          xfail: str | None = None) -> Case:
     return Case(tuple(expect), args, valid, xfail)
+
+
+def demands(*expect: str) -> Case:
+    """A bad traffic matrix, routed over a valid topology of four sites."""
+    return Case(tuple(expect), ("route", "{topology}", "--demands", "{file}"), topology=False)
 
 
 CASES: dict[str, Case] = {
@@ -150,6 +156,33 @@ CASES: dict[str, Case] = {
     "nodelink_huge_integer.json": case("cannot be read", "digits"),
     "yaml_recursive_alias.yaml": case("alias refers to itself",
                                       args=("convert", "{file}", "{out}.json")),
+    "graphml_duplicate_node.graphml": case("node id 'n0' is defined twice"),
+    "graphml_undefined_node.graphml": case("edge 'e1': target: 'n7' is not a node of the file",
+                                           "phantom site"),
+    # ---------------------------------------------------------------- physics and geography
+    "latency_below_light.yaml": case("link 'transcon': latency_ms: 0 ms is below the "
+                                     "speed-of-light floor of 16.992 ms for 5,094 km"),
+    "route_far_from_sites.yaml": case("link 'abi-sat': route: the route starts 8,346 km from "
+                                      "site 'san-antonio' and ends 8,585 km from site "
+                                      "'abilene'", "within 50 km"),
+    # ---------------------------------------------------------------- names printed on one line
+    "site_name_newline.yaml": case("site 'col\\numbus': name: contains the control "
+                                   "character \\n at position 4"),
+    "site_name_escape.json": case("site '\\x1b[31mred': name: contains the control "
+                                  "character \\x1b"),
+    # ---------------------------------------------------------------- traffic matrices
+    "demands_empty.csv": demands("empty file", "header src,dst,gbps"),
+    "demands_header_only.csv": demands("no demands", "header and no rows"),
+    "demands_negative.csv": demands("row 3: gbps: expected a non-negative finite rate, got "
+                                    "'-5'"),
+    "demands_unit_typo.csv": demands("row 2: gbps: unknown bandwidth unit 'Gbs'",
+                                     "did you mean 'gbps'?"),
+    "demands_not_a_number.csv": demands("row 2: gbps: cannot read 'abc' as a bandwidth"),
+    "demands_unknown_site.csv": demands("row 2: dst: unknown site 'columbas'",
+                                        "did you mean 'columbus'?"),
+    "demands_no_gbps.csv": demands("no column 'gbps'"),
+    "demands_negative.hist": demands("line 1 value 15 (houston -> dallas): expected a "
+                                     "non-negative finite demand, got '-14'"),
     # ---------------------------------------------------------------- node-link JSON
     "nodelink_missing_node.json": case("edges[1]: target: unknown node id 'milan'"),
     "nodelink_negative_capacity.json": case("links[0] (paris--zurich): capacity: must be > 0 "
@@ -178,7 +211,7 @@ def _params(names, *, skip_valid: bool = False):
 
 
 ALL = _params(sorted(CASES))
-INVALID = _params(sorted(CASES), skip_valid=True)
+INVALID = _params(sorted(n for n in CASES if CASES[n].topology), skip_valid=True)
 
 
 def run(*args: str) -> Result:
@@ -216,7 +249,8 @@ def assert_usage_error(result: Result, *expect: str) -> None:
 
 
 def _args(row: Case, path: Path, tmp_path: Path) -> list[str]:
-    return [a.format(file=path, out=tmp_path / "out") for a in row.args]
+    return [a.format(file=path, out=tmp_path / "out", topology=BAD / "disconnected.yaml")
+            for a in row.args]
 
 
 # ---------------------------------------------------------------------------- the corpus
@@ -428,6 +462,28 @@ def test_convert_output_errors(key: str, tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_convert_onto_a_special_file_leaves_it_alone(kind: str, tmp_path: Path):
+    target = tmp_path / "out.yaml"
+    if kind == "directory":
+        target.mkdir()
+    else:
+        os.mkfifo(target)
+    before = target.lstat()
+    result = run("convert", str(BAD / "disconnected.yaml"), str(target))
+    what = "a directory" if kind == "directory" else "a FIFO (named pipe)"
+    assert_one_line_error(result, f"{target}: is {what}, not a regular file", file=str(target))
+    assert target.lstat().st_ino == before.st_ino
+    assert [p.name for p in tmp_path.iterdir()] == ["out.yaml"]
+
+
+def test_convert_to_standard_output():
+    result = run("convert", str(BAD / "disconnected.yaml"), "-", "--to", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["name"] == "two-islands"
+    assert result.stderr == "wrote standard output (4 sites, 2 links)\n"
+
+
 # ---------------------------------------------------------------------------- usage (exit 2)
 
 
@@ -451,6 +507,12 @@ USAGE = {
     "convert-no-out": (["convert", "{file}"], ["Missing argument"]),
     "unknown-command": (["draw", "{file}"], ["No such command"]),
     "unknown-option": (["show", "{file}", "--colour"], ["No such option"]),
+    "option-not-a-number": (["route", "{file}", "--demands", "tm.csv", "-a", "ksp", "--option",
+                             "k=abc"], ["--option", "k of ksp is a whole number, not 'abc'"]),
+    "option-not-key-value": (["route", "{file}", "--demands", "tm.csv", "--option", "k"],
+                             ["'k': write KEY=VALUE"]),
+    "what-failures-alone": (["route", "{file}", "--demands", "tm.csv", "--what", "failures"],
+                            ["--what failures goes with --failures"]),
 }
 
 

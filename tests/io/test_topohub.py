@@ -1,17 +1,15 @@
-"""Topologies of the topohub package (an optional dependency)."""
+"""Topologies of the topohub package (a dependency of infranet)."""
 
 from __future__ import annotations
 
 import sys
 
 import pytest
+import topohub
 
 from infranet.errors import FormatError, UnknownNameError
+from infranet.io.topohub import read_topohub, topohub_keys
 from infranet.model import Topology
-
-topohub = pytest.importorskip("topohub")
-
-from infranet.io.topohub import read_topohub, topohub_keys  # noqa: E402
 
 
 def _topology(key: str) -> tuple[dict, Topology]:
