@@ -123,7 +123,7 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
       infranet route topologies/texas-ring.yaml --demands file --what links --format csv
     """
     from infranet.algorithms.mcf import min_mlu
-    from infranet.output import emit
+    from infranet.output import emit, flatten
     from infranet.routing import evaluate, under_failures
     from infranet.routing import route as run
 
@@ -155,6 +155,9 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
     summary = {k: v for k, v in result.items() if k not in ("links", "failures")}
     if summary["weight"] is None:
         del summary["weight"]
+    if fmt == "table":  # options one per line, those the algorithm left unset aside
+        summary = {k: v for k, v in flatten(summary).items()
+                   if v is not None or not k.startswith("options.")}
     parts = [what] if what else (["links"] if fmt == "csv" else
                                  ["summary", "links"] + (["failures"] if failures else []))
     titles = {"summary": f"routing with {algorithm}: MLU and demand carried",

@@ -70,7 +70,6 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
 def _validate(path: str, input_format: str | None, capacity_unit: str | None) -> dict[str, Any]:
     import infranet.io
     from infranet.errors import InfranetError, printable, where
-    from infranet.model import Topology, schema
     from infranet.output import progress
 
     options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
@@ -78,25 +77,21 @@ def _validate(path: str, input_format: str | None, capacity_unit: str | None) ->
         size = os.stat(path).st_size
     except (OSError, ValueError):
         size = 0
-    problems: list[str] = []
-    warnings: list[str] = []
     counts: dict[str, int] = {}
     try:
         with progress(f"checking {path}", total=size if size >= PROGRESS_BYTES else None) as bar:
             def report(phase: str, done: int | None, total: int | None) -> None:
                 bar(phase=phase, done=done, total=total)
 
-            spec = infranet.io.read_spec(path, format=input_format, progress=report, **options)
-            bar(phase="validating")
-            normal, found = schema.normalise(spec, file=path)
+            spec, found, doubts = infranet.io.check(path, format=input_format, progress=report,
+                                                    **options)
         problems = [printable(str(p)) for p in found]
+        warnings = [printable(f"{where(element=w.element, field=w.field)}: {w.detail}")
+                    for w in doubts]
         if not problems:
-            counts = {"sites": len(normal["sites"]), "links": len(normal["links"])}
-            topology = Topology(normal, file=path)
-            warnings = [printable(f"{where(element=w.element, field=w.field)}: {w.detail}")
-                        for w in schema.warnings(topology)]
+            counts = {"sites": len(spec["sites"]), "links": len(spec["links"])}
     except InfranetError as err:
-        problems = [printable(str(err.in_file(path)))]
+        problems, warnings = [printable(str(err.in_file(path)))], []
     return {"file": path, "valid": not problems, "problems": problems, "warnings": warnings,
             **counts}
 

@@ -8,6 +8,7 @@ file without aliases is not. JSON is read with the standard library. Both give o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable
@@ -28,18 +29,20 @@ MAX_ALIAS_VALUES = 2_000_000
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STANDARD_COLLECTIONS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _MERGE = "tag:yaml.org,2002:merge"
+_STR, _INT, _FLOAT = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
+                      "tag:yaml.org,2002:float")
 #: How often (in parser events) a long parse reports its progress.
-_PROGRESS_EVENTS = 1 << 16
+_PROGRESS_MASK = (1 << 16) - 1
 
 
 class _Loader(_SafeLoader):
-    """A safe loader that refuses duplicate keys, and whose caller measures what aliases expand
-    to before anything is constructed."""
+    """A safe loader that refuses duplicate keys (merge keys ``<<`` aside), and whose caller
+    measures what aliases expand to before anything is constructed."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
                 key = self.construct_object(key_node)
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
@@ -133,21 +136,26 @@ def _load_events(text: str, progress: Callable[[int, int], None] | None) -> Any:
     end_events = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     total = len(text)
 
-    def scalar(event: yaml.ScalarEvent) -> Any:
+    def scalar(event: yaml.ScalarEvent, key: tuple[str | None, bool, str]) -> Any:
+        """A scalar's value, by PyYAML's rules (YAML 1.1 implicit types), kept for reuse."""
         tag, value = event.tag, event.value
-        plain = event.implicit[0]
-        key = (tag, plain, value)
-        if key in scalars:
-            return scalars[key]
         if tag is None or tag == "!":
-            if plain and (value[:1] in first_chars or not value):
+            if key[1] and (value[:1] in first_chars or not value):
                 tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
             else:
-                tag = "tag:yaml.org,2002:str"
+                tag = _STR
         if tag == _MERGE or tag not in constructors:
             raise _Unusual(tag)
-        result = (value if tag == "tag:yaml.org,2002:str" else
-                  constructors[tag](loader, yaml.ScalarNode(tag, value, event.start_mark)))
+        result: Any = _NO_KEY
+        if tag == _STR:
+            result = value
+        elif tag == _FLOAT:
+            with contextlib.suppress(ValueError):  # .inf, 1:30.5 (base 60): PyYAML's own way
+                result = float(value)  # where float() reads it, it agrees with PyYAML
+        elif tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
+            result = int(value)  # decimal only: YAML 1.1 reads 017 as octal
+        if result is _NO_KEY:
+            result = constructors[tag](loader, yaml.ScalarNode(tag, value, event.start_mark))
         scalars[key] = result
         return result
 
@@ -180,14 +188,30 @@ def _load_events(text: str, progress: Callable[[int, int], None] | None) -> Any:
             event = loader.get_event()
             kind = type(event)
             events += 1
-            if progress is not None and not events % _PROGRESS_EVENTS:
+            if progress is not None and not events & _PROGRESS_MASK:
                 progress(event.start_mark.index, total)
-            if kind is scalar_event:
+            if kind is scalar_event:  # the common case, inlined
                 written += 1
-                value = scalar(event)
+                key = (event.tag, event.implicit[0], event.value)
+                value = scalars.get(key, _NO_KEY)
+                if value is _NO_KEY:
+                    value = scalar(event, key)
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
-                put(value, 1)
+                if not stack:
+                    root = value
+                    continue
+                frame = stack[-1]
+                frame.size += 1
+                if not frame.mapping:
+                    frame.container.append(value)
+                elif frame.key is _NO_KEY:
+                    if value in frame.container:
+                        raise _Unusual("duplicate key")
+                    frame.key = value
+                else:
+                    frame.container[frame.key] = value
+                    frame.key = _NO_KEY
             elif kind is alias_event:
                 value, size = anchors.get(event.anchor, (None, 0))
                 if event.anchor not in anchors:
@@ -294,11 +318,10 @@ class _DuplicateKey(Exception):
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
     return out
 
 

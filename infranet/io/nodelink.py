@@ -142,7 +142,7 @@ def write_nodelink(topology) -> dict[str, Any]:
     for i, row in enumerate(table.itertuples(index=False)):
         link_spec = by_name.get(row.name, spec["links"][i])
         edge: dict[str, Any] = {"source": row.a, "target": row.b, "key": row.name,
-                                "name": row.name, "kind": row.kind}
+                                "name": row.name, "a": row.a, "kind": row.kind}
         if _finite(row.capacity_gbps):
             edge["capacity"] = float(row.capacity_gbps) * 1e9
             edge["capacity_gbps"] = float(row.capacity_gbps)
@@ -303,6 +303,8 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
         if ends[0] == ends[1]:
             loops += 1
             continue
+        if not directed and edge.get("a") is not None and ids.get(_key(edge["a"])) == ends[1]:
+            ends.reverse()  # an undirected graph keeps no order: "a" names the link's a end
         where = f"edge {ends[0]}->{ends[1]}" if directed else f"edge {ends[0]}--{ends[1]}"
         arcs.append((ends[0], ends[1], edge, _arc_capacity(edge, capacity_key, factor, where)))
     if loops:
@@ -362,6 +364,8 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
     link: dict[str, Any] = {"a": a, "b": b}
     if attrs.get("name") is not None:
         link["name"] = str(attrs["name"])
+    elif isinstance(attrs.get("key"), str):  # a multigraph's edge key, as to_networkx gives
+        link["name"] = attrs["key"]
     if attrs.get("kind") in _LINK_KINDS:
         link["kind"] = attrs["kind"]
     if capacity is not None:
@@ -388,8 +392,8 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
     for key in _LINK_KEYS:
         if attrs.get(key) is not None:
             link[key] = attrs[key]
-    used = {"source", "target", "name", "kind", "capacity_gbps", "capacity_ba_gbps", "latency_ms",
-            "meta", length_key, capacity_key, *_LINK_KEYS, *_DERIVED}
+    used = {"source", "target", "a", "name", "kind", "capacity_gbps", "capacity_ba_gbps",
+            "latency_ms", "meta", length_key, capacity_key, *_LINK_KEYS, *_DERIVED}
     if "capacity_gbps" in attrs:
         used.add("capacity")  # the writer's bit/s copy of capacity_gbps
     extra = {k: v for k, v in attrs.items() if k not in used}

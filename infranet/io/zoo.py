@@ -133,6 +133,8 @@ def _from_graph(graph, file: str, fmt: str) -> dict[str, Any]:
                      "with meta.Internal")
 
     data = nx.node_link_data(graph, edges="links")
+    for edge in data["links"]:
+        edge.pop("key", None)  # GraphML edge ids and GML parallel-edge numbers are not names
     info = data["graph"]
     for key in ("node_default", "edge_default"):  # GraphML reader bookkeeping
         if not info.get(key):

@@ -281,18 +281,19 @@ class _Checker:
             self.fail(element, None, f"expected a mapping of keys to values, got "
                       f"{_type_name(raw)}")
             return None
-        known = {a.name: a for a in table}
+        known = _known(table)
         out: dict[str, Any] = {}
         for key in raw:
-            if not isinstance(key, str) or key not in known:
+            if key not in known or not isinstance(key, str):
                 self.fail(element, str(key), f"unknown key{did_you_mean(str(key), known)}; "
                           f"allowed: {', '.join(known)}")
         for attr in table:
-            if attr.name not in raw or raw[attr.name] is None:
+            given = raw.get(attr.name)
+            if given is None:
                 if attr.required:
                     self.fail(element, attr.name, f"missing; {attr.description}")
                 continue
-            value = self.value(raw[attr.name], attr, element)
+            value = self.value(given, attr, element)
             if value is not _BAD:
                 out[attr.name] = value
         return out
@@ -316,6 +317,11 @@ class _Checker:
                                           f"{', '.join(attr.choices)}")
                 return raw
             if kind in units.QUANTITIES:
+                if type(raw) is float or type(raw) is int:  # already in the canonical unit
+                    number = float(raw)
+                    if not math.isfinite(number):
+                        raise ValidationError(f"expected a finite {kind}, got {raw!r}")
+                    return self._bounded(number, attr, raw)
                 return self._bounded(self.quantity(raw, kind), attr, raw)
             if kind in ("number", "integer"):
                 if isinstance(raw, bool) or not isinstance(raw, (int, float)):
@@ -391,11 +397,26 @@ def _type_name(raw: Any) -> str:
         type(raw), type(raw).__name__)
 
 
+_KNOWN: dict[int, dict[str, Attr]] = {}
+
+
+def _known(table: tuple[Attr, ...]) -> dict[str, Attr]:
+    """The attributes of `table` by name (built once per table: tables are module constants)."""
+    known = _KNOWN.get(id(table))
+    if known is None:
+        known = _KNOWN[id(table)] = {a.name: a for a in table}
+    return known
+
+
 def _point(raw: Any) -> list[float]:
-    if (not isinstance(raw, (list, tuple)) or len(raw) != 2
+    if (type(raw) is list and len(raw) == 2 and type(raw[0]) in (int, float)
+            and type(raw[1]) in (int, float)):
+        lon, lat = float(raw[0]), float(raw[1])  # the common case, checked below
+    elif (not isinstance(raw, (list, tuple)) or len(raw) != 2
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in raw)):
         raise ValidationError(f"expected [lon, lat] in degrees, got {raw!r}")
-    lon, lat = float(raw[0]), float(raw[1])
+    else:
+        lon, lat = float(raw[0]), float(raw[1])
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise ValidationError(f"expected finite [lon, lat], got {raw!r}")
     if not -180.0 <= lon <= 180.0:

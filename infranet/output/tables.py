@@ -2,7 +2,7 @@
 
 A number is never split across lines nor shortened. When a table is wider than the screen,
 headers wrap first, then columns of text give way: text wraps between words and a name too long
-for its column is shortened with "…" (a name with digits in it stays whole, as numbers do).
+for its column is shortened with "…".
 When even that cannot fit, the table drops its borders, and then turns to a vertical layout,
 one block of ``field  value`` lines per row.
 """
@@ -21,7 +21,8 @@ __all__ = ["render"]
 
 #: Narrowest a column of text is squeezed to before the table turns vertical.
 MIN_TEXT_WIDTH = 6
-_DIGIT_TOKEN = re.compile(r"\S*\d\S*")
+#: A number as tables write it, with its sign, separators and unit: 1,200, -77.49, 400G, 1.7e+308
+_NUMBER_TOKEN = re.compile(r"(?<!\S)[-+(]?\d[\d,._]*(?:e[-+]?\d+)?[^\s\d]{0,5}(?!\S)")
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,10 @@ class _Cell:
 
     @property
     def whole(self) -> int:
-        """Width the cell needs to keep every number (and every token with a digit) whole."""
+        """Width the cell needs to keep every number in it whole."""
         if self.number:
             return self.width
-        return max((len(t) for t in _DIGIT_TOKEN.findall(self.text)), default=0)
+        return max((len(t) for t in _NUMBER_TOKEN.findall(self.text)), default=0)
 
 
 def _cells(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], transpose: bool,
@@ -192,6 +193,12 @@ def _boxed(header: Sequence[str], grid: Sequence[Sequence[_Cell]], numeric: Sequ
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
 
 
+def _shorten_names(text: str, width: int) -> str:
+    """`text` with every word longer than `width` shortened with "…", numbers aside."""
+    return " ".join(word if len(word) <= width or _NUMBER_TOKEN.fullmatch(word)
+                    else word[:width - 1] + "…" for word in text.split(" "))
+
+
 def _vertical(header: Sequence[str], grid: Sequence[Sequence[_Cell]], title: str | None,
               width: int, transpose: bool) -> str:
     """One block per record: its name, then ``field  value`` lines, values wrapped between
@@ -215,8 +222,9 @@ def _vertical(header: Sequence[str], grid: Sequence[Sequence[_Cell]], title: str
             if len(key) > key_width or max(len(v) for v in values) > room:
                 lines.append(f"  {key}")
                 for value in values:
-                    lines += textwrap.wrap(value, width, initial_indent="    ",
-                                           subsequent_indent="    ", break_long_words=False,
+                    lines += textwrap.wrap(_shorten_names(value, width - 4), width,
+                                           initial_indent="    ", subsequent_indent="    ",
+                                           break_long_words=False,
                                            break_on_hyphens=False) or ["    "]
                 continue
             for i, value in enumerate(values):

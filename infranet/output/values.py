@@ -11,14 +11,16 @@ JSON and CSV always carry the full number.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["clean", "flatten", "is_number", "records", "text"]
 
-# key suffixes and names of ratios: shown to 4 decimals
-_RATIO_WORDS = ("mlu", "ratio", "utilisation", "util_", "satisfied", "fraction", "lambda",
-                "oversubscription")
+# words of the keys of ratios: shown to 4 decimals
+_RATIO_WORDS = frozenset({"mlu", "ratio", "utilisation", "util", "satisfied", "fraction",
+                          "lambda", "oversubscription"})
+_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def clean(value: Any) -> Any:
@@ -62,10 +64,11 @@ def text(value: Any, key: str = "") -> str:
     value
         A number, string, list, mapping, or None / NaN (shown as ``-``).
     key
-        The field the value belongs to; its unit suffix sets the precision: ``_km`` to the
-        kilometre (0.1 km below 10 km), ``_ms`` to 0.01 ms (two significant digits below
-        0.1 ms), ratios (``mlu``, ``*_ratio``, ``utilisation*``, ``satisfied``) to 4 decimals,
-        anything else to 3 decimals. Numbers of 10^15 and more are shown in exponent form.
+        The field the value belongs to; the unit among its words sets the precision: ``km``
+        to the kilometre (0.1 km below 10 km), ``ms`` to 0.01 ms (two significant digits below
+        0.1 ms), ratios (``mlu``, ``ratio``, ``utilisation``, ``util``, ``satisfied``,
+        ``fraction``) to 4 decimals, anything else to 3 decimals. Numbers of 10^15 and more
+        are shown in exponent form.
 
     Examples
     --------
@@ -106,12 +109,12 @@ def _number(value: float | int, key: str) -> str:
     size = abs(value)
     if size >= 1e15:
         return f"{value:.4g}"
-    name = key.lower()
-    if name.endswith("_km"):
+    words = set(_WORD.split(key.lower()))
+    if "km" in words:
         return f"{value:,.{0 if size >= 10 else 1}f}"
-    if name.endswith("_ms"):
+    if "ms" in words:
         return _fixed(value, 2)
-    if any(word in name for word in _RATIO_WORDS):
+    if words & _RATIO_WORDS:
         return _fixed(value, 4)
     if value == int(value):
         return f"{int(value):,}"
