@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
+    from infranet.io import Progress
     from infranet.model import Topology
 
-__all__ = ["OUTPUT_HELP", "input_options", "load", "output_format", "warn", "what_option",
-           "writes_files"]
+__all__ = ["OUTPUT_HELP", "input_options", "load", "output_format", "reading", "warn",
+           "what_option", "writes_files"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,6 +71,26 @@ def warn(message: str) -> None:
     click.echo(f"warning: {printable(message)}", err=True)
 
 
+@contextlib.contextmanager
+def reading(path: str, verb: str = "reading") -> Iterator[Progress | None]:
+    """A progress callback for reading `path` (None for a file too small to need one); the bar
+    shows on stderr only when stderr is a terminal."""
+    from infranet.output import progress
+
+    try:
+        size = os.stat(path).st_size
+    except (OSError, ValueError):  # topohub:GROUP/NAME, or a file that is not there
+        size = 0
+    if size < PROGRESS_BYTES:
+        yield None
+        return
+    with progress(f"{verb} {path}", total=size) as update:
+        def report(phase: str, done: int | None, total: int | None) -> None:
+            update(phase=phase, done=done, total=total)
+
+        yield report
+
+
 def load(path: str, input_format: str | None = None,
          capacity_unit: str | None = None) -> Topology:
     """Read one topology for a command (a file, or ``topohub:GROUP/NAME``).
@@ -81,24 +103,11 @@ def load(path: str, input_format: str | None = None,
 
     import infranet.io
     from infranet.errors import InfranetWarning
-    from infranet.output import progress
 
     options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
-    try:
-        size = os.stat(path).st_size
-    except (OSError, ValueError):
-        size = 0
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, reading(path) as report:
         warnings.simplefilter("always", InfranetWarning)
-        if size < PROGRESS_BYTES:
-            topology = infranet.io.read(path, format=input_format, **options)
-        else:
-            with progress(f"reading {path}", total=size) as update:
-                def report(phase: str, done: int | None, total: int | None) -> None:
-                    update(phase=phase, done=done, total=total)
-
-                topology = infranet.io.read(path, format=input_format, progress=report,
-                                            **options)
+        topology = infranet.io.read(path, format=input_format, progress=report, **options)
     for other in caught:
         if not isinstance(other.message, InfranetWarning):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)

@@ -27,18 +27,24 @@ def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> T
     from pathlib import Path
 
     from infranet import traffic
+    from infranet.errors import FormatError, ValidationError
 
-    if demands == "file":
-        return traffic.from_topology(topology)
     suffix = Path(demands).suffix.lower()
-    if suffix == ".hist":
-        return traffic.read_hist(demands, topology, line=line, unit=unit)
-    if suffix == ".csv":
-        return traffic.read_csv(demands, topology)
-    from infranet.errors import FormatError
-
-    raise FormatError("demands are read from .csv (header src,dst,gbps) or FIGRET .hist files, "
-                      "or 'file' for the topology's own demands", file=demands)
+    if demands == "file":
+        tm = traffic.from_topology(topology)
+    elif suffix == ".hist":
+        tm = traffic.read_hist(demands, topology, line=line, unit=unit)
+    elif suffix == ".csv":
+        tm = traffic.read_csv(demands, topology)
+    else:
+        raise FormatError("demands are read from .csv (header src,dst,gbps) or FIGRET .hist "
+                          "files, or 'file' for the topology's own demands", file=demands)
+    if not tm.n_demands:
+        where = topology.file if demands == "file" else demands
+        what = ("the topology file carries no demands; give --demands a CSV or .hist file"
+                if demands == "file" else "every demand is 0: there is nothing to route")
+        raise ValidationError(what, file=where)
+    return tm
 
 
 class _Rate(click.ParamType):
@@ -120,7 +126,8 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
       infranet route ../shared/data/figret-geant/GEANT.json --capacity-unit bit/s \\
           --demands ../shared/data/figret-geant/train-5.hist --algorithm mcf
       infranet route topohub:sndlib/abilene --demands file --default-capacity 10G -a ecmp
-      infranet route topologies/texas-ring.yaml --demands file --what links --format csv
+      infranet route topohub:sndlib/abilene --demands file --default-capacity 10G \\
+          --what links --format csv
     """
     from infranet.algorithms.mcf import min_mlu
     from infranet.output import emit, flatten

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
 import click
 
 from infranet.cli._options import (
-    PROGRESS_BYTES,
     input_options,
     load,
     output_format,
+    reading,
     what_option,
     writes_files,
 )
@@ -70,19 +69,11 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
 def _validate(path: str, input_format: str | None, capacity_unit: str | None) -> dict[str, Any]:
     import infranet.io
     from infranet.errors import InfranetError, printable, where
-    from infranet.output import progress
 
     options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
-    try:
-        size = os.stat(path).st_size
-    except (OSError, ValueError):
-        size = 0
     counts: dict[str, int] = {}
     try:
-        with progress(f"checking {path}", total=size if size >= PROGRESS_BYTES else None) as bar:
-            def report(phase: str, done: int | None, total: int | None) -> None:
-                bar(phase=phase, done=done, total=total)
-
+        with reading(path, "checking") as report:
             spec, found, doubts = infranet.io.check(path, format=input_format, progress=report,
                                                     **options)
         problems = [printable(str(p)) for p in found]

@@ -40,7 +40,7 @@ from infranet.errors import (
 )
 from infranet.io.files import STDOUT, write_text
 
-__all__ = ["FORMATS", "check", "dumps", "guess_format", "read", "read_spec", "write",
+__all__ = ["FORMATS", "Progress", "check", "dumps", "guess_format", "read", "read_spec", "write",
            "write_text"]
 
 
@@ -247,10 +247,13 @@ def dumps(topology, format: str) -> str:
         writable = [f.name for f in FORMATS.values() if f.writer]
         raise FormatError(f"infranet cannot write the {format} format; writable: "
                           f"{', '.join(writable)}")
-    out = _load(fmt.writer)(topology)
-    if isinstance(out, str):
-        return out
-    return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    try:
+        out = _load(fmt.writer)(topology)
+        if isinstance(out, str):
+            return out
+        return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError as err:  # NaN or infinity in free data (meta): JSON has no such number
+        raise FormatError(f"cannot write as {format}: {err}; YAML can hold it") from None
 
 
 def write(topology, path: str | Path, *, format: str | None = None) -> None:
@@ -262,7 +265,11 @@ def write(topology, path: str | Path, *, format: str | None = None) -> None:
     written through to its target; a directory, device, FIFO or socket is refused.
     """
     name = format or guess_format(path, writing=True)
-    write_text(path, dumps(topology, name))
+    try:
+        text = dumps(topology, name)
+    except InfranetError as err:
+        raise err.in_file(str(path)) from None
+    write_text(path, text)
 
 
 def _read_native(path: str | Path, parse: str, **options: Any) -> dict[str, Any]:

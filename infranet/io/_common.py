@@ -98,3 +98,5 @@ def _check_xml(data: bytes, file: str):
         line, column = getattr(err, "position", (None, None))
         where = f" at line {line}, column {column}" if line else ""
         raise FormatError(f"not well-formed XML{where}", file=file) from None
+    except (LookupError, ValueError) as err:  # e.g. an unknown encoding in the declaration
+        raise FormatError(f"XML cannot be read: {err}", file=file) from None

@@ -25,6 +25,7 @@ recorded in the spec's ``notes``:
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -255,10 +256,13 @@ class _Native:
     def number(self, what: str) -> float:
         token, line = self.next(what)
         try:
-            return float(token)
+            value = float(token)
         except ValueError:
-            raise FormatError(f"line {line}: expected a number for {what}, found "
-                              f"{token!r}") from None
+            value = math.nan
+        if not math.isfinite(value):
+            raise FormatError(f"line {line}: expected a finite number for {what}, found "
+                              f"{token!r}")
+        return value
 
     def skip_group(self) -> None:
         """Skip to the ')' matching an already consumed '('."""
@@ -300,9 +304,12 @@ def _parse_xml(root) -> dict[str, Any]:
     def number(element, name: str, where: str, default: float | None = None) -> float:
         raw = text(element, name, where, default)
         try:
-            return float(raw)
+            value = float(raw)
         except (TypeError, ValueError):
-            raise FormatError(f"{where}: <{name}> is not a number: {raw!r}") from None
+            value = math.nan
+        if not math.isfinite(value):
+            raise FormatError(f"{where}: <{name}> is not a finite number: {raw!r}")
+        return value
 
     if local(root.tag) != "network":
         raise FormatError(f"expected an SNDlib <network> document, found <{local(root.tag)}>")

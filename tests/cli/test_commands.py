@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -74,7 +75,7 @@ links:
   - {name: bypass, a: x, b: z, length_km: 500, latency_ms: 5}
 """
 
-COMMANDS = ["validate", "show", "convert", "latency", "compare"]
+COMMANDS = main.list_commands(click.Context(main))
 PATH_KEYS = {"from", "to", "one_way_ms", "rtt_ms", "length_km", "path"}
 
 

@@ -238,3 +238,59 @@ def test_capacities_near_the_largest_float_are_shown(tmp_path):
     assert summary["capacity_tbps"] == pytest.approx(3.4e305)
     table = invoke("show", path, env={"COLUMNS": "120"}).stdout
     assert "3.4e+305" in table and "1.7e+308" in table
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+def _large_yaml(path: Path, sites: int) -> None:
+    """A valid topology file of `sites` sites in block style (about 110 bytes a site)."""
+    lines = ["name: large", "sites:"]
+    for i in range(sites):
+        lines += [f"- name: site-{i:06d}", "  kind: pop", "  location:",
+                  f"  - {-179 + (i % 3580) / 10}", f"  - {-80 + (i // 3580) / 10}",
+                  "  description: a site of a large generated file"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch, ring):
+    from infranet.cli import _options
+
+    monkeypatch.setattr(_options, "PROGRESS_BYTES", 0)  # every file is large
+    for args in (["show", ring, "--what", "summary"], ["validate", ring]):
+        result = invoke(*args)
+        assert result.exit_code == 0 and result.stderr == "", result.stderr
+
+
+def test_progress_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from infranet.cli._options import PROGRESS_BYTES
+
+    path = tmp_path / "large.yaml"
+    _large_yaml(path, PROGRESS_BYTES // 100)
+    assert path.stat().st_size > PROGRESS_BYTES
+    main, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from infranet.cli import main; main()", "validate",
+             str(path)], stdout=subprocess.PIPE, stderr=terminal, timeout=120,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "80"})
+        os.close(terminal)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(main)
+    assert done.returncode == 0
+    assert done.stdout.decode().startswith(f"{path}: ok (")
+    assert b"checking" in seen and str(path).encode()[:20] in seen  # the bar, on stderr
