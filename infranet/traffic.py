@@ -427,8 +427,8 @@ def read_hist(path: str | Path, nodes: Topology | Sequence[str], *, line: int | 
         try:
             values = np.array(words, dtype=float)
         except ValueError:
-            bad = next(w for w in words if not _is_float(w))
-            raise FormatError(f"expected whitespace-separated numbers, got {bad!r}", file=file,
+            word = next(w for w in words if not _is_float(w))
+            raise FormatError(f"expected whitespace-separated numbers, got {word!r}", file=file,
                               element=f"line {i + 1}") from None
         if values.size != n * n:
             raise FormatError(f"expected {n * n} values ({n} nodes squared), got {values.size}",

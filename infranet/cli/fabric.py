@@ -126,8 +126,9 @@ def generate(kind: str, output: str, to_format: str | None, accelerator: str, co
                             location=where, scale_up=up, dci_gbps=dci, **scale_out)
     infranet.io.write(topo, output, format=to_format)
     cluster = topo.site(site)["clusters"][0]
-    where = "standard output" if output == "-" else output
-    click.echo(f"wrote {where}: {cluster['count']:,} {accelerator} on a {kind} fabric", err=True)
+    written = "standard output" if output == "-" else output
+    click.echo(f"wrote {written}: {cluster['count']:,} {accelerator} on a {kind} fabric",
+               err=True)
 
 
 def _scale_up(text: str | None) -> dict | None:

@@ -66,6 +66,7 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
     elif matrix:
         _matrix(lat.latency_matrix(topo, kind=kind, weight=weight), weight, rtt, kind, fmt)
     else:
+        assert source is not None and target is not None  # checked above: a pair query
         if disjoint:
             paths = lat.disjoint_paths(topo, source, target, k or 2, by=disjoint, weight=weight)
         elif k:

@@ -30,10 +30,11 @@ def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> T
     from infranet.errors import FormatError, ValidationError
 
     suffix = Path(demands).suffix.lower()
+    tm: Any
     if demands == "file":
         tm = traffic.from_topology(topology)
     elif suffix == ".hist":
-        tm = traffic.read_hist(demands, topology, line=line, unit=unit)
+        tm = traffic.read_hist(demands, topology, line=line, unit=unit)  # one line: one matrix
     elif suffix == ".csv":
         tm = traffic.read_csv(demands, topology)
     else:

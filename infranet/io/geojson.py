@@ -57,10 +57,11 @@ def write_geojson(topology) -> dict[str, Any]:
     by_name = {link["name"]: link for link in spec["links"] if "name" in link}
     for i, row in enumerate(table.itertuples(index=False)):
         link = by_name.get(row.name, spec["links"][i])
+        ends = where[row.a], where[row.b]
         if "route" in link:
-            line = [list(p) for p in link["route"]]
-        elif where[row.a] is not None and where[row.b] is not None:
-            line = [where[row.a], where[row.b]]
+            line: list[list[float]] | None = [list(p) for p in link["route"]]
+        elif ends[0] is not None and ends[1] is not None:
+            line = [ends[0], ends[1]]
         else:
             line = None
         properties = {"element": "link", "name": row.name, "a": row.a, "b": row.b,
@@ -137,7 +138,8 @@ def _convert(data: Any, file: str | None) -> dict[str, Any]:
     features = data.get("features")
     if not isinstance(features, list):
         raise FormatError("the FeatureCollection has no 'features' list")
-    top = data.get("infranet") if isinstance(data.get("infranet"), Mapping) else {}
+    given = data.get("infranet")
+    top: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     spec: dict[str, Any] = {
         "name": str(data.get("name") or (Path(file).stem if file else "network")),
     }

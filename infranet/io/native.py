@@ -26,7 +26,10 @@ __all__ = ["MAX_ALIAS_VALUES", "dump_json", "dump_yaml", "load_json", "load_yaml
 MAX_ALIAS_VALUES = 2_000_000
 
 # libyaml's parser when PyYAML was built with it: about 20 times faster on large files
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader
 _STANDARD_COLLECTIONS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _MERGE = "tag:yaml.org,2002:merge"
 _STR, _INT, _FLOAT = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
@@ -321,7 +324,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
         seen: set[str] = set()
-        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return out
 
 

@@ -263,8 +263,9 @@ def _sites(raw_nodes: list, notes: list[str],
         kind = node.get("kind")
         if kind in _SITE_KINDS:
             site["kind"] = kind
-        if points[i] is not None:
-            xy = points[i][1]
+        point = points[i]
+        if point is not None:
+            xy = point[1]
             if planar:
                 site["meta"] = {"xy": xy}
             else:
@@ -488,15 +489,13 @@ def _unique_names(ids: list, labels: list[str | None], notes: list[str]) -> list
 
 def _position(node: Mapping[str, Any]) -> tuple[str, list[float]] | None:
     pos = node.get("pos")
-    if isinstance(pos, (list, tuple)) and len(pos) == 2:
-        xy = [_float(pos[0]), _float(pos[1])]
-        if None not in xy:
-            return "pos", xy
-    for lon_key, lat_key in _LONLAT_KEYS:
-        if node.get(lon_key) is not None and node.get(lat_key) is not None:
-            xy = [_float(node[lon_key]), _float(node[lat_key])]
-            if None not in xy:
-                return lon_key, xy
+    candidates = [("pos", *pos)] if isinstance(pos, (list, tuple)) and len(pos) == 2 else []
+    candidates += [(lon_key, node.get(lon_key), node.get(lat_key))
+                   for lon_key, lat_key in _LONLAT_KEYS]
+    for key, x, y in candidates:
+        lon, lat = _float(x), _float(y)
+        if lon is not None and lat is not None:
+            return key, [lon, lat]
     return None
 
 

@@ -207,13 +207,15 @@ class _Native:
                   "preinstalled_capacity": self.number(f"{where} pre_installed_capacity"),
                   "preinstalled_cost": self.number(f"{where} pre_installed_capacity_cost"),
                   "routing_cost": self.number(f"{where} routing_cost"),
-                  "setup_cost": self.number(f"{where} setup_cost"), "modules": []}
+                  "setup_cost": self.number(f"{where} setup_cost")}
+        modules: list[list[float]] = []
+        record["modules"] = modules
         if self.peek() == "(":
             self.pos += 1
             while self.peek() != ")":
                 capacity = self.number(f"{where} module capacity")
                 cost = self.number(f"{where} module cost")
-                record["modules"].append([capacity, cost])
+                modules.append([capacity, cost])
             self.pos += 1
         network["links"].append(record)
 
