@@ -260,7 +260,8 @@ class _Native:
         try:
             value = float(token)
         except ValueError:
-            value = math.nan
+            raise FormatError(f"line {line}: expected a number for {what}, found "
+                              f"{token!r}") from None
         if not math.isfinite(value):
             raise FormatError(f"line {line}: expected a finite number for {what}, found "
                               f"{token!r}")
@@ -308,7 +309,7 @@ def _parse_xml(root) -> dict[str, Any]:
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            value = math.nan
+            raise FormatError(f"{where}: <{name}> is not a number: {raw!r}") from None
         if not math.isfinite(value):
             raise FormatError(f"{where}: <{name}> is not a finite number: {raw!r}")
         return value
