@@ -50,9 +50,15 @@ def test_readme_has_a_tour():
     assert any(c.startswith("infranet bench routing") for c in README_COMMANDS)
 
 
+@pytest.fixture(scope="module")
+def tour(tmp_path_factory):
+    """One folder for the whole tour: a command may read what an earlier one wrote."""
+    return tmp_path_factory.mktemp("tour")
+
+
 @pytest.mark.parametrize("command", README_COMMANDS)
-def test_readme_command_runs(command: str, tmp_path):
-    run_example(command, tmp_path)
+def test_readme_command_runs(command: str, tour):
+    run_example(command, tour)
 
 
 def test_readme_python_runs(monkeypatch, capsys):
