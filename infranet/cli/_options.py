@@ -85,10 +85,7 @@ def reading(path: str, verb: str = "reading") -> Iterator[Progress | None]:
         yield None
         return
     with progress(f"{verb} {path}", total=size) as update:
-        def report(phase: str, done: int | None, total: int | None) -> None:
-            update(phase=phase, done=done, total=total)
-
-        yield report
+        yield update
 
 
 def load(path: str, input_format: str | None = None,

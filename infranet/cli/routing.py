@@ -358,13 +358,10 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
             suite_module.write(partial, output)
 
     try:
-        with progress("routing", total=total) as update:
-            def step(name: str, done: int, total: int) -> None:
-                update(phase=name, done=done, total=total)
-
+        with progress("routing", total=total) as update:  # update(instance, done, total)
             results = suite_module.run(suite, algorithms=names, seed=seed,
                                        data=Path(data) if data else None, failures=failures,
-                                       on_result=keep, on_instance=step)
+                                       on_result=keep, on_instance=update)
     except KeyboardInterrupt:
         click.echo(f"interrupted after {len(rows)} results"
                    + (f"; kept in {output}" if output else ""), err=True)

@@ -349,6 +349,14 @@ def _represent_float(dumper: yaml.SafeDumper, data: float) -> yaml.Node:
     return dumper.represent_float(data)
 
 
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # PyYAML writes NEL and the Unicode line separators raw inside quotes, where a reader takes
+    # them for line breaks: double quotes write them as escapes
+    style = '"' if any(ch in "\x85\u2028\u2029" for ch in data) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(list, _represent_list)
 _Dumper.add_representer(tuple, _represent_list)
 _Dumper.add_representer(float, _represent_float)

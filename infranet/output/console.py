@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from infranet.output.records import to_csv, to_json
 from infranet.output.tables import render
+from infranet.output.values import keys
 
 __all__ = ["FORMATS", "emit", "progress", "table_width"]
 
@@ -72,12 +73,8 @@ def emit(data: Any, fmt: str, *, rows: Sequence[Mapping[str, Any]] | None = None
     if fmt == "csv":
         stream.write(to_csv(rows, columns))
         return
-    if columns is None:
-        seen: dict[str, None] = {}
-        for row in rows:
-            seen.update(dict.fromkeys(row))
-        columns = list(seen)
-    stream.write(render(rows, columns, title=title, transpose=transpose,
+    shown = keys(rows) if columns is None else columns
+    stream.write(render(rows, shown, title=title, transpose=transpose,
                         width=table_width(stream), quantity=quantity) + "\n")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ class _Cell:
 
     @property
     def width(self) -> int:
-        return max((len(line) for line in self.text.splitlines()), default=0)
+        return max((_cells_width(line) for line in self.text.splitlines()), default=0)
 
     @property
     def whole(self) -> int:
@@ -81,15 +82,16 @@ def _fill(lower: Sequence[int], upper: Sequence[int], available: int) -> list[in
 
 
 def _widths(header: Sequence[str], grid: Sequence[Sequence[_Cell]],
-            available: int | None) -> list[int] | None:
+            available: int | None, keyed: bool = False) -> list[int] | None:
     """Column widths that fit `available` characters of content, or None when nothing fits.
 
     Headers give way first (they wrap between the words of their key), then text cells (they
-    wrap between words, names are shortened with "…"); numbers, and tokens with digits, never.
+    wrap between words, names are shortened with "…"); numbers never. With `keyed`, the first
+    column holds field names (a transposed table), which stay whole.
     """
     n = len(header)
     content = [max([1, *(row[i].width for row in grid)]) for i in range(n)]
-    natural = [max(len(header[i]), content[i]) for i in range(n)]
+    natural = [max(_cells_width(header[i]), content[i]) for i in range(n)]
     if available is None or sum(natural) <= available:
         return natural
     # a header wraps between the words of its key (length_km: "length" over "km")
@@ -101,6 +103,9 @@ def _widths(header: Sequence[str], grid: Sequence[Sequence[_Cell]],
         [max(min(content[i], MIN_TEXT_WIDTH), whole[i], min(word[i], MIN_TEXT_WIDTH))
          for i in range(n)],                            # text wraps, names shorten with "…"
     ]
+    if keyed:
+        for lower in levels:
+            lower[0] = natural[0]
     upper = natural
     for lower in levels:
         lower = [min(lo, up) for lo, up in zip(lower, upper, strict=True)]
@@ -157,40 +162,110 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
     header, grid, numeric = _cells(rows, columns, transpose, quantity)
     for style, overhead in _STYLES.items():
         room = None if width is None else width - overhead(len(header))
-        widths = _widths(header, grid, room)
+        widths = _widths(header, grid, room, keyed=transpose)
         if widths is not None:
             return _boxed(header, grid, numeric, widths, title, style)
     assert width is not None
     return _vertical(header, grid, title, width, transpose)
 
 
+_BOXES = {  # top, header rule, bottom, and the verticals of header and body rows
+    "boxed": ("┏━┳┓", "┡━╇┩", "└─┴┘", "┃", "│"),
+}
+
+
 def _boxed(header: Sequence[str], grid: Sequence[Sequence[_Cell]], numeric: Sequence[bool],
            widths: Sequence[int], title: str | None, style: str) -> str:
-    import io
-
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    if style == "boxed":
-        table = Table(title=Text(title) if title else None, header_style="bold")
-    else:  # no outer border, two spaces between columns, a rule under the header
-        table = Table(title=Text(title) if title else None, header_style="bold",
-                      box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                      padding=(0, 0, 0, 1))
-    for label, w, number in zip(header, widths, numeric, strict=True):
-        shown = label if len(label) <= w else label.replace("_", " ")
-        table.add_column(Text(shown, overflow="fold"), width=w, justify="right" if number else
-                         "left", overflow="ellipsis")
+    """The table with borders (``boxed``) or without (``compact``: two spaces between columns,
+    a rule under the header); headers at the bottom of their cell, rows at the top."""
+    justify = [(lambda t, w: _pad_left(t, w)) if n else _pad_right for n in numeric]
+    heads = [_header_lines(label, w) for label, w in zip(header, widths, strict=True)]
+    depth = max((len(h) for h in heads), default=1)
+    heads = [[""] * (depth - len(h)) + h for h in heads]
+    head_rows = [[justify[i](heads[i][k], widths[i]) for i in range(len(widths))]
+                 for k in range(depth)]
+    body_rows: list[list[str]] = []
     for row in grid:
-        table.add_row(*[
-            Text(c.text, no_wrap=c.number or not c.words, overflow="ellipsis") for c in row])
+        cells = [_cell_lines(c, w) for c, w in zip(row, widths, strict=True)]
+        height = max((len(c) for c in cells), default=1)
+        for k in range(height):
+            body_rows.append([justify[i](cells[i][k] if k < len(cells[i]) else "", widths[i])
+                              for i in range(len(widths))])
     total = sum(widths) + _STYLES[style](len(widths))
-    out = io.StringIO()
-    Console(file=out, width=max(total, len(title or "")), force_terminal=False,
-            color_system=None, highlight=False).print(table)
-    return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
+    lines = [_center(t, total) for t in textwrap.wrap(title, total)] if title else []
+    if style == "boxed":
+        top, rule, bottom, head_v, body_v = _BOXES["boxed"]
+
+        def line(parts: str) -> str:
+            return parts[0] + parts[2].join(parts[1] * (w + 2) for w in widths) + parts[3]
+
+        lines.append(line(top))
+        lines += [f"{head_v} " + f" {head_v} ".join(r) + f" {head_v}" for r in head_rows]
+        lines.append(line(rule))
+        lines += [f"{body_v} " + f" {body_v} ".join(r) + f" {body_v}" for r in body_rows]
+        lines.append(line(bottom))
+    else:
+        lines += ["  ".join(r) for r in head_rows]
+        lines.append("─" * total)
+        lines += ["  ".join(r) for r in body_rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _header_lines(label: str, width: int) -> list[str]:
+    """A header on lines of `width`: whole, else wrapped between the words of its key, else
+    folded."""
+    if _cells_width(label) <= width:
+        return [label]
+    words = label.replace("_", " ")
+    return textwrap.wrap(words, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def _cell_lines(cell: _Cell, width: int) -> list[str]:
+    """A cell on lines of `width`: numbers whole (the column is wide enough), text wrapped
+    between words, a word or name too long shortened with "…"."""
+    if cell.number:
+        return [cell.text]
+    out: list[str] = []
+    for line in cell.text.splitlines() or [""]:
+        if _cells_width(line) <= width:
+            out.append(line)
+            continue
+        wrapped = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+        out += [_clip(part, width) for part in wrapped or [line]]
+    return out
+
+
+def _clip(text: str, width: int) -> str:
+    if _cells_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _cells_width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def _cells_width(text: str) -> int:
+    """Terminal columns `text` takes: East Asian wide characters take two, marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad_right(text: str, width: int) -> str:
+    return text + " " * (width - _cells_width(text))
+
+
+def _pad_left(text: str, width: int) -> str:
+    return " " * (width - _cells_width(text)) + text
+
+
+def _center(text: str, width: int) -> str:
+    return " " * ((width - _cells_width(text)) // 2) + text
 
 
 def _shorten_names(text: str, width: int) -> str:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["clean", "flatten", "is_number", "records", "text"]
+__all__ = ["clean", "flatten", "is_number", "keys", "records", "text"]
 
 # words of the keys of ratios: shown to 4 decimals
 _RATIO_WORDS = frozenset({"mlu", "ratio", "utilisation", "util", "satisfied", "fraction",
@@ -164,6 +164,14 @@ def _item(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def keys(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The keys of `rows`, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return list(seen)
+
+
 def records(rows: Iterable[Mapping[str, Any]],
             columns: Sequence[str] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
     """Return ``(columns, rows)`` flattened for CSV: every column that holds mappings in any row
@@ -178,10 +186,7 @@ def records(rows: Iterable[Mapping[str, Any]],
     """
     rows = list(rows)
     if columns is None:
-        seen: dict[str, None] = {}
-        for row in rows:
-            seen.update(dict.fromkeys(row))
-        columns = list(seen)
+        columns = keys(rows)
     names: dict[str, dict[str, None]] = {key: {} for key in columns}
     flat_rows = []
     for row in rows:

@@ -122,3 +122,8 @@ def test_json_dump_is_plain(tmp_path):
     topo = Topology.from_dict({"name": "t", "sites": [{"name": "x", "location": [1, 2]}]})
     data = json.loads(native.dump_json(topo.to_dict()))
     assert data["sites"][0]["location"] == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("text", ["\x85", "a\u2028b", "c\u2029", "multi\nline", "São Paulo"])
+def test_yaml_writes_line_separators_as_escapes(text):
+    assert native.load_yaml(native.dump_yaml({"notes": [text]})) == {"notes": [text]}
