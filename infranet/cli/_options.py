@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from infranet.io import Progress
     from infranet.model import Topology
 
-__all__ = ["OUTPUT_HELP", "input_options", "load", "output_format", "reading", "warn",
+__all__ = ["OUTPUT_HELP", "Rate", "input_options", "load", "output_format", "reading", "warn",
            "what_option", "writes_files"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,6 +31,27 @@ OUTPUT_HELP = ("Files are written whole or not at all; only a regular file is re
 
 #: Files larger than this show a progress bar while they are read (when stderr is a terminal).
 PROGRESS_BYTES = 4 * 2**20
+
+
+class Rate(click.ParamType):
+    """A bandwidth in Gb/s: a number, or a string with a unit (400G, 12.8 Tb/s); > 0."""
+
+    name = "RATE"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        from infranet.errors import ValidationError
+        from infranet.units import parse
+
+        if isinstance(value, float):
+            return value
+        try:
+            rate = parse(value, "bandwidth")
+        except ValidationError as err:
+            self.fail(err.detail, param, ctx)
+        if rate <= 0:
+            self.fail(f"must be > 0, got {value!r}", param, ctx)
+        return rate
 
 
 def input_options(function: F) -> F:

@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from infranet.cli._options import input_options, load, output_format, what_option, writes_files
+from infranet.cli._options import (
+    Rate,
+    input_options,
+    load,
+    output_format,
+    what_option,
+    writes_files,
+)
 
 KINDS = ["fat_tree", "leaf_spine", "rail_optimized", "dragonfly", "jellyfish", "torus", "none"]
 
@@ -27,26 +34,6 @@ class _Dims(click.ParamType):
         if not 1 <= len(dims) <= 3 or min(dims) < 1:
             self.fail(f"{value!r}: give 1 to 3 positive sizes, like 16x16x16", param, ctx)
         return dims
-
-
-class _Bandwidth(click.ParamType):
-    """A bandwidth in Gb/s, or a string with a unit (400G, 12.8 Tb/s)."""
-
-    name = "RATE"
-
-    def convert(self, value, param, ctx):
-        from infranet.errors import ValidationError
-        from infranet.units import parse
-
-        if isinstance(value, float):
-            return value
-        try:
-            rate = parse(value, "bandwidth")
-        except ValidationError as err:
-            self.fail(err.detail, param, ctx)
-        if rate <= 0:
-            self.fail(f"must be > 0, got {value!r}", param, ctx)
-        return rate
 
 
 @click.group()
@@ -76,7 +63,7 @@ def fabric() -> None:
               help="Accelerators (default: what the design holds, e.g. k^3/4 for a fat-tree).")
 @click.option("--scale-up", "scale_up", default=None, metavar="nvswitch:N|torus:AxBxC",
               help="Scale-up domains, e.g. nvswitch:8, nvswitch:72 or torus:4x4x4.")
-@click.option("--nic", type=_Bandwidth(), default=None, help="NIC rate per accelerator.")
+@click.option("--nic", type=Rate(), default=None, help="NIC rate per accelerator.")
 @click.option("--radix", type=click.IntRange(min=2), default=None, help="Ports per switch.")
 @click.option("--oversubscription", type=click.FloatRange(min=1.0), default=None,
               help="Down over up capacity at the leaves (leaf_spine, rail_optimized).")
@@ -97,7 +84,7 @@ def fabric() -> None:
               help="Jellyfish accelerators per switch.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Jellyfish seed.")
 @click.option("--dims", type=_Dims(), default=None, help="Torus dimensions, e.g. 8x8x8.")
-@click.option("--dci", type=_Bandwidth(), default=None,
+@click.option("--dci", type=Rate(), default=None,
               help="Capacity from the cluster to the site's DCI gateway.")
 @click.option("--site", default="dc", show_default=True, help="Name of the datacenter.")
 @click.option("--location", default=None, metavar="LON,LAT",

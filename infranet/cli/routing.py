@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from infranet.cli._options import (
+    Rate,
     input_options,
     load,
     output_format,
@@ -48,27 +49,6 @@ def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> T
     return tm
 
 
-class _Rate(click.ParamType):
-    """A bandwidth in Gb/s, or a string with a unit (400G, 12.8 Tb/s)."""
-
-    name = "RATE"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        from infranet.errors import ValidationError
-        from infranet.units import parse
-
-        if isinstance(value, float):
-            return value
-        try:
-            rate = parse(value, "bandwidth")
-        except ValidationError as err:
-            self.fail(err.detail, param, ctx)
-        if rate <= 0:
-            self.fail(f"must be > 0, got {value!r}", param, ctx)
-        return rate
-
-
 demand_options = [
     click.option("--demands", "demands", required=True, metavar="TM",
                  help="Traffic matrix: a CSV file with header src,dst,gbps (values in Gb/s, or "
@@ -101,7 +81,7 @@ _ROUTE_PARTS = ("summary", "links", "failures")
                    "igp-wo, or a plug-in's name (see docs/routing.md).")
 @click.option("--option", "algorithm_options", multiple=True, metavar="KEY=VALUE",
               help="An option of the algorithm, e.g. --option k=4 --option eps=0.05.")
-@click.option("--default-capacity", type=_Rate(), default=None,
+@click.option("--default-capacity", type=Rate(), default=None,
               help="Capacity per direction of links that have none (topohub and Topology Zoo "
                    "files often give none), e.g. 10G.")
 @click.option("--optimum/--no-optimum", default=True, show_default=True,

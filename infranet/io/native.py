@@ -9,6 +9,7 @@ file without aliases is not. JSON is read with the standard library. Both give o
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import math
 from collections.abc import Callable
@@ -368,5 +369,18 @@ def dump_yaml(spec: dict[str, Any]) -> str:
 
 
 def dump_json(spec: dict[str, Any]) -> str:
-    """Return `spec` as indented JSON text."""
-    return json.dumps(spec, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Return `spec` as indented JSON text (a YAML date or time in ``meta`` as ISO 8601).
+
+    Raises
+    ------
+    ValueError
+        For NaN or an infinity (JSON has no such number), or a value JSON cannot hold.
+    """
+    return json.dumps(spec, indent=2, ensure_ascii=False, allow_nan=False,
+                      default=_iso_date) + "\n"
+
+
+def _iso_date(value: Any) -> str:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise ValueError(f"{type(value).__name__} {value!r} has no JSON form")

@@ -31,7 +31,7 @@ def to_json(data: Any) -> str:
       ]
     }
     """
-    return json.dumps(clean(data), indent=2, ensure_ascii=False, allow_nan=False)
+    return json.dumps(clean(data), indent=2, ensure_ascii=False, allow_nan=False, default=str)
 
 
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:

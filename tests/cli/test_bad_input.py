@@ -477,6 +477,19 @@ def test_convert_onto_a_special_file_leaves_it_alone(kind: str, tmp_path: Path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.yaml"]
 
 
+def test_convert_meta_dates_and_binary_to_json(tmp_path: Path):
+    source = tmp_path / "dated.yaml"
+    source.write_text("name: d\nmeta: {built: 2024-01-02}\nsites: [{name: a}]\n")
+    target = tmp_path / "dated.json"
+    assert run("convert", str(source), str(target)).exit_code == 0
+    assert json.loads(target.read_text())["meta"] == {"built": "2024-01-02"}  # ISO 8601
+    source.write_text("name: b\nmeta: {blob: !!binary aGVsbG8=}\nsites: [{name: a}]\n")
+    result = run("convert", str(source), str(tmp_path / "blob.json"))
+    assert_one_line_error(result, "cannot write as json", "bytes", "YAML can hold it",
+                          file=str(tmp_path / "blob.json"))
+    assert not (tmp_path / "blob.json").exists()
+
+
 def test_convert_to_standard_output():
     result = run("convert", str(BAD / "disconnected.yaml"), "-", "--to", "json")
     assert result.exit_code == 0, result.output
