@@ -54,25 +54,6 @@ def _some(items: Iterable[str], limit: int = 5) -> str:
     return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
-def _jsonable(value: Any) -> Any:
-    """`value` as plain JSON data: numpy scalars to Python, tuples to lists, NaN to None."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "item"):  # numpy scalar
-        return _jsonable(value.item())
-    if hasattr(value, "tolist"):  # numpy array
-        return _jsonable(value.tolist())
-    return str(value)
-
-
 def _check_xml(data: bytes, file: str):
     """Parse XML safely and return the root element.
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import _finite, _jsonable, _load_json, _number, _some, _trim
+from infranet.io._common import _finite, _load_json, _number, _some, _trim
+from infranet.io.native import plain
 
 __all__ = ["read_geojson", "write_geojson"]
 
@@ -83,7 +84,7 @@ def write_geojson(topology) -> dict[str, Any]:
     if top:
         collection["infranet"] = top
     collection["features"] = features
-    return _jsonable(collection)
+    return plain(collection)
 
 
 def read_geojson(path_or_dict: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -194,7 +195,7 @@ def _site(properties: dict[str, Any], geometry: Mapping[str, Any],
             site[key] = properties.pop(key)
     extra = {k: v for k, v in properties.items() if v is not None}
     if extra:
-        site.setdefault("meta", {}).update(_jsonable(extra))
+        site.setdefault("meta", {}).update(plain(extra))
     return site
 
 
@@ -234,5 +235,5 @@ def _link(properties: dict[str, Any], geometry: Mapping[str, Any],
             link[key] = properties.pop(key)
     extra = {k: v for k, v in properties.items() if v is not None}
     if extra:
-        link.setdefault("meta", {}).update(_jsonable(extra))
+        link.setdefault("meta", {}).update(plain(extra))
     return {k: v for k, v in link.items() if v is not None}

@@ -12,14 +12,14 @@ import contextlib
 import datetime
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
 
 from infranet.errors import FormatError
 
-__all__ = ["MAX_ALIAS_VALUES", "dump_json", "dump_yaml", "load_json", "load_yaml"]
+__all__ = ["MAX_ALIAS_VALUES", "dump_json", "dump_yaml", "load_json", "load_yaml", "plain"]
 
 #: Values that YAML aliases may add to a document beyond what it writes out (billion-laughs
 #: guard): an alias to a list of three names adds four values, wherever it is used. A file
@@ -378,6 +378,34 @@ def dump_json(spec: dict[str, Any]) -> str:
     """
     return json.dumps(spec, indent=2, ensure_ascii=False, allow_nan=False,
                       default=_iso_date) + "\n"
+
+
+def plain(value: Any) -> Any:
+    """Return `value` as plain JSON data: numpy scalars and arrays as Python numbers and lists,
+    tuples and sets as lists, keys as strings, NaN and infinities as None, dates in ISO 8601,
+    anything else as its text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plain({"a": np.float64(1.5), "b": (1, float("nan")), 2: np.array([1, 2])})
+    {'a': 1.5, 'b': [1, None], '2': [1, 2]}
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return plain(value.tolist())
+    return str(value)
 
 
 def _iso_date(value: Any) -> str:

@@ -18,7 +18,8 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import _finite, _jsonable, _load_json, _number, _some, _trim
+from infranet.io._common import _finite, _load_json, _number, _some, _trim
+from infranet.io.native import plain
 
 __all__ = ["read_nodelink", "write_nodelink"]
 
@@ -164,7 +165,7 @@ def write_nodelink(topology) -> dict[str, Any]:
     for key in ("description", "source", "notes", "defaults", "demands", "meta"):
         if spec.get(key):
             graph[key] = spec[key]
-    return _jsonable({"directed": False, "multigraph": True, "graph": graph, "nodes": nodes,
+    return plain({"directed": False, "multigraph": True, "graph": graph, "nodes": nodes,
                       "links": links})
 
 
@@ -220,7 +221,7 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
         skip.add("demands")
     meta.update({k: v for k, v in graph.items() if k not in skip})
     if meta:
-        spec["meta"] = _jsonable(meta)
+        spec["meta"] = plain(meta)
     return spec
 
 
@@ -282,7 +283,7 @@ def _sites(raw_nodes: list, notes: list[str],
         if isinstance(node.get("meta"), Mapping):
             extra.update(node["meta"])
         if extra:
-            site.setdefault("meta", {}).update(_jsonable(extra))
+            site.setdefault("meta", {}).update(plain(extra))
         sites.append(site)
     return ids, sites
 
@@ -408,7 +409,7 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
         if reverse:
             extra["reverse"] = reverse
     if extra:
-        link["meta"] = _jsonable(extra)
+        link["meta"] = plain(extra)
     return link
 
 

@@ -9,7 +9,7 @@ from infranet.output.console import FORMATS, emit, progress, table_width
 from infranet.output.records import to_csv, to_json
 from infranet.output.tables import render
 from infranet.output.topology import describe
-from infranet.output.values import clean, flatten, text
+from infranet.output.values import flatten, text
 
-__all__ = ["FORMATS", "clean", "describe", "emit", "flatten", "progress", "render",
+__all__ = ["FORMATS", "describe", "emit", "flatten", "progress", "render",
            "table_width", "text", "to_csv", "to_json"]

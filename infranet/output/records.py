@@ -12,7 +12,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from infranet.output.values import clean, records
+from infranet.io.native import plain
+from infranet.output.values import records
 
 __all__ = ["to_csv", "to_json"]
 
@@ -31,7 +32,7 @@ def to_json(data: Any) -> str:
       ]
     }
     """
-    return json.dumps(clean(data), indent=2, ensure_ascii=False, allow_nan=False, default=str)
+    return json.dumps(plain(data), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:

@@ -15,35 +15,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["clean", "flatten", "is_number", "keys", "records", "text"]
+from infranet.io.native import plain
+
+__all__ = ["flatten", "is_number", "keys", "records", "text"]
 
 # words of the keys of ratios: shown to 4 decimals
 _RATIO_WORDS = frozenset({"mlu", "ratio", "utilisation", "util", "satisfied", "fraction",
                           "lambda", "oversubscription"})
 _WORD = re.compile(r"[^a-z0-9]+")
-
-
-def clean(value: Any) -> Any:
-    """Return `value` as plain JSON data: numpy scalars and arrays as Python numbers and lists,
-    tuples as lists, NaN and infinities as None.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> clean({"a": np.float64(1.5), "b": (1, float("nan")), 2: np.array([1, 2])})
-    {'a': 1.5, 'b': [1, None], '2': [1, 2]}
-    """
-    if isinstance(value, (str, bool)) or value is None:
-        return value
-    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):  # scalars and arrays
-        return clean(value.tolist())
-    if isinstance(value, Mapping):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def is_number(value: Any) -> bool:
@@ -143,7 +122,7 @@ def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in row.items():
         name = f"{prefix}{key}"
-        value = clean(value)
+        value = plain(value)
         if isinstance(value, Mapping):
             out.update(flatten(value, prefix=f"{name}."))
         elif isinstance(value, list):
@@ -194,7 +173,7 @@ def records(rows: Iterable[Mapping[str, Any]],
         for key in columns:
             if key not in row:
                 continue
-            value = clean(row[key])
+            value = plain(row[key])
             if isinstance(value, Mapping):
                 part = flatten(value, prefix=f"{key}.")
                 names[key].update(dict.fromkeys(part))
