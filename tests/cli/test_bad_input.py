@@ -612,3 +612,21 @@ def test_convert_in_a_real_interpreter_loses_nothing(tmp_path: Path):
     assert_terminal_error(done, "alias bomb")
     assert target.read_text() == "precious\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.yaml"]
+
+
+def test_route_on_a_topology_without_capacities_says_why():
+    line = assert_one_line_error(run("route", "topohub:sndlib/abilene", "--demands", "file"),
+                                 file="topohub:sndlib/abilene")
+    for text in ("capacity: missing", "15 of 15 have none", "topohub gives no link capacities",
+                 "--default-capacity"):
+        assert text in line, line
+
+
+def test_route_needs_demands_to_route(tmp_path: Path):
+    path = BAD / "disconnected.yaml"
+    assert_one_line_error(run("route", str(path), "--demands", "file"),
+                          "the topology file carries no demands", file=str(path))
+    zeros = tmp_path / "zeros.csv"
+    zeros.write_text("src,dst,gbps\nashburn,columbus,0\n")
+    assert_one_line_error(run("route", str(path), "--demands", str(zeros)),
+                          "every demand is 0", file=str(zeros))
