@@ -55,20 +55,23 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
                  for r in results for w in r["warnings"]]
         emit(rows, fmt, columns=["file", "problem", "severity"])
     else:
+        from infranet.errors import printable
+
         for r in results:
+            name = printable(r["file"])
             if not r["problems"]:
-                click.echo(f"{r['file']}: ok ({r['sites']} sites, {r['links']} links)")
+                click.echo(f"{name}: ok ({r['sites']} sites, {r['links']} links)")
             for problem in r["problems"]:
                 click.echo(problem)
             for warning in r["warnings"]:
-                click.echo(f"{r['file']}: warning: {warning}")
+                click.echo(f"{name}: warning: {warning}")
     if not all(r["valid"] for r in results):
         sys.exit(1)
 
 
 def _validate(path: str, input_format: str | None, capacity_unit: str | None) -> dict[str, Any]:
     import infranet.io
-    from infranet.errors import InfranetError, printable, where
+    from infranet.errors import InfranetError, where
 
     options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
     counts: dict[str, int] = {}
@@ -76,13 +79,12 @@ def _validate(path: str, input_format: str | None, capacity_unit: str | None) ->
         with reading(path, "checking") as report:
             spec, found, doubts = infranet.io.check(path, format=input_format, progress=report,
                                                     **options)
-        problems = [printable(str(p)) for p in found]
-        warnings = [printable(f"{where(element=w.element, field=w.field)}: {w.detail}")
-                    for w in doubts]
+        problems = [str(p) for p in found]  # one line each: errors escape what is not printable
+        warnings = [f"{where(element=w.element, field=w.field)}: {w.detail}" for w in doubts]
         if not problems:
             counts = {"sites": len(spec["sites"]), "links": len(spec["links"])}
     except InfranetError as err:
-        problems, warnings = [printable(str(err.in_file(path)))], []
+        problems, warnings = [str(err.in_file(path))], []
     return {"file": path, "valid": not problems, "problems": problems, "warnings": warnings,
             **counts}
 
