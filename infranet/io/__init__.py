@@ -22,10 +22,8 @@ topohub     ``topohub:GROUP/NAME``  yes      no
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -39,6 +37,7 @@ from infranet.errors import (
     did_you_mean,
 )
 from infranet.io.files import STDOUT, write_text
+from infranet.io.native import gc_paused
 
 __all__ = ["FORMATS", "Progress", "check", "dumps", "guess_format", "read", "read_spec", "write",
            "write_text"]
@@ -122,19 +121,6 @@ def _check_format(name: str) -> Format:
     return FORMATS[name]
 
 
-@contextlib.contextmanager
-def _trees() -> Iterator[None]:
-    """Pause the garbage collector while a file's data are built: they are trees (no cycles to
-    collect), and collections over millions of fresh objects would take a third of the time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 Progress = Callable[[str, "int | None", "int | None"], None]
 
 
@@ -156,7 +142,7 @@ def read_spec(path: str | Path, *, format: str | None = None,
 
         options["progress"] = parsing
     try:
-        with _trees():
+        with gc_paused():
             if name == "topohub":
                 return _load(fmt.reader)(str(path), **options)
             return _load(fmt.reader)(path, **options)
@@ -186,7 +172,7 @@ def check(path: str | Path, *, format: str | None = None, progress: Progress | N
     spec = read_spec(path, format=format, progress=progress, **options)
     if progress is not None:
         progress("validating", None, None)
-    with _trees():
+    with gc_paused():
         normal, problems = schema.normalise(spec, file=str(path))
     if problems:
         return normal, problems, []
@@ -231,7 +217,7 @@ def read(path: str | Path, *, format: str | None = None, progress: Progress | No
     spec = read_spec(path, format=format, progress=progress, **options)
     if progress is not None:
         progress("validating", None, None)
-    with _trees():
+    with gc_paused():
         topology = Topology.from_dict(spec, source=str(path))
     for warning in schema.warnings(topology):
         warnings.warn(warning, stacklevel=2)

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import yaml
 
 from infranet.errors import FormatError
 
-__all__ = ["MAX_ALIAS_VALUES", "dump_json", "dump_yaml", "load_json", "load_yaml", "plain"]
+__all__ = ["MAX_ALIAS_VALUES", "dump_json", "dump_yaml", "gc_paused", "load_json", "load_yaml",
+           "plain"]
 
 #: Values that YAML aliases may add to a document beyond what it writes out (billion-laughs
 #: guard): an alias to a list of three names adds four values, wherever it is used. A file
@@ -37,6 +39,19 @@ _STR, _INT, _FLOAT = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
                       "tag:yaml.org,2002:float")
 #: How often (in parser events) a long parse reports its progress.
 _PROGRESS_MASK = (1 << 16) - 1
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the garbage collector while a file's data are built: they are trees (no cycles to
+    collect), and collections over millions of fresh objects take a third of the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class _Loader(_SafeLoader):
@@ -282,10 +297,11 @@ def load_yaml(text: str, *, file: str | None = None,
     {'a': [1, 2], 'b': [1, 2]}
     """
     try:
-        try:
-            return _load_events(text, progress)
-        except _Unusual:
-            return _load_nodes(text)
+        with gc_paused():
+            try:
+                return _load_events(text, progress)
+            except _Unusual:
+                return _load_nodes(text)
     except FormatError as err:
         raise err.in_file(file) if file else err from None
     except yaml.MarkedYAMLError as err:
@@ -305,7 +321,8 @@ def load_yaml(text: str, *, file: str | None = None,
 def load_json(text: str, *, file: str | None = None) -> Any:
     """Parse JSON; a syntax error names its line and column."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        with gc_paused():
+            return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as err:
         raise FormatError(f"line {err.lineno}, column {err.colno}: JSON syntax error: {err.msg}",
                           file=file) from None
