@@ -595,12 +595,11 @@ def test_huge_json_file(tmp_path: Path):
     assert_terminal_error(done, f"error: {path}: site 's17': name: duplicate site name")
 
 
-@pytest.mark.slow
 def test_huge_yaml_file(tmp_path: Path):
     path = tmp_path / "huge.yaml"
     _huge(path, 300_000)
-    # about 13 s on an idle 2-core machine (libyaml parsing, then validating 300k sites);
-    # the budget leaves room for a busy one
+    # about 2.5 s on a 2-core machine (libyaml events, then validating 300k sites); the budget
+    # leaves room for a busy one
     done, _ = cli("show", str(path), timeout=90)
     assert_terminal_error(done, f"error: {path}: site 's17': name: duplicate site name")
 
