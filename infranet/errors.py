@@ -14,11 +14,13 @@ __all__ = [
     "FormatError",
     "InfeasibleError",
     "InfranetError",
+    "InfranetWarning",
     "UnboundedError",
     "UnknownNameError",
     "UnreachableError",
     "ValidationError",
     "did_you_mean",
+    "printable",
     "where",
 ]
 
@@ -33,7 +35,24 @@ def where(file: str | None = None, element: str | None = None, field: str | None
     >>> where(element="site 'x'")
     "site 'x'"
     """
-    return ": ".join(part for part in (file, element, field) if part)
+    return ": ".join(printable(part) for part in (file, element, field) if part)
+
+
+def printable(text: str) -> str:
+    r"""Return `text` with control characters (newlines, tabs, escapes) written as escapes, so
+    that a name or a path never breaks a one-line message.
+
+    Examples
+    --------
+    >>> print(printable("a\nb\x1b[31m"))
+    a\nb\x1b[31m
+    >>> printable("São Paulo")
+    'São Paulo'
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
@@ -65,7 +84,7 @@ class InfranetError(Exception):
         self.file = file
         self.element = element
         self.field = field
-        self.detail = " ".join(str(message).split())  # one line, always
+        self.detail = printable(" ".join(str(message).split()))  # one line, always
         super().__init__(self._compose())
 
     def _compose(self) -> str:
@@ -105,3 +124,31 @@ class InfeasibleError(InfranetError):
 
 class UnboundedError(InfranetError):
     """A problem is unbounded (a solver found no finite optimum)."""
+
+
+class InfranetWarning(UserWarning):
+    """Something in an input that is doubtful but not wrong (two sites at one location).
+
+    Worded like an :class:`InfranetError`: one line naming the file, the element and the field.
+    Readers issue warnings through :mod:`warnings`; ``infranet validate`` lists them.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, element: str | None = None,
+                 field: str | None = None) -> None:
+        self.file = file
+        self.element = element
+        self.field = field
+        self.detail = printable(" ".join(str(message).split()))
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        prefix = where(self.file, self.element, self.field)
+        return f"{prefix}: {self.detail}" if prefix else self.detail
+
+    def __str__(self) -> str:
+        return self._compose()
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The warning as data: ``file, element, field, message``."""
+        return {"file": self.file, "element": self.element, "field": self.field,
+                "message": self.detail}

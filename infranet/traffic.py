@@ -682,17 +682,22 @@ def read_hist(path: str | Path, nodes: Topology | Sequence[str], *, line: int | 
     Raises
     ------
     FormatError
-        For a line with the wrong number of values or a value that is not a number.
+        For an empty file, a line with the wrong number of values, or a value that is not a
+        number.
+    ValidationError
+        For a negative, NaN or infinite demand, or a demand from a site to itself (naming the
+        line, the pair and the value).
     """
+    from infranet.io.files import read_text
+
     names = _names(nodes)
     n = len(names)
     factor = _factor(unit)
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise FormatError(f"cannot read: {err.strerror or err}", file=file) from None
-    lines = [x for x in text.splitlines() if x.strip()]
+    lines = [x for x in read_text(path).splitlines() if x.strip()]
+    if not lines:
+        raise FormatError(f"no traffic matrix: the file is empty (expected lines of {n * n} "
+                          "whitespace-separated numbers)", file=file)
     if line is not None and not 0 <= line < len(lines):
         raise ValidationError(f"line must be between 0 and {len(lines) - 1}, got {line}",
                               file=file, field="line")
@@ -700,46 +705,118 @@ def read_hist(path: str | Path, nodes: Topology | Sequence[str], *, line: int | 
     result = []
     stem = Path(path).stem
     for i in chosen:
+        words = lines[i].split()
         try:
-            values = np.array(lines[i].split(), dtype=float)
+            values = np.array(words, dtype=float)
         except ValueError:
-            raise FormatError("expected whitespace-separated numbers", file=file,
+            word = next(w for w in words if not _is_float(w))
+            raise FormatError(f"expected whitespace-separated numbers, got {word!r}", file=file,
                               element=f"line {i + 1}") from None
         if values.size != n * n:
             raise FormatError(f"expected {n * n} values ({n} nodes squared), got {values.size}",
                               file=file, element=f"line {i + 1}")
-        result.append(TrafficMatrix(names, values.reshape(n, n) * factor, name=f"{stem}:{i}",
-                                    source=file))
+        matrix = values.reshape(n, n)
+        bad = np.argwhere(~np.isfinite(matrix) | (matrix < 0) | np.eye(n, dtype=bool)
+                          & (matrix != 0))
+        if bad.size:
+            s, t = (int(v) for v in bad[0])
+            what = ("a site cannot send to itself; the diagonal must be 0" if s == t else
+                    "expected a non-negative finite demand")
+            raise ValidationError(f"{what}, got {words[s * n + t]!r}", file=file,
+                                  element=f"line {i + 1} value {s * n + t + 1} "
+                                          f"({names[s]} -> {names[t]})")
+        result.append(TrafficMatrix(names, matrix * factor, name=f"{stem}:{i}", source=file))
     return result if line is None else result[0]
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_csv(path: str | Path, nodes: Topology | Sequence[str] | None = None, *,
              unit: str = "Gb/s") -> TrafficMatrix:
     """Read a CSV table with header ``src,dst,gbps`` (repeated pairs add up).
 
+    A ``gbps`` value is a number in `unit`, or a quantity with its own unit as in topology
+    files (``"400 Gb/s"``, ``"2.5T"``, ``"1,200 Mb/s"``). Other columns are ignored.
+
     Parameters
     ----------
     nodes
         The node order (names or a Topology); default: order of first appearance.
     unit
-        Unit of the ``gbps`` column when it is not Gb/s.
+        Unit of the plain numbers of the ``gbps`` column when they are not Gb/s.
+
+    Raises
+    ------
+    FormatError
+        For an empty file, a header without ``src``, ``dst`` or ``gbps``, a file with no
+        demand, or a row with too few fields.
+    ValidationError, UnknownNameError
+        For a value that is not a non-negative finite rate, or an unknown site (naming the
+        row and the field).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tm.csv"
+    >>> _ = path.write_text("src,dst,gbps\\nx,y,400 Gb/s\\ny,x,1.5T\\nx,y,100\\n")
+    >>> read_csv(path).to_frame().to_dict("records")
+    [{'src': 'x', 'dst': 'y', 'gbps': 500.0}, {'src': 'y', 'dst': 'x', 'gbps': 1500.0}]
     """
+    import csv
+
+    from infranet.io.files import read_text
+
     file = str(path)
+    text = read_text(path)
     try:
-        table = pd.read_csv(path, dtype={"src": str, "dst": str})
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        table = [row for row in csv.reader(text.splitlines()) if any(c.strip() for c in row)]
+    except csv.Error as err:
         raise FormatError(f"cannot read CSV: {err}", file=file) from None
-    missing = [c for c in ("src", "dst", "gbps") if c not in table.columns]
-    if missing:
-        raise FormatError(f"no column {missing[0]!r}; the header must be src,dst,gbps"
-                          f"{did_you_mean(missing[0], table.columns)}", file=file)
-    values = pd.to_numeric(table["gbps"], errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(np.isnan(values))
-    if bad.size:
-        raise ValidationError(f"expected a number, got {table['gbps'].iloc[bad[0]]!r}",
-                              file=file, element=f"row {bad[0] + 2}", field="gbps")
-    return _from_rows(table["src"].astype(str).to_numpy(), table["dst"].astype(str).to_numpy(),
-                      values * _factor(unit), nodes, name=Path(path).stem, file=file)
+    if not table:
+        raise FormatError("empty file; expected a header src,dst,gbps and one row per demand",
+                          file=file)
+    header = [c.strip() for c in table[0]]
+    for name in ("src", "dst", "gbps"):
+        if name not in header:
+            raise FormatError(f"no column {name!r}; the header must be src,dst,gbps"
+                              f"{did_you_mean(name, header)}", file=file)
+    if len(table) == 1:
+        raise FormatError("no demands: the file has a header and no rows", file=file)
+    where = [header.index(name) for name in ("src", "dst", "gbps")]
+    factor = _factor(unit)
+    src, dst, gbps = [], [], np.empty(len(table) - 1)
+    for i, row in enumerate(table[1:]):
+        element = f"row {i + 2}"
+        if len(row) <= max(where):
+            raise FormatError(f"expected {len(header)} fields as in the header, got {len(row)}",
+                              file=file, element=element)
+        src.append(row[where[0]].strip())
+        dst.append(row[where[1]].strip())
+        gbps[i] = _rate(row[where[2]].strip(), factor, file, element)
+    return _from_rows(np.array(src, dtype=object), np.array(dst, dtype=object), gbps, nodes,
+                      name=Path(path).stem, file=file, first_row=2)
+
+
+def _rate(text: str, factor: float, file: str, element: str) -> float:
+    """A demand in Gb/s: a plain number times `factor`, or a quantity with a unit."""
+    try:
+        value = float(text) * factor
+    except ValueError:
+        try:
+            value = units.parse(text, "bandwidth")
+        except ValidationError as err:
+            raise ValidationError(err.detail, file=file, element=element,
+                                  field="gbps") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValidationError(f"expected a non-negative finite rate, got {text!r}", file=file,
+                              element=element, field="gbps")
+    return value
 
 
 def from_topology(topology: Topology) -> TrafficMatrix:
@@ -761,7 +838,12 @@ def from_topology(topology: Topology) -> TrafficMatrix:
 
 def _from_rows(src: np.ndarray, dst: np.ndarray, gbps: np.ndarray,
                nodes: Topology | Sequence[str] | None, *, name: str, file: str | None,
-               ) -> TrafficMatrix:
+               first_row: int | None = None) -> TrafficMatrix:
+    """A matrix from rows of demands; errors name ``row N`` of the file (the first demand on
+    `first_row`) or, without it, ``demand N``."""
+    def element(i: int) -> str:
+        return f"demand {i + 1}" if first_row is None else f"row {i + first_row}"
+
     if nodes is None:
         names = tuple(pd.unique(np.concatenate([src, dst])))
     else:
@@ -771,18 +853,18 @@ def _from_rows(src: np.ndarray, dst: np.ndarray, gbps: np.ndarray,
         for i, x in enumerate(values):
             if x not in index:
                 raise UnknownNameError(f"unknown site {x!r}{did_you_mean(x, names)}", file=file,
-                                       element=f"demand {i + 1}", field=column)
+                                       element=element(i), field=column)
     s = np.array([index[x] for x in src], dtype=np.int64)
     t = np.array([index[x] for x in dst], dtype=np.int64)
     same = np.flatnonzero(s == t)
     if same.size:
         raise ValidationError(f"a site cannot send to itself ({src[same[0]]!r})", file=file,
-                              element=f"demand {same[0] + 1}", field="dst")
+                              element=element(int(same[0])), field="dst")
     bad = np.flatnonzero(~np.isfinite(gbps) | (gbps < 0))
     if bad.size:
         raise ValidationError(f"expected a non-negative finite demand in Gb/s, got "
-                              f"{gbps[bad[0]]!r}", file=file, element=f"demand {bad[0] + 1}",
-                              field="gbps")
+                              f"{float(gbps[bad[0]]):g}", file=file,
+                              element=element(int(bad[0])), field="gbps")
     matrix = np.zeros((len(names), len(names)))
     np.add.at(matrix, (s, t), gbps)
     return TrafficMatrix(names, matrix, name=name, source=file)

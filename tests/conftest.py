@@ -43,3 +43,61 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not beside the checkout")
     return SHARED_DATA
+
+
+def example_commands(text: str) -> list[str]:
+    """The ``infranet ...`` command lines of an example block (a help text, a README block):
+    lines indented four spaces or more, or at the start of a line, backslash continuations
+    joined."""
+    import re
+
+    commands: list[str] = []
+    pending = ""
+    for line in text.splitlines():
+        if pending:
+            pending += " " + line.strip()
+        elif re.match(r"^(?: {4,})?infranet ", line):
+            pending = line.strip()
+        else:
+            continue
+        if pending.endswith("\\"):
+            pending = pending[:-1].rstrip()
+            continue
+        commands.append(pending)
+        pending = ""
+    return commands
+
+
+def run_example(command: str, cwd: Path):
+    """Run an ``infranet ...`` example as a user would from the checkout, writing its files
+    into `cwd`: ``topologies/`` and ``../shared/data`` are the checkout's, globs expand."""
+    import glob
+    import os
+    import shlex
+
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    words = shlex.split(command)
+    assert words[0] == "infranet", command
+    args: list[str] = []
+    for word in words[1:]:
+        if word.startswith("../shared/data"):
+            if not SHARED_DATA.is_dir():
+                pytest.skip("../shared/data is not beside the checkout")
+            word = str(SHARED_DATA / word.removeprefix("../shared/data/"))
+        elif word.startswith("topologies/"):
+            word = str(ROOT / word)
+        args += sorted(glob.glob(word)) if "*" in word else [word]
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, args)
+    finally:
+        os.chdir(old)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{command}: {type(result.exception).__name__}: {result.exception}")
+    assert result.exit_code == 0, f"{command}\n{result.output}"
+    assert "Traceback" not in result.output
+    return result

@@ -30,3 +30,11 @@ def test_bench_routing_quick(capsys, shared_data):
     assert bench.main(["--quick", "--data", str(shared_data)]) == 0
     out = capsys.readouterr().out
     assert "baseline mcf (arc LP, optimal)" in out and "fptas" in out
+
+
+def test_bench_io_quick(capsys):
+    bench = _load(BENCHMARKS / "bench_io.py")
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "all results identical" in out
+    assert "yaml.load(CSafeLoader)" in out and "ratio" in out

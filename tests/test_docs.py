@@ -4,6 +4,10 @@ import importlib.util
 import re
 from pathlib import Path
 
+import pytest
+
+from .conftest import example_commands, run_example
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,3 +26,43 @@ def test_readme_commands_match_ci():
     test_command = next(b for b in blocks if "pytest" in b)
     assert "pip install -e '.[test]'" in test_command or 'pip install -e ".[test]"' in test_command
     assert "python -m pytest" in test_command and "python -m pytest" in ci
+
+
+def _readme_blocks(language: str) -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", readme, flags=re.S)
+
+
+def _readme_commands() -> list[str]:
+    """Every ``infranet ...`` command of the README, those after an install command too."""
+    lines = []
+    for block in _readme_blocks("sh"):
+        for line in block.replace("\\\n", " ").splitlines():
+            lines += [part.strip() for part in line.split("&&")]
+    return example_commands("\n".join(lines))
+
+
+README_COMMANDS = _readme_commands()
+
+
+def test_readme_has_a_tour():
+    assert len(README_COMMANDS) >= 15
+    assert any(c.startswith("infranet bench routing") for c in README_COMMANDS)
+
+
+@pytest.fixture(scope="module")
+def tour(tmp_path_factory):
+    """One folder for the whole tour: a command may read what an earlier one wrote."""
+    return tmp_path_factory.mktemp("tour")
+
+
+@pytest.mark.parametrize("command", README_COMMANDS)
+def test_readme_command_runs(command: str, tour):
+    run_example(command, tour)
+
+
+def test_readme_python_runs(monkeypatch, capsys):
+    (code,) = _readme_blocks("python")
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})
+    assert "san-antonio" in capsys.readouterr().out

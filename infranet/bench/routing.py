@@ -391,7 +391,8 @@ def check_published(results: dict[str, Any], *, rtol: float = 1e-6) -> list[str]
 
 def write(results: dict[str, Any], folder: str | Path) -> list[Path]:
     """Write ``results.json`` (everything) and ``results.csv`` (the rows) into `folder`."""
-    from infranet.report import to_csv, to_json
+    from infranet.io import write_text
+    from infranet.output import to_csv, to_json
 
     out = Path(folder)
     if out.exists() and not out.is_dir():
@@ -399,7 +400,7 @@ def write(results: dict[str, Any], folder: str | Path) -> list[Path]:
                               file=str(out))
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "results.json", out / "results.csv"]
-    paths[0].write_text(to_json(results) + "\n", encoding="utf-8")
-    paths[1].write_text(to_csv(results["results"]), encoding="utf-8")
+    write_text(paths[0], to_json(results) + "\n")
+    write_text(paths[1], to_csv(results["results"]))
     return paths
 

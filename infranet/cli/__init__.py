@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
+from typing import Any
 
 import click
 
@@ -44,13 +45,13 @@ class _Group(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context):
-        from infranet.errors import InfranetError
+    def invoke(self, ctx: click.Context) -> Any:
+        from infranet.errors import InfranetError, printable
 
         try:
             return super().invoke(ctx)
         except InfranetError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {printable(str(err))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -67,10 +68,11 @@ def main() -> None:
 
     \b
     Start with the shipped topologies:
-      infranet show topologies/ohio-vdc-ring.yaml
-      infranet latency topologies/ohio-vdc-ring.yaml --matrix
-      infranet compare topologies/ohio-vdc-*.yaml
+      infranet show topologies/texas-ring.yaml
+      infranet latency topologies/texas-ring.yaml --matrix
+      infranet compare topologies/texas-ring.yaml topologies/texas-mesh.yaml
 
-    Every command takes --format table|json|csv; data goes to stdout, errors to stderr
-    (exit code 1 for bad input, 2 for bad usage).
+    Every command takes --format table|json|csv; data goes to stdout, errors and warnings to
+    stderr (exit code 1 for bad input, 2 for bad usage). Files are written whole or not at
+    all, and only over regular files.
     """

@@ -1,17 +1,60 @@
-"""Options shared by every command."""
+"""Options and helpers shared by every command."""
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import click
 
-__all__ = ["input_options", "load", "output_format"]
+if TYPE_CHECKING:
+    from infranet.io import Progress
+    from infranet.model import Topology
+
+__all__ = ["OUTPUT_HELP", "Rate", "input_options", "load", "output_format", "reading", "warn",
+           "what_option", "writes_files"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 output_format = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-    show_default=True, help="Output: a table for people, JSON or CSV for programs.")
+    show_default=True, help="Output: a table for people, JSON or CSV (one table, see --what) for "
+                            "programs.")
+
+#: What every command that writes a file says about it in its --help.
+OUTPUT_HELP = ("Files are written whole or not at all; only a regular file is replaced (a "
+               "symbolic link is written through to its target; a directory, device, FIFO or "
+               "socket is refused); '-' is standard output.")
+
+#: Files larger than this show a progress bar while they are read (when stderr is a terminal).
+PROGRESS_BYTES = 4 * 2**20
 
 
-def input_options(function):
+class Rate(click.ParamType):
+    """A bandwidth in Gb/s: a number, or a string with a unit (400G, 12.8 Tb/s); > 0."""
+
+    name = "RATE"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        from infranet.errors import ValidationError
+        from infranet.units import parse
+
+        if isinstance(value, float):
+            return value
+        try:
+            rate = parse(value, "bandwidth")
+        except ValidationError as err:
+            self.fail(err.detail, param, ctx)
+        if rate <= 0:
+            self.fail(f"must be > 0, got {value!r}", param, ctx)
+        return rate
+
+
+def input_options(function: F) -> F:
     """Options that say how to read an input file whose extension is not enough."""
     function = click.option(
         "--capacity-unit", default=None, metavar="UNIT",
@@ -25,9 +68,69 @@ def input_options(function):
     return function
 
 
-def load(path: str, input_format: str | None = None, capacity_unit: str | None = None):
-    """Read one topology for a command (a file, or ``topohub:GROUP/NAME``)."""
-    import infranet.io
+def what_option(parts: Sequence[str], csv_default: str, table_default: str) -> Callable[[F], F]:
+    """``--what``: which of a result's tables to print; CSV prints one table."""
+    return click.option(
+        "--what", type=click.Choice(list(parts)), default=None,
+        help=f"Print this table only. The table format prints {table_default} by default; CSV "
+             f"prints one table, {csv_default} by default; JSON prints everything.")
 
-    options = {"capacity_unit": capacity_unit} if capacity_unit else {}
-    return infranet.io.read(path, format=input_format, **options)
+
+def writes_files(command: click.Command) -> click.Command:
+    """Say in `command`'s --help how it writes files (before its examples)."""
+    text = inspect.cleandoc(command.help or "")
+    at = text.find("\b\nExample")
+    command.help = (f"{text[:at]}{OUTPUT_HELP}\n\n{text[at:]}" if at >= 0
+                    else f"{text}\n\n{OUTPUT_HELP}")
+    return command
+
+
+def warn(message: str) -> None:
+    """Print a one-line warning on stderr."""
+    from infranet.errors import printable
+
+    click.echo(f"warning: {printable(message)}", err=True)
+
+
+@contextlib.contextmanager
+def reading(path: str, verb: str = "reading") -> Iterator[Progress | None]:
+    """A progress callback for reading `path` (None for a file too small to need one); the bar
+    shows on stderr only when stderr is a terminal."""
+    from infranet.output import progress
+
+    try:
+        size = os.stat(path).st_size
+    except (OSError, ValueError):  # topohub:GROUP/NAME, or a file that is not there
+        size = 0
+    if size < PROGRESS_BYTES:
+        yield None
+        return
+    with progress(f"{verb} {path}", total=size) as update:
+        yield update
+
+
+def load(path: str, input_format: str | None = None,
+         capacity_unit: str | None = None) -> Topology:
+    """Read one topology for a command (a file, or ``topohub:GROUP/NAME``).
+
+    A large file shows a progress bar on stderr when stderr is a terminal. Warnings about the
+    file (two sites at one location) are summed up in one line on stderr; ``infranet validate``
+    lists them.
+    """
+    import warnings
+
+    import infranet.io
+    from infranet.errors import InfranetWarning
+
+    options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
+    with warnings.catch_warnings(record=True) as caught, reading(path) as report:
+        warnings.simplefilter("always", InfranetWarning)
+        topology = infranet.io.read(path, format=input_format, progress=report, **options)
+    for other in caught:
+        if not isinstance(other.message, InfranetWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    found = [w.message for w in caught if isinstance(w.message, InfranetWarning)]
+    if found:
+        more = f" (and {len(found) - 1} more warnings)" if len(found) > 1 else ""
+        warn(f"{found[0]}{more}; `infranet validate {path}` lists them")
+    return topology

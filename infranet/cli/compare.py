@@ -33,12 +33,15 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
     single fiber cut or shared-risk group (which one, and whether it disconnects datacenters or
     how much it raises an RTT).
 
+    Round-trip times are those of fiber and equipment along the modelled paths, a floor
+    without queueing; capacities are per direction.
+
     \b
     Example:
-      infranet compare topologies/ohio-vdc-ring.yaml topologies/ohio-vdc-mesh.yaml \\
-          topologies/ohio-vdc-hub.yaml
+      infranet compare topologies/texas-ring.yaml topologies/texas-mesh.yaml \\
+          topologies/texas-hub.yaml
     """
-    from infranet.report import emit
+    from infranet.output import emit
     from infranet.studies.compare import compare as run
 
     topologies = [load(f, input_format, capacity_unit) for f in files]
@@ -50,4 +53,6 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
         tm = load_demands(topologies[0], demands, unit=demand_unit, line=line)
         columns.insert(columns.index("survives_any_single_cut"), "mlu")
     results = [s.to_dict() for s in run(topologies, demands=tm, algorithm=algorithm)]
-    emit(results, fmt, columns=columns, transpose=fmt == "table")
+    emit(results, fmt, columns=columns, transpose=fmt == "table",
+         title="designs side by side: RTT between datacenters (ms) of fiber + equipment along "
+               "the modelled paths (a floor, without queueing); capacity per direction")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
-from infranet.cli._options import input_options, load, output_format
+from infranet.cli._options import (
+    Rate,
+    input_options,
+    load,
+    output_format,
+    what_option,
+    writes_files,
+)
 
 
 class _Kinds(click.Choice):
@@ -50,26 +56,6 @@ class _Dims(click.ParamType):
         return dims
 
 
-class _Bandwidth(click.ParamType):
-    """A bandwidth in Gb/s, or a string with a unit (400G, 12.8 Tb/s)."""
-
-    name = "RATE"
-
-    def convert(self, value, param, ctx):
-        from infranet.errors import ValidationError
-        from infranet.units import parse
-
-        if isinstance(value, float):
-            return value
-        try:
-            rate = parse(value, "bandwidth")
-        except ValidationError as err:
-            self.fail(err.detail, param, ctx)
-        if rate <= 0:
-            self.fail(f"must be > 0, got {value!r}", param, ctx)
-        return rate
-
-
 @click.group()
 def fabric() -> None:
     """Scale-up and scale-out fabrics: generate cluster designs, report on them.
@@ -82,10 +68,12 @@ def fabric() -> None:
     """
 
 
+@writes_files
 @fabric.command()
 @click.argument("kind", type=_Kinds())
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Topology file to write (.yaml, .json; .geojson and node-link via --to).")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="Topology file to write (.yaml, .json; .geojson and node-link via --to; "
+                   "'-' for standard output).")
 @click.option("--to", "to_format", default=None,
               type=click.Choice(["yaml", "json", "nodelink", "geojson"]),
               help="Output format instead of guessing from the extension.")
@@ -95,7 +83,7 @@ def fabric() -> None:
               help="Accelerators (default: what the design holds, e.g. k^3/4 for a fat-tree).")
 @click.option("--scale-up", "scale_up", default=None, metavar="nvswitch:N|torus:AxBxC",
               help="Scale-up domains, e.g. nvswitch:8, nvswitch:72 or torus:4x4x4.")
-@click.option("--nic", type=_Bandwidth(), default=None, help="NIC rate per accelerator.")
+@click.option("--nic", type=Rate(), default=None, help="NIC rate per accelerator.")
 @click.option("--radix", type=click.IntRange(min=2), default=None, help="Ports per switch.")
 @click.option("--oversubscription", type=click.FloatRange(min=1.0), default=None,
               help="Down over up capacity at the leaves (leaf_spine, rail_optimized).")
@@ -117,7 +105,7 @@ def fabric() -> None:
               help="Jellyfish accelerators per switch.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Jellyfish seed.")
 @click.option("--dims", type=_Dims(), default=None, help="Torus dimensions, e.g. 8x8x8.")
-@click.option("--dci", type=_Bandwidth(), default=None,
+@click.option("--dci", type=Rate(), default=None,
               help="Capacity from the cluster to the site's DCI gateway.")
 @click.option("--site", default="dc", show_default=True, help="Name of the datacenter.")
 @click.option("--location", default=None, metavar="LON,LAT",
@@ -129,6 +117,11 @@ def generate(kind: str, output: str, to_format: str | None, accelerator: str, co
 
     The file carries the cluster's spec; `infranet fabric report` and the solvers expand it
     into explicit switches and links, or use its per-tier summary.
+
+    \b
+    Examples:
+      infranet fabric generate fat_tree --k 16 -o ft16.yaml
+      infranet fabric generate leaf_spine --count 2048 --radix 64 -o ls.yaml
     """
     import infranet.io
     from infranet.fabrics.spec import cluster_topology
@@ -141,7 +134,9 @@ def generate(kind: str, output: str, to_format: str | None, accelerator: str, co
                             location=where, scale_up=up, dci_gbps=dci, **scale_out)
     infranet.io.write(topo, output, format=to_format)
     cluster = topo.site(site)["clusters"][0]
-    click.echo(f"wrote {output}: {cluster['count']:,} {accelerator} on a {kind} fabric", err=True)
+    written = "standard output" if output == "-" else output
+    click.echo(f"wrote {written}: {cluster['count']:,} {accelerator} on a {kind} fabric",
+               err=True)
 
 
 def _scale_up(text: str | None) -> dict | None:
@@ -175,6 +170,11 @@ def _location(text: str | None) -> tuple[float, float] | None:
     return lon, lat
 
 
+_REPORT_PARTS = ("clusters", "tiers", "summary_tiers")
+# what the per-cluster table leaves out: tables of their own, or repeats of other fields
+_NOT_FLAT = ("tiers", "summary_tiers", "hop_stats", "bill_of_materials")
+
+
 @fabric.command()
 @click.argument("file")
 @click.option("--site", default=None, help="Datacenter to report on (default: every one with "
@@ -186,8 +186,11 @@ def _location(text: str | None) -> tuple[float, float] | None:
               help="Closed-form summaries and power only: no explicit graph (any size).")
 @input_options
 @output_format
+@what_option(_REPORT_PARTS, csv_default="clusters (one row per cluster)",
+             table_default="each cluster's figures and its tiers")
 def report(file: str, site: str | None, cluster: str | None, seed: int, closed_form: bool,
-           input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
+           input_format: str | None, capacity_unit: str | None, fmt: str,
+           what: str | None) -> None:
     """Analyse the fabrics of a topology file's clusters.
 
     Per cluster: accelerators, switches per tier, links, transceivers, IT power (the
@@ -197,76 +200,44 @@ def report(file: str, site: str | None, cluster: str | None, seed: int, closed_f
     equal-cost paths between sampled pairs), and the per-tier summary (bandwidth per
     accelerator, oversubscription, latency). A fabric too large to hold as a graph is refused;
     --closed-form reports any size from the formulas alone.
+
+    \b
+    Examples:
+      infranet fabric report topologies/h100-superpod.yaml
+      infranet fabric report topologies/gb200-nvl72-cluster.yaml --format json
+      infranet fabric report topologies/h100-superpod.yaml --what tiers --format csv
+      infranet fabric report topologies/texas-ring.yaml --closed-form
     """
     from infranet.fabrics.report import fabric_report
-    from infranet.report import emit
+    from infranet.output import emit, flatten, progress
 
     topo = load(file, input_format, capacity_unit)
-    with _progress() as progress:
+    with progress("fabric report") as update:
         result = fabric_report(topo, site=site, cluster=cluster, seed=seed,
-                               graph=not closed_form, progress=progress)
+                               graph=not closed_form, progress=update)
     data = result.to_dict()
     if fmt == "json":
-        emit(data, fmt)
+        emit(data if what is None else _report_rows(data, what, flatten), fmt)
         return
-    for entry in data["clusters"]:
-        emit([_flat(entry)], fmt, transpose=fmt == "table",
-             title=f"{entry['site']}/{entry['cluster']}" if fmt == "table" else None)
-        emit(entry["tiers"], fmt, title="tiers" if fmt == "table" else None)
+    if fmt == "csv" or what is not None:
+        emit(_report_rows(data, what or "clusters", flatten), fmt)
+        return
+    for i, entry in enumerate(data["clusters"]):
+        name = f"{entry['site']}/{entry['cluster']}"
+        if i:
+            click.echo()
+        flat = flatten({k: v for k, v in entry.items() if k not in _NOT_FLAT})
+        emit([{"name": name, **flat}], fmt, transpose=True,
+             title=f"{name}: fabric (bandwidth per direction; IT power of accelerators' systems, "
+                   "switches and optics; facility power x PUE)")
+        click.echo()
+        emit(entry.get("tiers", []), fmt, title=f"{name}: tiers")
 
 
-_SHOWN = ("site", "cluster", "accelerator", "kind", "accelerators", "switches",
-          "switches_per_tier", "links", "transceivers", "bisection_gbps",
-          "bisection_closed_form_gbps", "bisection_gbps_per_accelerator", "binding",
-          "diameter_hops", "diameter_us", "average_hops", "ecmp_paths", "it_power_kw", "pue",
-          "facility_power_mw", "power_kw_by_part", "notes")
-
-
-def _flat(entry: dict[str, Any]) -> dict[str, Any]:
-    """One row per cluster for the table and CSV: nested values written out."""
-    row = {key: entry.get(key) for key in _SHOWN if key in entry}
-    for key in ("switches_per_tier", "transceivers"):
-        row[key] = ", ".join(f"{k}: {v:,}" for k, v in (entry.get(key) or {}).items())
-    if entry.get("bisection_bound"):
-        row["bisection_gbps"] = f"{entry['bisection_gbps']:,.1f} ({entry['bisection_bound']} bound)"
-    if entry.get("bisection_closed_form_bound"):
-        closed = entry["bisection_closed_form_gbps"]
-        row["bisection_closed_form_gbps"] = (
-            f"{closed:,.1f} ({entry['bisection_closed_form_bound']} bound)"
-            if closed is not None else entry["bisection_closed_form_bound"])
-    if "ecmp_paths" in entry:
-        row["ecmp_paths"] = "; ".join(
-            f"{name}: {c['pairs']} pairs, paths min {c['min']:,} / median {c['median']:,} / "
-            f"max {c['max']:,} (mean {c['mean']:,.4g})"
-            for name, c in entry["ecmp_paths"].items()
-            if isinstance(c, dict) and c.get("pairs"))
-    parts = entry.get("power_kw_by_part") or {}
-    row["power_kw_by_part"] = ", ".join(
-        f"{k}: {'unknown' if v is None else f'{v:,.1f}'}" for k, v in parts.items())
-    row["binding"] = (entry.get("binding") or {}).get("summary")
-    row["notes"] = "; ".join(entry.get("notes") or ()) or None
-    return row
-
-
-class _progress:
-    """A rich progress bar on stderr while fabrics are measured (only on a terminal)."""
-
-    def __enter__(self):
-        if not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                             console=Console(stderr=True), transient=True)
-        self._bar.start()
-        self._task = self._bar.add_task("fabric report", total=1)
-
-        def update(what: str, done: int, total: int) -> None:
-            self._bar.update(self._task, description=what, completed=done, total=total)
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        if hasattr(self, "_bar"):
-            self._bar.stop()
+def _report_rows(data: dict[str, Any], what: str, flatten: Any) -> list[dict[str, Any]]:
+    """One table of a fabric report: a row per cluster, or a row per tier of every cluster."""
+    if what == "clusters":
+        return [flatten({k: v for k, v in entry.items() if k not in _NOT_FLAT})
+                for entry in data["clusters"]]
+    return [{"site": entry["site"], "cluster": entry["cluster"], **row}
+            for entry in data["clusters"] for row in entry.get(what, [])]

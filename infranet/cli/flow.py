@@ -24,8 +24,9 @@ def maxflow(file: str, source: str, target: str, input_format: str | None,
       infranet maxflow topologies/texas-ring.yaml --from abilene --to san-antonio --format json
     """
     from infranet.algorithms.flow import max_flow
-    from infranet.report import emit
+    from infranet.output import emit
 
     result = max_flow(load(file, input_format, capacity_unit), source, target)
     data = result.to_dict()
-    emit(data, fmt, rows=[{**data, "cut": result.cut, "source_side": result.source_side}])
+    emit(data, fmt, rows=[{**data, "cut": result.cut, "source_side": result.source_side}],
+         title=f"maximum flow from {source} to {target} (Gb/s, per direction) and a minimum cut")

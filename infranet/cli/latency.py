@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from infranet.cli._options import input_options, load, output_format
+
+_MATRIX_UNITS = {"latency": "ms", "length": "km", "hops": "hops"}
 
 
 @click.command()
@@ -29,8 +33,10 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
             input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
     """Latency between sites: one pair (--from/--to), all pairs (--matrix) or per link (--links).
 
-    One-way latency is propagation in the fiber (length x the medium's µs/km) plus equipment
-    (amplifier sites, transponder/FEC, extra); RTT is twice the one-way latency.
+    Every latency is that of fiber and equipment along the modelled path, a floor without
+    queueing: one way, propagation in the fiber (length x the medium's µs/km) plus equipment
+    (amplifier sites, transponder/FEC, extra); RTT is twice the one-way latency. Tables say
+    which in their title, JSON in "basis" and "quantity", CSV in its headers.
 
     \b
     Examples:
@@ -38,9 +44,10 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
       infranet latency topologies/us-backbone.yaml --from ashburn --to san-jose -k 3
       infranet latency topologies/texas-mesh.yaml --from abilene --to temple --disjoint srlg
       infranet latency topologies/us-backbone.yaml --matrix --kind datacenter --rtt
+      infranet latency topologies/texas-ring.yaml --links --format csv
     """
     from infranet.algorithms import latency as lat
-    from infranet.report import emit
+    from infranet.output import emit
 
     modes = sum([bool(source or target), matrix, per_link])
     if modes != 1:
@@ -51,24 +58,67 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
         raise click.UsageError("-k and --disjoint go with --from/--to")
     topo = load(file, input_format, capacity_unit)
     if per_link:
-        table = lat.link_latency(topo)
-        emit(table.to_dict("records"), fmt)
+        rows = lat.link_latency(topo).to_dict("records")
+        emit(rows, fmt, title=f"one-way latency of each link, term by term (ms): {lat.BASIS}")
     elif matrix:
-        frame = lat.latency_matrix(topo, kind=kind, weight=weight)
-        if rtt:
-            frame = frame * 2.0
-        data = {"unit": "ms" if weight == "latency" else ("km" if weight == "length" else "hops"),
-                "quantity": "rtt" if rtt else "one_way", "sites": list(frame.index),
-                "matrix": frame.to_numpy().tolist()}
-        rows = [{"site": name, **{c: frame.loc[name, c] for c in frame.columns}}
-                for name in frame.index]
-        emit(data, fmt, rows=rows)
-    elif disjoint:
-        paths = lat.disjoint_paths(topo, source, target, k or 2, by=disjoint, weight=weight)
-        emit([p.to_dict() for p in paths], fmt)
-    elif k:
-        paths = lat.k_shortest_paths(topo, source, target, k, weight=weight)
-        emit([p.to_dict() for p in paths], fmt)
+        _matrix(lat.latency_matrix(topo, kind=kind, weight=weight), weight, rtt, kind, fmt)
     else:
-        path = lat.shortest_path(topo, source, target, weight=weight)
-        emit(path.to_dict(), fmt, transpose=False)
+        assert source is not None and target is not None  # checked above: a pair query
+        if disjoint:
+            paths = lat.disjoint_paths(topo, source, target, k or 2, by=disjoint, weight=weight)
+        elif k:
+            paths = lat.k_shortest_paths(topo, source, target, k, weight=weight)
+        else:
+            paths = [lat.shortest_path(topo, source, target, weight=weight)]
+        _paths([p.to_dict() for p in paths], weight, single=not (disjoint or k), fmt=fmt)
+
+
+def _paths(paths: list[dict[str, Any]], weight: str, *, single: bool, fmt: str) -> None:
+    from infranet.algorithms.latency import BASIS
+    from infranet.output import emit
+
+    basis = next((p["basis"] for p in paths if isinstance(p.get("basis"), str)), BASIS)
+    data: Any = paths[0] if single else paths
+    if fmt == "json":
+        emit(data, fmt)
+        return
+    columns = [key for key in paths[0] if key != "basis"]
+    least = {"latency": "lowest-latency", "length": "shortest", "hops": "fewest-hop"}[weight]
+    title = (f"{least} path{'' if single else 's'} from {paths[0]['from']} to "
+             f"{paths[0]['to']}: one-way latency and RTT (ms) of {basis}")
+    emit(data, fmt, rows=paths, columns=columns, title=title)
+
+
+def _matrix(frame: Any, weight: str, rtt: bool, kind: str | None, fmt: str) -> None:
+    from infranet.algorithms.latency import BASIS
+    from infranet.output import emit
+
+    basis = frame.attrs.get("basis", BASIS) if weight == "latency" else BASIS
+    if rtt:
+        frame = frame * 2.0
+    unit = _MATRIX_UNITS[weight]
+    if weight == "latency":
+        quantity = "rtt" if rtt else "one_way"
+        key = f"{quantity}_ms"
+        what = "RTT" if rtt else "one-way latency"
+        title = f"{what} (ms) from each site (row) to each site (column): {basis}"
+    else:
+        quantity = "length" if weight == "length" else "hops"
+        key = "length_km" if weight == "length" else "hops"
+        what = "route length (km)" if weight == "length" else "hops"
+        title = f"{what} of the {'shortest' if weight == 'length' else 'fewest-hop'} path from " \
+                "each site (row) to each site (column)"
+        if rtt:
+            title += ", both ways"
+            key = f"round_trip_{key}"
+    if kind:
+        title = f"{kind}s: {title}"
+    data = {"unit": unit, "quantity": "rtt" if rtt else "one_way", "basis": basis
+            if weight == "latency" else f"{what} along the modelled path",
+            "sites": list(frame.index), "matrix": frame.to_numpy().tolist()}
+    if weight != "latency":
+        data["measure"] = quantity
+    first = f"{key} (from \\ to)"
+    rows = [{first: name, **{c: frame.loc[name, c] for c in frame.columns}}
+            for name in frame.index]
+    emit(data, fmt, rows=rows, title=title, quantity=key)

@@ -3,37 +3,58 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from infranet.cli._options import input_options, load, output_format
+from infranet.cli._options import (
+    Rate,
+    input_options,
+    load,
+    output_format,
+    warn,
+    what_option,
+)
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
+    from infranet.traffic import TrafficMatrix
 
 
-def load_demands(topology, demands: str, *, unit: str, line: int):
+def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> TrafficMatrix:
     """Read a traffic matrix for a topology: CSV (src,dst,gbps), FIGRET .hist (one line), or
     ``file`` for the demands the topology file carries (SNDlib, topohub)."""
     from pathlib import Path
 
     from infranet import traffic
+    from infranet.errors import FormatError, ValidationError
 
-    if demands == "file":
-        return traffic.from_topology(topology)
     suffix = Path(demands).suffix.lower()
-    if suffix == ".hist":
-        return traffic.read_hist(demands, topology, line=line, unit=unit)
-    if suffix == ".csv":
-        return traffic.read_csv(demands, topology)
-    from infranet.errors import FormatError
-
-    raise FormatError("demands are read from .csv (header src,dst,gbps) or FIGRET .hist files, "
-                      "or 'file' for the topology's own demands", file=demands)
+    tm: Any
+    if demands == "file":
+        tm = traffic.from_topology(topology)
+    elif suffix == ".hist":
+        tm = traffic.read_hist(demands, topology, line=line, unit=unit)  # one line: one matrix
+    elif suffix == ".csv":
+        tm = traffic.read_csv(demands, topology)
+    else:
+        raise FormatError("demands are read from .csv (header src,dst,gbps) or FIGRET .hist "
+                          "files, or 'file' for the topology's own demands", file=demands)
+    if not tm.n_demands:
+        where = topology.file if demands == "file" else demands
+        what = ("the topology file carries no demands; give --demands a CSV or .hist file"
+                if demands == "file" else "every demand is 0: there is nothing to route")
+        raise ValidationError(what, file=where)
+    return tm
 
 
 demand_options = [
     click.option("--demands", "demands", required=True, metavar="TM",
-                 help="Traffic matrix: a CSV file with header src,dst,gbps; a FIGRET .hist "
-                      "file (see --line, --demand-unit); or 'file' for the demands the topology "
-                      "file carries (SNDlib, topohub)."),
+                 help="Traffic matrix: a CSV file with header src,dst,gbps (values in Gb/s, or "
+                      "with a unit: '400 Gb/s', '2.5T'); a FIGRET .hist file (see --line, "
+                      "--demand-unit); or 'file' for the demands the topology file carries "
+                      "(SNDlib, topohub)."),
     click.option("--line", type=click.IntRange(min=0), default=0, show_default=True,
                  help="Which matrix (0-based line) of a .hist file."),
     click.option("--demand-unit", default="bit/s", show_default=True,
@@ -41,12 +62,15 @@ demand_options = [
 ]
 
 
-def _with(options):
-    def decorate(function):
+def _with(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def decorate(function: Any) -> Any:
         for option in reversed(options):
             function = option(function)
         return function
     return decorate
+
+
+_ROUTE_PARTS = ("summary", "links", "failures")
 
 
 @click.command()
@@ -57,65 +81,187 @@ def _with(options):
                    "igp-wo, or a plug-in's name (see docs/routing.md).")
 @click.option("--option", "algorithm_options", multiple=True, metavar="KEY=VALUE",
               help="An option of the algorithm, e.g. --option k=4 --option eps=0.05.")
+@click.option("--default-capacity", type=Rate(), default=None,
+              help="Capacity per direction of links that have none (topohub and Topology Zoo "
+                   "files often give none), e.g. 10G.")
 @click.option("--optimum/--no-optimum", default=True, show_default=True,
               help="Also solve the arc LP for the optimal MLU and report MLU / optimum.")
 @click.option("--failures", is_flag=True,
               help="Also route under every single link and shared-risk failure (re-optimised).")
 @input_options
 @output_format
+@what_option(_ROUTE_PARTS, csv_default="links", table_default="the summary, the busiest links "
+                                                              "and, with --failures, failures")
 def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
-          algorithm_options: tuple[str, ...], optimum: bool, failures: bool,
-          input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
+          algorithm_options: tuple[str, ...], default_capacity: float | None, optimum: bool,
+          failures: bool, input_format: str | None, capacity_unit: str | None, fmt: str,
+          what: str | None) -> None:
     """Route a traffic matrix over a topology and report link utilisation.
+
+    The summary gives the algorithm, the options it ran with (the weight of SPF and ECMP), the
+    maximum link utilisation (MLU) and, with --optimum, MLU / the optimal MLU. Every link needs
+    a capacity (see --default-capacity).
 
     \b
     Examples:
       infranet route ../shared/data/figret-geant/GEANT.json --capacity-unit bit/s \\
           --demands ../shared/data/figret-geant/train-5.hist --algorithm mcf
-      infranet route topohub:sndlib/abilene --demands file -a ecmp --format json
+      infranet route topohub:sndlib/abilene --demands file --default-capacity 10G -a ecmp
+      infranet route topohub:sndlib/abilene --demands file --default-capacity 10G \\
+          --what links --format csv
     """
     from infranet.algorithms.mcf import min_mlu
-    from infranet.report import emit
+    from infranet.output import emit, flatten
     from infranet.routing import evaluate, under_failures
     from infranet.routing import route as run
 
+    if what == "failures" and not failures:
+        raise click.UsageError("--what failures goes with --failures")
+    options = _typed_options(algorithm, algorithm_options)
     topo = load(file, input_format, capacity_unit)
+    if default_capacity is not None:
+        topo = topo.with_defaults(capacity=default_capacity)
+    _check_capacities(topo, file)
     tm = load_demands(topo, demands, unit=demand_unit, line=line)
-    options = dict(_parse_option(text) for text in algorithm_options)
     routing = run(topo, tm, algorithm=algorithm, **options)
     best = min_mlu(topo, tm).mlu if optimum else None
     metrics = evaluate(routing, topo, tm, optimum=best)
     links = _link_rows(topo, routing)
-    result = {"algorithm": algorithm, **{k: v for k, v in metrics.items() if k != "algorithm"},
-              "satisfied_fraction": metrics["satisfied"], "optimum_mlu": best, "links": links}
-    if failures:
-        study = under_failures(topo, tm, algorithm=algorithm, **options)
+    summary_of = routing.to_dict()
+    result: dict[str, Any] = {
+        "algorithm": algorithm,
+        **{k: v for k, v in metrics.items() if k != "algorithm"},
+        "satisfied_fraction": metrics["satisfied"], "optimum_mlu": best,
+        "weight": summary_of.get("weight", routing.options.get("weight")),
+        "options": summary_of.get("options", {}), "links": links}
+    study = under_failures(topo, tm, algorithm=algorithm, **options) if failures else None
+    if study is not None:
         result["failures"] = study.to_dict()
     if fmt == "json":
-        emit(result, fmt)
+        emit(result if what is None else _route_rows(result, what), fmt)
         return
     summary = {k: v for k, v in result.items() if k not in ("links", "failures")}
-    emit([summary], fmt, transpose=fmt == "table", title="routing" if fmt == "table" else None)
-    if fmt == "table":
-        busiest = sorted(links, key=lambda r: -max(r["utilisation_ab"], r["utilisation_ba"]))
-        emit(busiest[:15], fmt, title="busiest links")
-    else:
-        emit(links, fmt)
+    if summary["weight"] is None:
+        del summary["weight"]
+    if fmt == "table":  # options one per line, those the algorithm left unset aside
+        summary = {k: v for k, v in flatten(summary).items()
+                   if v is not None or not k.startswith("options.")}
+    parts = [what] if what else (["links"] if fmt == "csv" else
+                                 ["summary", "links"] + (["failures"] if failures else []))
+    titles = {"summary": f"routing with {algorithm}: MLU and demand carried",
+              "links": "busiest links: load per direction (Gb/s) and utilisation"
+                       + (" (the 15 busiest)" if len(links) > 15 and what is None else ""),
+              "failures": "under each single failure (re-optimised): MLU and demand lost"}
+    for i, part in enumerate(parts):
+        rows = [summary] if part == "summary" else _route_rows(result, part)
+        if part == "links" and fmt == "table":
+            rows = sorted(rows, key=lambda r: -max(r["utilisation_ab"], r["utilisation_ba"]))
+            rows = rows if what else rows[:15]
+        if fmt == "table" and i:
+            click.echo()
+        emit(rows, fmt, title=titles[part] if fmt == "table" else None,
+             transpose=part == "summary" and fmt == "table")
 
 
-def _parse_option(text: str) -> tuple[str, object]:
+def _route_rows(result: dict[str, Any], part: str) -> list[dict[str, Any]]:
+    if part == "links":
+        return list(result["links"])
+    if part == "failures":
+        return list(result["failures"]["failures"])
+    return [{k: v for k, v in result.items() if k not in ("links", "failures")}]
+
+
+def _check_capacities(topology: Topology, file: str) -> None:
+    """Routing needs every link's capacity: name the first link without one, and say when the
+    source gives none."""
+    import numpy as np
+
+    from infranet.errors import ValidationError
+
+    table = topology.links
+    missing = np.flatnonzero(np.isnan(table["capacity_gbps"].to_numpy(dtype=float)))
+    if not missing.size:
+        return
+    why = next((note for note in topology.notes if "no link capacities" in note
+                or "no capacity in the source" in note or "have no capacity" in note), None)
+    source = f" ({why})" if why else ""
+    raise ValidationError(
+        f"missing; routing needs the capacity of every link and {missing.size} of "
+        f"{len(table)} have none{source}; give --default-capacity (e.g. 10G) or capacities in "
+        "the file", file=file, element=f"link {table['name'].iloc[missing[0]]!r}",
+        field="capacity")
+
+
+def _parse_option(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise click.BadParameter(f"{text!r}: write KEY=VALUE", param_hint="--option")
+    return key.strip().replace("-", "_"), value
+
+
+def _typed_options(algorithm: str, texts: tuple[str, ...]) -> dict[str, Any]:
+    """``KEY=VALUE`` texts as the algorithm's options, each of the type its default has."""
+    import inspect
     import json
 
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise click.BadParameter(f"{text!r}: write KEY=VALUE", param_hint="--option")
+    from infranet.routing import get
+
+    func = get(algorithm)
     try:
-        return key.replace("-", "_"), json.loads(value)
-    except json.JSONDecodeError:
-        return key.replace("-", "_"), value
+        params = dict(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        params = {}
+    options: dict[str, Any] = {}
+    for text in texts:
+        key, raw = _parse_option(text)
+        param = params.get(key)
+        kinds = _kinds(param) if param is not None else set()
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        if "str" in kinds and not isinstance(value, str):
+            value = raw
+        if kinds and not _fits(value, kinds):
+            wanted = " or ".join(_WORDS[k] for k in sorted(kinds))
+            raise click.BadParameter(f"{text!r}: {key} of {algorithm} is {wanted}, not {raw!r}",
+                                     param_hint="--option")
+        options[key] = float(value) if kinds == {"float"} and _fits(value, {"int"}) else value
+    return options
 
 
-def _link_rows(topo, routing) -> list[dict]:
+_WORDS = {"int": "a whole number", "float": "a number", "str": "a word", "bool": "true or false"}
+
+
+def _kinds(param: Any) -> set[str]:
+    """The plain types an option takes, from its default and its annotation ('' for any)."""
+    import inspect
+
+    kinds: set[str] = set()
+    default = param.default
+    if default is not inspect.Parameter.empty and default is not None:
+        kinds.add({bool: "bool", int: "int", float: "float", str: "str"}.get(type(default), "?"))
+    annotation = param.annotation
+    if isinstance(annotation, str):
+        words = {w.strip() for w in annotation.split("|")}
+        if words <= {"int", "float", "str", "bool", "None"}:
+            kinds |= words - {"None"}
+        elif words - {"None"}:
+            kinds.add("?")
+    return set() if "?" in kinds else kinds
+
+
+def _fits(value: Any, kinds: set[str]) -> bool:
+    if isinstance(value, bool):
+        return "bool" in kinds
+    if isinstance(value, int):
+        return bool(kinds & {"int", "float"})
+    if isinstance(value, float):
+        return "float" in kinds
+    return isinstance(value, str) and "str" in kinds
+
+
+def _link_rows(topo: Topology, routing: Any) -> list[dict[str, Any]]:
     from infranet.routing.metrics import utilisation
 
     compiled = topo.compile()
@@ -135,7 +281,7 @@ def _link_rows(topo, routing) -> list[dict]:
 
 @click.group()
 def bench() -> None:
-    """Benchmark suites."""
+    """Benchmark suites: bench routing."""
 
 
 @bench.command("routing")
@@ -160,7 +306,9 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     For each instance, matrix and algorithm: MLU and MLU / optimal MLU, throughput and the
     fraction of demand carried, concurrent λ, link utilisation percentiles, latency stretch,
     paths used and solve time. The published optima of the FIGRET instances are checked.
-    Interrupting keeps the rows finished so far in -o.
+    Instances whose data is missing are skipped, each named on stderr. Interrupting keeps the
+    rows finished so far in -o, whose two files are each written whole, as every file infranet
+    writes (see `infranet convert --help`).
 
     \b
     Example:
@@ -168,10 +316,8 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     """
     from pathlib import Path
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from infranet.bench import routing as suite_module
-    from infranet.report import emit
+    from infranet.output import emit, progress
 
     names = [a.strip() for a in algorithms.split(",") if a.strip()] if algorithms else None
     if names:
@@ -179,7 +325,9 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
 
         for name in names:
             get(name)  # an unknown name fails here, before the progress bar starts
-    suite_module.instances(suite)
+    if output:
+        _results_folder(output)
+    total = len(suite_module.instances(suite))
     rows: list[dict] = []
     partial = {"metadata": suite_module.metadata(suite, names or [], seed), "instances": [],
                "results": rows}
@@ -189,19 +337,11 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
         if output:
             suite_module.write(partial, output)
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
-        "{task.completed}/{task.total} instances"), TimeElapsedColumn(),
-        console=__import__("rich.console").console.Console(stderr=True), transient=True)
-    task = progress.add_task("routing", total=len(suite_module.instances(suite)))
-
-    def step(name: str, done: int, total: int) -> None:
-        progress.update(task, completed=done, description=f"routing {name}".strip())
-
     try:
-        with progress:
+        with progress("routing", total=total) as update:  # update(instance, done, total)
             results = suite_module.run(suite, algorithms=names, seed=seed,
                                        data=Path(data) if data else None, failures=failures,
-                                       on_result=keep, on_instance=step)
+                                       on_result=keep, on_instance=update)
     except KeyboardInterrupt:
         click.echo(f"interrupted after {len(rows)} results"
                    + (f"; kept in {output}" if output else ""), err=True)
@@ -210,7 +350,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
         suite_module.write(results, output)
     for instance in results["instances"]:
         if "skipped" in instance:
-            click.echo(f"skipped {instance['name']}: {instance['skipped']}", err=True)
+            warn(f"skipped {instance['name']}: {instance['skipped']}")
     mismatch = suite_module.check_published(results)
     for line in mismatch:
         click.echo(f"published optimum not matched: {line}", err=True)
@@ -219,6 +359,21 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     if fmt == "json":
         emit(results, fmt)
     else:
-        emit(results["results"], fmt, columns=columns if fmt == "table" else None)
+        emit(results["results"], fmt, columns=columns if fmt == "table" else None,
+             title="routing benchmark: MLU against the optimum" if fmt == "table" else None)
     if mismatch:
         sys.exit(1)
+
+
+def _results_folder(output: str) -> None:
+    """Refuse -o when it names something other than a folder (or a folder to make)."""
+    import os
+
+    from infranet.errors import FormatError
+
+    if output == "-":
+        raise FormatError("-o names a folder for results.json and results.csv; for standard "
+                          "output use --format json or csv", file=output)
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise FormatError("is not a folder; -o names a folder for results.json and "
+                          "results.csv", file=output)

@@ -3,102 +3,170 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
-from infranet.cli._options import input_options, load, output_format
+from infranet.cli._options import (
+    input_options,
+    load,
+    output_format,
+    reading,
+    what_option,
+    writes_files,
+)
+
+_SHOW_PARTS = ("summary", "sites", "links", "clusters", "notes", "warnings")
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--strict", is_flag=True, help="Count warnings as problems (exit code 1).")
 @input_options
 @output_format
-def validate(files: tuple[str, ...], input_format: str | None, capacity_unit: str | None,
-             fmt: str) -> None:
+def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
+             capacity_unit: str | None, fmt: str) -> None:
     """Check topology files and list every problem, one line each.
 
-    Exit code 0 when every file is valid, 1 otherwise. FILE may also be topohub:GROUP/NAME.
+    Problems make a file invalid. Warnings (two sites at one location, clusters that draw more
+    power than their site's power_mw) are listed too, as
+    "FILE: warning: ..." lines, but leave it valid unless --strict; the other commands print
+    how many warnings a file has on stderr. Exit code 0 when every file is valid, 1 otherwise.
+    FILE may also be topohub:GROUP/NAME.
 
     \b
-    Example:
+    Examples:
       infranet validate topologies/*.yaml
+      infranet validate topologies/texas-ring.yaml --format csv
     """
-    import infranet.io
-    from infranet.errors import InfranetError
-    from infranet.fabrics.power import power_warnings
-    from infranet.model import schema
-    from infranet.report import emit
-
-    results = []
-    for path in files:
-        options = {"capacity_unit": capacity_unit} if capacity_unit else {}
-        try:
-            spec = infranet.io.read_spec(path, format=input_format, **options)
-            problems = [str(p) for p in schema.normalise(spec, file=path)[1]]
-        except InfranetError as err:
-            problems = [str(err.in_file(path))]
-        counts = {}
-        warnings: list[str] = []
-        if not problems:
-            topo = load(path, input_format, capacity_unit)
-            counts = {"sites": topo.n_sites, "links": topo.n_links}
-            warnings = power_warnings(topo)  # clusters drawing more than a site's power_mw
-        results.append({"file": path, "valid": not problems, "problems": problems, **counts,
-                        **({"warnings": warnings} if warnings else {})})
+    results = [_validate(path, input_format, capacity_unit) for path in files]
+    if strict:
+        for r in results:
+            r["valid"] = r["valid"] and not r["warnings"]
     if fmt == "json":
+        from infranet.output import emit
+
         emit(results, fmt)
     elif fmt == "csv":
-        rows = [{"file": r["file"], "problem": p} for r in results for p in r["problems"]]
-        emit(rows, fmt, columns=["file", "problem"])
+        from infranet.output import emit
+
+        rows = [{"file": r["file"], "problem": p, "severity": "error"}
+                for r in results for p in r["problems"]]
+        rows += [{"file": r["file"], "problem": w, "severity": "warning"}
+                 for r in results for w in r["warnings"]]
+        emit(rows, fmt, columns=["file", "problem", "severity"])
     else:
+        from infranet.errors import printable
+
         for r in results:
-            if r["valid"]:
-                click.echo(f"{r['file']}: ok ({r['sites']} sites, {r['links']} links)")
-            for problem in r["problems"] + r.get("warnings", []):
+            name = printable(r["file"])
+            if not r["problems"]:
+                click.echo(f"{name}: ok ({r['sites']} sites, {r['links']} links)")
+            for problem in r["problems"]:
                 click.echo(problem)
+            for warning in r["warnings"]:
+                click.echo(f"{name}: warning: {warning}")
     if not all(r["valid"] for r in results):
         sys.exit(1)
+
+
+def _validate(path: str, input_format: str | None, capacity_unit: str | None) -> dict[str, Any]:
+    import infranet.io
+    from infranet.errors import InfranetError, where
+    from infranet.fabrics.power import power_warnings
+    from infranet.model import Topology
+
+    options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
+    counts: dict[str, int] = {}
+    try:
+        with reading(path, "checking") as report:
+            spec, found, doubts = infranet.io.check(path, format=input_format, progress=report,
+                                                    **options)
+        problems = [str(p) for p in found]  # one line each: errors escape what is not printable
+        warnings = [f"{where(element=w.element, field=w.field)}: {w.detail}" for w in doubts]
+        if not problems:
+            counts = {"sites": len(spec["sites"]), "links": len(spec["links"])}
+            # clusters drawing more than their site's power_mw
+            warnings += power_warnings(Topology(spec, file=path))
+    except InfranetError as err:
+        problems, warnings = [str(err.in_file(path))], []
+    return {"file": path, "valid": not problems, "problems": problems, "warnings": warnings,
+            **counts}
 
 
 @click.command()
 @click.argument("file")
 @input_options
 @output_format
-@click.option("--what", type=click.Choice(["summary", "sites", "links", "clusters"]),
-              default=None, help="Show one table only (table and CSV formats show the summary, "
-                                 "sites and links by default).")
+@what_option(_SHOW_PARTS, csv_default="links",
+             table_default="the summary, sites, links, and clusters, notes and warnings when "
+                           "there are any")
 def show(file: str, input_format: str | None, capacity_unit: str | None, fmt: str,
          what: str | None) -> None:
-    """Show a topology: sites, links, fiber km, capacity and clusters.
+    """Show a topology: sites, links, fiber km, capacity, clusters, and the notes that say
+    what the file (or its conversion) assumed.
+
+    Link latencies are one way: fiber propagation plus equipment (amplifiers, transponders,
+    FEC) along the modelled route, a floor without queueing. Capacities are per direction.
 
     \b
     Examples:
       infranet show topologies/us-backbone.yaml
       infranet show topologies/us-backbone.yaml --what links --format csv
+      infranet show topologies/texas-ring.yaml --what notes
     """
-    from infranet.report import emit
-    from infranet.studies.describe import describe
+    from infranet.output import describe, emit
 
     result = describe(load(file, input_format, capacity_unit))
     if fmt == "json" and what is None:
         emit(result, fmt)
         return
-    parts = [what] if what else (["summary", "sites", "links", "clusters"] if fmt == "table"
-                                 else ["links"])
-    for part in parts:
-        rows = [result["summary"]] if part == "summary" else result[part]
-        if part == "clusters" and not rows and what is None:
-            continue
-        emit(rows, fmt, title=part if fmt == "table" else None,
-             transpose=part == "summary" and fmt == "table")
+    if what is not None:
+        parts = [what]
+    elif fmt == "csv":
+        parts = ["links"]
+    else:
+        parts = [p for p in _SHOW_PARTS if result[p] or p in ("summary", "sites", "links")]
+    for i, part in enumerate(parts):
+        rows = _show_rows(result, part)
+        if fmt == "table" and i:
+            click.echo()
+        emit(rows, fmt, title=_SHOW_TITLES[part] if fmt == "table" else None,
+             transpose=part == "summary" and fmt == "table",
+             columns=_SHOW_COLUMNS.get(part) if not rows else None)
 
 
+_SHOW_TITLES = {
+    "summary": "summary (fiber km and capacity per direction, over fiber links)",
+    "sites": "sites (lon, lat in degrees)",
+    "links": "links (capacity per direction; latency one way: fiber + equipment along the "
+             "modelled route, a floor without queueing)",
+    "clusters": "clusters",
+    "notes": "notes (what the file or its conversion assumed)",
+    "warnings": "warnings (doubtful, not wrong)",
+}
+_SHOW_COLUMNS = {"notes": ["note"], "warnings": ["element", "field", "message"],
+                 "clusters": ["site", "name", "accelerator", "count", "scale_up", "scale_out",
+                              "dci_gbps"]}
+
+
+def _show_rows(result: dict[str, Any], part: str) -> list[dict[str, Any]]:
+    if part == "summary":
+        return [result["summary"]]
+    if part == "notes":
+        return [{"note": note} for note in result["notes"]]
+    if part == "warnings":
+        return [{k: w[k] for k in ("element", "field", "message")} for w in result["warnings"]]
+    return list(result[part])
+
+
+@writes_files
 @click.command()
 @click.argument("source", metavar="IN")
 @click.argument("target", metavar="OUT")
 @click.option("--to", "to_format", default=None, metavar="FORMAT",
               help="Write as FORMAT (yaml, json, nodelink, geojson) instead of guessing from "
-                   "OUT's extension.")
+                   "OUT's extension; '-' as OUT writes YAML unless --to says otherwise.")
 @input_options
 def convert(source: str, target: str, to_format: str | None, input_format: str | None,
             capacity_unit: str | None) -> None:
@@ -106,16 +174,19 @@ def convert(source: str, target: str, to_format: str | None, input_format: str |
 
     Reads yaml, json, node-link JSON, Topology Zoo GML/GraphML, SNDlib native/XML, GeoJSON and
     topohub:GROUP/NAME; writes yaml, json, nodelink and geojson. What a conversion had to assume
-    is kept in the topology's notes. OUT is written whole or not at all.
+    is kept in the topology's notes (`infranet show OUT --what notes`).
 
     \b
     Examples:
       infranet convert topohub:sndlib/abilene abilene.yaml
       infranet convert ../shared/data/figret-geant/GEANT.json geant.yaml --capacity-unit bit/s
       infranet convert topologies/us-backbone.yaml us.geojson
+      infranet convert topologies/texas-ring.yaml - --to json
     """
     import infranet.io
 
     topo = load(source, input_format, capacity_unit)
     infranet.io.write(topo, target, format=to_format)
-    click.echo(f"wrote {target} ({topo.n_sites} sites, {topo.n_links} links)", err=True)
+    where = "standard output" if target == "-" else target
+    click.echo(f"wrote {where} ({topo.n_sites} sites, {topo.n_links} links)", err=True)
+

@@ -22,17 +22,25 @@ topohub     ``topohub:GROUP/NAME``  yes      no
 
 from __future__ import annotations
 
-import os
-import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from infranet.errors import FormatError, InfranetError, UnknownNameError, did_you_mean
+from infranet.errors import (
+    FormatError,
+    InfranetError,
+    InfranetWarning,
+    UnknownNameError,
+    did_you_mean,
+)
+from infranet.io.files import STDOUT, write_text
+from infranet.io.native import gc_paused
 
-__all__ = ["FORMATS", "dumps", "guess_format", "read", "read_spec", "write"]
+__all__ = ["FORMATS", "Progress", "check", "dumps", "guess_format", "read", "read_spec", "write",
+           "write_text"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ def guess_format(path: str | Path, *, writing: bool = False) -> str:
     text = str(path)
     if text.startswith("topohub:"):
         return "topohub"
+    if writing and text == STDOUT:
+        return "yaml"
     if not writing and Path(text).is_dir():
         raise FormatError("is a directory, not a topology file", file=text)
     suffix = Path(text).suffix.lower()
@@ -111,25 +121,71 @@ def _check_format(name: str) -> Format:
     return FORMATS[name]
 
 
-def read_spec(path: str | Path, *, format: str | None = None, **options: Any) -> dict[str, Any]:
-    """Return the native spec dict of a file in any readable format (not yet validated)."""
+Progress = Callable[[str, "int | None", "int | None"], None]
+
+
+def read_spec(path: str | Path, *, format: str | None = None,
+              progress: Progress | None = None, **options: Any) -> dict[str, Any]:
+    """Return the native spec dict of a file in any readable format (not yet validated).
+
+    `progress`, when given, is called now and then with ``("parsing", done, total)`` while a
+    native YAML file is parsed (characters).
+    """
     name = format or guess_format(path)
     fmt = _check_format(name)
     if fmt.reader is None:
         raise FormatError(f"infranet cannot read the {name} format", file=str(path))
     where = str(path)
+    if progress is not None and name == "yaml":
+        def parsing(done: int, total: int) -> None:
+            progress("parsing", done, total)
+
+        options["progress"] = parsing
     try:
-        if name == "topohub":
-            return _load(fmt.reader)(str(path), **options)
-        return _load(fmt.reader)(path, **options)
+        with gc_paused():
+            if name == "topohub":
+                return _load(fmt.reader)(str(path), **options)
+            return _load(fmt.reader)(path, **options)
     except InfranetError as err:
         raise err.in_file(where) from None
     except RecursionError:
         raise FormatError("structure nests too deeply", file=where) from None
 
 
-def read(path: str | Path, *, format: str | None = None, **options: Any):
+def check(path: str | Path, *, format: str | None = None, progress: Progress | None = None,
+          **options: Any) -> tuple[dict[str, Any], list[InfranetError], list[InfranetWarning]]:
+    """Check a topology file: return ``(spec, problems, warnings)``, every problem listed.
+
+    `spec` is the normalised spec (quantities in canonical units, defaults filled in); the file
+    is valid when `problems` is empty. `warnings` (two sites at one location, see
+    :func:`infranet.model.schema.warnings`) are only looked for in a valid file. A file that
+    cannot be parsed raises, as :func:`read` does.
+
+    Examples
+    --------
+    >>> spec, problems, warnings = check("topologies/texas-ring.yaml")
+    >>> len(spec["sites"]), problems, warnings
+    (5, [], [])
+    """
+    from infranet.model import Topology, schema
+
+    spec = read_spec(path, format=format, progress=progress, **options)
+    if progress is not None:
+        progress("validating", None, None)
+    with gc_paused():
+        normal, problems = schema.normalise(spec, file=str(path))
+    if problems:
+        return normal, problems, []
+    return normal, [], schema.warnings(Topology(normal, file=str(path)))
+
+
+def read(path: str | Path, *, format: str | None = None, progress: Progress | None = None,
+         **options: Any):
     """Read a topology file (or ``topohub:GROUP/NAME``) and return a validated Topology.
+
+    What is doubtful but not wrong (two sites at one location, see
+    :func:`infranet.model.schema.warnings`) is issued as an
+    :class:`~infranet.errors.InfranetWarning` through :mod:`warnings`.
 
     Parameters
     ----------
@@ -137,18 +193,35 @@ def read(path: str | Path, *, format: str | None = None, **options: Any):
         A file path, or ``topohub:GROUP/NAME`` for a topology of the topohub repository.
     format
         A name from :data:`FORMATS`; by default guessed from the extension.
+    progress
+        Called with ``(phase, done, total)`` as the work goes on: ``"parsing"`` with characters
+        done and in all (native YAML), then ``"validating"`` with None, None.
     **options
         Reader options, e.g. ``capacity_unit="bit/s"`` for node-link JSON.
+
+    Raises
+    ------
+    InfranetError
+        For a file that cannot be parsed, and for the first problem of an invalid one (with
+        how many more there are; :func:`check` lists them all).
 
     Examples
     --------
     >>> import infranet
-    >>> topo = infranet.read("topologies/ohio-vdc-ring.yaml")  # doctest: +SKIP
+    >>> topo = infranet.read("topologies/texas-ring.yaml")
+    >>> topo.n_sites, topo.n_links
+    (5, 5)
     """
-    from infranet.model import Topology
+    from infranet.model import Topology, schema
 
-    spec = read_spec(path, format=format, **options)
-    return Topology.from_dict(spec, source=str(path))
+    spec = read_spec(path, format=format, progress=progress, **options)
+    if progress is not None:
+        progress("validating", None, None)
+    with gc_paused():
+        topology = Topology.from_dict(spec, source=str(path))
+    for warning in schema.warnings(topology):
+        warnings.warn(warning, stacklevel=2)
+    return topology
 
 
 def dumps(topology, format: str) -> str:
@@ -160,47 +233,46 @@ def dumps(topology, format: str) -> str:
         writable = [f.name for f in FORMATS.values() if f.writer]
         raise FormatError(f"infranet cannot write the {format} format; writable: "
                           f"{', '.join(writable)}")
-    out = _load(fmt.writer)(topology)
-    if isinstance(out, str):
-        return out
-    return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    try:
+        out = _load(fmt.writer)(topology)
+        if isinstance(out, str):
+            return out
+        return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError as err:  # NaN or infinity in free data (meta): JSON has no such number
+        raise FormatError(f"cannot write as {format}: {err}; YAML can hold it") from None
 
 
 def write(topology, path: str | Path, *, format: str | None = None) -> None:
-    """Write `topology` to `path` (format from the extension or ``format=``).
+    """Write `topology` to `path` (format from the extension or ``format=``; ``-`` writes YAML,
+    or `format`, to standard output).
 
-    The file is written to a temporary name beside `path` and renamed into place, so a failure
-    never leaves a half-written file or loses the old one.
+    Written through :func:`infranet.io.files.write_text`: only a regular file is replaced,
+    atomically (a failure never leaves half a file or loses the old one); a symbolic link is
+    written through to its target; a directory, device, FIFO or socket is refused.
     """
     name = format or guess_format(path, writing=True)
-    text = dumps(topology, name)
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FormatError("directory does not exist", file=str(directory))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        text = dumps(topology, name)
+    except InfranetError as err:
+        raise err.in_file(str(path)) from None
+    write_text(path, text)
 
 
-def _read_native(path: str | Path, parse: str) -> dict[str, Any]:
+def _read_native(path: str | Path, parse: str, **options: Any) -> dict[str, Any]:
     from infranet.io import native
+    from infranet.io.files import read_text
 
-    text = native.read_text(path)
-    data = getattr(native, parse)(text, file=str(path))
+    text = read_text(path)
+    data = getattr(native, parse)(text, file=str(path), **options)
     if not isinstance(data, dict):
         raise FormatError(f"expected a topology mapping (name, sites, links) at the top, got "
                           f"{type(data).__name__}", file=str(path))
     return data
 
 
-def _read_yaml(path: str | Path) -> dict[str, Any]:
-    return _read_native(path, "load_yaml")
+def _read_yaml(path: str | Path, *,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    return _read_native(path, "load_yaml", progress=progress)
 
 
 def _read_json(path: str | Path) -> dict[str, Any]:

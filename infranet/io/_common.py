@@ -10,7 +10,8 @@ from infranet.errors import FormatError
 
 
 def _load_json(file: str) -> Any:
-    from infranet.io.native import load_json, read_text
+    from infranet.io.files import read_text
+    from infranet.io.native import load_json
 
     return load_json(read_text(file), file=file)  # refuses missing, huge, non-UTF-8, bad JSON
 
@@ -53,25 +54,6 @@ def _some(items: Iterable[str], limit: int = 5) -> str:
     return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
-def _jsonable(value: Any) -> Any:
-    """`value` as plain JSON data: numpy scalars to Python, tuples to lists, NaN to None."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "item"):  # numpy scalar
-        return _jsonable(value.item())
-    if hasattr(value, "tolist"):  # numpy array
-        return _jsonable(value.tolist())
-    return str(value)
-
-
 def _check_xml(data: bytes, file: str):
     """Parse XML safely and return the root element.
 
@@ -97,3 +79,5 @@ def _check_xml(data: bytes, file: str):
         line, column = getattr(err, "position", (None, None))
         where = f" at line {line}, column {column}" if line else ""
         raise FormatError(f"not well-formed XML{where}", file=file) from None
+    except (LookupError, ValueError) as err:  # e.g. an unknown encoding in the declaration
+        raise FormatError(f"XML cannot be read: {err}", file=file) from None

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import _finite, _jsonable, _load_json, _number, _some, _trim
+from infranet.io._common import _finite, _load_json, _number, _some, _trim
+from infranet.io.native import plain
 
 __all__ = ["read_geojson", "write_geojson"]
 
@@ -57,10 +58,11 @@ def write_geojson(topology) -> dict[str, Any]:
     by_name = {link["name"]: link for link in spec["links"] if "name" in link}
     for i, row in enumerate(table.itertuples(index=False)):
         link = by_name.get(row.name, spec["links"][i])
+        ends = where[row.a], where[row.b]
         if "route" in link:
-            line = [list(p) for p in link["route"]]
-        elif where[row.a] is not None and where[row.b] is not None:
-            line = [where[row.a], where[row.b]]
+            line: list[list[float]] | None = [list(p) for p in link["route"]]
+        elif ends[0] is not None and ends[1] is not None:
+            line = [ends[0], ends[1]]
         else:
             line = None
         properties = {"element": "link", "name": row.name, "a": row.a, "b": row.b,
@@ -82,7 +84,7 @@ def write_geojson(topology) -> dict[str, Any]:
     if top:
         collection["infranet"] = top
     collection["features"] = features
-    return _jsonable(collection)
+    return plain(collection)
 
 
 def read_geojson(path_or_dict: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -137,7 +139,8 @@ def _convert(data: Any, file: str | None) -> dict[str, Any]:
     features = data.get("features")
     if not isinstance(features, list):
         raise FormatError("the FeatureCollection has no 'features' list")
-    top = data.get("infranet") if isinstance(data.get("infranet"), Mapping) else {}
+    given = data.get("infranet")
+    top: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     spec: dict[str, Any] = {
         "name": str(data.get("name") or (Path(file).stem if file else "network")),
     }
@@ -192,7 +195,7 @@ def _site(properties: dict[str, Any], geometry: Mapping[str, Any],
             site[key] = properties.pop(key)
     extra = {k: v for k, v in properties.items() if v is not None}
     if extra:
-        site.setdefault("meta", {}).update(_jsonable(extra))
+        site.setdefault("meta", {}).update(plain(extra))
     return site
 
 
@@ -232,5 +235,5 @@ def _link(properties: dict[str, Any], geometry: Mapping[str, Any],
             link[key] = properties.pop(key)
     extra = {k: v for k, v in properties.items() if v is not None}
     if extra:
-        link.setdefault("meta", {}).update(_jsonable(extra))
+        link.setdefault("meta", {}).update(plain(extra))
     return {k: v for k, v in link.items() if v is not None}

@@ -18,7 +18,8 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import _finite, _jsonable, _load_json, _number, _some, _trim
+from infranet.io._common import _finite, _load_json, _number, _some, _trim
+from infranet.io.native import plain
 
 __all__ = ["read_nodelink", "write_nodelink"]
 
@@ -142,7 +143,7 @@ def write_nodelink(topology) -> dict[str, Any]:
     for i, row in enumerate(table.itertuples(index=False)):
         link_spec = by_name.get(row.name, spec["links"][i])
         edge: dict[str, Any] = {"source": row.a, "target": row.b, "key": row.name,
-                                "name": row.name, "kind": row.kind}
+                                "name": row.name, "a": row.a, "kind": row.kind}
         if _finite(row.capacity_gbps):
             edge["capacity"] = float(row.capacity_gbps) * 1e9
             edge["capacity_gbps"] = float(row.capacity_gbps)
@@ -164,7 +165,7 @@ def write_nodelink(topology) -> dict[str, Any]:
     for key in ("description", "source", "notes", "defaults", "demands", "meta"):
         if spec.get(key):
             graph[key] = spec[key]
-    return _jsonable({"directed": False, "multigraph": True, "graph": graph, "nodes": nodes,
+    return plain({"directed": False, "multigraph": True, "graph": graph, "nodes": nodes,
                       "links": links})
 
 
@@ -220,7 +221,7 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
         skip.add("demands")
     meta.update({k: v for k, v in graph.items() if k not in skip})
     if meta:
-        spec["meta"] = _jsonable(meta)
+        spec["meta"] = plain(meta)
     return spec
 
 
@@ -263,8 +264,9 @@ def _sites(raw_nodes: list, notes: list[str],
         kind = node.get("kind")
         if kind in _SITE_KINDS:
             site["kind"] = kind
-        if points[i] is not None:
-            xy = points[i][1]
+        point = points[i]
+        if point is not None:
+            xy = point[1]
             if planar:
                 site["meta"] = {"xy": xy}
             else:
@@ -281,7 +283,7 @@ def _sites(raw_nodes: list, notes: list[str],
         if isinstance(node.get("meta"), Mapping):
             extra.update(node["meta"])
         if extra:
-            site.setdefault("meta", {}).update(_jsonable(extra))
+            site.setdefault("meta", {}).update(plain(extra))
         sites.append(site)
     return ids, sites
 
@@ -303,6 +305,8 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
         if ends[0] == ends[1]:
             loops += 1
             continue
+        if not directed and edge.get("a") is not None and ids.get(_key(edge["a"])) == ends[1]:
+            ends.reverse()  # an undirected graph keeps no order: "a" names the link's a end
         where = f"edge {ends[0]}->{ends[1]}" if directed else f"edge {ends[0]}--{ends[1]}"
         arcs.append((ends[0], ends[1], edge, _arc_capacity(edge, capacity_key, factor, where)))
     if loops:
@@ -362,6 +366,8 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
     link: dict[str, Any] = {"a": a, "b": b}
     if attrs.get("name") is not None:
         link["name"] = str(attrs["name"])
+    elif isinstance(attrs.get("key"), str):  # a multigraph's edge key, as to_networkx gives
+        link["name"] = attrs["key"]
     if attrs.get("kind") in _LINK_KINDS:
         link["kind"] = attrs["kind"]
     if capacity is not None:
@@ -388,8 +394,8 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
     for key in _LINK_KEYS:
         if attrs.get(key) is not None:
             link[key] = attrs[key]
-    used = {"source", "target", "name", "kind", "capacity_gbps", "capacity_ba_gbps", "latency_ms",
-            "meta", length_key, capacity_key, *_LINK_KEYS, *_DERIVED}
+    used = {"source", "target", "a", "name", "kind", "capacity_gbps", "capacity_ba_gbps",
+            "latency_ms", "meta", length_key, capacity_key, *_LINK_KEYS, *_DERIVED}
     if "capacity_gbps" in attrs:
         used.add("capacity")  # the writer's bit/s copy of capacity_gbps
     extra = {k: v for k, v in attrs.items() if k not in used}
@@ -403,7 +409,7 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
         if reverse:
             extra["reverse"] = reverse
     if extra:
-        link["meta"] = _jsonable(extra)
+        link["meta"] = plain(extra)
     return link
 
 
@@ -484,15 +490,13 @@ def _unique_names(ids: list, labels: list[str | None], notes: list[str]) -> list
 
 def _position(node: Mapping[str, Any]) -> tuple[str, list[float]] | None:
     pos = node.get("pos")
-    if isinstance(pos, (list, tuple)) and len(pos) == 2:
-        xy = [_float(pos[0]), _float(pos[1])]
-        if None not in xy:
-            return "pos", xy
-    for lon_key, lat_key in _LONLAT_KEYS:
-        if node.get(lon_key) is not None and node.get(lat_key) is not None:
-            xy = [_float(node[lon_key]), _float(node[lat_key])]
-            if None not in xy:
-                return lon_key, xy
+    candidates = [("pos", *pos)] if isinstance(pos, (list, tuple)) and len(pos) == 2 else []
+    candidates += [(lon_key, node.get(lon_key), node.get(lat_key))
+                   for lon_key, lat_key in _LONLAT_KEYS]
+    for key, x, y in candidates:
+        lon, lat = _float(x), _float(y)
+        if lon is not None and lat is not None:
+            return key, [lon, lat]
     return None
 
 

@@ -25,6 +25,7 @@ recorded in the spec's ``notes``:
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 from infranet import units
 from infranet.errors import FormatError, InfranetError
 from infranet.io._common import _check_xml
-from infranet.io.native import read_bytes
+from infranet.io.files import read_bytes
 
 __all__ = ["PIXEL_NETWORKS", "read_sndlib", "read_sndlib_xml"]
 
@@ -206,13 +207,15 @@ class _Native:
                   "preinstalled_capacity": self.number(f"{where} pre_installed_capacity"),
                   "preinstalled_cost": self.number(f"{where} pre_installed_capacity_cost"),
                   "routing_cost": self.number(f"{where} routing_cost"),
-                  "setup_cost": self.number(f"{where} setup_cost"), "modules": []}
+                  "setup_cost": self.number(f"{where} setup_cost")}
+        modules: list[list[float]] = []
+        record["modules"] = modules
         if self.peek() == "(":
             self.pos += 1
             while self.peek() != ")":
                 capacity = self.number(f"{where} module capacity")
                 cost = self.number(f"{where} module cost")
-                record["modules"].append([capacity, cost])
+                modules.append([capacity, cost])
             self.pos += 1
         network["links"].append(record)
 
@@ -255,10 +258,14 @@ class _Native:
     def number(self, what: str) -> float:
         token, line = self.next(what)
         try:
-            return float(token)
+            value = float(token)
         except ValueError:
             raise FormatError(f"line {line}: expected a number for {what}, found "
                               f"{token!r}") from None
+        if not math.isfinite(value):
+            raise FormatError(f"line {line}: expected a finite number for {what}, found "
+                              f"{token!r}")
+        return value
 
     def skip_group(self) -> None:
         """Skip to the ')' matching an already consumed '('."""
@@ -300,9 +307,12 @@ def _parse_xml(root) -> dict[str, Any]:
     def number(element, name: str, where: str, default: float | None = None) -> float:
         raw = text(element, name, where, default)
         try:
-            return float(raw)
+            value = float(raw)
         except (TypeError, ValueError):
             raise FormatError(f"{where}: <{name}> is not a number: {raw!r}") from None
+        if not math.isfinite(value):
+            raise FormatError(f"{where}: <{name}> is not a finite number: {raw!r}")
+        return value
 
     if local(root.tag) != "network":
         raise FormatError(f"expected an SNDlib <network> document, found <{local(root.tag)}>")

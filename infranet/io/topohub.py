@@ -145,7 +145,8 @@ def _topohub():
     try:
         import topohub
     except ImportError:
-        raise FormatError("topohub is not installed; pip install 'infranet[topohub]'") from None
+        raise FormatError("topohub is not installed (infranet depends on it); "
+                          "pip install topohub") from None
     return topohub
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from infranet import units
 from infranet.errors import FormatError, InfranetError
 from infranet.io._common import _check_xml
-from infranet.io.native import read_bytes
+from infranet.io.files import read_bytes
 from infranet.io.nodelink import read_nodelink
 
 __all__ = ["read_gml", "read_graphml"]
@@ -71,12 +71,39 @@ def read_graphml(path: str | Path) -> dict[str, Any]:
 
     file = str(path)
     data = read_bytes(file)
-    _check_xml(data, file)
+    _check_ids(_check_xml(data, file), file)
     try:
         graph = nx.parse_graphml(data)
     except Exception as err:  # any parser failure is a problem of the file
         raise FormatError(f"not valid GraphML: {_where(err)}", file=file) from None
     return _from_graph(graph, file, "GraphML")
+
+
+def _check_ids(root: Any, file: str) -> None:
+    """Refuse a GraphML node id defined twice, and an edge whose end is not a node: networkx
+    would merge the two nodes, or add a phantom node for the edge, without a word."""
+    def local(tag: Any) -> str:
+        return str(tag).rsplit("}", 1)[-1]
+
+    for number, graph in enumerate(e for e in root.iter() if local(e.tag) == "graph"):
+        nodes: set[str] = set()
+        where = f"graph {number + 1}" if number else None
+        for child in graph:
+            if local(child.tag) != "node":
+                continue
+            node_id = child.get("id")
+            if node_id in nodes:
+                raise FormatError(f"node id {node_id!r} is defined twice; node ids must be "
+                                  "unique", file=file, element=where)
+            nodes.add(node_id)
+        for i, child in enumerate(c for c in graph if local(c.tag) == "edge"):
+            for end in ("source", "target"):
+                if child.get(end) not in nodes:
+                    name = child.get("id") or f"edges[{i}]"
+                    raise FormatError(
+                        f"{child.get(end)!r} is not a node of the file (a phantom site); "
+                        "define the node or remove the edge", file=file,
+                        element=f"edge {name!r}" if child.get("id") else name, field=end)
 
 
 def _from_graph(graph, file: str, fmt: str) -> dict[str, Any]:
@@ -106,6 +133,8 @@ def _from_graph(graph, file: str, fmt: str) -> dict[str, Any]:
                      "with meta.Internal")
 
     data = nx.node_link_data(graph, edges="links")
+    for edge in data["links"]:
+        edge.pop("key", None)  # GraphML edge ids and GML parallel-edge numbers are not names
     info = data["graph"]
     for key in ("node_default", "edge_default"):  # GraphML reader bookkeeping
         if not info.get(key):

@@ -11,21 +11,36 @@ The keys and capacity rules of a cluster's ``scale_out`` come from the registry 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from infranet import physics, units
-from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+from infranet.errors import (
+    InfranetError,
+    InfranetWarning,
+    UnknownNameError,
+    ValidationError,
+    did_you_mean,
+    printable,
+)
 from infranet.fabrics import designs as fabric_designs
+
+if TYPE_CHECKING:
+    from infranet.model.topology import Topology
 
 __all__ = [
     "ACCELERATOR",
     "CLUSTER",
     "DEFAULTS",
     "DEMAND",
+    "LATENCY_FLOOR_TOLERANCE",
     "LINK",
     "LINK_KINDS",
+    "ROUTE_END_KM",
     "SITE",
     "SITE_KINDS",
     "TOPOLOGY",
@@ -36,9 +51,18 @@ __all__ = [
     "normalise",
     "reference_markdown",
     "scale_out_table",
+    "warnings",
 ]
 
 SITE_KINDS = ("datacenter", "pop", "region")
+#: Farthest (km) the first or last point of a link's ``route`` may lie from the link's sites.
+#: Site coordinates are town-level and a route is drawn town to town, so its ends can sit a
+#: metro area away from a campus (Ashburn to Washington is about 50 km); an end farther than
+#: that belongs to another link, and its length would be used as this one's.
+ROUTE_END_KM = 50.0
+#: How far below the speed-of-light floor a measured ``latency_ms`` may be before it is refused:
+#: 1% for lengths from town-level coordinates, plus 1 µs for a latency written to the µs.
+LATENCY_FLOOR_TOLERANCE = (0.01, 0.001)
 #: Node kinds of an expanded topology: a cluster (the cluster view), or an accelerator or a
 #: switch of its fabric (the accelerator view).
 FABRIC_NODE_KINDS = ("cluster", "accelerator", "switch")
@@ -256,6 +280,23 @@ class _Checker:
     def __init__(self, file: str | None) -> None:
         self.file = file
         self.problems: list[InfranetError] = []
+        self._parsed: dict[tuple[str, str], float | str] = {}
+
+    def quantity(self, raw: Any, kind: str) -> float:
+        """`raw` in the canonical unit of `kind`; strings are parsed once per file (a file of
+        200,000 links writes "400 Gb/s" 200,000 times)."""
+        if not isinstance(raw, str):
+            return units.parse(raw, kind)
+        key = (kind, raw)
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = units.parse(raw, kind)
+            except ValidationError as err:
+                self._parsed[key] = err.detail
+        value = self._parsed[key]
+        if isinstance(value, str):
+            raise ValidationError(value)
+        return value
 
     def fail(self, element: str | None, field: str | None, message: str,
              cls: type[InfranetError] = ValidationError) -> None:
@@ -266,18 +307,19 @@ class _Checker:
             self.fail(element, None, f"expected a mapping of keys to values, got "
                       f"{_type_name(raw)}")
             return None
-        known = {a.name: a for a in table}
+        known = _known(table)
         out: dict[str, Any] = {}
         for key in raw:
-            if not isinstance(key, str) or key not in known:
+            if key not in known or not isinstance(key, str):
                 self.fail(element, str(key), f"unknown key{did_you_mean(str(key), known)}; "
                           f"allowed: {', '.join(known)}")
         for attr in table:
-            if attr.name not in raw or raw[attr.name] is None:
+            given = raw.get(attr.name)
+            if given is None:
                 if attr.required:
                     self.fail(element, attr.name, f"missing; {attr.description}")
                 continue
-            value = self.value(raw[attr.name], attr, element)
+            value = self.value(given, attr, element)
             if value is not _BAD:
                 out[attr.name] = value
         return out
@@ -289,8 +331,10 @@ class _Checker:
                 if not isinstance(raw, (str, int)) or isinstance(raw, bool):
                     raise ValidationError(f"expected a string, got {_type_name(raw)}")
                 text = str(raw)
-                if attr.name in _NAMES and not text.strip():
-                    raise ValidationError("must not be empty")
+                if attr.name in _NAMES:
+                    if not text.strip():
+                        raise ValidationError("must not be empty")
+                    _check_name(text)
                 return text
             if kind == "choice":
                 if raw not in attr.choices:
@@ -299,7 +343,12 @@ class _Checker:
                                           f"{', '.join(attr.choices)}")
                 return raw
             if kind in units.QUANTITIES:
-                return self._bounded(units.parse(raw, kind), attr, raw)
+                if type(raw) is float or type(raw) is int:  # already in the canonical unit
+                    number = float(raw)
+                    if not math.isfinite(number):
+                        raise ValidationError(f"expected a finite {kind}, got {raw!r}")
+                    return self._bounded(number, attr, raw)
+                return self._bounded(self.quantity(raw, kind), attr, raw)
             if kind in ("number", "integer"):
                 if isinstance(raw, bool) or not isinstance(raw, (int, float)):
                     if isinstance(raw, str):
@@ -374,11 +423,26 @@ def _type_name(raw: Any) -> str:
         type(raw), type(raw).__name__)
 
 
+_KNOWN: dict[int, dict[str, Attr]] = {}
+
+
+def _known(table: tuple[Attr, ...]) -> dict[str, Attr]:
+    """The attributes of `table` by name (built once per table: tables are module constants)."""
+    known = _KNOWN.get(id(table))
+    if known is None:
+        known = _KNOWN[id(table)] = {a.name: a for a in table}
+    return known
+
+
 def _point(raw: Any) -> list[float]:
-    if (not isinstance(raw, (list, tuple)) or len(raw) != 2
+    if (type(raw) is list and len(raw) == 2 and type(raw[0]) in (int, float)
+            and type(raw[1]) in (int, float)):
+        lon, lat = float(raw[0]), float(raw[1])  # the common case, checked below
+    elif (not isinstance(raw, (list, tuple)) or len(raw) != 2
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in raw)):
         raise ValidationError(f"expected [lon, lat] in degrees, got {raw!r}")
-    lon, lat = float(raw[0]), float(raw[1])
+    else:
+        lon, lat = float(raw[0]), float(raw[1])
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise ValidationError(f"expected finite [lon, lat], got {raw!r}")
     if not -180.0 <= lon <= 180.0:
@@ -387,6 +451,16 @@ def _point(raw: Any) -> list[float]:
         hint = " (is it [lat, lon]? infranet writes [lon, lat])" if abs(lon) <= 90 else ""
         raise ValidationError(f"latitude {lat:g} is outside -90..90{hint}")
     return [lon, lat]
+
+
+def _check_name(text: str) -> None:
+    """Refuse control, format and line-separator characters: a name is printed on one line."""
+    if text.isprintable():
+        return
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            raise ValidationError(f"contains the control character {printable(ch)!s} at "
+                                  f"position {i + 1}; names are printed on one line, remove it")
 
 
 def _site_label(raw: Any, index: int) -> str:
@@ -468,6 +542,7 @@ def normalise(raw: Any, *, file: str | None = None,
     spec["sites"] = sites
 
     links: list[dict[str, Any]] = []
+    labels: list[str] = []
     seen_links: dict[str, str] = {}
     pair_count: dict[tuple[str, str], int] = {}
     for i, raw_link in enumerate(top.get("links", []) or []):
@@ -500,7 +575,9 @@ def normalise(raw: Any, *, file: str | None = None,
         seen_links[link["name"]] = f"links[{i}]"
         link.setdefault("kind", "fiber")
         links.append(link)
+        labels.append(label)
     spec["links"] = links
+    _check_geography(c, links, labels, {site["name"]: site for site in sites})
 
     if "demands" in top:
         demands = []
@@ -518,6 +595,110 @@ def normalise(raw: Any, *, file: str | None = None,
     if "meta" in top:
         spec["meta"] = top["meta"]
     return spec, c.problems
+
+
+def _check_geography(c: _Checker, links: list[dict[str, Any]], labels: list[str],
+                     sites: Mapping[str, Mapping[str, Any]]) -> None:
+    """Refuse routes whose ends are far from their link's sites, and measured latencies below
+    the speed-of-light floor of the link's length."""
+    def located(link: Mapping[str, Any]) -> bool:
+        return "location" in sites[link["a"]] and "location" in sites[link["b"]]
+
+    def points(rows: list[int], pick: Any) -> np.ndarray:
+        return np.array([pick(links[i]) for i in rows], dtype=float).reshape(-1, 2)
+
+    def km(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        return np.asarray(physics.geodesic_km(p[:, 0], p[:, 1], q[:, 0], q[:, 1]), dtype=float)
+
+    routed = [i for i, link in enumerate(links) if "route" in link and located(link)]
+    if routed:
+        start = points(routed, lambda x: x["route"][0])
+        end = points(routed, lambda x: x["route"][-1])
+        at_a = points(routed, lambda x: sites[x["a"]]["location"])
+        at_b = points(routed, lambda x: sites[x["b"]]["location"])
+        forward = np.stack([km(start, at_a), km(end, at_b)], axis=1)
+        backward = np.stack([km(start, at_b), km(end, at_a)], axis=1)
+        flip = backward.max(axis=1) < forward.max(axis=1)
+        gaps = np.where(flip[:, None], backward, forward)
+        for j in np.flatnonzero(gaps.max(axis=1) > ROUTE_END_KM):
+            link = links[routed[j]]
+            first, last = (link["b"], link["a"]) if flip[j] else (link["a"], link["b"])
+            c.fail(labels[routed[j]], "route", f"the route starts {gaps[j, 0]:,.0f} km from "
+                   f"site {first!r} and ends {gaps[j, 1]:,.0f} km from site {last!r}; a route "
+                   f"runs from one site of its link to the other (ends within {ROUTE_END_KM:g} "
+                   "km), fix its points or its sites")
+
+    timed = [i for i, link in enumerate(links) if "latency_ms" in link
+             and ("length_km" in link or "route" in link or located(link))]
+    if not timed:
+        return
+    length = np.full(len(timed), math.nan)
+    basis = []
+    circle = []
+    for n, i in enumerate(timed):
+        link = links[i]
+        if "length_km" in link:
+            length[n] = link["length_km"]
+            basis.append("its length_km")
+        elif "route" in link:
+            length[n] = physics.path_length_km(link["route"])
+            basis.append("its route")
+        else:
+            circle.append(n)
+            basis.append("the great circle between its sites")
+    if circle:
+        rows = [timed[j] for j in circle]
+        length[circle] = km(points(rows, lambda x: sites[x["a"]]["location"]),
+                            points(rows, lambda x: sites[x["b"]]["location"]))
+    vacuum = physics.media()["vacuum"].us_per_km
+    floor = length * vacuum / 1000.0
+    relative, absolute = LATENCY_FLOOR_TOLERANCE
+    latency = np.array([links[i]["latency_ms"] for i in timed], dtype=float)
+    for j in np.flatnonzero(latency < floor * (1 - relative) - absolute):
+        c.fail(labels[timed[j]], "latency_ms", f"{latency[j]:g} ms is below the speed-of-light "
+               f"floor of {floor[j]:.3f} ms for {length[j]:,.0f} km ({basis[j]}; light in vacuum "
+               f"takes {vacuum} µs/km); a measured latency cannot beat light, check latency_ms "
+               "and the length")
+
+
+def warnings(topology: Topology) -> list[InfranetWarning]:
+    """Return what is doubtful but not wrong in a valid topology: sites at one location.
+
+    Two sites at the same ``[lon, lat]`` (to about a metre) are often one place entered twice,
+    or a converted file whose nodes were geocoded to one city; a link between them has length
+    0 unless it gives ``length_km``. ``infranet validate`` lists warnings; the other commands
+    print how many there are on stderr.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x", "location": [1, 2]},
+    ...     {"name": "y", "location": [1, 2]}, {"name": "z", "location": [3, 4]}]})
+    >>> [str(w) for w in warnings(topo)]
+    ["site 'y': location: at the same location as site 'x' ([1, 2]); a link between them has \
+length 0 unless it gives length_km"]
+    """
+    sites = topology.sites.iloc[:topology.n_sites]
+    lon = sites["lon"].to_numpy(dtype=float)
+    lat = sites["lat"].to_numpy(dtype=float)
+    known = np.flatnonzero(~(np.isnan(lon) | np.isnan(lat)))
+    if known.size < 2:
+        return []
+    # to 1e-5 degree (about a metre): equal within the precision coordinates are written with
+    key = np.round(lon[known] * 1e5) * 1e6 + np.round(lat[known] * 1e5)
+    perm = np.argsort(key, kind="stable")  # stable: each group in file order
+    ordered, index = key[perm], known[perm]
+    new = np.r_[True, ordered[1:] != ordered[:-1]]
+    group_start = np.maximum.accumulate(np.where(new, np.arange(len(ordered)), 0))
+    names = sites.index
+    out = []
+    for p in sorted(np.flatnonzero(~new), key=lambda p: index[p]):
+        k, first = index[p], index[group_start[p]]
+        out.append(InfranetWarning(
+            f"at the same location as site {names[first]!r} ([{lon[k]:g}, {lat[k]:g}]); a link "
+            "between them has length 0 unless it gives length_km", file=topology.file,
+            element=f"site {names[k]!r}", field="location"))
+    return out
 
 
 def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[str],

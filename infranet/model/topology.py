@@ -402,6 +402,55 @@ class Topology:
                                capacity_ba_gbps=row.capacity_ba_gbps, a=row.a, **attrs)
         return graph
 
+    @classmethod
+    def from_networkx(cls, graph: Any, *, name: str | None = None,
+                      capacity_unit: str | None = None) -> Topology:
+        """Return a Topology from a networkx graph whose attributes are as in node-link JSON.
+
+        Nodes become sites named by their id (or ``name``/``label``), located by ``pos`` =
+        ``[lon, lat]`` or ``lon``/``lat``, with ``kind`` and the site keys of the format;
+        edges become full-duplex links named by ``name`` or their multigraph key, with
+        ``capacity_gbps`` (or ``capacity`` in `capacity_unit`, default bit/s), ``length_km``,
+        ``latency_ms``, ``srlg``, ``medium``, ``kind``, oriented from their ``a`` node when an
+        undirected edge names it; a directed graph's arc pairs become one link each. What had
+        to be assumed is kept in :attr:`notes`. :meth:`to_networkx` and
+        :func:`infranet.io.nodelink.write_nodelink` give such graphs.
+
+        Parameters
+        ----------
+        graph
+            A networkx Graph, DiGraph, MultiGraph or MultiDiGraph.
+        name
+            Name of the topology (default: ``graph.graph["name"]``, else ``network``).
+        capacity_unit
+            Unit of a ``capacity`` attribute (``capacity_gbps`` is always Gb/s).
+
+        Raises
+        ------
+        FormatError, ValidationError
+            For attributes that are not numbers, or values the format refuses.
+
+        Examples
+        --------
+        >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
+        ...     "links": [{"a": "x", "b": "y", "length_km": 100, "capacity": 400}]})
+        >>> back = Topology.from_networkx(topo.to_networkx())
+        >>> back.name, back.link_names, float(back.links.loc[0, "capacity_gbps"])
+        ('t', ('x--y',), 400.0)
+        """
+        import networkx as nx
+
+        # the node-link attribute conventions have one home, the node-link reader
+        from infranet.io.nodelink import read_nodelink
+
+        data = nx.node_link_data(graph, edges="links")
+        spec = read_nodelink(data, capacity_unit=capacity_unit, name=name)
+        spec["notes"] = [note.replace("networkx node-link JSON", "a networkx graph")
+                         for note in spec["notes"]]
+        if spec.get("source") == "networkx node-link data":
+            spec["source"] = "a networkx graph"
+        return cls.from_dict(spec)
+
     def compile(self) -> Compiled:
         """Return the topology as arrays for solvers (cached; see :class:`Compiled`)."""
         return self._compiled

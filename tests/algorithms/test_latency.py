@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from infranet import physics
 from infranet.algorithms.latency import (
     disjoint_paths,
     k_shortest_paths,
@@ -39,7 +40,9 @@ def topologies(draw, min_nodes=2, max_nodes=12, connected=False):
         if draw(st.integers(0, 4)) == 0:
             link["srlg"] = [draw(st.sampled_from(["g1", "g2", "g3"]))]
         if draw(st.integers(0, 5)) == 0:
-            link["latency_ms"] = draw(st.floats(0, 30))
+            # a measured latency is never below light in vacuum over the link's length
+            vacuum_ms_per_km = physics.media()["vacuum"].us_per_km / 1000
+            link["latency_ms"] = link["length_km"] * vacuum_ms_per_km + draw(st.floats(0, 30))
         specs.append(link)
     return Topology.from_dict({"name": "random", "sites": sites, "links": specs})
 

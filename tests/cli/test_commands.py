@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -74,7 +75,7 @@ links:
   - {name: bypass, a: x, b: z, length_km: 500, latency_ms: 5}
 """
 
-COMMANDS = ["validate", "show", "convert", "latency", "compare"]
+COMMANDS = main.list_commands(click.Context(main))
 PATH_KEYS = {"from", "to", "one_way_ms", "rtt_ms", "length_km", "path"}
 
 
@@ -157,12 +158,12 @@ def test_validate_ok(files):
 
 def test_validate_json(files):
     (report,) = json.loads(ok("validate", files["hub"], "--format", "json").stdout)
-    assert report == {"file": str(files["hub"]), "valid": True, "problems": [], "sites": 3,
-                      "links": 2}
+    assert report == {"file": str(files["hub"]), "valid": True, "problems": [], "warnings": [],
+                      "sites": 3, "links": 2}
 
 
 def test_validate_csv_of_a_valid_file_has_no_problem_rows(files):
-    assert ok("validate", files["hub"], "--format", "csv").stdout == "file,problem\n"
+    assert ok("validate", files["hub"], "--format", "csv").stdout == "file,problem,severity\n"
 
 
 # ---------------------------------------------------------------------------- show
@@ -260,7 +261,7 @@ def test_latency_matrix_json(files, rtt: bool):
 def test_latency_matrix_csv(files):
     rows = list(csv.reader(io.StringIO(ok("latency", files["hub"], "--matrix", "--format",
                                           "csv").stdout)))
-    assert rows[0] == ["site", "h", "a", "b"]
+    assert rows[0] == ["one_way_ms (from \\ to)", "h", "a", "b"]
     table = {r[0]: [float(v) for v in r[1:]] for r in rows[1:]}
     assert table == {"h": [0.0, 1.0, 2.0], "a": [1.0, 0.0, 3.0], "b": [2.0, 3.0, 0.0]}
 

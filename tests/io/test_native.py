@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,50 @@ def test_alias_bomb_is_refused(tmp_path):
         infranet.read(path)
 
 
+def _many_sites(n: int) -> str:
+    return "name: many\nsites:\n" + "".join(
+        f"  - {{name: s{i}, kind: pop, location: [{i % 180}, {i // 180 % 90}]}}\n"
+        for i in range(n))
+
+
+def test_a_large_file_without_aliases_is_not_an_alias_bomb(monkeypatch, tmp_path):
+    # aliases are counted as they expand; values written out are not: a file of 400 sites
+    # (2,400 values) loads with an alias budget of 100
+    monkeypatch.setattr(native, "MAX_ALIAS_VALUES", 100)
+    path = tmp_path / "many.yaml"
+    path.write_text(_many_sites(400))
+    assert infranet.read(path).n_sites == 400
+    # while 20 aliases of a list of 10 (220 values) exceed it, even in a small file
+    path.write_text("name: x\nsites: [{name: a}]\nmeta:\n  l: &l [1, 2, 3, 4, 5, 6, 7, 8, 9, 0]\n"
+                    + "".join(f"  a{i}: *l\n" for i in range(20)))
+    with pytest.raises(FormatError, match="aliases expand to more than 100 values"):
+        infranet.read(path)
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1:30.5", "a: 017", "a: 0x1F", "a: 1_000.5", "a: -.inf", "a: 2024-01-02", "a: yes",
+    "a: ~", "a: '12'", "a: !!str 12", "a: 1e5", "a: +12.5", "a: [1, 2.5, x]",
+    "a: !!binary aGVsbG8=", "a: !!float 3", "a: {b: &x [1], c: *x}", "<<: {a: 1}\nb: 2",
+    "a: |\n  two\n  lines\n", "- 1\n- [2, {c: null}]",
+])
+def test_yaml_values_are_pyyaml_safe_loader_values(text):
+    assert native.load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_merge_keys_share_link_defaults():
+    data = native.load_yaml("base: &b {capacity: 400G, medium: smf}\n"
+                            "links: [{<<: *b, a: x, b: y}, {<<: *b, a: y, b: z, capacity: 800G}]")
+    assert [x["capacity"] for x in data["links"]] == ["400G", "800G"]
+    assert data["links"][0]["medium"] == "smf"
+
+
+def test_yaml_progress_is_reported():
+    seen = []
+    native.load_yaml(_many_sites(20_000), progress=lambda done, total: seen.append((done, total)))
+    assert seen and all(0 < done < total for done, total in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
 def test_yaml_is_loaded_safely(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text("name: !!python/object/apply:os.system ['echo pwned']\nsites: []\n")
@@ -66,8 +111,8 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("infranet.io.os.replace", boom)
-    with pytest.raises(OSError):
+    monkeypatch.setattr("infranet.io.files.os.replace", boom)
+    with pytest.raises(FormatError, match="t.yaml: cannot write: disk full"):
         infranet.write(topo, target)
     assert target.read_text() == "precious"
     assert [p.name for p in tmp_path.iterdir()] == ["t.yaml"]
@@ -77,3 +122,8 @@ def test_json_dump_is_plain(tmp_path):
     topo = Topology.from_dict({"name": "t", "sites": [{"name": "x", "location": [1, 2]}]})
     data = json.loads(native.dump_json(topo.to_dict()))
     assert data["sites"][0]["location"] == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("text", ["\x85", "a\u2028b", "c\u2029", "multi\nline", "São Paulo"])
+def test_yaml_writes_line_separators_as_escapes(text):
+    assert native.load_yaml(native.dump_yaml({"notes": [text]})) == {"notes": [text]}

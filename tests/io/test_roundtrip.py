@@ -107,7 +107,8 @@ def test_write_geojson_features():
 
 
 def test_geopandas_reads_the_collection():
-    gpd = pytest.importorskip("geopandas")
+    import geopandas as gpd
+
     frame = gpd.GeoDataFrame.from_features(write_geojson(_example())["features"],
                                            crs="EPSG:4326")
     assert set(frame.geom_type.dropna()) == {"Point", "LineString"}

@@ -1,0 +1,82 @@
+"""What ``infranet show`` prints: a topology's summary, sites, links, clusters, notes and
+warnings, as plain data (the output formats turn it into tables, JSON or CSV)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
+
+__all__ = ["PARTS", "describe"]
+
+#: The tables of :func:`describe`, in the order ``show`` prints them.
+PARTS = ("summary", "sites", "links", "clusters", "notes", "warnings")
+
+
+def describe(topology: Topology) -> dict[str, Any]:
+    """Return ``{"summary", "sites", "links", "clusters", "notes", "warnings"}`` as JSON-able
+    data.
+
+    The summary counts sites by kind and gives total fiber km, lit capacity (Tb/s, one
+    direction; summed in Tb/s so that capacities near the largest float do not overflow),
+    accelerators and power (``power_mw`` available; the clusters' IT kW and facility MW, see
+    :func:`infranet.fabrics.power.site_power`). ``notes`` are what the file (or its
+    conversion) assumed; ``warnings`` what validation found doubtful but not wrong.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> topo = Topology.from_dict({"name": "t", "notes": ["lengths are estimates"],
+    ...     "sites": [{"name": "x", "location": [0, 0]}, {"name": "y", "location": [1, 0]}],
+    ...     "links": [{"a": "x", "b": "y", "capacity": 1.7e308}, {"a": "x", "b": "y",
+    ...                                                          "capacity": 1.7e308}]})
+    >>> d = describe(topo)
+    >>> f"{d['summary']['capacity_tbps']:.3g} Tb/s", d["notes"]
+    ('3.4e+305 Tb/s', ['lengths are estimates'])
+    """
+    from infranet.fabrics.power import site_power
+    from infranet.model import schema
+
+    power = [site_power(topology, name) for name in topology.datacenters]
+    sites = topology.sites.reset_index()
+    links = topology.links
+    clusters = topology.clusters
+    fiber = links[links["kind"] == "fiber"]
+    kinds = sites["kind"].value_counts()
+    summary = {
+        "name": topology.name,
+        "file": topology.file,
+        "sites": topology.n_sites,
+        "datacenters": int(kinds.get("datacenter", 0)),
+        "pops": int(kinds.get("pop", 0)),
+        "regions": int(kinds.get("region", 0)),
+        "links": topology.n_links,
+        "fiber_km": float(np.nansum(fiber["length_km"].to_numpy(dtype=float))),
+        "capacity_tbps": float(np.nansum(fiber["capacity_gbps"].to_numpy(dtype=float) / 1000.0)),
+        "srlgs": len(topology.srlgs()),
+        "accelerators": int(clusters["count"].sum()) if len(clusters) else 0,
+        "power_mw": float(np.nansum(sites["power_mw"].to_numpy(dtype=float))),
+        "it_power_kw": sum(p.it_power_kw for p in power),
+        "facility_power_mw": sum(p.facility_power_mw for p in power),
+        "power_complete": all(p.complete for p in power),
+        "description": topology.description,
+        "source": topology.source,
+    }
+    site_rows = [
+        {"name": r.name, "kind": r.kind, "lon": r.lon, "lat": r.lat, "power_mw": r.power_mw,
+         "accelerators": r.accelerators}
+        for r in sites.itertuples(index=False)
+    ]
+    link_rows = [
+        {"name": r.name, "a": r.a, "b": r.b, "length_km": r.length_km,
+         "length_source": r.length_source, "medium": r.medium, "capacity_gbps": r.capacity_gbps,
+         "latency_ms": r.latency_ms, "srlg": list(r.srlg)}
+        for r in links.itertuples(index=False)
+    ]
+    return {"summary": summary, "sites": site_rows, "links": link_rows,
+            "clusters": clusters.to_dict("records"),
+            "notes": list(topology.notes),
+            "warnings": [w.to_dict() for w in schema.warnings(topology)]}

@@ -1,0 +1,130 @@
+"""Files in and out: every writer replaces only regular files, atomically, with the user's umask.
+
+Special files are made without root: a FIFO (``os.mkfifo``), a Unix socket, a directory, and
+symbolic links to each. The real ``/dev/null`` is only ever read.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infranet.errors import FormatError
+from infranet.io import files, write
+from infranet.model import Topology
+
+TOPO = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
+                           "links": [{"a": "x", "b": "y", "length_km": 10}]})
+
+
+@pytest.fixture
+def umask() -> Iterator[None]:
+    old = os.umask(0o027)
+    yield
+    os.umask(old)
+
+
+def _special(kind: str, path: Path) -> Iterator[Path]:
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        try:
+            yield path
+        finally:
+            server.close()
+        return
+    yield path
+
+
+KINDS = {"directory": "a directory", "fifo": "a FIFO (named pipe)", "socket": "a socket"}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("through_link", [False, True], ids=["direct", "symlink"])
+def test_special_files_are_refused_and_kept(kind: str, through_link: bool, tmp_path: Path):
+    for target in _special(kind, tmp_path / "special"):
+        before = target.lstat()
+        path = target
+        if through_link:
+            path = tmp_path / "link.yaml"
+            path.symlink_to(target)
+        with pytest.raises(FormatError) as info:
+            files.write_text(path, "name: x\n")
+        assert str(info.value) == (f"{path}: is {KINDS[kind]}, not a regular file; infranet "
+                                   "writes only regular files")
+        after = target.lstat()
+        assert stat.S_IFMT(after.st_mode) == stat.S_IFMT(before.st_mode)
+        assert after.st_ino == before.st_ino  # the very same node, not a replacement
+        left = sorted(p.name for p in tmp_path.iterdir())
+        assert left == sorted(["special"] + (["link.yaml"] if through_link else []))
+
+
+def test_a_character_device_is_refused_before_anything_is_written():
+    # /dev/null itself is never written: writable() alone decides, and it refuses
+    with pytest.raises(FormatError, match="/dev/null: is a character device"):
+        files.writable("/dev/null")
+
+
+def test_new_file_gets_the_umask(umask, tmp_path: Path):
+    path = tmp_path / "new.yaml"
+    files.write_text(path, "x\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # 0666 & ~0027
+    write(TOPO, tmp_path / "topo.json")
+    assert stat.S_IMODE((tmp_path / "topo.json").stat().st_mode) == 0o640
+
+
+def test_existing_file_keeps_its_mode(umask, tmp_path: Path):
+    path = tmp_path / "old.yaml"
+    path.write_text("old\n")
+    path.chmod(0o604)
+    files.write_text(path, "new\n")
+    assert path.read_text() == "new\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o604
+
+
+def test_symlink_is_written_through(tmp_path: Path):
+    real = tmp_path / "real.yaml"
+    real.write_text("old\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    write(TOPO, link)
+    assert link.is_symlink()
+    assert Topology.from_dict(yaml.safe_load(real.read_text())) == TOPO
+    dangling = tmp_path / "dangling.yaml"
+    dangling.symlink_to(tmp_path / "made.yaml")
+    files.write_text(dangling, "made\n")
+    assert dangling.is_symlink() and (tmp_path / "made.yaml").read_text() == "made\n"
+
+
+def test_dash_is_stdout(capsys):
+    files.write_text("-", "to stdout\n")
+    assert capsys.readouterr().out == "to stdout\n"
+    write(TOPO, "-", format="json")
+    assert '"name": "t"' in capsys.readouterr().out
+
+
+def test_missing_directory(tmp_path: Path):
+    with pytest.raises(FormatError, match="nowhere/x.yaml: directory does not exist"):
+        files.write_text(tmp_path / "nowhere" / "x.yaml", "x")
+    with pytest.raises(FormatError, match="names a directory"):
+        files.write_text(f"{tmp_path}/new-folder/", "x")
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_read_refuses_devices_and_fifos(tmp_path: Path):
+    with pytest.raises(FormatError, match="/dev/null: not a regular file"):
+        files.read_bytes("/dev/null")
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(FormatError, match="not a regular file .a FIFO"):
+        files.read_text(fifo)  # refused on its type, never opened (opening would block)
