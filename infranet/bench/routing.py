@@ -24,6 +24,7 @@ are recorded with them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import platform
 import time
@@ -34,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from infranet.errors import UnknownNameError, ValidationError, did_you_mean
+from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
 
 __all__ = [
     "ALGORITHMS_QUICK",
@@ -45,6 +46,8 @@ __all__ = [
     "metadata",
     "run",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Algorithms the suite runs by default (every registered one). ``igp-wo`` and ``pop`` take
 #: seeds; the suite's seed is passed to every algorithm that accepts one.
@@ -117,10 +120,12 @@ def _figret(folder: str, graph: str, hist: str, unit_graph: str, unit_tm: str,
         import infranet
         from infranet.traffic import read_hist
 
+        assert data is not None  # the suite skips this instance without a data folder
         base = data / folder
         topo = infranet.read(base / graph, capacity_unit=unit_graph)
         count = matrices.get(suite)
         tms = read_hist(base / hist, topo, unit=unit_tm)
+        assert isinstance(tms, list)  # every line
         optima = _read_lines(base / hist.replace(".hist", ".opt"))
         if count is not None:
             tms, optima = tms[:count], optima[:count]
@@ -173,6 +178,7 @@ def _teal(name: str) -> Callable[[Path | None, str, int], Loaded]:
         import infranet
         from infranet.traffic import gravity
 
+        assert data is not None  # the suite skips this instance without a data folder
         path = data / "teal" / f"{name}.json"
         topo = infranet.read(path, capacity_unit="Gb/s")
         tm = gravity(topo, total_gbps=float(np.nansum(topo.compile().capacity_gbps)) / 20,
@@ -328,7 +334,8 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
     chosen = instances(suite)
     meta = metadata(suite, names, seed)
     meta["inputs"] = {}
-    described, rows = [], []
+    described: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for done, instance in enumerate(chosen):
         if on_instance:
             on_instance(instance.name, done, len(chosen))
@@ -336,7 +343,11 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
             described.append({"name": instance.name, "skipped": "reference data not found "
                               "(../shared/data or $INFRANET_DATA)"})
             continue
-        loaded = instance.load(data, suite, seed)
+        try:
+            loaded = instance.load(data, suite, seed)
+        except InfranetError as err:  # a data folder without this instance's files
+            described.append({"name": instance.name, "skipped": str(err)})
+            continue
         meta["inputs"].update(loaded.inputs)
         topo = loaded.topology
         described.append({"name": instance.name, "description": instance.description,
@@ -346,17 +357,28 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
             optimum = min_mlu(topo, tm).mlu if instance.optimum else None
             published = loaded.published[m] if loaded.published else None
             for name in names:
-                started = time.perf_counter()
-                routing = route(topo, tm, algorithm=name, **_options(name, seed, suite, topo))
-                wall = time.perf_counter() - started
-                metrics = evaluate(routing, topo, tm, optimum=optimum,
-                                   paths=topo.n_nodes <= 2000)
                 row = {"instance": instance.name, "matrix": m, "algorithm": name,
-                       "optimum_mlu": optimum, "published_optimum_mlu": published,
-                       **{k: v for k, v in metrics.items() if k != "algorithm"},
-                       "carried_share": metrics["satisfied"], "wall_s": wall}
-                if failures:
-                    row.update(_failure_metrics(topo, tm, name, seed, suite))
+                       "optimum_mlu": optimum, "published_optimum_mlu": published}
+                started = time.perf_counter()
+                try:
+                    routing = route(topo, tm, algorithm=name,
+                                    **_options(name, seed, suite, topo))
+                    wall = time.perf_counter() - started
+                    metrics = evaluate(routing, topo, tm, optimum=optimum,
+                                       paths=topo.n_nodes <= 2000)
+                    if failures:
+                        metrics.update(_failure_metrics(topo, tm, name, seed, suite))
+                except Exception as err:
+                    # a failing algorithm (a plug-in's bug, an instance it refuses) is
+                    # recorded in its row, and the suite goes on
+                    row.update({"error": f"{type(err).__name__}: {err}",
+                                "wall_s": time.perf_counter() - started})
+                    log.warning("%s on %s matrix %d failed: %s", name, instance.name, m,
+                                row["error"])
+                else:
+                    row.update({**{k: v for k, v in metrics.items() if k != "algorithm"},
+                                "carried_share": metrics["satisfied"], "wall_s": wall,
+                                "error": None})
                 rows.append(row)
                 if on_result:
                     on_result(row)

@@ -27,7 +27,7 @@ class _Kinds(click.Choice):
         if not self.choices:
             from infranet.fabrics.designs import names
 
-            self.choices = list(names())
+            self.choices = tuple(names())
 
     def convert(self, value, param, ctx):
         self._load()

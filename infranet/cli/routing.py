@@ -306,7 +306,9 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     For each instance, matrix and algorithm: MLU and MLU / optimal MLU, throughput and the
     fraction of demand carried, concurrent λ, link utilisation percentiles, latency stretch,
     paths used and solve time. The published optima of the FIGRET instances are checked.
-    Instances whose data is missing are skipped, each named on stderr. Interrupting keeps the
+    Instances whose data is missing are skipped, each named on stderr; an algorithm that fails
+    on an instance (a plug-in's error, say) is recorded in its rows and named on stderr, and the
+    suite goes on. Interrupting keeps the
     rows finished so far in -o, whose two files are each written whole, as every file infranet
     writes (see `infranet convert --help`).
 
@@ -351,6 +353,10 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     for instance in results["instances"]:
         if "skipped" in instance:
             warn(f"skipped {instance['name']}: {instance['skipped']}")
+    for row in results["results"]:
+        if row.get("error"):
+            warn(f"{row['algorithm']} failed on {row['instance']} matrix {row['matrix']}: "
+                 f"{row['error']}")
     mismatch = suite_module.check_published(results)
     for line in mismatch:
         click.echo(f"published optimum not matched: {line}", err=True)

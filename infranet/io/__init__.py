@@ -22,6 +22,7 @@ topohub     ``topohub:GROUP/NAME``  yes      no
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from infranet.errors import (
     InfranetError,
     InfranetWarning,
     UnknownNameError,
+    ValidationError,
     did_you_mean,
 )
 from infranet.io.files import STDOUT, write_text
@@ -131,11 +133,20 @@ def read_spec(path: str | Path, *, format: str | None = None,
     `progress`, when given, is called now and then with ``("parsing", done, total)`` while a
     native YAML file is parsed (characters).
     """
+    where = str(path)
+    if not where.startswith("topohub:") and not Path(where).exists():
+        raise FormatError("file not found", file=where)
     name = format or guess_format(path)
     fmt = _check_format(name)
     if fmt.reader is None:
-        raise FormatError(f"infranet cannot read the {name} format", file=str(path))
-    where = str(path)
+        raise FormatError(f"infranet cannot read the {name} format", file=where)
+    reader = _load(fmt.reader)
+    taken = inspect.signature(reader).parameters
+    for option in options:
+        if option not in taken:
+            flag = "--" + option.replace("_", "-")
+            raise ValidationError(f"{flag} does not apply to the {name} format "
+                                  f"({fmt.description})", file=where, field=option)
     if progress is not None and name == "yaml":
         def parsing(done: int, total: int) -> None:
             progress("parsing", done, total)
@@ -144,8 +155,8 @@ def read_spec(path: str | Path, *, format: str | None = None,
     try:
         with gc_paused():
             if name == "topohub":
-                return _load(fmt.reader)(str(path), **options)
-            return _load(fmt.reader)(path, **options)
+                return reader(str(path), **options)
+            return reader(path, **options)
     except InfranetError as err:
         raise err.in_file(where) from None
     except RecursionError:

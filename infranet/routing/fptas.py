@@ -146,7 +146,7 @@ def fptas(topology: Topology, tm: TrafficMatrix | Flows, *, eps: float = 0.1,
         phase_source = np.zeros((len(sources), m))
         stopped = False
         for k_row, (s, rows) in enumerate(zip(sources, demand_at, strict=True)):
-            rem = np.bincount(t_of[rows], weights=d[rows], minlength=n)
+            rem: np.ndarray = np.bincount(t_of[rows], weights=d[rows], minlength=n)
             while rem.any():
                 if math.log(float(np.dot(cap, length))) + log_scale >= 0.0:
                     stopped = True

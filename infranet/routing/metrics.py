@@ -12,7 +12,7 @@ from infranet.errors import ValidationError
 if TYPE_CHECKING:
     from infranet.model import Topology
     from infranet.routing.base import Routing
-    from infranet.traffic import TrafficMatrix
+    from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = ["evaluate", "mlu", "utilisation"]
 
@@ -72,7 +72,7 @@ def _lowest(topology: Topology, weights: np.ndarray, src: np.ndarray,
     return dist[row, dst]
 
 
-def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix, *,
+def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix | Flows, *,
              optimum: float | None = None, paths: bool = True) -> dict[str, Any]:
     """Return the metrics of `routing` of `tm` over `topology`.
 

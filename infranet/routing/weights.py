@@ -148,6 +148,7 @@ def igp_wo(topology: Topology, tm: TrafficMatrix | Flows, *, objective: str = "f
                 evaluations += 1
                 if trial_best is None or cost < trial_best[0]:
                     trial_best = (cost, trial, trial_load)
+            assert trial_best is not None  # at least one candidate value was tried
             if trial_best[0] < best_cost * (1 - 1e-12):
                 best_cost, weights, load = trial_best
                 idle = 0

@@ -102,6 +102,9 @@ def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = Non
     matrix = latency_matrix(topology, nodes=watched).to_numpy()
     upper = matrix[np.triu_indices(len(watched), k=1)]
     connected = bool(np.isfinite(upper).all())
+    max_rtt: float | None
+    mean_rtt: float | None
+    max_pair: tuple[str, ...]
     if upper.size and connected:
         i, j = np.unravel_index(np.argmax(np.where(np.isfinite(matrix), matrix, -1)),
                                 matrix.shape)

@@ -110,3 +110,27 @@ def test_compare_with_demands_reports_mlu(tmp_path):
     assert result.exit_code == 0, result.output
     # 150 Gb/s split over the direct link and the two-hop path: 75 each, MLU 0.75
     assert math.isclose(json.loads(result.stdout)[0]["mlu"], 0.75, rel_tol=1e-9)
+
+
+def test_a_failing_algorithm_is_recorded_and_the_suite_goes_on(tmp_path):
+    from infranet.bench.routing import run
+    from infranet.routing import base, register
+
+    @register("always-fails")
+    def always_fails(topology, tm):
+        raise KeyError("a plug-in's bug")
+
+    try:
+        results = run("quick", algorithms=["ecmp", "always-fails"], data=tmp_path / "none")
+        failed = [r for r in results["results"] if r["algorithm"] == "always-fails"]
+        fine = [r for r in results["results"] if r["algorithm"] == "ecmp"]
+        assert failed and all(r["error"] == "KeyError: \"a plug-in's bug\"" for r in failed)
+        assert fine and all(r["error"] is None and r["mlu"] > 0 for r in fine)
+        assert {r["instance"] for r in failed} == {r["instance"] for r in fine}
+        result = CliRunner().invoke(main, ["bench", "routing", "--algorithms",
+                                           "ecmp,always-fails", "--data", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert "always-fails failed on sndlib-abilene matrix 0: KeyError" in result.stderr
+        assert "Traceback" not in result.output
+    finally:
+        base._REGISTRY.pop("always-fails", None)

@@ -127,3 +127,15 @@ def test_json_dump_is_plain(tmp_path):
 @pytest.mark.parametrize("text", ["\x85", "a\u2028b", "c\u2029", "multi\nline", "São Paulo"])
 def test_yaml_writes_line_separators_as_escapes(text):
     assert native.load_yaml(native.dump_yaml({"notes": [text]})) == {"notes": [text]}
+
+
+def test_reader_options_that_do_not_apply_are_one_line(tmp_path):
+    from infranet.errors import ValidationError
+
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"name": "t", "sites": [{"name": "x"}]}))
+    with pytest.raises(ValidationError, match=r"t.json: capacity_unit: --capacity-unit does not "
+                                              r"apply to the json format"):
+        infranet.io.read(path, capacity_unit="bit/s")
+    with pytest.raises(FormatError, match=r"missing.json: file not found"):
+        infranet.io.read(tmp_path / "missing.json", capacity_unit="bit/s")
