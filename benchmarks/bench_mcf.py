@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,11 +42,11 @@ except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from infranet import traffic
     from infranet.algorithms import mcf
+from infranet.bench.fresh import run_json
+from infranet.bench.routing import KDL_SEED, kdl_instance
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 RTOL = 1e-6
-SEED = 20240501
-KDL_LOAD = 0.05  # gravity total = 5% of the sum of arc capacities
 
 
 def per_pair_arc_mlu(topology, tm) -> float:
@@ -125,40 +124,9 @@ def bench_geant(quick: bool) -> bool:
 # ---------------------------------------------------------------------------- Kdl
 
 
-def kdl(nodes: int | None = None):
-    """Kdl (abstract units), or the connected subgraph of its first `nodes` sites in BFS
-    order, and its seeded gravity matrix."""
-    from collections import deque
-
-    from infranet.io import read
-    from infranet.model import Topology
-
-    topo = read(DATA / "teal" / "Kdl.json", capacity_unit="unitless")
-    if nodes is not None:
-        spec = topo.to_dict()
-        adjacent: dict[str, list[str]] = {}
-        for link in spec["links"]:
-            adjacent.setdefault(link["a"], []).append(link["b"])
-            adjacent.setdefault(link["b"], []).append(link["a"])
-        seen = {topo.site_names[0]: None}
-        queue = deque(seen)
-        while queue and len(seen) < nodes:
-            for y in adjacent.get(queue.popleft(), ()):
-                if y not in seen and len(seen) < nodes:
-                    seen[y] = None
-                    queue.append(y)
-        spec["sites"] = [s for s in spec["sites"] if s["name"] in seen]
-        spec["links"] = [x for x in spec["links"] if x["a"] in seen and x["b"] in seen]
-        spec["name"] = f"Kdl-{nodes}"
-        topo = Topology.from_dict(spec)
-    total = KDL_LOAD * float(np.nansum(topo.compile().capacity_gbps))
-    tm = traffic.gravity(topo, total_gbps=total, by="capacity", noise=0.5, seed=SEED)
-    return topo, tm
-
-
 def run_case(case: str, nodes: int | None) -> dict:
     """One Kdl solve (run in a child process so that its peak memory is its own)."""
-    topo, tm = kdl(nodes)
+    topo, tm = kdl_instance(DATA, nodes=nodes)
     out: dict = {"nodes": topo.n_sites, "arcs": 2 * topo.n_links, "demands": tm.n_demands}
     start = time.perf_counter()
     if case == "arc":
@@ -175,28 +143,18 @@ def run_case(case: str, nodes: int | None) -> dict:
     return out
 
 
-def _child(case: str, nodes: int | None, timeout: float) -> dict | None:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--case", case]
-    if nodes is not None:
-        cmd += ["--nodes", str(nodes)]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
-    except subprocess.TimeoutExpired:
-        return None
-    except subprocess.CalledProcessError as err:
-        raise RuntimeError(f"{case} failed: {err.stderr.strip().splitlines()[-1:]}") from None
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def bench_kdl(quick: bool, timeout: float) -> bool:
     nodes = 100 if quick else None
     cases = ["path", "path-all", "arc"] if quick else ["path", "arc"]
-    results = {case: _child(case, nodes, timeout) for case in cases}
+    here = [sys.executable, str(Path(__file__).resolve())]
+    size = ["--nodes", str(nodes)] if nodes is not None else []
+    results = {case: run_json([*here, "--case", case, *size], timeout=timeout, what=case)
+               for case in cases}
     first = next(r for r in results.values() if r)
     print()
     print(f"(b) Kdl{'' if nodes is None else f' {nodes}-node subgraph'}: {first['nodes']} "
           f"nodes, {first['arcs']} arcs, {first['demands']} demands (gravity by capacity, "
-          f"seed {SEED})")
+          f"seed {KDL_SEED})")
     print(f"  {'LP':<34} {'MLU':>14} {'time [s]':>9} {'solve [s]':>10} {'peak [GB]':>10} "
           f"{'ratio':>7}")
     names = {"path": "path, 4 shortest, column generation",

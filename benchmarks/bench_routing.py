@@ -19,7 +19,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +30,8 @@ try:
 except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import infranet
-from infranet.bench.routing import default_data_dir
+from infranet.bench.fresh import run_json
+from infranet.bench.routing import KDL_SEED, default_data_dir, kdl_instance
 from infranet.routing import evaluate, route
 from infranet.traffic import read_hist
 
@@ -39,8 +39,6 @@ ALGORITHMS = ("spf", "ecmp", "ksp", "cspf", "path-lp", "vlb", "fptas", "pop", "i
 #: Kdl: the baseline first, then the algorithms measured against it
 KDL = {"path-lp": {}, "fptas": {"eps": 0.1}, "pop": {"parts": 4, "seed": 0}, "ecmp": {},
        "spf": {}}
-KDL_SEED = 20240501
-KDL_LOAD = 0.05  # gravity total = 5% of the sum of arc capacities
 
 
 def _timed(topo, tm, name, **options):
@@ -88,40 +86,9 @@ def run_instance(label: str, topo, tms, algorithms, *, options=None,
 # ---------------------------------------------------------------------------- Kdl
 
 
-def kdl(data: Path, nodes: int | None = None):
-    """Kdl (abstract units), or the connected subgraph of its first `nodes` sites in BFS order,
-    and its seeded gravity matrix (the instance of bench_mcf.py)."""
-    from collections import deque
-
-    from infranet.model import Topology
-    from infranet.traffic import gravity
-
-    topo = infranet.read(data / "teal" / "Kdl.json", capacity_unit="unitless")
-    if nodes is not None:
-        spec = topo.to_dict()
-        adjacent: dict[str, list[str]] = {}
-        for link in spec["links"]:
-            adjacent.setdefault(link["a"], []).append(link["b"])
-            adjacent.setdefault(link["b"], []).append(link["a"])
-        seen = {topo.site_names[0]: None}
-        queue = deque(seen)
-        while queue and len(seen) < nodes:
-            for y in adjacent.get(queue.popleft(), ()):
-                if y not in seen and len(seen) < nodes:
-                    seen[y] = None
-                    queue.append(y)
-        spec["sites"] = [s for s in spec["sites"] if s["name"] in seen]
-        spec["links"] = [x for x in spec["links"] if x["a"] in seen and x["b"] in seen]
-        spec["name"] = f"Kdl-{nodes}"
-        topo = Topology.from_dict(spec)
-    total = KDL_LOAD * float(np.nansum(topo.compile().capacity_gbps))
-    tm = gravity(topo, total_gbps=total, by="capacity", noise=0.5, seed=KDL_SEED)
-    return topo, tm
-
-
 def run_case(name: str, data: Path, nodes: int | None) -> dict:
     """One routing of Kdl (run in a child process so that its peak memory is its own)."""
-    topo, tm = kdl(data, nodes)
+    topo, tm = kdl_instance(data, nodes=nodes)
     start = time.perf_counter()
     routing = route(topo, tm, algorithm=name, **KDL[name])
     seconds = time.perf_counter() - start
@@ -133,21 +100,11 @@ def run_case(name: str, data: Path, nodes: int | None) -> dict:
             "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
 
 
-def _child(name: str, data: Path, nodes: int | None, timeout: float) -> dict | None:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--case", name, "--data", str(data)]
-    if nodes is not None:
-        cmd += ["--nodes", str(nodes)]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
-    except subprocess.TimeoutExpired:
-        return None
-    except subprocess.CalledProcessError as err:
-        raise RuntimeError(f"{name} failed: {err.stderr.strip().splitlines()[-1:]}") from None
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def bench_kdl(data: Path, nodes: int | None, timeout: float) -> None:
-    results = {name: _child(name, data, nodes, timeout) for name in KDL}
+    here = [sys.executable, str(Path(__file__).resolve()), "--data", str(data)]
+    size = ["--nodes", str(nodes)] if nodes is not None else []
+    results = {name: run_json([*here, "--case", name, *size], timeout=timeout, what=name)
+               for name in KDL}
     base = results["path-lp"]
     if base is None:
         print("\nKdl: the baseline path LP did not finish within the time limit")

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from infranet.algorithms.commodities import Commodities, McfResult, commodities, result
+from infranet.algorithms.commodities import (
+    Commodities,
+    McfResult,
+    commodities,
+    objective_and_carried,
+    result,
+)
 from infranet.algorithms.solver import LinearProgram, solve
 from infranet.errors import InfeasibleError, UnboundedError
 
@@ -130,14 +136,7 @@ def solve_arc(problem: str, topology: Topology, demands: TrafficMatrix | Flows, 
     n_x = meta["n_x"]
     per_source = x[:n_x].reshape(len(meta["sources"]), m) * net.scale
     arc_flow = per_source.sum(axis=0)
-    if problem == "min_mlu":
-        objective, per_pair = fun, net.demand
-    elif problem == "max_concurrent_flow":
-        objective = -fun
-        per_pair = net.demand * objective
-    else:
-        per_pair = np.minimum(x[n_x:], net.demand)
-        objective = -fun * net.scale
+    objective, per_pair = objective_and_carried(problem, fun, x[n_x:], net)
     extra: dict[str, Any] = {}
     if flows:
         extra = {"commodities": tuple(net.compiled.nodes[i] for i in meta["sources"]),

@@ -239,6 +239,18 @@ class McfResult:
                 "binding": self.binding.to_dict(), "links": links.to_dict("records")}
 
 
+def objective_and_carried(problem: str, fun: float, routed: np.ndarray, net: Commodities,
+                          ) -> tuple[float, np.ndarray]:
+    """The objective of an LP in its own terms (MLU, λ, or the total rate in Gb/s) and the rate
+    carried per demand in LP units, from the solver's objective `fun` (minimised) and, for
+    ``max_throughput``, the LP's rate of each demand `routed`."""
+    if problem == "min_mlu":
+        return fun, net.demand
+    if problem == "max_concurrent_flow":
+        return -fun, net.demand * -fun
+    return -fun * net.scale, np.minimum(routed, net.demand)
+
+
 def link_table(compiled: Compiled, arc_flow: np.ndarray, util: np.ndarray) -> pd.DataFrame:
     """Per-link flows and utilisation in both directions (see :class:`McfResult`)."""
     cap = compiled.capacity_gbps

@@ -14,7 +14,13 @@ import scipy.sparse as sp
 
 from infranet.algorithms.arc_lp import empty_result
 from infranet.algorithms.candidates import shortest_paths
-from infranet.algorithms.commodities import Commodities, McfResult, commodities, result
+from infranet.algorithms.commodities import (
+    Commodities,
+    McfResult,
+    commodities,
+    objective_and_carried,
+    result,
+)
 from infranet.algorithms.paths import PathSet, by_pair, check_paths
 from infranet.algorithms.solver import LinearProgram, solve
 from infranet.errors import UnboundedError, ValidationError
@@ -118,16 +124,8 @@ def solve_path(problem: str, topology: Topology, demands: TrafficMatrix | Flows,
     n_p = len(meta["used"])
     flow = x[:n_p] * net.scale
     arc_flow = meta["incidence"].T @ flow
-    per_pair: np.ndarray = np.bincount(meta["demand_of"], weights=x[:n_p],
-                                       minlength=len(net.src))
-    if problem == "min_mlu":
-        objective, per_pair = fun, net.demand
-    elif problem == "max_concurrent_flow":
-        objective = -fun
-        per_pair = net.demand * objective
-    else:
-        objective = -fun * net.scale
-        per_pair = np.minimum(per_pair, net.demand)
+    routed = np.bincount(meta["demand_of"], weights=x[:n_p], minlength=len(net.src))
+    objective, per_pair = objective_and_carried(problem, fun, routed, net)
     path_flow = np.zeros(len(paths))
     np.add.at(path_flow, meta["used"], flow)
     return result(problem, "path", net, objective, arc_flow, per_pair, seconds, lp_shape,

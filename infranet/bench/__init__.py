@@ -1,3 +1,3 @@
 """Benchmark suites: routing and traffic-engineering algorithms on reference instances."""
 
-__all__ = ["routing"]
+__all__ = ["fresh", "routing"]

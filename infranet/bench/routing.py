@@ -41,8 +41,10 @@ __all__ = [
     "ALGORITHMS_QUICK",
     "SUITES",
     "Instance",
+    "connected_subgraph",
     "default_data_dir",
     "instances",
+    "kdl_instance",
     "metadata",
     "run",
 ]
@@ -207,6 +209,52 @@ def _fabric(kind: str, matrix: str, **options) -> Callable[[Path | None, str, in
                       [f"{matrix} matrix over the accelerators at the NIC rate"])
 
     return load
+
+
+#: The Kdl instance of the large-instance benchmarks: a seeded gravity matrix whose total is 5%
+#: of the sum of arc capacities, over all 567,762 ordered pairs.
+KDL_SEED = 20240501
+KDL_LOAD = 0.05
+
+
+def connected_subgraph(topology: Any, nodes: int) -> Any:
+    """Return the connected subgraph of the first `nodes` sites reached by a breadth-first
+    search from the first site (a smaller instance of the same network)."""
+    from collections import deque
+
+    from infranet.model import Topology
+
+    spec = topology.to_dict()
+    adjacent: dict[str, list[str]] = {}
+    for link in spec["links"]:
+        adjacent.setdefault(link["a"], []).append(link["b"])
+        adjacent.setdefault(link["b"], []).append(link["a"])
+    seen = {topology.site_names[0]: None}
+    queue = deque(seen)
+    while queue and len(seen) < nodes:
+        for y in adjacent.get(queue.popleft(), ()):
+            if y not in seen and len(seen) < nodes:
+                seen[y] = None
+                queue.append(y)
+    spec["sites"] = [s for s in spec["sites"] if s["name"] in seen]
+    spec["links"] = [x for x in spec["links"] if x["a"] in seen and x["b"] in seen]
+    spec["name"] = f"{spec['name']}-{nodes}"
+    return Topology.from_dict(spec)
+
+
+def kdl_instance(data: Path, *, nodes: int | None = None) -> tuple[Any, Any]:
+    """Return Teal's Kdl backbone (abstract capacity units; with `nodes`, its
+    :func:`connected_subgraph`) and its seeded gravity matrix (:data:`KDL_LOAD`,
+    :data:`KDL_SEED`, log-normal noise 0.5): the instance of ``benchmarks/bench_mcf.py`` and
+    ``benchmarks/bench_routing.py``."""
+    import infranet
+    from infranet.traffic import gravity
+
+    topo = infranet.read(Path(data) / "teal" / "Kdl.json", capacity_unit="unitless")
+    if nodes is not None:
+        topo = connected_subgraph(topo, nodes)
+    total = KDL_LOAD * float(np.nansum(topo.compile().capacity_gbps))
+    return topo, gravity(topo, total_gbps=total, by="capacity", noise=0.5, seed=KDL_SEED)
 
 
 SUITES = ("quick", "standard", "large")

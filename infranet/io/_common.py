@@ -9,14 +9,22 @@ from typing import Any
 from infranet.errors import FormatError
 
 
-def _load_json(file: str) -> Any:
+def load_json_file(file: str) -> Any:
     from infranet.io.files import read_text
     from infranet.io.native import load_json
 
     return load_json(read_text(file), file=file)  # refuses missing, huge, non-UTF-8, bad JSON
 
 
-def _trim(links: list[dict[str, Any]], defaults: Any) -> list[dict[str, Any]]:
+def json_document(path_or_dict: Any) -> tuple[Any, str | None]:
+    """The data of a JSON reader's input, a file path or already parsed data, and its file."""
+    if isinstance(path_or_dict, Mapping):
+        return path_or_dict, None
+    file = str(path_or_dict)
+    return load_json_file(file), file
+
+
+def trim(links: list[dict[str, Any]], defaults: Any) -> list[dict[str, Any]]:
     """Drop what a writer resolved but the spec did not say: the default medium, empty srlg."""
     medium = defaults.get("medium", "smf") if isinstance(defaults, Mapping) else "smf"
     for link in links:
@@ -27,7 +35,7 @@ def _trim(links: list[dict[str, Any]], defaults: Any) -> list[dict[str, Any]]:
     return links
 
 
-def _number(value: Any, element: str, field: str) -> float | None:
+def as_number(value: Any, element: str, field: str) -> float | None:
     """A finite float, None for NaN/empty; FormatError for anything else."""
     if isinstance(value, str) and not value.strip():
         return None
@@ -41,20 +49,20 @@ def _number(value: Any, element: str, field: str) -> float | None:
     raise FormatError(f"expected a number, got {value!r}", element=element, field=field)
 
 
-def _finite(value: Any) -> bool:
+def finite(value: Any) -> bool:
     try:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
         return False
 
 
-def _some(items: Iterable[str], limit: int = 5) -> str:
+def some(items: Iterable[str], limit: int = 5) -> str:
     items = list(items)
     shown = ", ".join(items[:limit])
     return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
-def _check_xml(data: bytes, file: str):
+def check_xml(data: bytes, file: str):
     """Parse XML safely and return the root element.
 
     DTDs, entity declarations and external references are refused (FormatError), so entity

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import _finite, _load_json, _number, _some, _trim
+from infranet.io._common import as_number, finite, json_document, some, trim
 from infranet.io.native import plain
 
 __all__ = ["read_geojson", "write_geojson"]
@@ -67,13 +67,13 @@ def write_geojson(topology) -> dict[str, Any]:
             line = None
         properties = {"element": "link", "name": row.name, "a": row.a, "b": row.b,
                       "kind": row.kind}
-        if _finite(row.capacity_gbps):
+        if finite(row.capacity_gbps):
             properties["capacity_gbps"] = float(row.capacity_gbps)
-            if _finite(row.capacity_ba_gbps) and row.capacity_ba_gbps != row.capacity_gbps:
+            if finite(row.capacity_ba_gbps) and row.capacity_ba_gbps != row.capacity_gbps:
                 properties["capacity_ba_gbps"] = float(row.capacity_ba_gbps)
-        properties["length_km"] = float(row.length_km) if _finite(row.length_km) else None
+        properties["length_km"] = float(row.length_km) if finite(row.length_km) else None
         properties["length_source"] = row.length_source
-        properties["latency_ms"] = float(row.latency_ms) if _finite(row.latency_ms) else None
+        properties["latency_ms"] = float(row.latency_ms) if finite(row.latency_ms) else None
         properties["latency_source"] = row.latency_source
         properties["srlg"] = list(row.srlg)
         properties["medium"] = row.medium
@@ -115,11 +115,7 @@ def read_geojson(path_or_dict: str | Path | Mapping[str, Any]) -> dict[str, Any]
     >>> spec["links"][0]["capacity"], len(spec["links"][0]["route"])
     (400.0, 3)
     """
-    if isinstance(path_or_dict, Mapping):
-        data, file = path_or_dict, None
-    else:
-        file = str(path_or_dict)
-        data = _load_json(file)
+    data, file = json_document(path_or_dict)
     try:
         return _convert(data, file)
     except InfranetError as err:
@@ -170,11 +166,11 @@ def _convert(data: Any, file: str | None) -> dict[str, Any]:
             skipped.append(f"{element} ({kind or 'no geometry'})")
     if skipped:
         notes.append(f"{len(skipped)} features are neither sites nor links and were not read: "
-                     f"{_some(skipped)}")
+                     f"{some(skipped)}")
     if notes:
         spec["notes"] = notes
     spec["sites"] = sites
-    spec["links"] = _trim(links, spec.get("defaults"))
+    spec["links"] = trim(links, spec.get("defaults"))
     return spec
 
 
@@ -215,17 +211,17 @@ def _link(properties: dict[str, Any], geometry: Mapping[str, Any],
     for key, target in (("capacity_gbps", "capacity"), ("capacity_ba_gbps", "capacity_ba")):
         value = properties.pop(key, None)
         if value is not None:
-            number = _number(value, element, key)
+            number = as_number(value, element, key)
             if number is not None:
                 link[target] = number
     length_source = properties.pop("length_source", None)
     length = properties.pop("length_km", None)
     if length is not None and length_source in (None, "explicit"):
-        link["length_km"] = _number(length, element, "length_km")
+        link["length_km"] = as_number(length, element, "length_km")
     latency_source = properties.pop("latency_source", None)
     latency = properties.pop("latency_ms", None)
     if latency is not None and latency_source in (None, "explicit"):
-        link["latency_ms"] = _number(latency, element, "latency_ms")
+        link["latency_ms"] = as_number(latency, element, "latency_ms")
     line = geometry.get("coordinates") if geometry.get("type") == "LineString" else None
     # a straight segment is the default geometry; a two-point route is kept when it was the route
     if isinstance(line, list) and (len(line) > 2 or (length_source == "route" and len(line) == 2)):

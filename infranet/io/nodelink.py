@@ -18,7 +18,7 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import _finite, _load_json, _number, _some, _trim
+from infranet.io._common import as_number, finite, json_document, some, trim
 from infranet.io.native import plain
 
 __all__ = ["read_nodelink", "write_nodelink"]
@@ -88,11 +88,7 @@ def read_nodelink(
     >>> [(x["a"], x["b"], x["capacity"], x["capacity_ba"]) for x in spec["links"]]
     [('0', '1', 10.0, 40.0)]
     """
-    if isinstance(path_or_dict, Mapping):
-        data, file = path_or_dict, None
-    else:
-        file = str(path_or_dict)
-        data = _load_json(file)
+    data, file = json_document(path_or_dict)
     try:
         return _convert(data, file=file, capacity_unit=capacity_unit, name=name,
                         capacity_key=capacity_key, length_key=length_key,
@@ -144,15 +140,15 @@ def write_nodelink(topology) -> dict[str, Any]:
         link_spec = by_name.get(row.name, spec["links"][i])
         edge: dict[str, Any] = {"source": row.a, "target": row.b, "key": row.name,
                                 "name": row.name, "a": row.a, "kind": row.kind}
-        if _finite(row.capacity_gbps):
+        if finite(row.capacity_gbps):
             edge["capacity"] = float(row.capacity_gbps) * 1e9
             edge["capacity_gbps"] = float(row.capacity_gbps)
-            if _finite(row.capacity_ba_gbps) and row.capacity_ba_gbps != row.capacity_gbps:
+            if finite(row.capacity_ba_gbps) and row.capacity_ba_gbps != row.capacity_gbps:
                 edge["capacity_ba_gbps"] = float(row.capacity_ba_gbps)
-        if _finite(row.length_km):
+        if finite(row.length_km):
             edge["length_km"] = float(row.length_km)
         edge["length_source"] = row.length_source
-        if _finite(row.latency_ms):
+        if finite(row.latency_ms):
             edge["latency_ms"] = float(row.latency_ms)
         edge["latency_source"] = row.latency_source
         edge["medium"] = row.medium
@@ -211,7 +207,7 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
     spec["source"] = _text(graph.get("source")) or (file or "networkx node-link data")
     spec["notes"] = notes
     spec["sites"] = sites
-    spec["links"] = _trim(links, spec.get("defaults"))
+    spec["links"] = trim(links, spec.get("defaults"))
     demands = graph.get("demands")
     if isinstance(demands, list) and all(isinstance(d, Mapping) for d in demands):
         spec["demands"] = [_demand(d, ids) for d in demands]
@@ -256,7 +252,7 @@ def _sites(raw_nodes: list, notes: list[str],
     missing = [names[i] for i, p in enumerate(points) if p is None]
     if given and missing:
         notes.append(f"{len(missing)} of {len(points)} nodes have no coordinates: "
-                     f"{_some(missing)}")
+                     f"{some(missing)}")
 
     sites = []
     for i, node in enumerate(raw_nodes):
@@ -330,7 +326,7 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
                      "where it differs)")
         if alone:
             notes.append(f"{len(alone)} arcs have no reverse arc; their reverse direction was "
-                         f"assumed to have the same capacity: {_some(alone)}")
+                         f"assumed to have the same capacity: {some(alone)}")
     else:
         pairs = [(arc, None) for arc in arcs]
 
@@ -343,7 +339,7 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
 
     if zero:
         notes.append(f"{len(zero)} links have length 0 in the source (co-located ends); their "
-                     f"length is left to the model: {_some(zero)}")
+                     f"length is left to the model: {some(zero)}")
     no_capacity = sum("capacity" not in link for link in links)
     if links and no_capacity:
         notes.append(f"{no_capacity} of {len(links)} links have no capacity in the source")
@@ -356,7 +352,7 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
         for link in links:
             if link.get("name") in repeated:
                 link.setdefault("meta", {})["name"] = link.pop("name")
-        notes.append(f"edge names used more than once were moved to meta.name: {_some(repeated)}")
+        notes.append(f"edge names used more than once were moved to meta.name: {some(repeated)}")
     return links
 
 
@@ -376,19 +372,19 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
             if rev[3] is not None and rev[3] != capacity:
                 link["capacity_ba"] = rev[3]
         elif attrs.get("capacity_ba_gbps") is not None:
-            capacity_ba = _number(attrs["capacity_ba_gbps"], f"edge {a}--{b}",
+            capacity_ba = as_number(attrs["capacity_ba_gbps"], f"edge {a}--{b}",
                                   "capacity_ba_gbps")
             if capacity_ba is not None and capacity_ba != capacity:
                 link["capacity_ba"] = capacity_ba
     derived_source = attrs.get("length_source")
     if attrs.get(length_key) is not None and derived_source in (None, "explicit"):
-        length = _number(attrs[length_key], f"edge {a}--{b}", length_key)
+        length = as_number(attrs[length_key], f"edge {a}--{b}", length_key)
         if length == 0:
             zero.append(f"{a}--{b}")
         elif length is not None:
             link["length_km"] = length
     if attrs.get("latency_ms") is not None and attrs.get("latency_source") in (None, "explicit"):
-        latency = _number(attrs["latency_ms"], f"edge {a}--{b}", "latency_ms")
+        latency = as_number(attrs["latency_ms"], f"edge {a}--{b}", "latency_ms")
         if latency is not None:
             link["latency_ms"] = latency
     for key in _LINK_KEYS:
@@ -415,9 +411,9 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
 
 def _arc_capacity(attrs: Mapping[str, Any], key: str, factor: float, where: str) -> float | None:
     if attrs.get("capacity_gbps") is not None:
-        return _number(attrs["capacity_gbps"], where, "capacity_gbps")
+        return as_number(attrs["capacity_gbps"], where, "capacity_gbps")
     if attrs.get(key) is not None:
-        value = _number(attrs[key], where, key)
+        value = as_number(attrs[key], where, key)
         # 15 significant digits drop the binary noise of the unit factor (2.4e9 bit/s -> 2.4)
         return None if value is None else float(f"{value * factor:.15g}")
     return None
@@ -484,7 +480,7 @@ def _unique_names(ids: list, labels: list[str | None], notes: list[str]) -> list
         notes.append("site names are the node ids")
     if renamed:
         notes.append(f"{len(renamed)} nodes share a name with another node and were made "
-                     f"unique with their id: {_some(renamed)}")
+                     f"unique with their id: {some(renamed)}")
     return names
 
 

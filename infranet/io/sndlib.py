@@ -32,7 +32,7 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import _check_xml
+from infranet.io._common import check_xml
 from infranet.io.files import read_bytes
 
 __all__ = ["PIXEL_NETWORKS", "read_sndlib", "read_sndlib_xml"]
@@ -113,7 +113,7 @@ def _read(path: str | Path, *, capacity_unit: str | None, modules: str, coordina
                           file=file)
     try:
         if is_xml:
-            network = _parse_xml(_check_xml(data, file))
+            network = _parse_xml(check_xml(data, file))
         else:
             try:
                 text = data.decode("utf-8")

@@ -18,7 +18,7 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import _check_xml
+from infranet.io._common import check_xml
 from infranet.io.files import read_bytes
 from infranet.io.nodelink import read_nodelink
 
@@ -71,7 +71,7 @@ def read_graphml(path: str | Path) -> dict[str, Any]:
 
     file = str(path)
     data = read_bytes(file)
-    _check_ids(_check_xml(data, file), file)
+    _check_ids(check_xml(data, file), file)
     try:
         graph = nx.parse_graphml(data)
     except Exception as err:  # any parser failure is a problem of the file

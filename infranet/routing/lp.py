@@ -54,6 +54,18 @@ def _covered(paths: PathSet, src: np.ndarray, dst: np.ndarray, n: int) -> np.nda
     return have[src * n + dst]
 
 
+def _candidates(topology: Topology, tm: TrafficMatrix | Flows, src: np.ndarray, dst: np.ndarray,
+                paths: PathSet | None, k: int, weight: str, path_method: str,
+                failure: FailureSet | None, purpose: str) -> tuple[PathSet, np.ndarray]:
+    """The candidate paths that can carry something (given, or searched around `failure`),
+    and which demands ``src -> dst`` have one."""
+    capacities(topology, purpose=purpose)
+    usable = usable_arcs(topology, failure)
+    pathset = _usable_paths(topology, candidate_paths(topology, tm, paths, k, weight,
+                                                      path_method, usable), usable)
+    return pathset, _covered(pathset, src, dst, topology.compile().n_nodes)
+
+
 def _solve_paths(topology: Topology, sub: Flows, paths: PathSet, method: str,
                  ) -> tuple[np.ndarray, float]:
     from infranet.algorithms.mcf import min_mlu
@@ -93,13 +105,9 @@ def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight
     and left out of the LP. ``info["lp_mlu"]`` is the LP optimum.
     """
     timer = Stopwatch()
-    compiled = topology.compile()
     src, dst, demand = demands(topology, tm)
-    capacities(topology, purpose="path-lp")
-    usable = usable_arcs(topology, failure)
-    pathset = _usable_paths(topology, candidate_paths(topology, tm, paths, k, weight,
-                                                      path_method, usable), usable)
-    keep = _covered(pathset, src, dst, compiled.n_nodes)
+    pathset, keep = _candidates(topology, tm, src, dst, paths, k, weight, path_method,
+                                failure, "path-lp")
     sub = _subset(topology, src, dst, demand, keep)
     flow, objective = _solve_paths(topology, sub, pathset, method)
     splits = _flow_splits(pathset, src, dst, flow)
@@ -193,13 +201,9 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
     timer = Stopwatch()
     if not (isinstance(parts, (int, np.integer)) and parts >= 1):
         raise ValidationError(f"parts must be a positive integer, got {parts!r}", field="parts")
-    compiled = topology.compile()
     src, dst, demand = demands(topology, tm)
-    capacities(topology, purpose="pop")
-    usable = usable_arcs(topology, failure)
-    pathset = _usable_paths(topology, candidate_paths(topology, tm, paths, k, weight,
-                                                      path_method, usable), usable)
-    keep = _covered(pathset, src, dst, compiled.n_nodes)
+    pathset, keep = _candidates(topology, tm, src, dst, paths, k, weight, path_method,
+                                failure, "pop")
     rng = np.random.default_rng(seed)
     part = np.empty(len(src), dtype=np.int64)
     part[rng.permutation(len(src))] = np.arange(len(src)) % parts

@@ -77,12 +77,7 @@ def spf(topology: Topology, tm: TrafficMatrix | Flows, *, weight: str = "hops",
     Ties between equal-cost next hops go to the arc of lowest id (the link listed first), so
     the paths towards a destination form a tree, as in an IGP without ECMP.
     """
-    timer = Stopwatch()
-    weights = arc_weights(topology, weight, igp_weights=igp_weights, floor=POSITIVE_FLOOR)
-    return hop_by_hop("spf", topology, tm, weights, single=True, timer=timer,
-                      options={"weight": weight, "igp_weights": igp_weights,
-                               "failure": failure_name(failure)},
-                      usable=usable_arcs(topology, failure))
+    return _shortest_paths("spf", topology, tm, weight, igp_weights, failure, single=True)
 
 
 @register("ecmp")
@@ -94,9 +89,14 @@ def ecmp(topology: Topology, tm: TrafficMatrix | Flows, *, weight: str = "hops",
     Options as :func:`spf`. This is per-destination ECMP as routers do it: a path's share is
     the product of the splits along it, not one over the number of paths.
     """
+    return _shortest_paths("ecmp", topology, tm, weight, igp_weights, failure, single=False)
+
+
+def _shortest_paths(algorithm: str, topology: Topology, tm: TrafficMatrix | Flows, weight: str,
+                    igp_weights: Any, failure: FailureSet | None, *, single: bool) -> Routing:
     timer = Stopwatch()
     weights = arc_weights(topology, weight, igp_weights=igp_weights, floor=POSITIVE_FLOOR)
-    return hop_by_hop("ecmp", topology, tm, weights, single=False, timer=timer,
+    return hop_by_hop(algorithm, topology, tm, weights, single=single, timer=timer,
                       options={"weight": weight, "igp_weights": igp_weights,
                                "failure": failure_name(failure)},
                       usable=usable_arcs(topology, failure))
