@@ -28,6 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 __all__ = [
     "BINDING_KINDS",
     "Binding",
+    "FrozenDict",
     "Result",
     "check_result",
 ]
@@ -80,6 +81,39 @@ class Binding:
         return cls("none", None, summary)
 
 
+class FrozenDict(Mapping[str, Any]):
+    """A read-only mapping that pickles (``types.MappingProxyType`` does not): the options,
+    info and per-key figures of a result.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> d = FrozenDict({"k": 4, "weight": "hops"})
+    >>> d["k"], pickle.loads(pickle.dumps(d)) == d
+    (4, True)
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None, /, **more: Any) -> None:
+        self._data = {**(data or {}), **more}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (self._data,))
+
+
 @runtime_checkable
 class Result(Protocol):
     """What every solver result offers (see the module's documentation)."""
@@ -93,37 +127,62 @@ class Result(Protocol):
 def check_result(result: Any, *, headline: tuple[str, ...] = ()) -> dict[str, Any]:
     """Check that `result` follows the result protocol and return its ``to_dict()``.
 
-    Checks that the result is a frozen dataclass whose fields cannot be reassigned, that its
-    numpy arrays are read-only, that ``to_dict()`` is JSON-serialisable (NaN aside), that its
-    top level holds the `headline` keys as plain scalars, and that ``binding`` is a
-    :class:`Binding` written as such.
+    Checks that the result is a frozen dataclass whose public fields are immutable (scalars,
+    strings, tuples, read-only arrays, :class:`FrozenDict`, frozen dataclasses; no DataFrame,
+    dict, list or set a caller could change in place), that it survives a pickle round trip
+    (results travel to and from worker processes), that ``to_dict()`` is JSON-serialisable (NaN
+    aside) with the `headline` keys as plain scalars at its top level, and that ``binding`` is
+    a :class:`Binding` written as such.
 
     Raises
     ------
     AssertionError
         Naming the first rule broken.
     """
-    import numpy as np
+    import pickle
 
     cls = type(result).__name__
     assert dataclasses.is_dataclass(result), f"{cls} is not a dataclass"
     params = getattr(type(result), "__dataclass_params__", None)
     assert params is not None and params.frozen, f"{cls} is not frozen"
     for f in dataclasses.fields(result):
-        value = getattr(result, f.name)
-        if isinstance(value, np.ndarray):
-            assert not value.flags.writeable, f"{cls}.{f.name} is a writeable array"
+        if not f.name.startswith("_"):
+            problem = _mutable(getattr(result, f.name))
+            assert problem is None, f"{cls}.{f.name} {problem}"
     binding = getattr(result, "binding", None)
     assert isinstance(binding, Binding), f"{cls}.binding is not a Binding: {binding!r}"
     to_dict: Any = getattr(result, "to_dict", None)
     assert callable(to_dict), f"{cls} has no to_dict()"
     out = to_dict()
     assert isinstance(out, Mapping), f"{cls}.to_dict() is not a mapping"
-    json.dumps(out, allow_nan=True)
+    text = json.dumps(out, allow_nan=True, sort_keys=True)
     assert out.get("binding") == binding.to_dict(), f"{cls}.to_dict() lacks its binding"
     for key in headline:
         assert key in out, f"{cls}.to_dict() lacks the headline {key!r}"
         value = out[key]
         assert value is None or isinstance(value, (int, float, str, bool)), (
             f"{cls}.to_dict()[{key!r}] is not a scalar: {type(value).__name__}")
+    try:
+        back = pickle.loads(pickle.dumps(result))
+    except Exception as err:  # any failure to pickle breaks the protocol alike
+        raise AssertionError(f"{cls} does not pickle: {type(err).__name__}: {err}") from None
+    assert json.dumps(back.to_dict(), allow_nan=True, sort_keys=True) == text, (
+        f"{cls} is not the same after a pickle round trip")
     return dict(out)
+
+
+def _mutable(value: Any) -> str | None:
+    """Why `value` could be changed in place by a caller, or None."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return "is a writeable array" if value.flags.writeable else None
+    if isinstance(value, (dict, list, set, bytearray)):
+        return f"is a {type(value).__name__} (use a tuple or FrozenDict)"
+    if type(value).__module__.startswith("pandas"):
+        return f"is a pandas {type(value).__name__} (hand out a copy from a property)"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        params = getattr(type(value), "__dataclass_params__", None)
+        if params is None or not params.frozen:
+            return f"is a {type(value).__name__} that is not frozen"
+    return None
