@@ -30,7 +30,7 @@ from typing import Any
 
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
 
-__all__ = ["Segment", "apply_changes", "parse_path"]
+__all__ = ["Segment", "apply_changes", "parse_path", "touches"]
 
 _SEGMENT = re.compile(r"([^.\[\]]+)(?:\[([^\]]*)\])?")
 _PROTECTED = ("name", "a", "b")  # renaming or re-ending an element is not a what-if edit
@@ -91,8 +91,12 @@ def parse_path(path: str) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def apply_changes(spec: dict[str, Any], changes: Mapping[str, Any]) -> list[str]:
+def apply_changes(spec: dict[str, Any],
+                  changes: Mapping[Any, Any]) -> list[str]:
     """Apply `changes` (path -> value; ``None`` removes) to `spec` in place.
+
+    A path is written as text (``"links[NAME].capacity"``) or given as its segments (a tuple
+    of :class:`Segment`, for names the notation cannot hold, such as a name with ``]``).
 
     Intermediate mappings that do not exist yet are created (``sites[x].clusters[c].scale_out
     .oversubscription`` on a cluster without a scale-out spec); list selectors must match.
@@ -126,8 +130,11 @@ def apply_changes(spec: dict[str, Any], changes: Mapping[str, Any]) -> list[str]
         raise ValidationError(f"expected a mapping of paths to values, got "
                               f"{type(changes).__name__}", field="changes")
     done: list[str] = []
-    for path, value in changes.items():
-        segments = parse_path(path)
+    for key, value in changes.items():
+        if isinstance(key, tuple):
+            segments, path = key, ".".join(map(str, key))
+        else:
+            segments, path = parse_path(key), key
         leaf = segments[-1]
         if leaf.selector is None and leaf.key in _PROTECTED and len(segments) > 1:
             raise ValidationError(f"changing an element's {leaf.key!r} is not a "
@@ -153,6 +160,11 @@ def apply_changes(spec: dict[str, Any], changes: Mapping[str, Any]) -> list[str]
                         parent[at] = copy.deepcopy(value)
                     done.append(".".join([*where, f"{leaf.key}[{name}]"]))
     return done
+
+
+def touches(changes: Mapping[Any, Any]) -> set[str]:
+    """The top-level keys of a spec that `changes` edit (``{"links", "defaults"}``, say)."""
+    return {(key[0] if isinstance(key, tuple) else parse_path(key)[0]).key for key in changes}
 
 
 def _targets(spec: Any, segments: tuple[Segment, ...], path: str,

@@ -122,7 +122,9 @@ class Topology:
         Used by :func:`infranet.fabrics.expand`: `nodes` has columns ``name, kind, site,
         cluster, tier, lon, lat``; `links` the columns of :attr:`links`. The spec (and so
         :meth:`to_dict` and files written) is unchanged: an expansion is derived from the
-        clusters' specs, and what-if edits return an unexpanded Topology.
+        clusters' specs. What-if edits of links and defaults keep it (a fiber cut of an
+        expanded topology is still expanded); edits of sites or clusters, which it is derived
+        from, are refused on an expanded topology: edit, then expand again.
         """
         return Topology(self._spec, file=self._file, expansion=(nodes, links))
 
@@ -160,8 +162,18 @@ class Topology:
             raise first
         return cls(spec, file=source)
 
-    def _derived(self, spec: dict[str, Any]) -> Topology:
-        return Topology.from_dict(spec, source=self._file)
+    def _derived(self, spec: dict[str, Any], *, validate: bool = True) -> Topology:
+        """A Topology of `spec` (validated unless it only lost elements), keeping this one's
+        expansion: callers refuse, on an expanded topology, edits the expansion depends on."""
+        if validate:
+            spec = Topology.from_dict(spec, source=self._file)._spec
+        return Topology(spec, file=self._file, expansion=self._expansion)
+
+    def _unexpanded(self, what: str) -> None:
+        if self._expansion is not None:
+            raise ValidationError(f"{what} of an expanded topology would leave its fabric "
+                                  "nodes stale; edit the unexpanded topology, then expand it "
+                                  "again", file=self._file)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # a Topology pickles as its (validated) spec; views and arrays are rebuilt, read-only
@@ -207,6 +219,13 @@ class Topology:
 
     @property
     def n_links(self) -> int:
+        """Links of the graph: the file's, plus fabric links when expanded (see
+        :attr:`n_spec_links`)."""
+        return len(self.link_names)
+
+    @property
+    def n_spec_links(self) -> int:
+        """Links in the spec (fabric links of an expanded topology not counted)."""
         return len(self._spec["links"])
 
     @functools.cached_property
@@ -282,8 +301,14 @@ class Topology:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return (f"<Topology {self.name!r}: {self.n_sites} sites "
-                f"({len(self.datacenters)} datacenters), {self.n_links} links>")
+        sites = _count(self.n_sites, "site")
+        links = _count(self.n_links, "link")
+        if self._expansion is not None:
+            fabric = self.n_nodes - self.n_sites
+            sites += f" and {_count(fabric, 'fabric node')}"
+            links += f" ({self.n_spec_links} in the file)"
+        return (f"<Topology {self.name!r}: {sites} "
+                f"({_count(len(self.datacenters), 'datacenter')}), {links}>")
 
     # ------------------------------------------------------------------ tables
     @property
@@ -509,6 +534,7 @@ class Topology:
     # ------------------------------------------------------------------ what-if edits
     def with_sites(self, *sites: Mapping[str, Any]) -> Topology:
         """Return a new Topology with `sites` added (specs as in a topology file)."""
+        self._unexpanded("adding sites")
         spec = self.to_dict()
         spec["sites"].extend(copy.deepcopy(list(sites)))
         return self._derived(spec)
@@ -521,6 +547,7 @@ class Topology:
 
     def without_sites(self, *names: str) -> Topology:
         """Return a new Topology without the named sites, their links and their demands."""
+        self._unexpanded("removing sites")
         for name in names:
             self._site_index(name)
         gone = set(names)
@@ -533,7 +560,7 @@ class Topology:
         if "demands" in spec:
             spec["demands"] = [d for d in spec["demands"]
                                if d["src"] not in gone and d["dst"] not in gone]
-        return Topology(spec, file=self._file)
+        return self._derived(spec, validate=False)
 
     def without_links(self, *names: str) -> Topology:
         """Return a new Topology without the named links (a fiber cut).
@@ -546,7 +573,7 @@ class Topology:
         gone = set(names)
         spec = self._shallow()
         spec["links"] = [x for x in spec["links"] if x["name"] not in gone]
-        return Topology(spec, file=self._file)
+        return self._derived(spec, validate=False)
 
     def _shallow(self) -> dict[str, Any]:
         # elements are shared with this Topology: safe, as no Topology changes its spec and
@@ -592,14 +619,19 @@ class Topology:
         ...
         infranet.errors.UnknownNameError: path 'links[x--z].capacity': no element of links ...
         """
-        spec = self.to_dict()
+        return self._edited(changes)
+
+    def _edited(self, changes: Mapping[Any, Any]) -> Topology:
         try:
+            if self._expansion is not None and edits.touches(changes) - {"links", "defaults"}:
+                self._unexpanded("editing sites, clusters or the catalogue")
+            spec = self.to_dict()
             edits.apply_changes(spec, changes)
         except InfranetError as err:
             raise err.in_file(self._file) if self._file else err from None
         return self._derived(spec)
 
-    def with_link_changes(self, name: str, **changes: Any) -> Topology:
+    def with_link_changes(self, name: str, /, **changes: Any) -> Topology:
         """Return a new Topology where link `name` has `changes` (``None`` removes a key).
 
         Examples
@@ -609,24 +641,21 @@ class Topology:
         >>> topo.with_link_changes("x--y", capacity="1.6 Tb/s").links.loc[0, "capacity_gbps"]
         np.float64(1600.0)
         """
-        spec = self.to_dict()
-        _apply(spec["links"][self._link_index(name)], changes)
-        return self._derived(spec)
+        self._link_index(name)
+        return self._edited({(edits.Segment("links", name), edits.Segment(key)): value
+                             for key, value in changes.items()})
 
-    def with_site_changes(self, name: str, **changes: Any) -> Topology:
-        """Return a new Topology where site `name` has `changes` (``None`` removes a key)."""
-        spec = self.to_dict()
-        _apply(spec["sites"][self._site_index(name)], changes)
-        if "name" in changes and changes["name"] != name:
-            raise ValidationError("renaming a site is not a what-if edit; write a new file",
-                                  element=f"site {name!r}", field="name")
-        return self._derived(spec)
+    def with_site_changes(self, name: str, /, **changes: Any) -> Topology:
+        """Return a new Topology where site `name` has `changes` (``None`` removes a key).
+        Renaming a site is not a what-if edit."""
+        self._site_index(name)
+        return self._edited({(edits.Segment("sites", name), edits.Segment(key)): value
+                             for key, value in changes.items()})
 
     def with_defaults(self, **changes: Any) -> Topology:
         """Return a new Topology with changed `defaults` (e.g. ``route_factor=1.12``)."""
-        spec = self.to_dict()
-        _apply(spec["defaults"], changes)
-        return self._derived(spec)
+        return self._edited({(edits.Segment("defaults"), edits.Segment(key)): value
+                             for key, value in changes.items()})
 
     def srlgs(self) -> dict[str, tuple[str, ...]]:
         """Return the links of each shared-risk group, by group name."""
@@ -637,12 +666,8 @@ class Topology:
         return {g: tuple(v) for g, v in groups.items()}
 
 
-def _apply(target: dict[str, Any], changes: Mapping[str, Any]) -> None:
-    for key, value in changes.items():
-        if value is None:
-            target.pop(key, None)
-        else:
-            target[key] = copy.deepcopy(value)
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _resolve_links(spec: Mapping[str, Any], sites: pd.DataFrame) -> pd.DataFrame:

@@ -177,3 +177,34 @@ def test_pickle_is_the_spec_not_the_caches(topo):
 def test_errors_are_infranet_errors(topo):
     with pytest.raises(InfranetError):
         topo.with_changes(["not", "a", "mapping"])  # type: ignore[arg-type]
+
+
+def test_renaming_is_refused_with_one_line(topo):
+    with pytest.raises(ValidationError, match="changing an element's 'name' is not a what-if"):
+        topo.with_site_changes("abilene", name="x")
+    with pytest.raises(ValidationError, match="changing an element's 'a' is not a what-if"):
+        topo.with_link_changes("abilene--temple", a="austin.pop")
+
+
+def test_edits_of_an_expanded_topology_keep_or_refuse_its_expansion(topo):
+    from infranet.fabrics.expand import expand
+
+    view = expand(topo, level="cluster")
+    assert view.n_nodes == topo.n_nodes + 1 and view.n_links == topo.n_links + 1
+    assert view.n_spec_links == topo.n_links
+    assert repr(view) == ("<Topology 'edits': 3 sites and 1 fabric node (2 datacenters), "
+                          "4 links (3 in the file)>")
+    # links and defaults do not change the clusters the expansion comes from: kept
+    for edited in (view.without_links("abilene--temple"), view.without_srlg("i20"),
+                   view.with_changes({"links[abilene--temple].capacity": "1 Tb/s"}),
+                   view.with_defaults(route_factor=1.5)):
+        assert edited.expanded and "abilene/stargate-ph1" in edited.site_names
+    assert view.without_links("abilene--temple").n_links == view.n_links - 1
+    # sites and clusters are what it is derived from: refused in one line
+    for edit in (lambda: view.with_changes({"sites[abilene].clusters[stargate-ph1].count": 72}),
+                 lambda: view.without_sites("temple"),
+                 lambda: view.with_site_changes("temple", power_mw=10),
+                 lambda: view.with_sites({"name": "new"})):
+        with pytest.raises(ValidationError, match="expanded topology would leave its fabric "
+                                                  "nodes stale"):
+            edit()
