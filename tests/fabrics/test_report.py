@@ -76,18 +76,34 @@ def test_ecmp_counts_are_exact_and_the_mean_is_rounded():
 
 
 def test_a_fabric_too_large_to_hold_is_refused_with_its_size(tmp_path):
+    """A k=512 fat-tree (the largest radix): 33.6 M accelerators, whose 100.7 M links need
+    about 94 GiB to analyse; its closed form needs none."""
     path = tmp_path / "huge.yaml"
-    made = CliRunner().invoke(main, ["fabric", "generate", "fat_tree", "--k", "1000", "-o",
+    made = CliRunner().invoke(main, ["fabric", "generate", "fat_tree", "--k", "512", "-o",
                                      str(path)])
     assert made.exit_code == 0, made.output
     result = CliRunner().invoke(main, ["fabric", "report", str(path)])
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
-    assert "251,250,000 nodes and 750,000,000 links" in line
+    assert "33,882,112 nodes and 100,663,296 links" in line
     assert "GiB" in line and "--closed-form" in line
     closed = json.loads(_report(str(path), "--closed-form", "--format", "json").stdout)
-    assert closed["bisection_gbps"] == 1000**3 / 8 * 400  # full bisection, k^3/8 host links
+    assert closed["bisection_gbps"] == 512**3 / 8 * 400  # full bisection, k^3/8 host links
     assert closed["clusters"][0]["graph"] is False
+
+
+def test_a_fat_tree_beyond_the_largest_radix_is_refused_before_it_is_written(tmp_path):
+    """k = 1,000 would be 250 M accelerators drawing hundreds of GW: k is a switch radix, at
+    most 512; k = 10^8 no longer computes a count in floating point."""
+    for k in ("1000", "100000000"):
+        path = tmp_path / "huge.yaml"
+        result = CliRunner().invoke(main, ["fabric", "generate", "fat_tree", "--k", k, "-o",
+                                           str(path)])
+        assert result.exit_code == 1 and not path.exists()
+        (line,) = result.stderr.splitlines()
+        assert "scale_out: k: expected a number >= 2 and <= 512" in line
+        assert "largest switch radix" in line
+        assert "999" not in line and "e+" not in line.split("got")[0]
 
 
 def test_texas_campuses_closed_forms_agree_with_their_graphs():

@@ -87,7 +87,7 @@ def test_expansion_is_attached_and_routable():
 
 def test_expanded_nodes_are_not_spec_sites():
     big = expand(cluster_topology("fat_tree", k=4))
-    with pytest.raises(ValidationError, match="expanded fabric"):
+    with pytest.raises(ValidationError, match="sites of an expanded topology"):
         big.without_sites("dc/fat-tree/acc0")
 
 
@@ -130,7 +130,7 @@ def test_every_kind_builds_and_every_accelerator_reaches_the_gateway(kind, optio
 
 @pytest.mark.parametrize("name", CLUSTERS)
 def test_closed_form_summary_equals_the_analytics_of_the_expanded_graph(name):
-    from infranet.fabrics.analytics import tier_summary
+    from infranet.fabrics.tiers import tier_summary
 
     cluster = CLUSTERS[name]
     computed = {row["tier"]: row for row in tier_summary(build(cluster))}
