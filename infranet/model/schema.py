@@ -221,10 +221,10 @@ SCALE_UP = (
     Attr("domain", "integer", "Accelerators per NVLink-switch domain (8 for HGX, 72 for NVL72; "
          f"default from the accelerator catalogue); {_DOMAIN_LIMIT}.", minimum=1,
          maximum=LARGEST_DOMAIN),
-    Attr("dims", "integers", "Torus dimensions, e.g. [16, 16, 16]; the count fills whole tori. "
-         "Each accelerator has two ports per dimension, sharing its bandwidth: both go to the "
-         "one neighbour along a dimension of size 2, and those of a dimension of size 1 stay "
-         f"idle. The product is {_DOMAIN_LIMIT}.", minimum=1, maximum=LARGEST_DOMAIN),
+    Attr("dims", "integers", "Torus dimensions, e.g. [16, 16, 16]; the count fills whole tori; "
+         "two ports per dimension share each accelerator's bandwidth (both to the one neighbour "
+         f"along a size-2 dimension, idle along size 1); {_DOMAIN_LIMIT}.", minimum=1,
+         maximum=LARGEST_DOMAIN),
     Attr("bandwidth", "bandwidth", "Scale-up bandwidth per accelerator per direction, over all "
          f"its ports (default from the catalogue); {_RATE_LIMIT}.", unit="Gb/s", minimum=0.0,
          exclusive_minimum=True, maximum=LARGEST_ACCELERATOR_GBPS),
@@ -387,8 +387,7 @@ class _Checker:
                         raise ValidationError(f"expected a number, got {_type_name(raw)}")
                 if kind == "integer" and isinstance(raw, int):
                     # exact: a float would round integers above 2**53
-                    self._bounded(float(raw) if abs(raw) < 2**1023 else math.copysign(
-                        math.inf, raw), attr, raw)
+                    self._bounded(_as_float(raw), attr, raw)
                     return int(raw)
                 number = float(raw)
                 if not math.isfinite(number):
@@ -416,7 +415,7 @@ class _Checker:
                     raise ValidationError(f"expected a list of positive whole numbers, got "
                                           f"{_short(raw)}")
                 for v in raw:
-                    self._bounded(float(v) if v < 2**1023 else math.inf, attr, v)
+                    self._bounded(_as_float(v), attr, v)
                 return list(raw)
             if kind == "strings":
                 if isinstance(raw, str):
@@ -454,10 +453,18 @@ class _Checker:
         return number
 
 
+def _as_float(value: int) -> float:
+    """An integer as a float, infinite beyond the largest float."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _short(raw: Any) -> str:
     """`raw` for a message: a huge integer in scientific notation, not hundreds of digits."""
     if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**15:
-        return f"{float(raw) if abs(raw) < 2**1023 else math.inf:.3g}"
+        return f"{_as_float(raw):.3g}"
     text = repr(raw)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -820,6 +827,7 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
             c.fail(element, "accelerator", f"unknown accelerator {acc!r}"
                    f"{did_you_mean(acc, accelerators)}; known: {', '.join(sorted(accelerators))}",
                    UnknownNameError)
+        before = len(c.problems)
         for part, table in (("scale_up", SCALE_UP), ("scale_out", scale_out_table())):
             if part in cluster:
                 given = c.mapping(cluster[part], table, f"{element} {part}")
@@ -827,7 +835,9 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
                     del cluster[part]
                 else:
                     cluster[part] = given
-        if acc in accelerators and "count" in cluster:
+        # the capacity rules only of a fabric whose every key is valid: a key refused above
+        # would come back as a second, misleading problem (a torus without its dims)
+        if acc in accelerators and "count" in cluster and len(c.problems) == before:
             own_row = own_rows.get(acc)
             domain = (own_row.get("scale_up_domain") if own_row is not None
                       else catalogue_domain(acc))

@@ -133,3 +133,28 @@ def test_a_chip_without_a_nic_rate_needs_one_in_its_spec():
         Topology.from_dict(spec)
     spec["sites"][0]["clusters"][0]["scale_out"]["nic"] = "100G"
     assert Topology.from_dict(spec).n_sites == 1
+
+
+def test_every_part_of_a_report_follows_the_result_protocol():
+    """Every fabric result pickles and holds nothing a caller could change in place."""
+    result = fabric_report(infranet.read(TOPOLOGIES / "h100-superpod.yaml"))
+    (cluster,) = result.clusters
+    analysis = cluster.analysis
+    assert analysis is not None
+    for part in (result, cluster, cluster.summary, cluster.power, analysis,
+                 analysis.bisection, analysis.hops, analysis.ecmp, analysis.bom,
+                 analysis.tiers):
+        check_result(part)
+    assert not analysis.bisection.split.flags.writeable
+
+
+def test_top_level_tiers_are_every_clusters_and_say_whose():
+    """The report's "tiers" held the first cluster's alone; now every cluster's, each row
+    with its site and cluster, and each cluster's own tiers stay in clusters[i].tiers."""
+    data = json.loads(_report(str(TOPOLOGIES / "texas-hub.yaml"), "--closed-form", "--format",
+                              "json").stdout)
+    assert len(data["clusters"]) == 5
+    expected = [{"site": c["site"], "cluster": c["cluster"], **row}
+                for c in data["clusters"] for row in c["tiers"]]
+    assert data["tiers"] == expected
+    assert len({(row["site"], row["cluster"]) for row in data["tiers"]}) == 5
