@@ -157,7 +157,8 @@ def bill_of_materials(fabric: FabricGraph, *, accelerator: str | None = None,
       (``accelerator-leaf``, ``leaf-spine``, ``spine-core``, ``leaf-leaf`` in a dragonfly, ...);
     - transceivers by rate (``400G``, ...): two optical modules per scale-out link between
       switches; two per accelerator link (NIC side and switch side) unless `copper_host_links`;
-      none on scale-up links;
+      none on scale-up links, nor on links between two accelerators (a torus: direct attach,
+      as the closed form counts them);
     - IT power: accelerators × their share of their published system + switches × switch
       power + transceivers × module power (:func:`infranet.fabrics.power.it_power`).
 
@@ -215,8 +216,9 @@ def bill_of_materials(fabric: FabricGraph, *, accelerator: str | None = None,
             switch_w = {t: catalogue_w for t in (1, 2, 3)}
     if optic is not None and transceiver_w is None:
         transceiver_w = physics.optic(optic).power_w
-    lo, _ = link_tiers(fabric)
-    optical = fabric.link_kind == SCALE_OUT
+    lo, hi = link_tiers(fabric)
+    # links between two accelerators (a torus) attach directly, as scale-up links do
+    optical = (fabric.link_kind == SCALE_OUT) & (hi >= 0)
     if copper_host_links:
         optical &= lo >= 0
     rates, modules = np.unique(fabric.link_gbps[optical], return_counts=True)

@@ -294,3 +294,20 @@ def test_a_larger_odd_dragonfly_is_cut_below_its_natural_split():
     for acc in range(fabric.n_accelerators):
         graph.add_edge("s", acc) if cut.split[acc] else graph.add_edge(acc, "t")
     assert nx.maximum_flow_value(graph, "s", "t") == pytest.approx(cut.bisection_gbps)
+
+
+@pytest.mark.parametrize("cluster", ALL, ids=IDS)
+def test_power_agrees(cluster):
+    """The closed form's switches and modules and the graph's bill of materials draw the same
+    IT power, by the same sum (infranet.fabrics.power.it_power)."""
+    from infranet.fabrics.materials import bill_of_materials
+    from infranet.fabrics.power import cluster_power
+
+    closed = cluster_power(cluster)
+    bom = bill_of_materials(build(cluster), accelerator=cluster["accelerator"])
+    assert bom.complete == closed.complete
+    assert bom.known_power_kw == pytest.approx(closed.known_power_kw, rel=1e-12)
+    assert bom.power_kw_by_part["switches"] == pytest.approx(closed.switches_kw, rel=1e-12)
+    assert bom.power_kw_by_part["transceivers"] == pytest.approx(closed.transceivers_kw,
+                                                                 rel=1e-12)
+    assert dict(bom.transceivers) == dict(summary(cluster).transceivers)

@@ -235,7 +235,7 @@ def test_leaf_spine_closed_form_counts_unevenly_filled_leaves():
 
 def test_scale_out_torus_shares_the_nic_over_its_links():
     """`nic` is per accelerator in every design: a 4x4x4 torus at 400G gives each chip 400 Gb/s
-    over its six links, not 400 Gb/s on each."""
+    over its six links, not 400 Gb/s on each; and its links are scale-out links."""
     cluster = {"accelerator": "H100", "count": 64,
                "scale_out": {"kind": "torus", "dims": [4, 4, 4], "nic": 400.0}}
     fabric = build(cluster)
@@ -244,6 +244,13 @@ def test_scale_out_torus_shares_the_nic_over_its_links():
     assert np.allclose(per_chip, 400.0)
     assert summary(cluster).bisection_gbps == pytest.approx(2 * 16 * 400 / 6)
     assert bisection.bisection_gbps(fabric) == pytest.approx(2 * 16 * 400 / 6, rel=1e-8)
+    # its links are the scale-out fabric: kept when scale-up links are left out, and so labelled
+    # in the expanded Topology
+    assert bisection.bisection_gbps(fabric, include_scale_up=False) == pytest.approx(
+        2 * 16 * 400 / 6, rel=1e-8)
+    topo = cluster_topology("torus", dims=[4, 4, 4], nic=400.0)
+    kinds = set(expand(topo).links["kind"])
+    assert kinds == {"scale_out"}
 
 
 def test_a_lone_nvl72_rack_has_a_closed_form():
