@@ -20,16 +20,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from infranet.errors import FormatError, UnknownNameError, ValidationError, did_you_mean
+from infranet.results import FrozenDict
 
 __all__ = [
     "AMPLIFIER_LATENCY_MS",
     "AMPLIFIER_SPACING_KM",
     "ROUTE_FACTOR",
+    "SCALE_UP_KINDS",
     "TERMINAL_LATENCY_MS",
     "Accelerator",
     "Cell",
@@ -71,7 +74,10 @@ T = TypeVar("T")
 #: Columns that hold text in every catalogue; any other column is a number, or a range when its
 #: name is ``range`` or contains ``_range``.
 _TEXT_COLUMNS = frozenset({"name", "vendor", "kind", "form_factor", "source", "system", "unit",
-                           "description", "amplified"})
+                           "description", "amplified", "scale_up_kind"})
+#: How an accelerator's own scale-up domain is joined, as a cluster's ``scale_up.kind`` models
+#: it: NVLink switches (``nvswitch``) or direct links in a torus (``torus``, TPU ICI).
+SCALE_UP_KINDS = ("nvswitch", "torus")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +261,9 @@ class Accelerator:
         Scale-up bandwidth per accelerator per direction, Gb/s (NVLink, ICI).
     scale_up_domain : int or None
         Accelerators per default scale-up domain (8 for HGX, 72 for NVL72, a TPU pod).
+    scale_up_kind : str
+        How that domain is joined (:data:`SCALE_UP_KINDS`): ``nvswitch`` or ``torus``; empty
+        when not given.
     nic_gbps : float or None
         Scale-out NIC rate per accelerator, Gb/s.
     system, system_accelerators, system_power_w, system_power_range_w
@@ -271,6 +280,7 @@ class Accelerator:
     power_w: float | None = None
     scale_up_gbps: float | None = None
     scale_up_domain: int | None = None
+    scale_up_kind: str = ""
     nic_gbps: float | None = None
     system: str = ""
     system_accelerators: int | None = None
@@ -279,8 +289,7 @@ class Accelerator:
     source: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "dense_flops_per_s",
-                           MappingProxyType(dict(self.dense_flops_per_s)))
+        object.__setattr__(self, "dense_flops_per_s", FrozenDict(dict(self.dense_flops_per_s)))
 
     @property
     def bf16_flops_per_s(self) -> float | None:
@@ -306,7 +315,7 @@ class Accelerator:
         """Build the record from a row of ``accelerators.csv`` or of a topology file's
         ``catalogue.accelerators`` (the same keys: ``bf16_tflops``, ``fp8_tflops``, ``hbm_gb``,
         ``hbm_tbytes_per_s``, ``power_w``, ``scale_up_gbytes_per_s``, ``scale_up_domain``,
-        ``nic_gbps``, ``system``, ``system_accelerators``, ``system_power_kw``,
+        ``scale_up_kind``, ``nic_gbps``, ``system``, ``system_accelerators``, ``system_power_kw``,
         ``system_power_range_kw``).
 
         Examples
@@ -326,6 +335,10 @@ class Accelerator:
             if value is not None and value < 0:
                 raise ValidationError(f"must be >= 0, got {value:g}", field=column)
         power_range = _range(row, "system_power_range_kw")
+        kind = _text(row, "scale_up_kind")
+        if kind and kind not in SCALE_UP_KINDS:
+            raise ValidationError(f"expected one of {', '.join(SCALE_UP_KINDS)}, got {kind!r}",
+                                  field="scale_up_kind")
         return cls(
             name=_text(row, "name"), vendor=_text(row, "vendor"), dense_flops_per_s=flops,
             hbm_bytes=_scaled(_number(row, "hbm_gb"), 1e9),
@@ -333,6 +346,7 @@ class Accelerator:
             power_w=_number(row, "power_w"),
             scale_up_gbps=_scaled(_number(row, "scale_up_gbytes_per_s"), 8.0),
             scale_up_domain=_integer(row, "scale_up_domain"),
+            scale_up_kind=kind,
             nic_gbps=_number(row, "nic_gbps"),
             system=_text(row, "system"),
             system_accelerators=_integer(row, "system_accelerators"),
@@ -527,13 +541,14 @@ def figure(name: str) -> float:
 
 
 @functools.cache
-def _geod():
+def _geod() -> Any:
     from pyproj import Geod
 
     return Geod(ellps="WGS84")
 
 
-def geodesic_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+def geodesic_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike,
+                lat2: ArrayLike) -> np.ndarray:
     """Return geodesic distances on the WGS84 ellipsoid in km (vectorised over arrays).
 
     Examples
@@ -548,7 +563,7 @@ def geodesic_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     return np.asarray(metres) / 1000.0
 
 
-def path_length_km(points) -> float:
+def path_length_km(points: ArrayLike) -> float:
     """Return the geodesic length in km of a polyline of ``(lon, lat)`` points.
 
     Examples

@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from infranet import physics
-from infranet.errors import FormatError, UnknownNameError
+from infranet.errors import FormatError, UnknownNameError, ValidationError
 
 TABLES = {
     "accelerators": ("accelerators.csv", physics.accelerators),
@@ -19,8 +19,8 @@ TABLES = {
 }
 ACCELERATOR_COLUMNS = {"name", "vendor", "bf16_tflops", "fp8_tflops", "hbm_gb",
                        "hbm_tbytes_per_s", "power_w", "scale_up_gbytes_per_s", "scale_up_domain",
-                       "nic_gbps", "system", "system_accelerators", "system_power_kw",
-                       "system_power_range_kw", "source"}
+                       "scale_up_kind", "nic_gbps", "system", "system_accelerators",
+                       "system_power_kw", "system_power_range_kw", "source"}
 
 
 def _raw(file):
@@ -175,6 +175,32 @@ def test_figures_have_one_home():
     assert figures["pue"].range == (1.08, 1.56)  # hyperscale .. Uptime global average
     assert 1.08 <= figures["pue"].value <= 1.10
     assert "assumption" in figures["cable_m"].source
+
+
+def test_scale_up_kinds_are_how_the_vendors_join_their_domains():
+    kinds = {name: row.scale_up_kind for name, row in physics.accelerators().items()}
+    assert {name for name, kind in kinds.items() if kind == "torus"} == {"TPUv5p", "TPU7x"}
+    assert set(kinds.values()) == set(physics.SCALE_UP_KINDS)  # every row says
+    assert "modelled as one switched domain" in physics.accelerator("MI300X").source
+    with pytest.raises(ValidationError, match="expected one of nvswitch, torus"):
+        physics.Accelerator.from_row({"name": "x", "scale_up_kind": "mesh", "source": "s"})
+
+
+def test_upper_bounds_of_a_spec_are_figures_with_their_reasons():
+    """The bounds that keep a cluster spec's arithmetic in range: each above every catalogue
+    row it bounds, each with its reason."""
+    figures = physics.figures()
+    radix = figures["largest_switch_radix"].value
+    assert radix == 512 and radix >= max(r.radix for r in physics.switches().values())
+    rate = figures["largest_accelerator_gbps"].value
+    assert rate >= 10 * max(max(a.scale_up_gbps or 0, a.nic_gbps or 0)
+                            for a in physics.accelerators().values())
+    domain = figures["largest_scale_up_domain"].value
+    assert domain == max(a.scale_up_domain for a in physics.accelerators().values())
+    assert figures["largest_cluster"].value == 1e8
+    for name in ("largest_switch_radix", "largest_accelerator_gbps", "largest_scale_up_domain",
+                 "largest_cluster", "largest_dci_gbps"):
+        assert len(figures[name].source) > 80, name
 
 
 def test_coherent_optics_figures():

@@ -68,8 +68,63 @@ def fabric() -> None:
     """
 
 
+class _Generate(click.Command):
+    """``fabric generate``: its ``--accelerator`` help and its scale-out options come from the
+    catalogue and the registry of designs (:attr:`infranet.fabrics.designs.Design.options`) when
+    the command is used, so that ``infranet --help`` imports neither."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded = False
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if not self._loaded:
+            self._loaded = True
+            at = next(i for i, p in enumerate(self.params) if p.name == "scale_up")
+            self.params[at:at] = [_accelerator_option(), *_design_options()]
+        return super().get_params(ctx)
+
+
+_TYPES: dict[str, Any] = {"integer": click.INT, "number": click.FLOAT}
+
+
+def _accelerator_option() -> click.Option:
+    from infranet import physics
+
+    return click.Option(["--accelerator"], default="H100", show_default=True,
+                        help="Accelerator from the catalogue: "
+                             f"{', '.join(physics.accelerators())}.")
+
+
+def _design_options() -> list[click.Option]:
+    """One option per key of ``scale_out`` that a registered design reads, with its
+    description, bounds and the designs that read it."""
+    from infranet.fabrics import designs
+
+    registry = designs.designs()
+    options: dict[str, tuple[designs.Option, list[str]]] = {}
+    for option in designs.COMMON_OPTIONS:
+        options[option.name] = (option, [d.name for d in registry.values()
+                                         if option.name in d.reads])
+    for design in registry.values():
+        for option in design.options:
+            options.setdefault(option.name, (option, []))[1].append(design.name)
+    out = []
+    for name, (option, readers) in options.items():
+        kind: Any = (Rate() if option.kind == "bandwidth" else _Dims()
+                     if option.kind == "integers" else _TYPES[option.kind])
+        unit = (" RATE is Gb/s, or a number with a unit (400G, 1.6T)."
+                if option.kind == "bandwidth" else "")
+        default = ("" if option.default is None or option.kind == "bandwidth"
+                   else f" Default: {option.default:g}.")
+        out.append(click.Option([f"--{name.replace('_', '-')}", name], type=kind, default=None,
+                                help=f"{option.description}{unit}{default} Read by: "
+                                     f"{', '.join(readers)}."))
+    return out
+
+
 @writes_files
-@fabric.command()
+@fabric.command(cls=_Generate)
 @click.argument("kind", type=_Kinds())
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="Topology file to write (.yaml, .json; .geojson and node-link via --to; "
@@ -77,46 +132,30 @@ def fabric() -> None:
 @click.option("--to", "to_format", default=None,
               type=click.Choice(["yaml", "json", "nodelink", "geojson"]),
               help="Output format instead of guessing from the extension.")
-@click.option("--accelerator", default="H100", show_default=True,
-              help="Accelerator from the catalogue (H100, H200, B200, GB200, GB300, TPUv5p, ...).")
-@click.option("--count", type=click.IntRange(min=1), default=None,
+@click.option("--count", type=click.INT, default=None,
               help="Accelerators (default: what the design holds, e.g. k^3/4 for a fat-tree).")
 @click.option("--scale-up", "scale_up", default=None, metavar="nvswitch:N|torus:AxBxC",
-              help="Scale-up domains, e.g. nvswitch:8, nvswitch:72 or torus:4x4x4.")
-@click.option("--nic", type=Rate(), default=None, help="NIC rate per accelerator.")
-@click.option("--radix", type=click.IntRange(min=2), default=None, help="Ports per switch.")
-@click.option("--oversubscription", type=click.FloatRange(min=1.0), default=None,
-              help="Down over up capacity at the leaves (leaf_spine, rail_optimized).")
-@click.option("--k", type=click.IntRange(min=2), default=None, help="Fat-tree arity.")
-@click.option("--servers-per-su", type=click.IntRange(min=1), default=None,
-              help="Servers (scale-up domains) per scalable unit (rail_optimized; default "
-                   "radix/2).")
-@click.option("--a", "a", type=click.IntRange(min=1), default=None,
-              help="Dragonfly routers per group.")
-@click.option("--p", "p", type=click.IntRange(min=1), default=None,
-              help="Dragonfly accelerators per router.")
-@click.option("--h", "h", type=click.IntRange(min=1), default=None,
-              help="Dragonfly global links per router.")
-@click.option("--groups", type=click.IntRange(min=2), default=None, help="Dragonfly groups.")
-@click.option("--switches", type=click.IntRange(min=2), default=None, help="Jellyfish switches.")
-@click.option("--ports", type=click.IntRange(min=2), default=None,
-              help="Jellyfish ports per switch.")
-@click.option("--hosts-per-switch", type=click.IntRange(min=1), default=None,
-              help="Jellyfish accelerators per switch.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Jellyfish seed.")
-@click.option("--dims", type=_Dims(), default=None, help="Torus dimensions, e.g. 8x8x8.")
+              help="Scale-up domains, e.g. nvswitch:8, nvswitch:72 or torus:4x4x4 (default: "
+                   "none; rail_optimized takes the accelerator's NVLink domain).")
 @click.option("--dci", type=Rate(), default=None,
-              help="Capacity from the cluster to the site's DCI gateway.")
+              help="Capacity from the cluster to the site's DCI gateway, per direction: Gb/s, "
+                   "or a number with a unit (12.8T). Default: none (the cluster view then "
+                   "refuses the cluster; the accelerator view gives each top switch one NIC "
+                   "rate).")
 @click.option("--site", default="dc", show_default=True, help="Name of the datacenter.")
 @click.option("--location", default=None, metavar="LON,LAT",
               help="Where the datacenter is, e.g. -99.77,32.50.")
 def generate(kind: str, output: str, to_format: str | None, accelerator: str, count: int | None,
              scale_up: str | None, site: str, location: str | None, dci: float | None,
-             **scale_out) -> None:
+             **scale_out: Any) -> None:
     """Write a topology file with one datacenter holding one KIND cluster.
 
     The file carries the cluster's spec; `infranet fabric report` and the solvers expand it
-    into explicit switches and links, or use its per-tier summary.
+    into explicit switches and links, or use its per-tier summary. The spec is checked as
+    `infranet validate` checks a file before anything is written: a fabric that cannot be
+    built (a fat-tree of odd k, a Jellyfish whose ports cannot be wired) is refused. The design
+    options are the keys of a cluster's scale_out (docs/format.md), each read by the designs
+    its help names.
 
     \b
     Examples:
@@ -171,6 +210,12 @@ def _location(text: str | None) -> tuple[float, float] | None:
 
 
 _REPORT_PARTS = ("clusters", "tiers", "summary_tiers")
+#: What each table of ``fabric report --what`` holds.
+_REPORT_TABLES = (
+    "clusters: one row per cluster, its headline figures (bisection, diameter, power, counts); "
+    "tiers: one row per tier (scale_up, leaf, spine, core, direct, dci) of each cluster, "
+    "measured on its explicit graph (from the closed form with --closed-form); summary_tiers: "
+    "the same rows from the closed-form summary, to set beside the graph's.")
 # what the per-cluster table leaves out: tables of their own, or repeats of other fields
 _NOT_FLAT = ("tiers", "summary_tiers", "hop_stats", "bill_of_materials")
 
@@ -181,7 +226,9 @@ _NOT_FLAT = ("tiers", "summary_tiers", "hop_stats", "bill_of_materials")
                                            "a fabric).")
 @click.option("--cluster", default=None, help="Only this cluster.")
 @click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed for sampled path statistics on large fabrics.")
+              help="Seed of the sampled path statistics on large fabrics, and of the "
+                   "partitioner that searches balanced cuts where a design's closed form is no "
+                   "bisection.")
 @click.option("--closed-form", "closed_form", is_flag=True,
               help="Closed-form summaries and power only: no explicit graph (any size).")
 @input_options
@@ -232,6 +279,11 @@ def report(file: str, site: str | None, cluster: str | None, seed: int, closed_f
                    "switches and optics; facility power x PUE)")
         click.echo()
         emit(entry.get("tiers", []), fmt, title=f"{name}: tiers")
+
+
+for _param in report.params:
+    if _param.name == "what" and isinstance(_param, click.Option):
+        _param.help = f"{_param.help} Tables: {_REPORT_TABLES}"
 
 
 def _report_rows(data: dict[str, Any], what: str, flatten: Any) -> list[dict[str, Any]]:

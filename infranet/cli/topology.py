@@ -28,11 +28,12 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
              capacity_unit: str | None, fmt: str) -> None:
     """Check topology files and list every problem, one line each.
 
-    Problems make a file invalid. Warnings (two sites at one location, clusters that draw more
-    power than their site's power_mw) are listed too, as
-    "FILE: warning: ..." lines, but leave it valid unless --strict; the other commands print
-    how many warnings a file has on stderr. Exit code 0 when every file is valid, 1 otherwise.
-    FILE may also be topohub:GROUP/NAME.
+    Problems make a file invalid. Warnings (two sites at one location, a cluster whose
+    scale-up is not its accelerator's, clusters that draw more power than their site's
+    power_mw) are listed too, as "FILE: warning: ..." lines, but leave it valid unless --strict
+    (then the file "fails --strict" instead of "ok"); the other commands print how many
+    warnings a file has on stderr. Exit code 0 when every file is valid, 1 otherwise. FILE may
+    also be topohub:GROUP/NAME.
 
     \b
     Examples:
@@ -60,8 +61,12 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
 
         for r in results:
             name = printable(r["file"])
-            if not r["problems"]:
+            if not r["problems"] and r["valid"]:
                 click.echo(f"{name}: ok ({r['sites']} sites, {r['links']} links)")
+            elif not r["problems"]:
+                count = len(r["warnings"])
+                click.echo(f"{name}: fails --strict: {count} warning{'s' * (count != 1)} "
+                           f"({r['sites']} sites, {r['links']} links)")
             for problem in r["problems"]:
                 click.echo(problem)
             for warning in r["warnings"]:
@@ -73,8 +78,6 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
 def _validate(path: str, input_format: str | None, capacity_unit: str | None) -> dict[str, Any]:
     import infranet.io
     from infranet.errors import InfranetError, where
-    from infranet.fabrics.power import power_warnings
-    from infranet.model import Topology
 
     options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
     counts: dict[str, int] = {}
@@ -83,11 +86,10 @@ def _validate(path: str, input_format: str | None, capacity_unit: str | None) ->
             spec, found, doubts = infranet.io.check(path, format=input_format, progress=report,
                                                     **options)
         problems = [str(p) for p in found]  # one line each: errors escape what is not printable
+        # co-located sites, clusters unlike their accelerator, sites over their power_mw
         warnings = [f"{where(element=w.element, field=w.field)}: {w.detail}" for w in doubts]
         if not problems:
             counts = {"sites": len(spec["sites"]), "links": len(spec["links"])}
-            # clusters drawing more than their site's power_mw
-            warnings += power_warnings(Topology(spec, file=path))
     except InfranetError as err:
         problems, warnings = [str(err.in_file(path))], []
     return {"file": path, "valid": not problems, "problems": problems, "warnings": warnings,

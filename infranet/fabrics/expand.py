@@ -10,14 +10,14 @@ and ``scale_out`` links. The site node itself is the DCI gateway: the top tier o
 fabric links to it. Node names are ``SITE/CLUSTER/accN`` for accelerators and
 ``SITE/CLUSTER/TIERN`` for switches (``scale_up``, ``leaf``, ``spine``, ``core``).
 
-Link latencies use the same figures as the closed-form summary and the analytics
+Link latencies use the same figures as the closed-form summary and the measures of graphs
 (:mod:`infranet.fabrics.hops`): half a switch hop at each switch end (a path through a switch
 pays one hop), an inter-chip hop on each link between two accelerators, and one cable per link.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,7 +72,8 @@ def fabric_frames(fabric: FabricGraph, prefix: str, *, lon: float = np.nan, lat:
     return nodes, links
 
 
-def _links_frame(names, a, b, kind, gbps, latency_ms) -> pd.DataFrame:
+def _links_frame(names: np.ndarray, a: np.ndarray, b: np.ndarray, kind: Any, gbps: Any,
+                 latency_ms: Any) -> pd.DataFrame:
     m = len(names)
     cable_ms = hops.cable_us() / 1000.0
     return pd.DataFrame({
@@ -180,7 +181,7 @@ def _cluster_level(topology: Topology, chosen: Sequence[str]) -> Topology:
 
 
 def _gateway(fabric: FabricGraph, nodes: pd.DataFrame, site: str, prefix: str,
-             cluster: dict) -> pd.DataFrame:
+             cluster: Mapping[str, Any]) -> pd.DataFrame:
     switches = fabric.node_kind == SWITCH
     scale_out = switches & (fabric.node_tier > 0)
     latency_ms = hops.cable_us() / 1000.0

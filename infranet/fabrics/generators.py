@@ -1,8 +1,8 @@
 """Generators of explicit fabric graphs, built in bulk with numpy.
 
-One function per design, each living with its design (:mod:`infranet.fabrics.designs`), and
-:func:`nvswitch` for a scale-up domain. Each returns a
-:class:`~infranet.fabrics.graph.FabricGraph` whose accelerators are numbered first
+One function per design, each living with its design (:mod:`infranet.fabrics.designs`; that
+of the ``none`` design makes accelerators alone), and :func:`nvswitch` for a scale-up domain.
+Each returns a :class:`~infranet.fabrics.graph.FabricGraph` whose accelerators are numbered first
 (``0 .. n_accelerators - 1``), then switches tier by tier, and whose ``params`` are the call's
 arguments, so ``GENERATORS[fabric.kind](**fabric.params)`` builds the same graph again. Every node
 and link is made by array arithmetic: a 65,536-host fat-tree takes a few milliseconds, not one
@@ -26,6 +26,7 @@ from infranet.fabrics.designs.dragonfly import dragonfly
 from infranet.fabrics.designs.fat_tree import fat_tree
 from infranet.fabrics.designs.jellyfish import jellyfish
 from infranet.fabrics.designs.leaf_spine import leaf_spine
+from infranet.fabrics.designs.none import isolated
 from infranet.fabrics.designs.rail_optimized import rail_optimized
 from infranet.fabrics.designs.torus import torus
 from infranet.fabrics.graph import ACCELERATOR, SCALE_UP, SWITCH, FabricGraph
@@ -34,6 +35,7 @@ __all__ = [
     "GENERATORS",
     "dragonfly",
     "fat_tree",
+    "isolated",
     "jellyfish",
     "leaf_spine",
     "nvswitch",
@@ -85,9 +87,9 @@ def nvswitch(n: int, *, gbps: float | None = None) -> FabricGraph:
 
 
 
-#: Every generator by the ``kind`` of the graphs it makes: the registered scale-out designs that
-#: build a graph of their own, then the NVLink scale-up domain.
+#: Every generator by the ``kind`` of the graphs it makes: the registered designs', then the
+#: NVLink scale-up domain.
 GENERATORS: dict[str, Callable[..., FabricGraph]] = {
-    **{name: design.generator for name, design in designs().items() if name != "none"},
+    **{name: design.generator for name, design in designs().items()},
     "nvswitch": nvswitch,
 }

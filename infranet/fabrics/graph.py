@@ -2,18 +2,34 @@
 
 A generated fabric (fat-tree, rail-optimised, dragonfly, torus, ...) of 100k accelerators has
 hundreds of thousands of links: it stays in numpy arrays, built in bulk, never one Python object
-per element. :class:`FabricGraph` is what every generator returns and what the analytics read.
+per element. :class:`FabricGraph` is what every generator returns and what the measures of
+:mod:`infranet.fabrics.analysis` read.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["ACCELERATOR", "SCALE_OUT", "SCALE_UP", "SWITCH", "TIER_NAMES", "FabricGraph"]
+from infranet.errors import ValidationError
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+__all__ = [
+    "ACCELERATOR",
+    "SCALE_OUT",
+    "SCALE_UP",
+    "SWITCH",
+    "TIER_NAMES",
+    "FabricGraph",
+    "check",
+    "ends",
+    "link_tiers",
+]
 
 #: node kinds
 ACCELERATOR, SWITCH = 0, 1
@@ -90,10 +106,18 @@ class FabricGraph:
         tiers, counts = np.unique(self.node_tier[self.node_kind == SWITCH], return_counts=True)
         return {int(t): int(c) for t, c in zip(tiers, counts, strict=True)}
 
-    def adjacency(self, *, kinds: tuple[int, ...] = (SCALE_OUT, SCALE_UP), weight: str = "gbps"):
+    def adjacency(self, *, kinds: tuple[int, ...] = (SCALE_OUT, SCALE_UP),
+                  weight: str = "gbps") -> csr_matrix:
         """Return the symmetric adjacency as a scipy CSR matrix (parallel links summed).
 
-        `weight` is ``gbps`` (capacity) or ``hops`` (1 per link, parallel links counted once).
+        `weight` is ``gbps`` (capacity per direction, Gb/s) or ``hops`` (1 per link, parallel
+        links counted once).
+
+        Examples
+        --------
+        >>> from infranet.fabrics.generators import nvswitch
+        >>> nvswitch(2, gbps=100.0).adjacency().toarray().tolist()
+        [[0.0, 0.0, 100.0], [0.0, 0.0, 100.0], [100.0, 100.0, 0.0]]
         """
         from scipy.sparse import coo_matrix
 
@@ -109,3 +133,60 @@ class FabricGraph:
         if weight == "hops":
             matrix.data[:] = 1.0
         return matrix
+
+
+def check(fabric: FabricGraph) -> None:
+    """Refuse a fabric whose capacities or endpoints the measures cannot use.
+
+    Raises
+    ------
+    ValidationError
+        Naming the link and field: no accelerators, accelerators not numbered first, an endpoint
+        out of range, or a capacity that is not a positive finite number.
+    """
+    n = fabric.n_nodes
+    n_acc = fabric.n_accelerators
+    if n_acc == 0:
+        raise ValidationError("the fabric has no accelerators; the measures are between "
+                              "accelerators", element=f"fabric {fabric.kind!r}")
+    if not np.all(fabric.node_kind[:n_acc] == ACCELERATOR):
+        raise ValidationError("accelerators must come first, numbered 0 .. n_accelerators - 1",
+                              element=f"fabric {fabric.kind!r}", field="node_kind")
+    for name in ("link_u", "link_v"):
+        end = getattr(fabric, name)
+        bad = np.flatnonzero((end < 0) | (end >= n))
+        if bad.size:
+            raise ValidationError(f"node {int(end[bad[0]])} out of range 0 .. {n - 1}",
+                                  element=f"link {int(bad[0])}", field=name)
+    cap = fabric.link_gbps
+    bad = np.flatnonzero(~np.isfinite(cap) | (cap <= 0))
+    if bad.size:
+        i = int(bad[0])
+        raise ValidationError(
+            f"capacity {cap[i]!r} Gb/s; expected a positive finite capacity per direction "
+            f"({bad.size} links affected)",
+            element=f"link {i} ({int(fabric.link_u[i])}--{int(fabric.link_v[i])})",
+            field="link_gbps")
+
+
+def link_tiers(fabric: FabricGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper tier of each link's two ends (accelerators are -1).
+
+    Examples
+    --------
+    >>> from infranet.fabrics.generators import leaf_spine
+    >>> lo, hi = link_tiers(leaf_spine(2, radix=4))
+    >>> lo.tolist(), hi.tolist()
+    ([-1, -1, 1, 1], [1, 1, 2, 2])
+    """
+    tu = fabric.node_tier[fabric.link_u].astype(np.int64)
+    tv = fabric.node_tier[fabric.link_v].astype(np.int64)
+    return np.minimum(tu, tv), np.maximum(tu, tv)
+
+
+def ends(fabric: FabricGraph, links: np.ndarray) -> np.ndarray:
+    """Nodes at an end of the selected links (a boolean mask over links), as a node mask."""
+    mask = np.zeros(fabric.n_nodes, dtype=bool)
+    mask[fabric.link_u[links]] = True
+    mask[fabric.link_v[links]] = True
+    return mask

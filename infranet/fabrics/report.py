@@ -1,5 +1,5 @@
 """What ``infranet fabric report`` prints: each cluster's fabric in closed form, its power, and
-the analytics of its explicit graph."""
+the measures of its explicit graph (:func:`infranet.fabrics.analysis.analyse_graph`)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from infranet import physics
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
+from infranet.fabrics.analysis import GraphAnalysis
+from infranet.fabrics.power import ClusterPower, site_pue
+from infranet.fabrics.spec import ClusterSummary
 from infranet.model import Topology
 from infranet.results import Binding
 
 __all__ = ["BYTES_PER_LINK", "ClusterReport", "FabricReport", "fabric_report", "graph_budget"]
 
-#: Memory the analytics of an explicit fabric take per link, bytes: measured peak RSS of
+#: Memory the analysis of an explicit fabric takes per link, bytes: measured peak RSS of
 #: ``fabric report`` over fabrics of 0.2-1.2 M links (about 0.6-0.9 kB per link), rounded up.
 BYTES_PER_LINK = 1000
 
@@ -37,25 +39,34 @@ def graph_budget() -> int:
 @dataclass(frozen=True)
 class ClusterReport:
     """One cluster: its closed-form summary, its IT and facility power, and (when asked and
-    small enough) the analytics of its explicit graph (result protocol)."""
+    small enough) the analysis of its explicit graph (result protocol)."""
 
     site: str
     cluster: str
-    summary: Any  # infranet.fabrics.spec.ClusterSummary
-    power: Any  # infranet.fabrics.power.ClusterPower
+    summary: ClusterSummary
+    power: ClusterPower
     pue: float
-    analysis: Any  # infranet.fabrics.analytics.FabricAnalysis or None
+    analysis: GraphAnalysis | None
     notes: tuple[str, ...]
     binding: Binding
 
     @property
     def bisection_gbps(self) -> float | None:
+        """The graph's bisection when measured, else the closed form's, Gb/s."""
         if self.analysis is not None:
             return float(self.analysis.bisection_gbps)
         return self.summary.bisection_gbps
 
     @property
+    def bisection_bound(self) -> str:
+        """``""`` (exact), ``"upper"`` or ``"lower"``, or why there is no bisection."""
+        if self.analysis is not None:
+            return self.analysis.bisection.bound
+        return self.summary.bisection_bound
+
+    @property
     def diameter_hops(self) -> int | None:
+        """The graph's diameter when measured, else the closed form's, links."""
         if self.analysis is not None:
             return int(self.analysis.diameter_hops)
         return self.summary.diameter_hops
@@ -72,6 +83,7 @@ class ClusterReport:
             "site": self.site, "cluster": self.cluster, "accelerator": s.accelerator,
             "kind": s.design,
             "bisection_gbps": self.bisection_gbps,
+            "bisection_bound": self.bisection_bound,
             "bisection_closed_form_gbps": s.bisection_gbps,
             "bisection_closed_form_bound": s.bisection_bound,
             "diameter_hops": self.diameter_hops,
@@ -79,6 +91,7 @@ class ClusterReport:
                             else s.diameter_us),
             "diameter_closed_form_us": s.diameter_us,
             "it_power_kw": p.it_power_kw, "power_kw": p.it_power_kw,
+            "it_power_known_kw": p.known_power_kw,
             "power_complete": p.complete, "pue": self.pue,
             "facility_power_mw": self.facility_power_mw,
             "power_kw_by_part": {"accelerators": p.accelerators_kw, "switches": p.switches_kw,
@@ -92,10 +105,10 @@ class ClusterReport:
                 analysis.pop(key, None)
             out.update({k: v for k, v in analysis.items() if k not in out})
         else:
-            out.update({"switches_per_tier": dict(s.switches_per_tier),
-                        "transceivers": dict(s.transceivers),
-                        "tiers": [dict(r) for r in s.tiers]})
-        out["summary_tiers"] = [dict(r) for r in s.tiers]
+            closed = s.to_dict()
+            out.update({"switches_per_tier": closed["switches_per_tier"],
+                        "transceivers": closed["transceivers"], "tiers": closed["tiers"]})
+        out["summary_tiers"] = s.to_dict()["tiers"]
         out["closed_form"] = s.to_dict()
         out["power"] = p.to_dict()
         out["notes"] = list(self.notes)
@@ -108,22 +121,44 @@ class FabricReport:
     """The fabric report of a topology's clusters (result protocol): totals over the clusters
     (accelerators, switches, links, IT power, facility power), the smallest bisection and the
     largest diameter, and each cluster's :class:`ClusterReport`. The binding is the cluster
-    with the smallest bisection, and the tier that sets it."""
+    with the smallest bisection, and the tier that sets it.
+
+    The power totals are None when a cluster's power is unknown (``power_complete`` False);
+    ``it_power_known_kw`` and ``facility_power_known_mw`` then sum the known parts.
+    """
 
     name: str
     clusters: tuple[ClusterReport, ...]
     binding: Binding
 
     @property
-    def it_power_kw(self) -> float:
-        """IT power of the clusters whose power is known (and the fabric of the others), kW."""
+    def complete(self) -> bool:
+        """Whether every cluster's power is known."""
+        return all(c.power.complete for c in self.clusters)
+
+    @property
+    def it_power_known_kw(self) -> float:
+        """The known parts of the clusters' IT power, kW (a lower bound when incomplete)."""
         return sum(c.power.known_power_kw for c in self.clusters)
 
     @property
-    def facility_power_mw(self) -> float:
+    def facility_power_known_mw(self) -> float:
+        """The known IT power × each site's PUE, MW."""
         return sum(c.power.known_power_kw * c.pue for c in self.clusters) / 1000.0
 
+    @property
+    def it_power_kw(self) -> float | None:
+        """IT power of every cluster, kW; None when some is unknown."""
+        return self.it_power_known_kw if self.complete else None
+
+    @property
+    def facility_power_mw(self) -> float | None:
+        """Facility power of every cluster, MW; None when some is unknown."""
+        return self.facility_power_known_mw if self.complete else None
+
     def to_dict(self) -> dict[str, Any]:
+        """Headline totals first; ``tiers`` holds every cluster's tiers, each row naming its
+        site and cluster; then each cluster's entry."""
         entries = [c.to_dict() for c in self.clusters]
         cuts = [e["bisection_gbps"] for e in entries if e["bisection_gbps"] is not None]
         spans = [e["diameter_hops"] for e in entries if e["diameter_hops"] is not None]
@@ -136,9 +171,12 @@ class FabricReport:
             "diameter_hops": max(spans) if spans else None,
             "it_power_kw": self.it_power_kw, "power_kw": self.it_power_kw,
             "facility_power_mw": self.facility_power_mw,
-            "power_complete": all(e["power_complete"] for e in entries),
+            "it_power_known_kw": self.it_power_known_kw,
+            "facility_power_known_mw": self.facility_power_known_mw,
+            "power_complete": self.complete,
             "binding": self.binding.to_dict(),
-            "tiers": entries[0]["tiers"],
+            "tiers": [{"site": e["site"], "cluster": e["cluster"], **row}
+                      for e in entries for row in e["tiers"]],
             "clusters": entries,
         }
 
@@ -151,7 +189,8 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
     Every cluster gets its closed-form summary (:func:`infranet.fabrics.spec.summary`: tiers,
     bisection, diameter, counts) and its power (:func:`infranet.fabrics.power.cluster_power`,
     times its site's PUE). With `graph` (the default), the explicit graph of each cluster is also
-    built and measured (:func:`infranet.fabrics.analytics.report`), after its size is estimated
+    built and measured (:func:`infranet.fabrics.analysis.analyse_graph`), after its size is
+    estimated
     from the closed form: a fabric of more than `max_links` links (default
     :func:`graph_budget`) is refused with the estimate, pointing to ``graph=False``.
 
@@ -175,7 +214,8 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
     ValidationError
         When no cluster has a fabric, or a graph would be too large to analyse.
     """
-    from infranet.fabrics import analytics, power
+    from infranet.fabrics import power
+    from infranet.fabrics.analysis import analyse_graph
     from infranet.fabrics.spec import build, summary
 
     sites = [site] if site else list(topology.datacenters)
@@ -212,7 +252,7 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
     done = 0
     reports = []
     for (name, spec), s in zip(chosen, summaries, strict=True):
-        pue = topology.site(name).get("pue") or physics.figure("pue")
+        pue, _ = site_pue(topology.site(name))
         cluster_power = power.cluster_power(spec, catalogue, site=name, summary=s)
         notes = list(s.notes) + list(cluster_power.notes)
         analysis = None
@@ -220,8 +260,8 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
             if progress is not None:
                 progress(f"{name}/{spec['name']}: {s.links:,} links", done, total)
             fabric = build(spec, catalogue)
-            analysis = analytics.report(fabric, seed=seed, accelerator=spec["accelerator"],
-                                        catalogue=catalogue)
+            analysis = analyse_graph(fabric, seed=seed, accelerator=spec["accelerator"],
+                                     catalogue=catalogue)
             notes += [n for n in analysis.notes  # the power notes are the cluster power's
                       if n not in notes and not n.startswith("no published system power")]
             notes += _disagreements(s, analysis)
@@ -246,8 +286,9 @@ def fabric_report(topology: Topology, *, site: str | None = None, cluster: str |
     return FabricReport(name=topology.name, clusters=tuple(reports), binding=binding)
 
 
-def _disagreements(s: Any, analysis: Any) -> list[str]:
-    """Notes where the closed form and the graph disagree (they should not)."""
+def _disagreements(s: ClusterSummary, analysis: GraphAnalysis) -> list[str]:
+    """Notes where the closed form and the graph disagree (they should not), and what the
+    bounds of each say."""
     notes = []
     closed, cut = s.bisection_gbps, analysis.bisection_gbps
     if closed is not None and not s.bisection_bound and not math.isclose(
@@ -257,6 +298,9 @@ def _disagreements(s: Any, analysis: Any) -> list[str]:
     if s.bisection_bound == "lower" and closed is not None:
         notes.append(f"bisection: {cut:,.1f} Gb/s is the best balanced cut found (an upper "
                      f"bound); the published lower bound is {closed:,.1f} Gb/s")
+    if s.bisection_bound == "upper" and closed is not None:
+        notes.append(f"bisection: {cut:,.1f} Gb/s is the best balanced cut found (an upper "
+                     f"bound), against {closed:,.1f} Gb/s across the natural split")
     if s.diameter_hops is not None and not s.diameter_bound \
             and s.diameter_hops != analysis.diameter_hops:
         notes.append(f"closed-form diameter {s.diameter_hops} links differs from the graph's "

@@ -18,24 +18,28 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from infranet import physics
 from infranet.errors import ValidationError
 from infranet.fabrics import designs, hops
-from infranet.fabrics.designs.base import Plan, Shape
-from infranet.fabrics.designs.torus import torus, torus_links, torus_shape
+from infranet.fabrics.designs.base import Plan, Shape, cluster_problems
+from infranet.fabrics.designs.torus import torus, torus_links, torus_ports
 from infranet.fabrics.graph import SCALE_UP, SWITCH, FabricGraph
-from infranet.results import Binding
+from infranet.fabrics.records import frozen, plain
+from infranet.results import Binding, FrozenDict
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
 
 __all__ = [
     "ClusterSummary",
     "build",
     "cluster_topology",
     "plan",
+    "rate_label",
     "scale_up_of",
     "summary",
 ]
@@ -43,26 +47,33 @@ __all__ = [
 Catalogue = Mapping[str, physics.Accelerator]
 
 
+def _element(cluster: Mapping[str, Any]) -> str:
+    name = cluster.get("name")
+    return f"cluster {name!r}" if name else "cluster"
+
+
 def scale_up_of(cluster: Mapping[str, Any], catalogue: Catalogue | None = None
                 ) -> dict[str, Any] | None:
     """Return the cluster's scale-up spec with its figures resolved, or None.
 
-    ``kind``, ``domain`` (accelerators per domain) and ``gbps`` (per accelerator per
-    direction): the spec's, else the accelerator's. A rail-optimised fabric is built of NVLink
-    servers: without a ``scale_up`` spec, its servers are the accelerator's default domain (8
+    ``kind``, ``domain`` (accelerators per domain), ``gbps`` (per accelerator per direction,
+    over all its ports) and, for a torus, ``dims``: the spec's, else the accelerator's. A design
+    built of servers (:attr:`~infranet.fabrics.designs.Design.needs_servers`, the
+    rail-optimised fabric) without a ``scale_up`` spec gets the accelerator's default domain (8
     where the catalogue has none).
     """
     record = physics.accelerator(cluster["accelerator"], catalogue)
     up = cluster.get("scale_up")
     if not up:
-        if cluster.get("scale_out", {}).get("kind") != "rail_optimized":
+        kind = (cluster.get("scale_out") or {}).get("kind")
+        if kind is None or not designs.get(kind).needs_servers:
             return None
         up = {"kind": "nvswitch", "domain": record.scale_up_domain or 8}
     gbps = up.get("bandwidth", record.scale_up_gbps)
     if gbps is None:
         raise ValidationError(f"the catalogue has no scale-up bandwidth for "
                               f"{cluster['accelerator']}; give scale_up.bandwidth",
-                              field="scale_up")
+                              element=_element(cluster), field="scale_up")
     if up["kind"] == "torus":
         return {"kind": "torus", "dims": tuple(up["dims"]), "domain": math.prod(up["dims"]),
                 "gbps": float(gbps)}
@@ -73,26 +84,44 @@ def scale_up_of(cluster: Mapping[str, Any], catalogue: Catalogue | None = None
 def plan(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> Plan:
     """Return the :class:`~infranet.fabrics.designs.Plan` of a cluster spec (figures resolved).
 
+    The capacity rules of the spec (:func:`~infranet.fabrics.designs.base.cluster_problems`:
+    whole scale-up domains, the design's own rules and bounds) are checked first, so that
+    neither the graph nor the closed form is made of a fabric that cannot exist.
+
+    Raises
+    ------
+    ValidationError
+        Naming the cluster and the field, for the first problem of the spec.
+
     Examples
     --------
     >>> p = plan({"accelerator": "GB200", "count": 144, "scale_up": {"kind": "nvswitch"},
     ...           "scale_out": {"kind": "rail_optimized", "radix": 144}})
     >>> p.domain, p.server, p.nic_gbps, p.scale_up_gbps
     (72, 72, 400.0, 7200.0)
+    >>> plan({"name": "ft", "accelerator": "H100", "count": 128,
+    ...       "scale_out": {"kind": "fat_tree"}})
+    Traceback (most recent call last):
+    ...
+    infranet.errors.ValidationError: cluster 'ft': count: a k=64 fat-tree holds exactly \
+65,536 accelerators, not 128; set scale_out.k, or use leaf_spine or rail_optimized
     """
     record = physics.accelerator(cluster["accelerator"], catalogue)
     so = cluster.get("scale_out") or {"kind": "none"}
+    design = designs.get(so["kind"])
+    for name, message in cluster_problems({**cluster, "scale_out": so}, record.scale_up_domain):
+        raise ValidationError(message, element=_element(cluster), field=name)
     up = scale_up_of(cluster, catalogue)
     nic = so.get("nic", record.nic_gbps)
-    design = designs.get(so["kind"])
     if nic is None and "nic" in design.reads:
         raise ValidationError(f"the catalogue has no NIC rate for {cluster['accelerator']}; "
-                              "give scale_out.nic", field="scale_out")
+                              "give scale_out.nic", element=_element(cluster), field="scale_out")
     domain = up["domain"] if up else 1
     server = domain if up and up["kind"] == "nvswitch" else 8
     return Plan(count=int(cluster["count"]), domain=domain, server=server,
                 nic_gbps=math.nan if nic is None else float(nic),
-                scale_up_gbps=up["gbps"] if up else math.nan, options=dict(so))
+                scale_up_gbps=up["gbps"] if up else math.nan, options=dict(so),
+                scale_up_kind=up["kind"] if up else "", dims=up.get("dims", ()) if up else ())
 
 
 def build(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> FabricGraph:
@@ -100,20 +129,22 @@ def build(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> Fab
 
     Accelerators are numbered ``0 .. count-1`` in both layers: scale-up domain ``d`` holds
     accelerators ``d*D .. d*D + D-1`` (servers of a rail-optimised fabric, NVL72 racks, tori).
+
+    Examples
+    --------
+    >>> fabric = build({"accelerator": "H100", "count": 16, "scale_up": {"kind": "nvswitch"},
+    ...                 "scale_out": {"kind": "fat_tree", "k": 4}})
+    >>> fabric.switches_per_tier  # two HGX servers' NVLink switches, then the fat-tree
+    {0: 2, 1: 8, 2: 8, 3: 4}
     """
     p = plan(cluster, catalogue)
     design = designs.get(p.options["kind"])
     base = design.build(p)
-    up = scale_up_of(cluster, catalogue)
-    if up is None:
+    if not p.scale_up_kind or design.includes_scale_up(p):
         return base
-    if up["kind"] == "torus":
-        dims = up["dims"]
-        one = torus(dims, link_gbps=up["gbps"] / (2 * len(dims)))
-        if design.name == "none" and one.n_accelerators == p.count:
-            return one  # one torus is the whole cluster: keep its design for the analytics
-        return _with_tori(base, one)
-    return _with_nvswitch(base, up["domain"], up["gbps"])
+    if p.scale_up_kind == "torus":
+        return _with_tori(base, torus(p.dims, link_gbps=p.scale_up_gbps / (2 * len(p.dims))))
+    return _with_nvswitch(base, p.domain, p.scale_up_gbps)
 
 
 def _strip_scale_up(fabric: FabricGraph) -> FabricGraph:
@@ -137,8 +168,9 @@ def _strip_scale_up(fabric: FabricGraph) -> FabricGraph:
     )
 
 
-def _append(fabric: FabricGraph, node_kind, node_tier, node_group, link_u, link_v, link_kind,
-            link_gbps, radix: dict[int, int]) -> FabricGraph:
+def _append(fabric: FabricGraph, *, node_kind: np.ndarray, node_tier: np.ndarray,
+            node_group: np.ndarray, link_u: np.ndarray, link_v: np.ndarray,
+            link_kind: np.ndarray, link_gbps: np.ndarray, radix: dict[int, int]) -> FabricGraph:
     return FabricGraph(
         kind=fabric.kind, params=fabric.params,
         node_kind=np.concatenate([fabric.node_kind, node_kind]).astype(np.int8),
@@ -188,8 +220,14 @@ def _with_tori(fabric: FabricGraph, torus: FabricGraph) -> FabricGraph:
 # the closed-form summary
 
 
-def _rate_label(gbps: float) -> str:
-    """``400G``, ``800G``, ``1.6T``."""
+def rate_label(gbps: float) -> str:
+    """The label of a link or module rate: ``400G``, ``800G``, ``1.6T``.
+
+    Examples
+    --------
+    >>> rate_label(400.0), rate_label(1600.0)
+    ('400G', '1.6T')
+    """
     return f"{gbps / 1000:g}T" if gbps >= 1000 else f"{gbps:g}G"
 
 
@@ -213,7 +251,7 @@ class ClusterSummary:
 
     Attributes
     ----------
-    tiers : tuple of dict
+    tiers : tuple of mapping
         One row per tier, bottom up: ``tier`` (``scale_up``, ``leaf``, ``spine``, ``core``,
         ``direct``, ``dci``), ``gbps_per_accelerator`` (per direction, what each accelerator can
         push through that tier when all do at once), ``oversubscription_below`` (cumulative,
@@ -222,13 +260,14 @@ class ClusterSummary:
     bisection_gbps : float or None
         Between the two halves of the design's natural split, per direction.
     bisection_bound : str
-        ``""`` (exact), ``"lower"`` (a published lower bound) or why there is no value.
+        ``""`` (the bisection), ``"upper"`` (the natural split's cut: the bisection is at most
+        this), ``"lower"`` (a published lower bound) or why there is no value.
     diameter_hops, diameter_us : int, float or None
         Longest shortest path between two accelerators, in links and in µs (switch hops,
         inter-chip hops and cable; see :mod:`infranet.fabrics.hops`).
     nodes, links : int
         Size of the explicit graph :func:`build` would make.
-    transceivers : dict
+    transceivers : mapping
         Optical modules by rate, two per scale-out link.
     """
 
@@ -252,12 +291,13 @@ class ClusterSummary:
     shape: Shape = field(default_factory=Shape, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tiers", tuple(MappingProxyType(dict(r)) for r in self.tiers))
+        object.__setattr__(self, "tiers", tuple(frozen(r) for r in self.tiers))
         for name in ("switches_per_tier", "transceivers"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            object.__setattr__(self, name, FrozenDict(dict(getattr(self, name))))
 
     @property
     def switches(self) -> int:
+        """Switches of every tier."""
         return int(sum(self.switches_per_tier.values()))
 
     def to_dict(self) -> dict[str, Any]:
@@ -273,8 +313,8 @@ class ClusterSummary:
             "diameter_hops": self.diameter_hops, "diameter_us": self.diameter_us,
             "diameter_bound": self.diameter_bound, "dci_gbps": self.dci_gbps,
             "binding": self.binding.to_dict(),
-            "switches_per_tier": dict(self.switches_per_tier),
-            "transceivers": dict(self.transceivers), "tiers": [dict(r) for r in self.tiers],
+            "switches_per_tier": plain(self.switches_per_tier),
+            "transceivers": plain(self.transceivers), "tiers": plain(self.tiers),
             "notes": list(self.notes),
         }
 
@@ -295,26 +335,28 @@ def summary(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> C
     p = plan(cluster, catalogue)
     design = designs.get(p.options["kind"])
     shape = design.shape(p)
-    up = scale_up_of(cluster, catalogue)
     count = p.count
     rows: list[dict[str, Any]] = []
     switches: dict[str, int] = {}
     notes = list(shape.notes)
     nodes, links = count, shape.links + shape.direct_links
-    if up is not None:
-        domains = count // up["domain"]
-        nvswitch = up["kind"] == "nvswitch"
-        rows.append({"tier": "scale_up", "gbps_per_accelerator": up["gbps"],
+    if p.scale_up_kind:
+        domains = count // p.domain
+        nvswitch = p.scale_up_kind == "nvswitch"
+        # a torus uses the ports that have a neighbour (two per dimension of size >= 2)
+        per_acc = (p.scale_up_gbps if nvswitch
+                   else p.scale_up_gbps * torus_ports(p.dims) / (2 * len(p.dims)))
+        rows.append({"tier": "scale_up", "gbps_per_accelerator": per_acc,
                      "oversubscription_below": 1.0,
                      "hop_us": hops.hop_us("scale_up" if nvswitch else "direct"),
-                     "accelerators": up["domain"], "switches": domains if nvswitch else 0,
-                     "radix": up["domain"] if nvswitch else None})
+                     "accelerators": p.domain, "switches": domains if nvswitch else 0,
+                     "radix": p.domain if nvswitch else None})
         if nvswitch:
             switches["scale_up"] = domains
             nodes += domains
-            links += domains * up["domain"]
+            links += domains * p.domain
         else:
-            links += domains * torus_links(up["dims"])
+            links += domains * torus_links(p.dims)
     for tier in shape.tiers:
         rows.append({"tier": tier.name, "gbps_per_accelerator": tier.gbps_per_accelerator,
                      "oversubscription_below": tier.oversubscription_below,
@@ -323,7 +365,7 @@ def summary(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> C
         switches[tier.name] = tier.switches
         nodes += tier.switches
     if shape.direct_links:
-        rows.append({"tier": "direct", "gbps_per_accelerator": p.nic_gbps,
+        rows.append({"tier": "direct", "gbps_per_accelerator": shape.direct_gbps,
                      "oversubscription_below": 1.0, "hop_us": hops.ici_hop_us(),
                      "accelerators": count, "switches": 0, "radix": None})
     if cluster.get("dci") is not None:
@@ -333,29 +375,16 @@ def summary(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> C
 
     bisection, bound, binding_tier = shape.bisection_gbps, shape.bisection_bound, shape.binding
     crossed, diameter, diameter_bound = shape.crossed, shape.diameter_hops, shape.diameter_bound
-    domains = count // up["domain"] if up else count
-    if design.name == "none":
-        if up is not None and domains == 1:
-            if up["kind"] == "torus":
-                one = torus_shape(up["dims"], up["gbps"] / (2 * len(up["dims"])))
-                bisection, binding_tier = one.bisection_gbps, one.binding
-                diameter, crossed = one.diameter_hops, one.crossed
-                notes += one.notes
-            else:
-                bisection, binding_tier = count // 2 * up["gbps"], "scale_up"
-                diameter, crossed = 2, ("scale_up",)
-            bound = "" if bisection is not None else "no closed form"
-        else:
-            bisection, bound, binding_tier = 0.0, "", None
-            diameter, crossed = None, ()
-            notes.append(f"no scale-out fabric joins the {domains:,} scale-up domains: "
-                         "accelerators of different domains cannot reach each other")
-    elif up is not None and up["domain"] > 1:
-        if (count // 2) % up["domain"] or design.name == "torus":
-            bisection, binding_tier = None, None
-            bound = "no closed form: the natural split cuts a scale-up domain"
-        if domains == 1 and up["kind"] == "nvswitch":
-            diameter, crossed = 2, ("scale_up",)
+    if p.domain > 1 and not design.keeps_domains(p):
+        bisection, binding_tier = None, None
+        bound = "no closed form: the natural split cuts a scale-up domain"
+    if p.scale_up_kind == "nvswitch" and p.domain == count:
+        diameter, crossed = 2, ("scale_up",)  # every pair meets at the one NVLink switch
+    elif shape.direct_links and p.domain > 1 and not design.includes_scale_up(p):
+        # NVLink domains over a direct network: their switches shorten some paths
+        diameter, crossed = None, ()
+        notes.append("no closed-form diameter: the scale-up domains shorten paths across the "
+                     "direct links")
     diameter_us = None
     if diameter is not None:
         diameter_us = sum(hops.hop_us(t) for t in crossed) + diameter * hops.cable_us()
@@ -365,10 +394,12 @@ def summary(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> C
     elif binding_tier is None:
         binding = Binding("tier", "scale_out", notes[-1] if notes else "no scale-out fabric")
     else:
+        upper = " (the natural split's cut: an upper bound on the bisection)" \
+            if bound == "upper" else ""
         binding = Binding("tier", binding_tier,
                           f"{_BINDING_SUMMARY.get(binding_tier, binding_tier)}: "
-                          f"{bisection / 1000:,.1f} Tb/s")
-    transceivers = {_rate_label(rate): 2 * n for rate, n in sorted(shape.links_by_gbps.items())}
+                          f"{bisection / 1000:,.1f} Tb/s{upper}")
+    transceivers = {rate_label(rate): 2 * n for rate, n in sorted(shape.links_by_gbps.items())}
     return ClusterSummary(
         cluster=str(cluster.get("name", "")), accelerator=cluster["accelerator"],
         design=design.name, count=count, tiers=tuple(rows), switches_per_tier=switches,
@@ -381,11 +412,17 @@ def summary(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> C
 def cluster_topology(kind: str, *, accelerator: str = "H100", count: int | None = None,
                      site: str = "dc", location: tuple[float, float] | None = None,
                      scale_up: Mapping[str, Any] | None = None, dci_gbps: float | None = None,
-                     name: str | None = None, **scale_out: Any):
+                     name: str | None = None, **scale_out: Any) -> Topology:
     """Return a Topology of one datacenter holding one cluster with a `kind` scale-out fabric.
 
     `count` defaults to what the design holds (k^3/4 for a fat-tree, a*p*groups for a
-    dragonfly, switches*hosts_per_switch for Jellyfish, the product of a torus' dims).
+    dragonfly, switches*hosts_per_switch for Jellyfish, the product of a torus' dims). The
+    spec is validated as a file is: a fabric that cannot be built is refused.
+
+    Raises
+    ------
+    ValidationError
+        For a spec a file could not hold (one line naming the cluster and the field).
 
     Examples
     --------
@@ -420,6 +457,8 @@ def cluster_topology(kind: str, *, accelerator: str = "H100", count: int | None 
 
 def _design_count(kind: str, options: Mapping[str, Any]) -> int:
     design = designs.get(kind)
+    for name, message in designs.option_problems(design, options):
+        raise ValidationError(message, element=f"cluster {kind.replace('_', '-')!r}", field=name)
     try:
         count = design.default_count(options)
     except KeyError as err:

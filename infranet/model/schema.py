@@ -28,6 +28,11 @@ from infranet.errors import (
     printable,
 )
 from infranet.fabrics import designs as fabric_designs
+from infranet.fabrics.designs import (
+    LARGEST_ACCELERATOR_GBPS,
+    LARGEST_CLUSTER,
+    LARGEST_DOMAIN,
+)
 
 if TYPE_CHECKING:
     from infranet.model.topology import Topology
@@ -47,6 +52,7 @@ __all__ = [
     "Attr",
     "catalogue_domain",
     "check",
+    "cluster_warnings",
     "fabric_problems",
     "normalise",
     "reference_markdown",
@@ -87,6 +93,8 @@ class Attr:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     exclusive_minimum: bool = False
+    #: The largest value allowed (its reason is in the description).
+    maximum: float | None = None
     #: A deprecated key: the key that replaces it (its value is moved there, with a note).
     replaced_by: str = ""
 
@@ -152,14 +160,23 @@ SITE = (
     Attr("meta", "mapping", "Free data kept as it is."),
 )
 
+#: Largest DCI capacity of one cluster, Gb/s (figure ``largest_dci_gbps``).
+LARGEST_DCI_GBPS = physics.figure("largest_dci_gbps")
+_RATE_LIMIT = (f"at most {LARGEST_ACCELERATOR_GBPS / 1000:g} Tb/s, about 14 times the fastest "
+               "per accelerator today (NVLink 5, 7.2 Tb/s)")
+_DOMAIN_LIMIT = (f"at most {LARGEST_DOMAIN:,}, the largest scale-up domain (a TPU7x pod; NVLink "
+                 "5 domains reach 576)")
+
 CLUSTER = (
     Attr("name", "str", "Name of the cluster, unique within its site (default: SITE-cN)."),
     Attr("accelerator", "str", "Accelerator type from the catalogue.", required=True),
-    Attr("count", "integer", "Number of accelerators.", required=True, minimum=1),
+    Attr("count", "integer", f"Number of accelerators; at most {LARGEST_CLUSTER:,} (about 100 GW "
+         "of IT power, beyond any campus).", required=True, minimum=1, maximum=LARGEST_CLUSTER),
     Attr("scale_up", "mapping", "Scale-up domain: NVLink-switch domain or torus (see below)."),
     Attr("scale_out", "mapping", "Scale-out fabric joining the scale-up domains (see below)."),
     Attr("dci", "bandwidth", "Capacity from this cluster to the site's DCI gateway, per "
-         "direction.", unit="Gb/s", minimum=0.0, exclusive_minimum=True),
+         f"direction; at most {LARGEST_DCI_GBPS / 1e6:g} Pb/s (about 150 fibre pairs of C+L "
+         "band).", unit="Gb/s", minimum=0.0, exclusive_minimum=True, maximum=LARGEST_DCI_GBPS),
     Attr("description", "str", "Free text."),
     Attr("meta", "mapping", "Free data kept as it is."),
 )
@@ -178,10 +195,14 @@ ACCELERATOR = (
          replaced_by="hbm_tbytes_per_s"),
     Attr("power_w", "number", "Power of the accelerator itself (chip or board) in W.",
          minimum=0.0),
-    Attr("scale_up_gbytes_per_s", "number", "Scale-up bandwidth per direction in GB/s.",
-         minimum=0.0),
-    Attr("scale_up_domain", "integer", "Accelerators per default scale-up domain.", minimum=1),
-    Attr("nic_gbps", "number", "Scale-out NIC rate per accelerator in Gb/s.", minimum=0.0),
+    Attr("scale_up_gbytes_per_s", "number", "Scale-up bandwidth per direction in GB/s; "
+         f"{_RATE_LIMIT}.", minimum=0.0, maximum=LARGEST_ACCELERATOR_GBPS / 8),
+    Attr("scale_up_domain", "integer", f"Accelerators per default scale-up domain; "
+         f"{_DOMAIN_LIMIT}.", minimum=1, maximum=LARGEST_DOMAIN),
+    Attr("scale_up_kind", "choice", "How that domain is joined: NVLink switches or a torus "
+         "(a cluster whose `scale_up` differs gets a warning).", choices=physics.SCALE_UP_KINDS),
+    Attr("nic_gbps", "number", f"Scale-out NIC rate per accelerator in Gb/s; {_RATE_LIMIT}.",
+         minimum=0.0, maximum=LARGEST_ACCELERATOR_GBPS),
     Attr("system", "str", "The system (server or rack) whose power is published."),
     Attr("system_accelerators", "integer", "Accelerators in that system.", minimum=1),
     Attr("system_power_kw", "number", "Maximum power of the whole system in kW (CPUs, memory, "
@@ -198,10 +219,15 @@ SCALE_UP = (
     Attr("kind", "choice", "`nvswitch`: accelerators on one switched domain (NVLink); `torus`: "
          "direct links in a 2D/3D torus (TPU ICI).", required=True, choices=SCALE_UP_KINDS),
     Attr("domain", "integer", "Accelerators per NVLink-switch domain (8 for HGX, 72 for NVL72; "
-         "default from the accelerator catalogue).", minimum=1),
-    Attr("dims", "integers", "Torus dimensions, e.g. [16, 16, 16]; the count fills whole tori."),
-    Attr("bandwidth", "bandwidth", "Scale-up bandwidth per accelerator per direction (default "
-         "from the catalogue).", unit="Gb/s", minimum=0.0, exclusive_minimum=True),
+         f"default from the accelerator catalogue); {_DOMAIN_LIMIT}.", minimum=1,
+         maximum=LARGEST_DOMAIN),
+    Attr("dims", "integers", "Torus dimensions, e.g. [16, 16, 16]; the count fills whole tori; "
+         "two ports per dimension share each accelerator's bandwidth (both to the one neighbour "
+         f"along a size-2 dimension, idle along size 1); {_DOMAIN_LIMIT}.", minimum=1,
+         maximum=LARGEST_DOMAIN),
+    Attr("bandwidth", "bandwidth", "Scale-up bandwidth per accelerator per direction, over all "
+         f"its ports (default from the catalogue); {_RATE_LIMIT}.", unit="Gb/s", minimum=0.0,
+         exclusive_minimum=True, maximum=LARGEST_ACCELERATOR_GBPS),
 )
 
 
@@ -223,7 +249,8 @@ def scale_out_table() -> tuple[Attr, ...]:
             unit = units.QUANTITIES[option.kind][0] if option.kind in units.QUANTITIES else ""
             table.append(Attr(option.name, option.kind, option.description,
                               default=option.default, unit=unit, minimum=option.minimum,
-                              exclusive_minimum=option.kind in units.QUANTITIES))
+                              exclusive_minimum=option.kind in units.QUANTITIES,
+                              maximum=option.maximum))
     return tuple(table)
 
 
@@ -358,6 +385,10 @@ class _Checker:
                             raise ValidationError(f"expected a number, got {raw!r}") from None
                     else:
                         raise ValidationError(f"expected a number, got {_type_name(raw)}")
+                if kind == "integer" and isinstance(raw, int):
+                    # exact: a float would round integers above 2**53
+                    self._bounded(_as_float(raw), attr, raw)
+                    return int(raw)
                 number = float(raw)
                 if not math.isfinite(number):
                     raise ValidationError(f"expected a finite number, got {raw!r}")
@@ -381,7 +412,10 @@ class _Checker:
             if kind == "integers":
                 if (not isinstance(raw, list) or not raw or not all(
                         isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in raw)):
-                    raise ValidationError(f"expected a list of positive whole numbers, got {raw!r}")
+                    raise ValidationError(f"expected a list of positive whole numbers, got "
+                                          f"{_short(raw)}")
+                for v in raw:
+                    self._bounded(_as_float(v), attr, v)
                 return list(raw)
             if kind == "strings":
                 if isinstance(raw, str):
@@ -405,13 +439,34 @@ class _Checker:
 
     @staticmethod
     def _bounded(number: float, attr: Attr, raw: Any) -> float:
+        unit = f" {attr.unit}" if attr.unit else ""
         if attr.minimum is not None:
             low = attr.minimum
             if number < low or (attr.exclusive_minimum and number <= low):
                 op = ">" if attr.exclusive_minimum else ">="
-                unit = f" {attr.unit}" if attr.unit else ""
-                raise ValidationError(f"must be {op} {low:g}{unit}, got {raw!r}")
+                raise ValidationError(f"must be {op} {low:g}{unit}, got {_short(raw)}")
+        if attr.maximum is not None and number > attr.maximum:
+            high = (f"{int(attr.maximum):,}" if attr.maximum == int(attr.maximum)
+                    else f"{attr.maximum:g}")
+            raise ValidationError(f"must be <= {high}{unit}, got {_short(raw)} "
+                                  f"({attr.description.rstrip('.')})")
         return number
+
+
+def _as_float(value: int) -> float:
+    """An integer as a float, infinite beyond the largest float."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _short(raw: Any) -> str:
+    """`raw` for a message: a huge integer in scientific notation, not hundreds of digits."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**15:
+        return f"{_as_float(raw):.3g}"
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _BAD = object()
@@ -662,12 +717,16 @@ def _check_geography(c: _Checker, links: list[dict[str, Any]], labels: list[str]
 
 
 def warnings(topology: Topology) -> list[InfranetWarning]:
-    """Return what is doubtful but not wrong in a valid topology: sites at one location.
+    """Return what is doubtful but not wrong in a valid topology: sites at one location,
+    clusters whose scale-up is not their accelerator's (:func:`cluster_warnings`), and
+    datacenters whose clusters draw more than their ``power_mw``
+    (:func:`infranet.fabrics.power.power_warnings`, through the closed-form summaries of the
+    design registry, which sits below the model).
 
     Two sites at the same ``[lon, lat]`` (to about a metre) are often one place entered twice,
     or a converted file whose nodes were geocoded to one city; a link between them has length
-    0 unless it gives ``length_km``. ``infranet validate`` lists warnings; the other commands
-    print how many there are on stderr.
+    0 unless it gives ``length_km``. ``infranet validate`` lists warnings; ``infranet show
+    --what warnings`` shows them; the other commands print how many there are on stderr.
 
     Examples
     --------
@@ -682,8 +741,19 @@ length 0 unless it gives length_km"]
     lon = sites["lon"].to_numpy(dtype=float)
     lat = sites["lat"].to_numpy(dtype=float)
     known = np.flatnonzero(~(np.isnan(lon) | np.isnan(lat)))
-    if known.size < 2:
-        return []
+    out = _colocated(topology, sites, lon, lat, known) if known.size >= 2 else []
+    return out + cluster_warnings(topology) + _power_warnings(topology)
+
+
+def _power_warnings(topology: Topology) -> list[InfranetWarning]:
+    from infranet.fabrics.power import power_warnings
+
+    return power_warnings(topology)
+
+
+def _colocated(topology: Topology, sites: Any, lon: np.ndarray, lat: np.ndarray,
+               known: np.ndarray) -> list[InfranetWarning]:
+    """Sites at the location of an earlier site."""
     # to 1e-5 degree (about a metre): equal within the precision coordinates are written with
     key = np.round(lon[known] * 1e5) * 1e6 + np.round(lat[known] * 1e5)
     perm = np.argsort(key, kind="stable")  # stable: each group in file order
@@ -701,6 +771,48 @@ length 0 unless it gives length_km"]
     return out
 
 
+def cluster_warnings(topology: Topology) -> list[InfranetWarning]:
+    """Clusters whose scale-up is not their accelerator's own (catalogue ``scale_up_kind``): an
+    H100 (NVLink switches) given a torus, or a TPU (an ICI torus) given NVLink switches or no
+    scale-up beside a scale-out fabric (so that its chips meet only over their NIC). Doubtful,
+    not wrong: a what-if may ask for it.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "dc", "kind": "datacenter",
+    ...     "clusters": [{"name": "c", "accelerator": "H100", "count": 64,
+    ...                   "scale_up": {"kind": "torus", "dims": [4, 4, 4]}}]}]})
+    >>> [(w.element, w.field) for w in cluster_warnings(topo)]
+    [("site 'dc' cluster 'c'", 'scale_up')]
+    """
+    catalogue = topology.accelerators()
+    out = []
+    for site in topology.datacenters:
+        for cluster in topology.site(site).get("clusters", ()):
+            record = catalogue.get(cluster["accelerator"])
+            native = record.scale_up_kind if record is not None else ""
+            given = (cluster.get("scale_up") or {}).get("kind")
+            if not native or given == native:
+                continue
+            name = cluster["accelerator"]
+            joined = {"nvswitch": "NVLink switches", "torus": "an inter-chip torus (ICI)"}
+            if given is not None:
+                message = (f"{name} scales up over {joined[native]}, not {joined[given]}; the "
+                           f"figures model a {given} domain of {name} chips (set scale_up.kind: "
+                           f"{native} for the {name} as built)")
+            elif native == "torus" and cluster.get("scale_out"):
+                message = (f"{name} chips are joined by {joined[native]}, but this cluster has "
+                           "no scale_up: its chips meet only over their scale-out NIC (give "
+                           "scale_up: {kind: torus, dims: [...]})")
+            else:
+                continue
+            out.append(InfranetWarning(message, file=topology.file,
+                                       element=f"site {site!r} cluster {cluster['name']!r}",
+                                       field="scale_up"))
+    return out
+
+
 def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[str],
               own_rows: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     clusters = []
@@ -715,6 +827,7 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
             c.fail(element, "accelerator", f"unknown accelerator {acc!r}"
                    f"{did_you_mean(acc, accelerators)}; known: {', '.join(sorted(accelerators))}",
                    UnknownNameError)
+        before = len(c.problems)
         for part, table in (("scale_up", SCALE_UP), ("scale_out", scale_out_table())):
             if part in cluster:
                 given = c.mapping(cluster[part], table, f"{element} {part}")
@@ -722,7 +835,9 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
                     del cluster[part]
                 else:
                     cluster[part] = given
-        if acc in accelerators and "count" in cluster:
+        # the capacity rules only of a fabric whose every key is valid: a key refused above
+        # would come back as a second, misleading problem (a torus without its dims)
+        if acc in accelerators and "count" in cluster and len(c.problems) == before:
             own_row = own_rows.get(acc)
             domain = (own_row.get("scale_up_domain") if own_row is not None
                       else catalogue_domain(acc))
@@ -764,7 +879,8 @@ def _missing_figures(cluster: Mapping[str, Any], accelerator: str,
             and "nic" in fabric_designs.get(so["kind"]).reads:
         out.append(("scale_out", f"the catalogue has no NIC rate for {accelerator}; give "
                     "scale_out.nic"))
-    needs_up = cluster.get("scale_up") or so.get("kind") == "rail_optimized"
+    needs_up = cluster.get("scale_up") or (
+        so.get("kind") and fabric_designs.get(so["kind"]).needs_servers)
     if needs_up and "bandwidth" not in cluster.get("scale_up", {}) \
             and record.scale_up_gbps is None:
         out.append(("scale_up", f"the catalogue has no scale-up bandwidth for {accelerator}; "
@@ -781,41 +897,13 @@ def catalogue_domain(accelerator: str) -> int | None:
 def fabric_problems(cluster: dict[str, Any], default_domain: int | None) -> list[tuple[str, str]]:
     """Return ``(field, message)`` for a cluster whose fabric cannot hold its accelerators.
 
-    Pure arithmetic on the spec: whole scale-up domains and tori here, then the scale-out
-    design's own capacity rules (:meth:`infranet.fabrics.designs.Design.problems`: a fat-tree of
-    arity k holds k^3/4, a 2-tier leaf-spine at most radix leaves, ...), and the keys of
-    ``scale_out`` the design does not read.
+    The capacity rules of :func:`infranet.fabrics.designs.cluster_problems`, their one home:
+    whole scale-up domains and tori, the keys of ``scale_out`` the design does not read, then
+    the design's own rules (:meth:`infranet.fabrics.designs.Design.problems`: a fat-tree of
+    arity k holds k^3/4, a 2-tier leaf-spine at most radix leaves, a Jellyfish its random
+    graph, ...).
     """
-    count = cluster["count"]
-    out: list[tuple[str, str]] = []
-    up = cluster.get("scale_up", {})
-    server = 8
-    if up.get("kind") == "nvswitch":
-        server = domain = up.get("domain") or default_domain or 8
-        if count % domain:
-            out.append(("count", f"{count:,} accelerators do not fill whole scale-up domains of "
-                        f"{domain} ({count / domain:.2f} domains); use a multiple of {domain}"))
-    elif up.get("kind") == "torus":
-        dims = up.get("dims")
-        if not dims:
-            out.append(("scale_up", "a torus needs dims, e.g. dims: [4, 4, 4]"))
-        elif not 2 <= len(dims) <= 3:
-            out.append(("scale_up", f"a torus has 2 or 3 dimensions, got {len(dims)}"))
-        else:
-            size = math.prod(dims)
-            if count % size:
-                out.append(("count", f"{count:,} accelerators do not fill whole tori of "
-                            f"{'x'.join(map(str, dims))} = {size:,}; use a multiple of {size:,}"))
-    so = cluster.get("scale_out", {})
-    if "kind" not in so or out:
-        return out
-    design = fabric_designs.get(so["kind"])
-    reads = {"kind", *design.reads, *(option.name for option in design.options)}
-    for key in so:
-        if key not in reads:
-            out.append(("scale_out", f"{key}: the {design.name} design does not read it; it "
-                        f"reads {', '.join(sorted(reads - {'kind'})) or 'nothing'}"))
-    return out + design.problems(so, count=count, server=server)
+    return fabric_designs.cluster_problems(cluster, default_domain)
 
 
 def check(raw: Any, *, file: str | None = None) -> list[InfranetError]:

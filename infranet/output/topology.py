@@ -22,9 +22,12 @@ def describe(topology: Topology) -> dict[str, Any]:
 
     The summary counts sites by kind and gives total fiber km, lit capacity (Tb/s, one
     direction; summed in Tb/s so that capacities near the largest float do not overflow),
-    accelerators and power (``power_mw`` available; the clusters' IT kW and facility MW, see
-    :func:`infranet.fabrics.power.site_power`). ``notes`` are what the file (or its
-    conversion) assumed; ``warnings`` what validation found doubtful but not wrong.
+    accelerators and power (``power_mw`` available, None when no site gives it; the clusters'
+    IT kW and facility MW, see :func:`infranet.fabrics.power.site_power`, None when the power
+    of some accelerators is not published, ``power_complete`` False). ``notes`` are what the
+    file (or its conversion) assumed; ``warnings`` what validation found doubtful but not wrong
+    (:func:`infranet.model.schema.warnings`: co-located sites, clusters unlike their
+    accelerator, sites over their power).
 
     Examples
     --------
@@ -41,11 +44,13 @@ def describe(topology: Topology) -> dict[str, Any]:
     from infranet.model import schema
 
     power = [site_power(topology, name) for name in topology.datacenters]
+    complete = all(p.complete for p in power)
     sites = topology.sites.reset_index()
     links = topology.links
     clusters = topology.clusters
     fiber = links[links["kind"] == "fiber"]
     kinds = sites["kind"].value_counts()
+    budgets = sites["power_mw"].to_numpy(dtype=float)
     summary = {
         "name": topology.name,
         "file": topology.file,
@@ -58,10 +63,12 @@ def describe(topology: Topology) -> dict[str, Any]:
         "capacity_tbps": float(np.nansum(fiber["capacity_gbps"].to_numpy(dtype=float) / 1000.0)),
         "srlgs": len(topology.srlgs()),
         "accelerators": int(clusters["count"].sum()) if len(clusters) else 0,
-        "power_mw": float(np.nansum(sites["power_mw"].to_numpy(dtype=float))),
-        "it_power_kw": sum(p.it_power_kw for p in power),
-        "facility_power_mw": sum(p.facility_power_mw for p in power),
-        "power_complete": all(p.complete for p in power),
+        # unknown power is unknown (None), never 0
+        "power_mw": float(np.nansum(budgets)) if not np.isnan(budgets).all() else None,
+        "it_power_kw": sum(p.known_it_power_kw for p in power) if complete else None,
+        "facility_power_mw": (sum(p.known_facility_power_mw for p in power) if complete
+                              else None),
+        "power_complete": complete,
         "description": topology.description,
         "source": topology.source,
     }

@@ -3,9 +3,7 @@ graph on bisection and latency. Regressions of what an independent recomputation
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 
 import networkx as nx
 import numpy as np
@@ -14,11 +12,11 @@ from click.testing import CliRunner
 
 from infranet.cli import main
 from infranet.errors import UnknownNameError, ValidationError
-from infranet.fabrics import analytics, designs, generators
+from infranet.fabrics import bisection, designs, distance, generators
 from infranet.fabrics.designs.jellyfish import moore_diameter
 from infranet.fabrics.expand import expand
-from infranet.fabrics.graph import SCALE_UP, SWITCH
-from infranet.fabrics.spec import build, cluster_topology, summary
+from infranet.fabrics.graph import SCALE_UP
+from infranet.fabrics.spec import build, cluster_topology, plan, summary
 from infranet.model import Topology, schema
 from infranet.results import check_result
 
@@ -41,8 +39,40 @@ def test_the_schema_and_the_cli_offer_the_registered_designs():
     refused = CliRunner().invoke(main, ["fabric", "generate", "ring", "-o", "x.yaml"])
     assert refused.exit_code == 2
     assert all(f"'{kind}'" in refused.output for kind in kinds)
-    # every design that builds a graph is a generator of that kind
-    assert {k for k in generators.GENERATORS if k != "nvswitch"} == set(kinds) - {"none"}
+    # every design is a generator of that kind
+    assert {k for k in generators.GENERATORS if k != "nvswitch"} == set(kinds)
+
+
+def test_generate_offers_every_option_of_every_design_and_every_accelerator():
+    """The options of `fabric generate` come from the registry and the catalogue, when the
+    command is used; `infranet --help` imports neither (no numpy)."""
+    import subprocess
+    import sys
+
+    from infranet import physics
+
+    text = " ".join(CliRunner().invoke(main, ["fabric", "generate", "--help"]).stdout.split())
+    for design in DESIGNS.values():
+        for option in (*design.options, *(o for o in designs.COMMON_OPTIONS
+                                           if o.name in design.reads)):
+            flag = f"--{option.name.replace('_', '-')}"
+            assert flag in text, (design.name, flag)
+            assert " ".join(option.description.split())[:40] in text, (design.name, flag)
+    assert ", ".join(physics.accelerators()) in text
+    assert "RATE is Gb/s, or a number with a unit" in text  # --nic says its unit
+    assert "Default: none" in text  # --dci says its default
+    code = ("import sys\nfrom infranet.cli import main\ntry:\n    main(['--help'], "
+            "standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "print('numpy' in sys.modules, 'infranet.fabrics' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split()[-2:] == ["False", "False"]
+
+
+def test_report_says_what_each_table_is():
+    text = " ".join(CliRunner().invoke(main, ["fabric", "report", "--help"]).stdout.split())
+    for table in ("clusters:", "tiers:", "summary_tiers:"):
+        assert table in text
 
 
 def test_every_option_of_every_design_is_in_the_format_reference():
@@ -101,21 +131,29 @@ def test_keys_a_design_does_not_read_are_errors():
 
 @pytest.mark.parametrize("name", DESIGNS)
 def test_closed_form_and_graph_agree_on_bisection(name):
-    """Exact for the symmetric designs: the same cut of the same split, to the kb/s per link the
-    minimum-cut solver counts in (1e-8 relative at these sizes). Jellyfish has no closed form:
-    the published lower bound of random regular graphs (Bollobás, as in Singla et al. 2012) lies
-    below the best balanced cut a partitioner finds, which lies below the cut of the natural
-    split."""
+    """As the closed form's bound says. Exact (the natural split is the design's bisection for
+    these parameters): the same cut of the same split, to the kb/s per link the minimum-cut
+    solver counts in (1e-8 relative at these sizes). "upper" (a dragonfly of an odd number of
+    groups): the graph's natural split cuts exactly that, and the graph's bisection is at most
+    it. "lower" (Jellyfish, the published lower bound of random regular graphs: Bollobás, as in
+    Singla et al. 2012): below the best balanced cut a partitioner finds, itself at most the
+    natural split's cut. The sweep of tests/fabrics/test_agreement.py checks more parameters."""
     design = DESIGNS[name]
     cluster = _cluster(design)
     closed = summary(cluster)
-    cut = analytics.bisection(build(cluster))
+    cut = bisection.bisection(build(cluster))
     check_result(closed, headline=("bisection_gbps", "diameter_hops", "diameter_us"))
     check_result(cut, headline=("bisection_gbps",))
-    if design.natural_split_is_bisection:
-        assert closed.bisection_bound == "" and cut.bound == ""
+    exact = design.natural_split_is_bisection(plan(cluster))
+    assert exact == (closed.bisection_bound == "")
+    if exact:
+        assert cut.bound == ""
         assert closed.bisection_gbps == pytest.approx(cut.bisection_gbps, rel=1e-8)
         assert closed.binding.kind == "tier"
+    elif closed.bisection_bound == "upper":
+        assert cut.bound == "upper"
+        assert cut.natural_split_gbps == pytest.approx(closed.bisection_gbps, rel=1e-8)
+        assert cut.bisection_gbps <= closed.bisection_gbps * (1 + 1e-9)
     else:
         assert closed.bisection_bound == "lower" and cut.bound == "upper"
         assert closed.bisection_gbps <= cut.bisection_gbps <= cut.natural_split_gbps
@@ -124,15 +162,17 @@ def test_closed_form_and_graph_agree_on_bisection(name):
 @pytest.mark.parametrize("name", DESIGNS)
 def test_closed_form_and_graph_agree_on_latency(name):
     """The diameter in links and in µs: the same hop and cable figures (the catalogue's) in the
-    closed form, the graph's analytics and the expanded Topology, so equal to 1e-9; every pair is
-    searched (the examples are below the analytics' sampling threshold). Jellyfish: the Moore
+    closed form, the graph's measures and the expanded Topology, so equal to 1e-9. The graph's
+    diameter searches from every accelerator (the examples are below the sampling threshold of
+    hop_stats); networkx searches the expanded Topology from every k-th accelerator (at most
+    about 64 sources) to every other. Jellyfish: the Moore
     bound is a lower bound, and random regular graphs come within two hops of it at these sizes
     (Bollobás and Fernandez de la Vega 1982)."""
     design = DESIGNS[name]
     cluster = _cluster(design)
     closed = summary(cluster)
     fabric = build(cluster)
-    hops = analytics.hop_stats(fabric)
+    hops = distance.hop_stats(fabric)
     assert hops.exact
     if design.name == "jellyfish":
         assert closed.diameter_bound == "lower"
@@ -141,7 +181,7 @@ def test_closed_form_and_graph_agree_on_latency(name):
     assert closed.diameter_hops == hops.diameter_hops
     assert closed.diameter_us == pytest.approx(hops.diameter_us, rel=1e-9)
     # the expanded Topology, by networkx without the site (the DCI gateway): paths may cross
-    # accelerators there, as the analytics' paths do when told accelerators forward
+    # accelerators there, as the graph's paths do when told accelerators forward
     topo = cluster_topology(design.name, count=cluster["count"],
                             scale_up=cluster.get("scale_up"),
                             **{k: v for k, v in cluster["scale_out"].items() if k != "kind"})
@@ -152,7 +192,7 @@ def test_closed_form_and_graph_agree_on_latency(name):
     for a in accelerators[:: max(1, len(accelerators) // 64)]:  # sources; every target
         lengths = nx.single_source_dijkstra_path_length(graph, a, weight="latency_ms")
         worst_ms = max(worst_ms, max(lengths[b] for b in accelerators))
-    forwarding = analytics.hop_stats(fabric, accelerators_forward=True)
+    forwarding = distance.hop_stats(fabric, accelerators_forward=True)
     assert worst_ms * 1000 == pytest.approx(forwarding.diameter_us, rel=1e-9)
 
 
@@ -186,45 +226,16 @@ def test_leaf_spine_closed_form_counts_unevenly_filled_leaves():
     """1,000 hosts at 3:1 fill 20 leaves of 48 and one of 40: the cut between the halves is
     72 Tb/s (64 over the spines, 8 inside the split leaf), not hosts/2 x 400/3 = 66.7."""
     fabric = generators.leaf_spine(1000, oversubscription=3.0)
-    assert analytics.bisection_closed_form(fabric) == 72_000
-    assert analytics.bisection_gbps(fabric) == 72_000
+    assert bisection.bisection_closed_form(fabric) == 72_000
+    assert bisection.bisection_gbps(fabric) == 72_000
     closed = summary({"accelerator": "H100", "count": 1000,
                       "scale_out": {"kind": "leaf_spine", "oversubscription": 3}})
     assert closed.bisection_gbps == 72_000 and closed.binding.name == "spine"
 
 
-def _exact_balanced_switch_cut(fabric) -> float:
-    """Brute force over every balanced split of the switches (equal hosts on each)."""
-    n_acc = fabric.n_accelerators
-    switches = np.flatnonzero(fabric.node_kind == SWITCH)
-    between = (fabric.link_u >= n_acc) & (fabric.link_v >= n_acc)
-    u, v = fabric.link_u[between] - n_acc, fabric.link_v[between] - n_acc
-    gbps = fabric.link_gbps[between]
-    best = math.inf
-    for side_a in itertools.combinations(range(1, len(switches)), len(switches) // 2 - 1):
-        on_a = np.zeros(len(switches), bool)
-        on_a[[0, *side_a]] = True
-        best = min(best, float(gbps[on_a[u] != on_a[v]].sum()))
-    return best
-
-
-def test_jellyfish_bisection_is_a_balanced_cut_labelled_an_upper_bound():
-    """20 switches: the natural split cuts 7.2 Tb/s; Kernighan-Lin finds 4.0 Tb/s, the exact
-    balanced optimum (brute force over 92,378 splits), above the published lower bound."""
-    fabric = generators.jellyfish(20, ports=8, hosts_per_switch=4, seed=1)
-    cut = analytics.bisection(fabric)
-    assert cut.natural_split_gbps == 7_200 and cut.bisection_gbps == 4_000
-    assert cut.bound == "upper" and "upper bound" in cut.binding.summary
-    exact = _exact_balanced_switch_cut(fabric)
-    assert cut.closed_form_bound == "lower"
-    assert cut.closed_form_gbps <= exact <= cut.bisection_gbps
-    # N (r/4 - sqrt(r ln 2)/2) links of 400 Gb/s, r = 4
-    assert cut.closed_form_gbps == pytest.approx(20 * (1 - math.sqrt(4 * math.log(2)) / 2) * 400)
-
-
 def test_scale_out_torus_shares_the_nic_over_its_links():
     """`nic` is per accelerator in every design: a 4x4x4 torus at 400G gives each chip 400 Gb/s
-    over its six links, not 400 Gb/s on each."""
+    over its six links, not 400 Gb/s on each; and its links are scale-out links."""
     cluster = {"accelerator": "H100", "count": 64,
                "scale_out": {"kind": "torus", "dims": [4, 4, 4], "nic": 400.0}}
     fabric = build(cluster)
@@ -232,15 +243,22 @@ def test_scale_out_torus_shares_the_nic_over_its_links():
                            weights=np.concatenate([fabric.link_gbps] * 2))
     assert np.allclose(per_chip, 400.0)
     assert summary(cluster).bisection_gbps == pytest.approx(2 * 16 * 400 / 6)
-    assert analytics.bisection_gbps(fabric) == pytest.approx(2 * 16 * 400 / 6, rel=1e-8)
+    assert bisection.bisection_gbps(fabric) == pytest.approx(2 * 16 * 400 / 6, rel=1e-8)
+    # its links are the scale-out fabric: kept when scale-up links are left out, and so labelled
+    # in the expanded Topology
+    assert bisection.bisection_gbps(fabric, include_scale_up=False) == pytest.approx(
+        2 * 16 * 400 / 6, rel=1e-8)
+    topo = cluster_topology("torus", dims=[4, 4, 4], nic=400.0)
+    kinds = set(expand(topo).links["kind"])
+    assert kinds == {"scale_out"}
 
 
 def test_a_lone_nvl72_rack_has_a_closed_form():
     cluster = {"accelerator": "GB200", "count": 72, "scale_up": {"kind": "nvswitch"}}
     closed = summary(cluster)
     fabric = build(cluster)
-    assert closed.bisection_gbps == analytics.bisection_gbps(fabric) == 36 * 7_200  # 259.2 Tb/s
-    assert analytics.bisection_closed_form(fabric) == 259_200
+    assert closed.bisection_gbps == bisection.bisection_gbps(fabric) == 36 * 7_200  # 259.2 Tb/s
+    assert bisection.bisection_closed_form(fabric) == 259_200
     assert closed.binding.name == "scale_up" and closed.diameter_hops == 2
 
 

@@ -100,3 +100,30 @@ def test_unknown_level_is_refused():
     with pytest.raises(ValidationError, match="expected one of cluster, accelerator"):
         expand(topo, level="rack")
     assert LEVELS == ("cluster", "accelerator")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_an_expanded_topology_counts_every_link_of_its_graph(level):
+    """n_links counts every link of the graph (the file's and the fabric's), n_spec_links the
+    file's; the links table, the compiled arcs (two per link) and the repr agree."""
+    from infranet.fabrics.spec import build
+
+    small = {"a": {"count": 16, "scale_out": {"kind": "fat_tree", "k": 4}},
+             "b": {"count": 8, "scale_out": {"kind": "leaf_spine", "radix": 4}}}
+    topo = Topology.from_dict({**TWO_CAMPUSES, "sites": [
+        {**site, "clusters": [{"name": "c", "accelerator": "H100", "dci": "800G",
+                               **small[site["name"]]}]} if site.get("clusters") else site
+        for site in TWO_CAMPUSES["sites"]]})
+    view = expand(topo, level=level)
+    assert view.n_spec_links == topo.n_links == 3
+    added = 2 if level == "cluster" else sum(  # one dci link per cluster, or the fabrics
+        build(c).n_links + len(_gateways(view, s, c["name"]))
+        for s in topo.datacenters for c in topo.site(s)["clusters"])
+    assert view.n_links == len(view.links) == 3 + added
+    assert view.compile().n_arcs == 2 * view.n_links
+    assert f"{view.n_links:,} links ({topo.n_links} in the file)" in repr(view)
+
+
+def _gateways(view: Topology, site: str, cluster: str) -> list[str]:
+    links = view.links
+    return [name for name in links["name"] if name.startswith(f"{site}/{cluster}/gateway")]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
 from infranet.errors import ValidationError
+from infranet.fabrics import designs
 from infranet.fabrics.generators import (
     GENERATORS,
     dragonfly,
@@ -343,14 +344,19 @@ def test_torus_rings(dims):
 
 
 def test_torus_small_dimensions():
-    fabric = torus((2, 4))  # the size-2 dimension: ONE link between its two nodes
-    assert fabric.n_links == 4 + 8
-    assert (degree(fabric) == 3).all()
-    assert max(pair_counts(fabric).values()) == 1
-    assert torus((1, 5)).n_links == 5
+    """Two ports per dimension: both go to the one neighbour along a dimension of size 2 (two
+    parallel links), none has a neighbour along a dimension of size 1 (idle ports)."""
+    fabric = torus((2, 4))
+    assert fabric.n_links == 8 + 8
+    assert (degree(fabric) == 4).all()  # every port used
+    across = pair_counts(fabric)
+    assert sorted(set(across.values())) == [1, 2]  # ring neighbours once, the size-2 pair twice
+    assert torus((1, 5)).n_links == 5 and (degree(torus((1, 5))) == 2).all()
     assert torus((1, 1)).n_links == 0
-    assert torus((2, 2, 2)).n_links == 12  # a cube
+    assert torus((2, 2, 2)).n_links == 24 and (degree(torus((2, 2, 2))) == 6).all()
     check_invariants(torus((2, 1, 3)))
+    scale_out = torus((2, 4), link_kind="scale_out")
+    assert (scale_out.link_kind == SCALE_OUT).all() and (fabric.link_kind == SCALE_UP).all()
 
 
 def test_torus_capacity_from_chip_bandwidth():
@@ -505,9 +511,9 @@ def test_invalid_parameters_name_the_parameter(build, field):
 
 
 def test_generators_registry():
-    assert list(GENERATORS) == ["fat_tree", "leaf_spine", "rail_optimized", "dragonfly",
-                                "jellyfish", "torus", "nvswitch"]
-    assert all(GENERATORS[name].__name__ == name for name in GENERATORS)
+    assert list(GENERATORS) == [*designs.names(), "nvswitch"]
+    assert all(GENERATORS[name].__name__ == name for name in GENERATORS if name != "none")
+    assert GENERATORS["none"](4).n_links == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,5 +528,5 @@ def test_bench_fabrics_quick(capsys):
     out = capsys.readouterr().out
     assert "all graphs identical" in out
     assert "speed-up over networkx" in out
-    assert "analytics:" in out
+    assert "analysis:" in out
     assert "fabric report h100-superpod.yaml" in out and "all reports agree" in out

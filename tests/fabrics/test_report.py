@@ -76,18 +76,34 @@ def test_ecmp_counts_are_exact_and_the_mean_is_rounded():
 
 
 def test_a_fabric_too_large_to_hold_is_refused_with_its_size(tmp_path):
+    """A k=512 fat-tree (the largest radix): 33.6 M accelerators, whose 100.7 M links need
+    about 94 GiB to analyse; its closed form needs none."""
     path = tmp_path / "huge.yaml"
-    made = CliRunner().invoke(main, ["fabric", "generate", "fat_tree", "--k", "1000", "-o",
+    made = CliRunner().invoke(main, ["fabric", "generate", "fat_tree", "--k", "512", "-o",
                                      str(path)])
     assert made.exit_code == 0, made.output
     result = CliRunner().invoke(main, ["fabric", "report", str(path)])
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
-    assert "251,250,000 nodes and 750,000,000 links" in line
+    assert "33,882,112 nodes and 100,663,296 links" in line
     assert "GiB" in line and "--closed-form" in line
     closed = json.loads(_report(str(path), "--closed-form", "--format", "json").stdout)
-    assert closed["bisection_gbps"] == 1000**3 / 8 * 400  # full bisection, k^3/8 host links
+    assert closed["bisection_gbps"] == 512**3 / 8 * 400  # full bisection, k^3/8 host links
     assert closed["clusters"][0]["graph"] is False
+
+
+def test_a_fat_tree_beyond_the_largest_radix_is_refused_before_it_is_written(tmp_path):
+    """k = 1,000 would be 250 M accelerators drawing hundreds of GW: k is a switch radix, at
+    most 512; k = 10^8 no longer computes a count in floating point."""
+    for k in ("1000", "100000000"):
+        path = tmp_path / "huge.yaml"
+        result = CliRunner().invoke(main, ["fabric", "generate", "fat_tree", "--k", k, "-o",
+                                           str(path)])
+        assert result.exit_code == 1 and not path.exists()
+        (line,) = result.stderr.splitlines()
+        assert "scale_out: k: expected a number >= 2 and <= 512" in line
+        assert "largest switch radix" in line
+        assert "999" not in line and "e+" not in line.split("got")[0]
 
 
 def test_texas_campuses_closed_forms_agree_with_their_graphs():
@@ -117,3 +133,28 @@ def test_a_chip_without_a_nic_rate_needs_one_in_its_spec():
         Topology.from_dict(spec)
     spec["sites"][0]["clusters"][0]["scale_out"]["nic"] = "100G"
     assert Topology.from_dict(spec).n_sites == 1
+
+
+def test_every_part_of_a_report_follows_the_result_protocol():
+    """Every fabric result pickles and holds nothing a caller could change in place."""
+    result = fabric_report(infranet.read(TOPOLOGIES / "h100-superpod.yaml"))
+    (cluster,) = result.clusters
+    analysis = cluster.analysis
+    assert analysis is not None
+    for part in (result, cluster, cluster.summary, cluster.power, analysis,
+                 analysis.bisection, analysis.hops, analysis.ecmp, analysis.bom,
+                 analysis.tiers):
+        check_result(part)
+    assert not analysis.bisection.split.flags.writeable
+
+
+def test_top_level_tiers_are_every_clusters_and_say_whose():
+    """The report's "tiers" held the first cluster's alone; now every cluster's, each row
+    with its site and cluster, and each cluster's own tiers stay in clusters[i].tiers."""
+    data = json.loads(_report(str(TOPOLOGIES / "texas-hub.yaml"), "--closed-form", "--format",
+                              "json").stdout)
+    assert len(data["clusters"]) == 5
+    expected = [{"site": c["site"], "cluster": c["cluster"], **row}
+                for c in data["clusters"] for row in c["tiers"]]
+    assert data["tiers"] == expected
+    assert len({(row["site"], row["cluster"]) for row in data["tiers"]}) == 5

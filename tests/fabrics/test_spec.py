@@ -1,5 +1,7 @@
 """Cluster specs: validation, the explicit graph and the closed-form summary agree."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -87,7 +89,7 @@ def test_expansion_is_attached_and_routable():
 
 def test_expanded_nodes_are_not_spec_sites():
     big = expand(cluster_topology("fat_tree", k=4))
-    with pytest.raises(ValidationError, match="expanded fabric"):
+    with pytest.raises(ValidationError, match="sites of an expanded topology"):
         big.without_sites("dc/fat-tree/acc0")
 
 
@@ -130,7 +132,7 @@ def test_every_kind_builds_and_every_accelerator_reaches_the_gateway(kind, optio
 
 @pytest.mark.parametrize("name", CLUSTERS)
 def test_closed_form_summary_equals_the_analytics_of_the_expanded_graph(name):
-    from infranet.fabrics.analytics import tier_summary
+    from infranet.fabrics.tiers import tier_summary
 
     cluster = CLUSTERS[name]
     computed = {row["tier"]: row for row in tier_summary(build(cluster))}
@@ -249,3 +251,149 @@ sites:
     path.write_text(bad)
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 1 and "did you mean 'MyChip'" in result.stdout
+
+
+def _one_cluster(cluster: dict, power_mw: float | None = None) -> dict:
+    site = {"name": "a", "kind": "datacenter", "clusters": [cluster]}
+    if power_mw is not None:
+        site["power_mw"] = power_mw
+    return {"name": "t", "sites": [site]}
+
+
+@pytest.mark.parametrize(("cluster", "field", "message"), [
+    ({"count": 128, "scale_out": {"kind": "fat_tree"}}, "count",
+     "a k=64 fat-tree holds exactly 65,536 accelerators, not 128"),
+    ({"count": 1024, "scale_out": {"kind": "leaf_spine", "radix": 16}}, "scale_out",
+     "radix 16 is too small"),
+    ({"count": 3, "scale_out": {"kind": "jellyfish", "switches": 3, "ports": 8,
+                                "hosts_per_switch": 1}}, "scale_out",
+     "ports: switch degree ports - hosts_per_switch = 7 must be below switches (3)"),
+    ({"count": 64, "scale_out": {"kind": "fat_tree", "k": 8, "radix": 4}}, "scale_out",
+     "k (8) and radix (4) disagree"),
+    ({"count": 64, "scale_up": {"kind": "nvswitch", "domain": 12}}, "count",
+     "do not fill whole scale-up domains of 12"),
+])
+def test_plan_build_and_summary_run_the_capacity_rules(cluster, field, message):
+    """The closed form and the graph of a spec given in Python are held to the same rules as
+    a file: no 13.1 Pb/s summary of a 128-accelerator 'fat-tree', no 65,536-accelerator graph."""
+    from infranet.fabrics.spec import plan
+
+    cluster = {"name": "x", "accelerator": "H100", **cluster}
+    for make in (plan, build, summary):
+        with pytest.raises(ValidationError) as error:
+            make(cluster)
+        assert str(error.value).startswith(f"cluster 'x': {field}: ")
+        assert message in str(error.value) and "\n" not in str(error.value)
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Topology.from_dict(_one_cluster(cluster))
+
+
+@pytest.mark.parametrize(("cluster", "field"), [
+    ({"count": 1024, "scale_up": {"kind": "nvswitch", "domain": 8},
+      "scale_out": {"kind": "rail_optimized", "oversubscription": 1e308}},
+     "scale_out: oversubscription"),
+    ({"count": 64, "scale_out": {"kind": "leaf_spine", "oversubscription": 1e308}},
+     "scale_out: oversubscription"),
+    ({"count": 64, "scale_out": {"kind": "leaf_spine", "radix": 1e308}}, "scale_out: radix"),
+    ({"count": 64, "scale_out": {"kind": "leaf_spine", "radix": 10**400}}, "scale_out: radix"),
+    ({"count": 64, "scale_up": {"kind": "nvswitch", "domain": 8, "bandwidth": 1e308},
+      "scale_out": {"kind": "leaf_spine"}}, "scale_up: bandwidth"),
+    ({"count": 64, "scale_out": {"kind": "leaf_spine", "nic": 1e308}}, "scale_out: nic"),
+    ({"count": 64, "scale_up": {"kind": "nvswitch", "domain": 1e308}}, "scale_up: domain"),
+    ({"count": 64, "scale_up": {"kind": "torus", "dims": [4, 4, 10**300]}}, "scale_up: dims"),
+    ({"count": 10**30, "scale_out": {"kind": "leaf_spine"}}, "count"),
+    ({"count": 64, "dci": 1e308}, "dci"),
+])
+def test_huge_numbers_are_one_line_errors(cluster, field, tmp_path):
+    """Each was a traceback (ZeroDivisionError, OverflowError), a wrong error, an exit 0 with
+    'inf' and 'nan', or a 309-digit number: now one line naming the file, the cluster and the
+    field, with the bound and its reason."""
+    import yaml
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(_one_cluster({"accelerator": "H100", **cluster})))
+    for command in (["validate", str(path)], ["fabric", "report", str(path)],
+                    ["fabric", "report", str(path), "--closed-form"], ["show", str(path)]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, (command, result.output)
+        (line,) = (result.stdout if command[0] == "validate" else result.stderr).splitlines()
+        assert f"{path}: site 'a' clusters[0]" in line and f"{field}: must be <=" in line
+        assert len(line) < 500 and "inf" not in line.split("got")[0]
+
+
+def test_generate_refuses_huge_numbers_before_writing(tmp_path):
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    for args in (["leaf_spine", "--count", "64", "--oversubscription", "1e308"],
+                 ["leaf_spine", "--count", "64", "--radix", "1000000"],
+                 ["rail_optimized", "--count", "1024", "--nic", "1e308"]):
+        out = tmp_path / "f.yaml"
+        result = CliRunner().invoke(main, ["fabric", "generate", *args, "-o", str(out)])
+        assert result.exit_code == 1, result.output
+        (line,) = result.stderr.splitlines()
+        assert "must be <=" in line and not out.exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["jellyfish", "--switches", "3", "--ports", "8", "--hosts-per-switch", "1"],
+    ["jellyfish", "--switches", "5", "--ports", "4", "--hosts-per-switch", "1"],
+    ["fat_tree", "--k", "8", "--radix", "4"],
+])
+def test_impossible_designs_are_refused_by_generate_validate_and_report(args, tmp_path):
+    """generate wrote these, validate said ok and report failed (or counted 13 links among 3
+    switches): now generate writes nothing, and a file holding one is invalid."""
+    import yaml
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    out = tmp_path / "f.yaml"
+    made = CliRunner().invoke(main, ["fabric", "generate", *args, "-o", str(out)])
+    assert made.exit_code == 1 and not out.exists()
+    assert len(made.stderr.splitlines()) == 1
+    options = {args[i][2:].replace("-", "_"): int(args[i + 1]) for i in range(1, len(args), 2)}
+    count = {"jellyfish": options.get("switches", 0) * options.get("hosts_per_switch", 0),
+             "fat_tree": 128}[args[0]]
+    out.write_text(yaml.safe_dump(_one_cluster(
+        {"name": "c", "accelerator": "H100", "count": count,
+         "scale_out": {"kind": args[0], **options}})))
+    for command in (["validate", str(out)], ["fabric", "report", str(out), "--closed-form"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1
+        text = result.stdout if command[0] == "validate" else result.stderr
+        assert f"{out}: site 'a' clusters[0]: scale_out: " in text
+
+
+def test_a_scale_up_unlike_the_accelerators_is_a_warning():
+    """An H100 on a torus, a TPU v5p on a fat-tree without its ICI torus: valid, but doubtful."""
+    from infranet.model import schema
+
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": "a", "kind": "datacenter",
+        "clusters": [
+            {"name": "h", "accelerator": "H100", "count": 64,
+             "scale_up": {"kind": "torus", "dims": [4, 4, 4]}},
+            {"name": "tpu", "accelerator": "TPUv5p", "count": 128,
+             "scale_out": {"kind": "fat_tree", "k": 8}},
+            {"name": "pod", "accelerator": "TPUv5p", "count": 128,
+             "scale_up": {"kind": "torus", "dims": [4, 4, 4]},
+             "scale_out": {"kind": "fat_tree", "k": 8, "nic": 50.0}},
+            {"name": "ok", "accelerator": "H100", "count": 128,
+             "scale_out": {"kind": "fat_tree", "k": 8}}]}]}, source="t.yaml")
+    found = schema.warnings(topo)
+    assert [(w.element, w.field) for w in found] == [("site 'a' cluster 'h'", "scale_up"),
+                                                     ("site 'a' cluster 'tpu'", "scale_up")]
+    assert "H100 scales up over NVLink switches, not an inter-chip torus" in found[0].detail
+    assert "TPUv5p chips are joined by an inter-chip torus" in found[1].detail
+    assert all(w.file == "t.yaml" for w in found)
+
+
+def test_an_integer_is_not_rounded_through_a_float():
+    topo = Topology.from_dict(_one_cluster({"accelerator": "H100", "count": 80, "scale_out": {
+        "kind": "jellyfish", "switches": 20, "ports": 8, "hosts_per_switch": 4,
+        "seed": 2**53 + 1}}))
+    assert topo.site("a")["clusters"][0]["scale_out"]["seed"] == 2**53 + 1

@@ -7,9 +7,15 @@ bandwidth per accelerator, bisection and diameter, without building the graph). 
 new module with a class decorated by :func:`register`; the schema's choices, the CLI's kinds and
 the tests' lists of designs all come from :func:`designs`.
 
-This module and the design modules import only ``errors``, ``physics``, numpy and the fabric
-graph and assembly helpers, never the model: the model's schema reads the design table from
-here (choices, options, capacity rules) to validate cluster specs.
+Whether the cut between the two halves of a design's natural split is its bisection is a
+property of the plan (:meth:`Design.natural_split_is_bisection`): a fat-tree always, a dragonfly
+only with an even number of groups, a torus only with an even longest ring, a random graph never.
+Where it is not, :func:`infranet.fabrics.bisection.bisection` searches balanced cuts with a
+partitioner.
+
+This module and the design modules import only ``errors``, ``physics``, ``results``, numpy and
+the fabric graph and assembly helpers, never the model: the model's schema reads the design table
+from here (choices, options, capacity rules, :func:`cluster_problems`) to validate cluster specs.
 """
 
 from __future__ import annotations
@@ -18,26 +24,38 @@ import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
+from infranet import physics
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
-from infranet.fabrics.graph import FabricGraph
+from infranet.fabrics.graph import SCALE_OUT, SCALE_UP, FabricGraph
+from infranet.results import FrozenDict
 
 __all__ = [
     "COMMON_OPTIONS",
+    "LARGEST_ACCELERATOR_GBPS",
+    "LARGEST_CLUSTER",
+    "LARGEST_DOMAIN",
+    "LARGEST_OVERSUBSCRIPTION",
+    "LARGEST_RADIX",
     "Design",
     "Option",
     "Plan",
     "Shape",
     "Tier",
     "clos_cut",
+    "cluster_problems",
+    "cuts_scale_up",
     "designs",
+    "for_graph",
     "get",
+    "graph_shape",
     "names",
     "natural_sides",
+    "natural_split",
+    "option_problems",
     "register",
     "required",
 ]
@@ -54,25 +72,51 @@ _BUILTIN_MODULES = (
 )
 
 
+# Upper bounds of the spec (catalogue figures, each with its reason): beyond them a figure is a
+# typo, and the arithmetic of every design stays far from overflow.
+
+#: Most ports per switch (figure ``largest_switch_radix``).
+LARGEST_RADIX = int(physics.figure("largest_switch_radix"))
+#: Highest scale-up or scale-out rate per accelerator per direction, Gb/s (figure
+#: ``largest_accelerator_gbps``).
+LARGEST_ACCELERATOR_GBPS = physics.figure("largest_accelerator_gbps")
+#: Most accelerators in one scale-up domain (figure ``largest_scale_up_domain``).
+LARGEST_DOMAIN = int(physics.figure("largest_scale_up_domain"))
+#: Most accelerators in one cluster (figure ``largest_cluster``).
+LARGEST_CLUSTER = int(physics.figure("largest_cluster"))
+#: Highest oversubscription: a leaf of the largest radix with a single uplink.
+LARGEST_OVERSUBSCRIPTION = float(LARGEST_RADIX - 1)
+
+RADIX_LIMIT = (f"at most {LARGEST_RADIX}, the largest switch radix (a 51.2 Tb/s ASIC at "
+               "100 Gb/s per port)")
+RATE_LIMIT = (f"at most {LARGEST_ACCELERATOR_GBPS / 1000:g} Tb/s per accelerator, about 14 "
+              "times the fastest today (NVLink 5, 7.2 Tb/s)")
+
+
 @dataclass(frozen=True)
 class Option:
-    """A key of a cluster's ``scale_out`` spec: ``kind`` is ``integer``, ``number`` or
-    ``integers`` (a list of whole numbers), with a description, default and minimum."""
+    """A key of a cluster's ``scale_out`` spec: ``kind`` is ``integer``, ``number``,
+    ``bandwidth`` or ``integers`` (a list of whole numbers), with a description (which says why
+    a `maximum` is what it is), default, minimum and maximum."""
 
     name: str
     kind: str
     description: str
     default: Any = None
     minimum: float | None = None
+    maximum: float | None = None
 
 
 #: Keys of ``scale_out`` that several designs read; each design says which in ``reads``.
 COMMON_OPTIONS = (
-    Option("nic", "bandwidth", "NIC rate per accelerator (default from the catalogue).",
-           minimum=0.0),
-    Option("radix", "integer", "Ports per switch.", default=64, minimum=2),
+    Option("nic", "bandwidth", "NIC rate per accelerator, per direction (default: the "
+           f"accelerator's catalogue rate); {RATE_LIMIT}.", minimum=0.0,
+           maximum=LARGEST_ACCELERATOR_GBPS),
+    Option("radix", "integer", f"Ports per switch; {RADIX_LIMIT}.", default=64, minimum=2,
+           maximum=LARGEST_RADIX),
     Option("oversubscription", "number", "Down over up capacity at the leaves (1 = "
-           "non-blocking).", default=1.0, minimum=1.0),
+           f"non-blocking); at most {LARGEST_OVERSUBSCRIPTION:g}, a leaf of the largest radix "
+           "with one uplink.", default=1.0, minimum=1.0, maximum=LARGEST_OVERSUBSCRIPTION),
 )
 
 
@@ -92,9 +136,14 @@ class Plan:
     nic_gbps : float
         Scale-out rate per accelerator, Gb/s per direction (NaN when the design has no NICs).
     scale_up_gbps : float
-        Scale-up rate per accelerator, Gb/s per direction (NaN without scale-up).
+        Scale-up rate per accelerator, Gb/s per direction (NaN without scale-up): what its
+        ports carry when every port has a neighbour (see :attr:`scale_up_kind`).
     options : mapping
         The cluster's ``scale_out`` spec.
+    scale_up_kind : str
+        ``nvswitch``, ``torus`` or ``""`` (no scale-up).
+    dims : tuple of int
+        The dimensions of a scale-up torus (empty otherwise).
     """
 
     count: int
@@ -103,6 +152,12 @@ class Plan:
     nic_gbps: float = math.nan
     scale_up_gbps: float = math.nan
     options: Mapping[str, Any] = field(default_factory=dict)
+    scale_up_kind: str = ""
+    dims: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", FrozenDict(dict(self.options)))
+        object.__setattr__(self, "dims", tuple(int(s) for s in self.dims))
 
     def option(self, name: str) -> Any:
         """The spec's value of `name`, else the default of the common option."""
@@ -133,6 +188,7 @@ class Tier:
     oversubscription_below: float
 
     def to_dict(self) -> dict[str, Any]:
+        """The tier as JSON-ready data."""
         return {"tier": self.name, "switches": self.switches, "radix": self.radix,
                 "links_down": self.links_down, "links_lateral": self.links_lateral,
                 "gbps_per_accelerator": self.gbps_per_accelerator,
@@ -151,12 +207,15 @@ class Shape:
         Scale-out links by rate (optical modules: two per link).
     direct_links : int
         Links between accelerators (a torus).
+    direct_gbps : float
+        What each accelerator pushes over its links to other accelerators, Gb/s per direction.
     bisection_gbps : float or None
         Between the two halves of the design's natural split (the first half of the
         accelerators in design order), per direction; None when the design has no closed form.
     bisection_bound : str
-        ``""`` when that is the design's bisection, ``"lower"`` when it is a published lower
-        bound (a random graph), or why there is none.
+        ``""`` when that is the design's bisection, ``"upper"`` when it is only the cut of the
+        natural split (the bisection is at most this: a dragonfly of an odd number of groups),
+        ``"lower"`` when it is a published lower bound (a random graph), or why there is none.
     binding : str or None
         The tier whose links set the bisection (``leaf``: the accelerators' own links).
     diameter_hops : int or None
@@ -172,6 +231,7 @@ class Shape:
     tiers: tuple[Tier, ...] = ()
     links_by_gbps: Mapping[float, int] = field(default_factory=dict)
     direct_links: int = 0
+    direct_gbps: float = 0.0
     bisection_gbps: float | None = None
     bisection_bound: str = ""
     binding: str | None = None
@@ -181,10 +241,17 @@ class Shape:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "links_by_gbps", MappingProxyType(dict(self.links_by_gbps)))
+        if self.bisection_gbps is None and not self.bisection_bound:
+            # no value is never "exact": say why
+            object.__setattr__(self, "bisection_bound", next(
+                (note for note in self.notes if "bisection" in note), "no closed form"))
+        # keyed by rate (a float): FrozenDict holds any hashable key
+        object.__setattr__(self, "links_by_gbps",
+                           cast(Mapping[float, int], FrozenDict(cast(Any, self.links_by_gbps))))
 
     @property
     def switches(self) -> int:
+        """Switches of every tier."""
         return sum(t.switches for t in self.tiers)
 
     @property
@@ -206,10 +273,12 @@ class Design:
         The design's own ``scale_out`` keys.
     reads : tuple of str
         The :data:`COMMON_OPTIONS` it reads (``nic``, ``radix``, ``oversubscription``).
-    natural_split_is_bisection : bool
-        Whether the cut between the two halves of the accelerators in design order is the
-        bisection (symmetric designs), or only one cut (a random graph: analytics then search
-        for a better one).
+    graph_kinds : tuple of str
+        Other ``kind`` values of the graphs whose closed form this design gives (besides its
+        ``name``): the ``none`` design reads back a lone NVLink domain (``nvswitch``).
+    needs_servers : bool
+        Whether the design is built of scale-up servers (one rail per accelerator of a server):
+        a cluster without a ``scale_up`` spec then gets the accelerator's default domain.
     example : mapping
         A small cluster (``count`` and ``scale_out``) the tests build and measure.
     generator : function
@@ -222,8 +291,9 @@ class Design:
     generator: ClassVar[Callable[..., FabricGraph]]
     options: ClassVar[tuple[Option, ...]] = ()
     reads: ClassVar[tuple[str, ...]] = ("nic",)
-    natural_split_is_bisection: ClassVar[bool] = True
-    example: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+    graph_kinds: ClassVar[tuple[str, ...]] = ()
+    needs_servers: ClassVar[bool] = False
+    example: ClassVar[Mapping[str, Any]] = FrozenDict()
 
     def default_count(self, options: Mapping[str, Any]) -> int | None:
         """Accelerators the design holds when the spec does not say (None: it must say)."""
@@ -232,8 +302,56 @@ class Design:
     def problems(self, options: Mapping[str, Any], *, count: int,
                  server: int) -> list[tuple[str, str]]:
         """Return ``(field, message)`` for each reason the design cannot hold `count`
-        accelerators (pure arithmetic on the spec)."""
+        accelerators (pure arithmetic on the spec): everything its generator would refuse, so
+        that a file that validates builds."""
         return []
+
+    def natural_split_is_bisection(self, plan: Plan) -> bool:
+        """Whether the cut between the two halves of the natural split is the bisection of the
+        design for `plan` (by default: whether the closed form says it is exact)."""
+        shape = self.shape(plan)
+        return shape.bisection_gbps is not None and shape.bisection_bound == ""
+
+    def keeps_domains(self, plan: Plan) -> bool:
+        """Whether the natural split keeps every scale-up domain of `plan` on one side (domains
+        are consecutive accelerators; the split takes the first half of them in order)."""
+        return (plan.count // 2) % plan.domain == 0
+
+    def includes_scale_up(self, plan: Plan) -> bool:
+        """Whether the graph :meth:`build` makes already holds the scale-up domains of `plan`
+        (so that none are added on top)."""
+        return False
+
+    def natural_order(self, fabric: FabricGraph) -> np.ndarray | None:
+        """Sort key of the accelerators for the natural split (None: their index): the group
+        (pod, scalable unit) when there are several."""
+        return _group_order(fabric)
+
+    def graph_shape(self, fabric: FabricGraph) -> Shape | None:
+        """The closed form of a graph this design generated (from ``fabric.params``), or None
+        when the graph is not what its parameters describe, or its natural split cuts a
+        scale-up domain."""
+        try:
+            plan = self.plan_from_params(fabric.params)
+            shape = self.shape(plan)
+        except (KeyError, TypeError, ValueError, NotImplementedError, ValidationError):
+            return None
+        by_tier = {t.level: t.switches for t in shape.tiers}
+        graph_tiers = {t: c for t, c in fabric.switches_per_tier.items() if t > 0}
+        if (plan.count != fabric.n_accelerators or by_tier != graph_tiers
+                or self.design_links(fabric) != shape.links + shape.direct_links):
+            return None
+        if cuts_scale_up(fabric, natural_split(fabric), self.domain_links(fabric)):
+            return None
+        return shape
+
+    def design_links(self, fabric: FabricGraph) -> int:
+        """Links of `fabric` that the design itself lays (its scale-out links)."""
+        return int(np.count_nonzero(fabric.link_kind == SCALE_OUT))
+
+    def domain_links(self, fabric: FabricGraph) -> np.ndarray:
+        """The links of `fabric`'s scale-up domains that are not the design's own, as a mask."""
+        return np.asarray(fabric.link_kind == SCALE_UP)
 
     def generator_options(self, plan: Plan) -> dict[str, Any]:
         """Return the generator's keyword arguments for `plan`."""
@@ -251,6 +369,10 @@ class Design:
     def build(self, plan: Plan) -> FabricGraph:
         """Return the explicit scale-out graph for `plan`."""
         return type(self).generator(**self.generator_options(plan))
+
+    def kinds(self) -> tuple[str, ...]:
+        """The ``kind`` of the graphs this design reads back: its name and :attr:`graph_kinds`."""
+        return (self.name, *self.graph_kinds)
 
     def __repr__(self) -> str:
         return f"<fabric design {self.name!r}>"
@@ -323,6 +445,74 @@ def get(name: str) -> Design:
         raise UnknownNameError(f"unknown fabric design {name!r}{did_you_mean(name, table)}; "
                                f"known: {', '.join(table)}", field="scale_out")
     return table[name]
+
+
+def for_graph(kind: str) -> Design | None:
+    """Return the design whose graphs are of `kind` (None for a graph of no design).
+
+    Examples
+    --------
+    >>> for_graph("nvswitch"), for_graph("fat_tree"), for_graph("hand-made")
+    (<fabric design 'none'>, <fabric design 'fat_tree'>, None)
+    """
+    return next((d for d in designs().values() if kind in d.kinds()), None)
+
+
+def graph_shape(fabric: FabricGraph) -> Shape | None:
+    """The closed form of a generated graph, from the design of its ``kind`` (None when there
+    is none: a graph of no design, one that is not what its parameters describe, or whose
+    natural split cuts a scale-up domain)."""
+    design = for_graph(fabric.kind)
+    return None if design is None else design.graph_shape(fabric)
+
+
+def natural_split(fabric: FabricGraph) -> np.ndarray:
+    """Side A of the design's natural split: the first half of the accelerators in design
+    order (:meth:`Design.natural_order`: a torus along its longest dimension, else the group,
+    pods or groups, then the index), as a boolean mask.
+
+    Examples
+    --------
+    >>> from infranet.fabrics.generators import fat_tree
+    >>> natural_split(fat_tree(4)).nonzero()[0].tolist()  # pods 0 and 1
+    [0, 1, 2, 3, 4, 5, 6, 7]
+    """
+    n = fabric.n_accelerators
+    index = np.arange(n)
+    design = for_graph(fabric.kind)
+    key = design.natural_order(fabric) if design is not None else _group_order(fabric)
+    order = index if key is None else np.lexsort((index, key))
+    side = np.zeros(n, dtype=bool)
+    side[order[: n // 2]] = True
+    return side
+
+
+def _group_order(fabric: FabricGraph) -> np.ndarray | None:
+    group = fabric.node_group[:fabric.n_accelerators]
+    return group if np.unique(group).size >= 2 else None
+
+
+def cuts_scale_up(fabric: FabricGraph, side: np.ndarray, links: np.ndarray | None = None
+                  ) -> bool:
+    """Whether the split `side` (a mask of accelerators) puts accelerators of one scale-up
+    domain on both sides: a direct scale-up link crosses it, or an NVLink switch has
+    accelerators on both sides. `links` are the domains' links (default: every scale-up link).
+    """
+    n_acc = fabric.n_accelerators
+    up = fabric.link_kind == SCALE_UP if links is None else links
+    u, v = fabric.link_u[up].astype(np.int64), fabric.link_v[up].astype(np.int64)
+    acc_u, acc_v = u < n_acc, v < n_acc
+    both = acc_u & acc_v
+    if np.any(side[u[both]] != side[v[both]]):
+        return True  # a direct scale-up link (a torus) crosses the split
+    one = acc_u ^ acc_v
+    acc = np.where(acc_u, u, v)[one]
+    switch = np.where(acc_u, v, u)[one]
+    if acc.size == 0:
+        return False
+    on_a = np.bincount(switch, weights=side[acc], minlength=fabric.n_nodes)
+    total = np.bincount(switch, minlength=fabric.n_nodes)
+    return bool(np.any((on_a > 0) & (on_a < total)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,3 +588,90 @@ def required(options: Mapping[str, Any], keys: Sequence[str], noun: str
     """A problem naming the keys a design needs that the spec does not give."""
     missing = [key for key in keys if key not in options]
     return [("scale_out", f"a {noun} needs {', '.join(missing)}")] if missing else []
+
+
+def cluster_problems(cluster: Mapping[str, Any], default_domain: int | None
+                     ) -> list[tuple[str, str]]:
+    """Return ``(field, message)`` for a cluster whose fabric cannot hold its accelerators.
+
+    Pure arithmetic on a (normalised) cluster spec, the one home of the capacity rules that the
+    schema checks and that :func:`infranet.fabrics.spec.plan` enforces: whole scale-up domains
+    and tori, the keys of ``scale_out`` the design does not read, then the scale-out design's
+    own rules (:meth:`Design.problems`: a fat-tree of arity k holds k^3/4, a 2-tier leaf-spine
+    at most radix leaves, ...). `default_domain` is the accelerator's default scale-up domain.
+
+    Examples
+    --------
+    >>> cluster_problems({"count": 100, "scale_out": {"kind": "fat_tree", "k": 8}}, 8)
+    [('count', 'a k=8 fat-tree holds exactly 128 accelerators, not 100; set scale_out.k, or \
+use leaf_spine or rail_optimized')]
+    """
+    count = int(cluster["count"])
+    out: list[tuple[str, str]] = []
+    up = cluster.get("scale_up") or {}
+    so = cluster.get("scale_out") or {}
+    design = get(so["kind"]) if "kind" in so else None
+    # a design built of servers takes the accelerator's own domain when the spec gives none
+    server = int(default_domain or 8) if design is not None and design.needs_servers else 8
+    if count > LARGEST_CLUSTER:
+        return [("count", f"{count:,} accelerators is more than the largest cluster, "
+                 f"{LARGEST_CLUSTER:,} (about 100 GW of IT power)")]
+    if up.get("kind") == "nvswitch":
+        server = domain = int(up.get("domain") or default_domain or 8)
+        if domain > LARGEST_DOMAIN:
+            out.append(("scale_up", f"a domain of {domain:,} accelerators is more than the "
+                        f"largest scale-up domain, {LARGEST_DOMAIN:,}; give scale_up.domain"))
+        elif count % domain:
+            out.append(("count", f"{count:,} accelerators do not fill whole scale-up domains of "
+                        f"{domain} ({count / domain:.2f} domains); use a multiple of {domain}"))
+    elif up.get("kind") == "torus":
+        dims = up.get("dims")
+        if not dims:
+            out.append(("scale_up", "a torus needs dims, e.g. dims: [4, 4, 4]"))
+        elif not 2 <= len(dims) <= 3:
+            out.append(("scale_up", f"a torus has 2 or 3 dimensions, got {len(dims)}"))
+        elif math.prod(dims) > LARGEST_DOMAIN:
+            out.append(("scale_up", f"a {'x'.join(map(str, dims))} torus is more than the "
+                        f"largest scale-up domain, {LARGEST_DOMAIN:,} accelerators"))
+        else:
+            size = math.prod(dims)
+            if count % size:
+                out.append(("count", f"{count:,} accelerators do not fill whole tori of "
+                            f"{'x'.join(map(str, dims))} = {size:,}; use a multiple of {size:,}"))
+    if design is None or out:
+        return out
+    reads = {"kind", *design.reads, *(option.name for option in design.options)}
+    for key in so:
+        if key not in reads:
+            out.append(("scale_out", f"{key}: the {design.name} design does not read it; it "
+                        f"reads {', '.join(sorted(reads - {'kind'})) or 'nothing'}"))
+    out += option_problems(design, so)
+    return out or design.problems(so, count=count, server=server)
+
+
+def option_problems(design: Design, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return ``(field, message)`` for each number of a ``scale_out`` spec outside its option's
+    bounds (the schema refuses them in files; this holds specs given in Python to the same
+    bounds), with the option's description, which says why.
+
+    Examples
+    --------
+    >>> option_problems(get("fat_tree"), {"k": 1000})[0][1][:40]
+    'k: expected a number >= 2 and <= 512, go'
+    """
+    out = []
+    for option in (*COMMON_OPTIONS, *design.options):
+        values = options.get(option.name)
+        for value in values if isinstance(values, (list, tuple)) else [values]:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if not math.isfinite(value) or (option.minimum is not None and value < option.minimum) \
+                    or (option.maximum is not None and value > option.maximum):
+                bounds = [f"{op} {bound:g}" for op, bound in ((">=", option.minimum),
+                                                              ("<=", option.maximum))
+                          if bound is not None]
+                out.append(("scale_out", f"{option.name}: expected a number "
+                            f"{' and '.join(bounds)}, got {value:.6g} "
+                            f"({option.description.rstrip('.')})"))
+                break
+    return out

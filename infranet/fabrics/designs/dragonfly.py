@@ -11,10 +11,42 @@ import numpy as np
 
 from infranet.errors import ValidationError
 from infranet.fabrics.assembly import assemble, fits, integer, positive
-from infranet.fabrics.designs.base import Design, Option, Plan, Shape, Tier, register, required
+from infranet.fabrics.designs.base import (
+    LARGEST_RADIX,
+    Design,
+    Option,
+    Plan,
+    Shape,
+    Tier,
+    register,
+    required,
+)
 from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SWITCH, FabricGraph
 
-__all__ = ["Dragonfly", "dragonfly", "dragonfly_bisection", "dragonfly_diameter"]
+__all__ = ["Dragonfly", "dragonfly", "dragonfly_bisection", "dragonfly_diameter",
+           "dragonfly_problems"]
+
+
+def dragonfly_problems(a: int, p: int, h: int, groups: int | None) -> list[tuple[str, str]]:
+    """Return ``(field, message)`` for each reason a dragonfly cannot be built: routers of
+    more ports than the largest switch radix, or more groups than its global ports reach.
+
+    Examples
+    --------
+    >>> dragonfly_problems(4, 2, 2, 10)
+    [('groups', 'at most a*h+1 = 9 groups (each group has 8 global ports, one per other \
+group); got 10')]
+    """
+    out = []
+    radix = p + a - 1 + h
+    if radix > LARGEST_RADIX:
+        out.append(("a", f"routers of p + a - 1 + h = {radix} ports are more than the largest "
+                    f"switch radix, {LARGEST_RADIX}"))
+    most = a * h + 1
+    if groups is not None and groups > most:
+        out.append(("groups", f"at most a*h+1 = {most} groups (each group has {a * h} global "
+                    f"ports, one per other group); got {groups}"))
+    return out
 
 
 def dragonfly(a: int, p: int, h: int, *, groups: int | None = None, link_gbps: float = 200.0,
@@ -72,12 +104,9 @@ def dragonfly(a: int, p: int, h: int, *, groups: int | None = None, link_gbps: f
     a = integer(a, "a", minimum=1)
     p = integer(p, "p", minimum=1)
     h = integer(h, "h", minimum=0)
-    most = a * h + 1
-    g = most if groups is None else integer(groups, "groups", minimum=1)
-    if g > most:
-        raise ValidationError(
-            f"at most a*h+1 = {most} groups (each group has {a * h} global ports, one per other "
-            f"group); got {g}", field="groups")
+    g = a * h + 1 if groups is None else integer(groups, "groups", minimum=1)
+    for name, message in dragonfly_problems(a, p, h, g):
+        raise ValidationError(message, field=name)
     link_gbps = positive(link_gbps, "link_gbps")
     global_gbps = link_gbps if global_gbps is None else positive(global_gbps, "global_gbps")
     parallel = (a * h) // (g - 1) if g > 1 else 0
@@ -105,38 +134,48 @@ def dragonfly(a: int, p: int, h: int, *, groups: int | None = None, link_gbps: f
 
 
 def dragonfly_bisection(a: int, p: int, h: int, groups: int, *, host_gbps: float,
-                        local_gbps: float, global_gbps: float) -> tuple[float | None, str]:
-    """Return ``(Gb/s, binding)``: the cut between the first and last half of the groups.
+                        local_gbps: float, global_gbps: float) -> tuple[float | None, str, str]:
+    """Return ``(Gb/s, binding, bound)``: the cut between the first and last half of the
+    groups, and whether it is the bisection.
 
     With ``a >= 2h`` (balanced, or richer in local links; Kim et al.), ``g`` groups joined
     all-to-all by ``m = floor(a·h / (g-1))`` global links per pair: ``g`` even,
-    ``(g/2)² · m`` global links; ``g = a·h + 1`` odd and ``a`` even, ``((g-1)/2)²`` global links
-    plus the cheapest cut of the middle group, whose hosts are split (its first ``a/2`` routers
-    link to the lower groups in the consecutive arrangement, the others to the upper ones: the
-    best ``j`` routers on side A cost ``j(a-j)`` local links + ``|j - a/2|·(p host + h global
-    links)``); at most hosts/2 × host rate. Otherwise ``(None, reason)``.
+    ``(g/2)² · m`` global links, at most hosts/2 × host rate; this is the bisection (``bound``
+    ``""``). With ``g`` odd the natural split halves the middle group, and a balanced cut that
+    does not can be cheaper (a brute force finds 2.4 Tb/s against the natural 3.0 Tb/s for
+    ``a, p, h, g = 4, 2, 2, 5``): ``g = a·h + 1`` and ``a`` even give the natural split's cut,
+    ``((g-1)/2)²`` global links plus the cheapest cut of the middle group (its first ``a/2``
+    routers link to the lower groups in the consecutive arrangement, the others to the upper
+    ones: the best ``j`` routers on side A cost ``j(a-j)`` local links + ``|j - a/2|·(p host +
+    h global links)``), labelled ``"upper"``: the bisection is at most this. Otherwise
+    ``(None, None, reason)``.
 
     Examples
     --------
+    >>> dragonfly_bisection(4, 2, 2, 8, host_gbps=200, local_gbps=200, global_gbps=200)
+    (3200.0, 'global', '')
     >>> dragonfly_bisection(4, 2, 2, 9, host_gbps=200, local_gbps=200, global_gbps=200)
-    (4000.0, 'global')
+    (4000.0, 'global', 'upper')
     """
     g = groups
     if g < 2 or a < 2 * h:
-        return None, "no closed form: fewer than two groups, or a < 2h (the cut may run " \
-            "through a group's own links)"
+        return None, "", ("no closed form: fewer than two groups, or a < 2h (the cut may run "
+                          "through a group's own links)")
     parallel = (a * h) // (g - 1)
+    bound = ""
     if g % 2 == 0:
-        cut = (g // 2) ** 2 * parallel * global_gbps
+        cut = float((g // 2) ** 2 * parallel * global_gbps)
     elif g == a * h + 1 and a % 2 == 0:
         middle_group = g // 2
         j = np.arange(a + 1)  # routers of the middle group on side A, its first j
         middle = j * (a - j) * local_gbps + np.abs(j - a // 2) * (p * host_gbps + h * global_gbps)
         cut = middle_group * middle_group * global_gbps + float(middle.min())
+        bound = "upper"
     else:
-        return None, "no closed form: an odd number of groups below a·h + 1, or a odd"
+        return None, "", ("no closed form: an odd number of groups below a·h + 1, or a odd; "
+                          "the bisection is searched in the graph")
     hosts = a * p * g / 2 * host_gbps
-    return (hosts, "leaf") if hosts < cut else (cut, "global")
+    return (float(hosts), "leaf", bound) if hosts < cut else (cut, "global", bound)
 
 
 @register
@@ -148,10 +187,15 @@ class Dragonfly(Design):
     summary = ("groups of a fully connected routers, p accelerators and h global links per "
                "router, groups joined all-to-all (Kim et al. 2008)")
     options = (
-        Option("a", "integer", "Dragonfly: routers per group.", minimum=1),
-        Option("p", "integer", "Dragonfly: accelerators per router.", minimum=1),
-        Option("h", "integer", "Dragonfly: global links per router.", minimum=1),
-        Option("groups", "integer", "Dragonfly: groups (default a*h + 1).", minimum=2),
+        Option("a", "integer", f"Dragonfly: routers per group; at most {LARGEST_RADIX}, the "
+               "largest switch radix (each router has p + a - 1 + h ports).", minimum=1,
+               maximum=LARGEST_RADIX),
+        Option("p", "integer", f"Dragonfly: accelerators per router; at most {LARGEST_RADIX}.",
+               minimum=1, maximum=LARGEST_RADIX),
+        Option("h", "integer", f"Dragonfly: global links per router; at most {LARGEST_RADIX}.",
+               minimum=1, maximum=LARGEST_RADIX),
+        Option("groups", "integer", "Dragonfly: groups (default and at most a*h + 1).",
+               minimum=2, maximum=LARGEST_RADIX * LARGEST_RADIX + 1),
     )
     example: ClassVar[Mapping[str, Any]] = (
         {"count": 72, "scale_out": {"kind": "dragonfly", "a": 4, "p": 2, "h": 2}})
@@ -160,6 +204,7 @@ class Dragonfly(Design):
 
     @staticmethod
     def groups(options: Mapping[str, Any]) -> int:
+        """The spec's ``groups``, else ``a·h + 1``."""
         return int(options.get("groups") or options["a"] * options["h"] + 1)
 
     def default_count(self, options: Mapping[str, Any]) -> int:
@@ -172,9 +217,9 @@ class Dragonfly(Design):
             return missing
         a, p, h = options["a"], options["p"], options["h"]
         g = self.groups(options)
-        if g > a * h + 1:
-            return [("scale_out", f"a dragonfly with a={a}, h={h} has at most {a * h + 1} "
-                     f"groups, not {g}")]
+        problems = dragonfly_problems(a, p, h, g)
+        if problems:
+            return [("scale_out", f"{name}: {message}") for name, message in problems]
         if count != a * p * g:
             return [("count", f"a dragonfly of a={a}, p={p} and {g} groups holds "
                      f"{a * p * g:,} accelerators, not {count:,}")]
@@ -206,15 +251,18 @@ class Dragonfly(Design):
         parallel = (a * h) // (g - 1) if g > 1 else 0
         local, glob = g * a * (a - 1) // 2, parallel * g * (g - 1) // 2
         tiers = (Tier("leaf", 1, a * g, p + a - 1 + h, a * p * g, local + glob, rate, rate, 1.0),)
-        value, why = dragonfly_bisection(a, p, h, g, host_gbps=rate, local_gbps=rate,
-                                         global_gbps=global_gbps)
+        value, binding, bound = dragonfly_bisection(a, p, h, g, host_gbps=rate, local_gbps=rate,
+                                                    global_gbps=global_gbps)
         hops = dragonfly_diameter(a, h, g)
         by_rate = {rate: a * p * g + local}
         by_rate[global_gbps] = by_rate.get(global_gbps, 0) + glob
+        notes: tuple[str, ...] = ()
+        if bound == "upper":
+            notes = (f"bisection: {g} groups, an odd number: the cut of the natural split, "
+                     "which halves the middle group; a balanced cut may be cheaper",)
         return Shape(tiers=tiers, links_by_gbps=by_rate,
-                     bisection_gbps=value, binding=why if value is not None else None,
-                     bisection_bound="" if value is not None else why,
-                     diameter_hops=hops, crossed=("leaf",) * (hops - 1))
+                     bisection_gbps=value, binding=binding or None, bisection_bound=bound,
+                     diameter_hops=hops, crossed=("leaf",) * (hops - 1), notes=notes)
 
 
 def dragonfly_diameter(a: int, h: int, groups: int) -> int:

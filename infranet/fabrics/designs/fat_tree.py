@@ -10,7 +10,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from infranet.fabrics.assembly import assemble, block, fits, integer, positive
-from infranet.fabrics.designs.base import Design, Option, Plan, Shape, Tier, clos_cut, register
+from infranet.fabrics.designs.base import (
+    LARGEST_RADIX,
+    RADIX_LIMIT,
+    Design,
+    Option,
+    Plan,
+    Shape,
+    Tier,
+    clos_cut,
+    register,
+)
 from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SWITCH, FabricGraph
 
 __all__ = ["FatTree", "fat_tree"]
@@ -92,8 +102,9 @@ class FatTree(Design):
     name = "fat_tree"
     summary = ("three tiers of k-port switches holding k^3/4 accelerators at full bisection "
                "(Al-Fares et al. 2008)")
-    options = (Option("k", "integer", "Fat-tree arity (default: the radix); holds k^3/4 "
-                      "accelerators.", minimum=2),)
+    options = (Option("k", "integer", "Fat-tree arity, the ports of every switch (default: "
+                      f"the radix); holds k^3/4 accelerators; {RADIX_LIMIT}.", minimum=2,
+                      maximum=LARGEST_RADIX),)
     reads = ("nic", "radix")
     example: ClassVar[Mapping[str, Any]] = (
         {"count": 128, "scale_out": {"kind": "fat_tree", "k": 8}})
@@ -102,6 +113,7 @@ class FatTree(Design):
 
     @staticmethod
     def arity(options: Mapping[str, Any]) -> int:
+        """The arity k: the spec's ``k``, else its ``radix``, else 64."""
         return int(options.get("k") or options.get("radix") or 64)
 
     def default_count(self, options: Mapping[str, Any]) -> int:
@@ -110,6 +122,10 @@ class FatTree(Design):
     def problems(self, options: Mapping[str, Any], *, count: int,
                  server: int) -> list[tuple[str, str]]:
         k = self.arity(options)
+        given_k, radix = options.get("k"), options.get("radix")
+        if given_k and radix and given_k != radix:
+            return [("scale_out", f"k ({given_k}) and radix ({radix}) disagree: a k-ary "
+                     "fat-tree is built of k-port switches; give one of them")]
         if k % 2:
             return [("scale_out", f"fat-tree arity k must be even, got {k}")]
         if count != k**3 // 4:

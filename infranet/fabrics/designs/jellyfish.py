@@ -11,10 +11,53 @@ import numpy as np
 
 from infranet.errors import InfeasibleError, ValidationError
 from infranet.fabrics.assembly import assemble, block, fits, integer, positive
-from infranet.fabrics.designs.base import Design, Option, Plan, Shape, Tier, register, required
+from infranet.fabrics.designs.base import (
+    LARGEST_CLUSTER,
+    LARGEST_RADIX,
+    Design,
+    Option,
+    Plan,
+    Shape,
+    Tier,
+    register,
+    required,
+)
 from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SWITCH, FabricGraph
 
-__all__ = ["Jellyfish", "jellyfish", "moore_diameter", "random_regular_bisection_links"]
+__all__ = ["Jellyfish", "jellyfish", "jellyfish_problems", "moore_diameter",
+           "random_regular_bisection_links"]
+
+
+def jellyfish_problems(switches: int, ports: int, hosts_per_switch: int
+                       ) -> list[tuple[str, str]]:
+    """Return ``(field, message)`` for each reason no Jellyfish of these switches exists: the
+    switch degree ``d = ports - hosts_per_switch`` must be >= 0, below `switches` (a simple
+    graph), with ``switches·d`` even (every link has two ends), and >= 2 from 3 switches on (a
+    connected fabric).
+
+    Examples
+    --------
+    >>> [name for name, _ in jellyfish_problems(3, 8, 1)]  # 7 ports for 2 other switches, odd
+    ['ports', 'switches']
+    >>> jellyfish_problems(5, 4, 1)
+    [('switches', 'switches * (ports - hosts_per_switch) = 5 * 3 must be even: every link has \
+two ends')]
+    """
+    n, d = switches, ports - hosts_per_switch
+    if d < 0:
+        return [("hosts_per_switch", f"expected at most ports ({ports}) hosts per switch, got "
+                 f"{hosts_per_switch}")]
+    out = []
+    if d >= n:
+        out.append(("ports", f"switch degree ports - hosts_per_switch = {d} must be below "
+                    f"switches ({n}): a switch links to each other switch at most once"))
+    if (n * d) % 2:
+        out.append(("switches", f"switches * (ports - hosts_per_switch) = {n} * {d} must be "
+                    "even: every link has two ends"))
+    if d < min(n - 1, 2):
+        out.append(("ports", f"switch degree ports - hosts_per_switch = {d} leaves {n} switches "
+                    "disconnected; expected >= 2"))
+    return out
 
 
 def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
@@ -161,20 +204,8 @@ def jellyfish(switches: int, *, ports: int, hosts_per_switch: int, link_gbps: fl
     per = integer(hosts_per_switch, "hosts_per_switch", minimum=1)
     link_gbps = positive(link_gbps, "link_gbps")
     d = ports - per
-    if d < 0:
-        raise ValidationError(f"expected at most ports ({ports}) hosts per switch, got {per}",
-                              field="hosts_per_switch")
-    if d >= n:
-        raise ValidationError(
-            f"switch degree ports - hosts_per_switch = {d} must be below switches ({n})",
-            field="ports")
-    if (n * d) % 2:
-        raise ValidationError(
-            f"switches * (ports - hosts_per_switch) = {n} * {d} must be even", field="switches")
-    if d < min(n - 1, 2):
-        raise ValidationError(
-            f"switch degree ports - hosts_per_switch = {d} leaves {n} switches disconnected; "
-            "expected >= 2", field="ports")
+    for name, message in jellyfish_problems(n, ports, per):
+        raise ValidationError(message, field=name)
     fits(n * per + n, n * per + n * d // 2, "switches")
     rng = np.random.default_rng(seed)
     su, sv = _simple_pairs(n, d, rng)
@@ -234,12 +265,15 @@ class Jellyfish(Design):
     summary = ("a seeded random regular graph of switches, accelerators on every switch "
                "(Singla et al. 2012)")
     options = (
-        Option("switches", "integer", "Jellyfish: switches.", minimum=2),
-        Option("ports", "integer", "Jellyfish: ports per switch.", minimum=2),
-        Option("hosts_per_switch", "integer", "Jellyfish: accelerators per switch.", minimum=1),
-        Option("seed", "integer", "Jellyfish: random seed.", default=0, minimum=0),
+        Option("switches", "integer", f"Jellyfish: switches; at most {LARGEST_CLUSTER:,}, the "
+               "largest cluster.", minimum=2, maximum=LARGEST_CLUSTER),
+        Option("ports", "integer", f"Jellyfish: ports per switch; at most {LARGEST_RADIX}, the "
+               "largest switch radix.", minimum=2, maximum=LARGEST_RADIX),
+        Option("hosts_per_switch", "integer", "Jellyfish: accelerators per switch (the other "
+               "ports join switches).", minimum=1, maximum=LARGEST_RADIX),
+        Option("seed", "integer", "Jellyfish: random seed.", default=0, minimum=0,
+               maximum=2**63 - 1),
     )
-    natural_split_is_bisection = False
     example: ClassVar[Mapping[str, Any]] = (
         {"count": 80, "scale_out": {"kind": "jellyfish", "switches": 20, "ports": 8,
         "hosts_per_switch": 4, "seed": 1}})
@@ -255,11 +289,12 @@ class Jellyfish(Design):
         if missing:
             return missing
         n, per = options["switches"], options["hosts_per_switch"]
+        problems = jellyfish_problems(n, options["ports"], per)
+        if problems:
+            return [("scale_out", f"{name}: {message}") for name, message in problems]
         if count != n * per:
             return [("count", f"{n} switches x {per} accelerators hold {n * per:,}, not "
                      f"{count:,}")]
-        if per >= options["ports"]:
-            return [("scale_out", "hosts_per_switch leaves no port for switch links")]
         return []
 
     def generator_options(self, plan: Plan) -> dict[str, Any]:

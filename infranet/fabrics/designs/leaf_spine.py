@@ -28,7 +28,34 @@ from infranet.fabrics.designs.base import (
 )
 from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SWITCH, FabricGraph
 
-__all__ = ["LeafSpine", "leaf_spine"]
+__all__ = ["LeafSpine", "leaf_spine", "leaf_spine_plan"]
+
+
+def leaf_spine_plan(hosts: int, radix: int, ratio: float, oversubscription: float
+                    ) -> tuple[int, int, int, int]:
+    """Size a two-tier leaf-spine: ``(down, up, leaves, spines)``.
+
+    `ratio` is the down over up port ratio (`oversubscription` times uplink over host rate).
+
+    Raises
+    ------
+    ValidationError
+        If a leaf cannot be split at `ratio`, or `hosts` need more than `radix` leaves.
+
+    Examples
+    --------
+    >>> leaf_spine_plan(1000, 64, 3.0, 3.0)
+    (48, 16, 21, 8)
+    """
+    down, up = split_ports(radix, ratio, "oversubscription")
+    if hosts > radix * down:
+        raise ValidationError(
+            f"a 2-tier leaf-spine of {radix}-port switches at oversubscription "
+            f"{oversubscription:g} holds at most {radix * down:,} hosts ({radix} leaves of "
+            f"{down}); got {hosts:,}: raise radix or oversubscription, or use a 3-tier design "
+            "(fat_tree, rail_optimized)", field="hosts")
+    leaves = -(-hosts // down)
+    return down, up, leaves, smallest_divisor_at_least(up, -(-leaves * up // radix))
 
 
 def leaf_spine(hosts: int, *, radix: int = 64, oversubscription: float = 1.0,
@@ -90,16 +117,8 @@ def leaf_spine(hosts: int, *, radix: int = 64, oversubscription: float = 1.0,
     link_gbps = positive(link_gbps, "link_gbps")
     uplink_gbps = link_gbps if uplink_gbps is None else positive(uplink_gbps, "uplink_gbps")
 
-    down, up = split_ports(radix, oversubscription * uplink_gbps / link_gbps,
-                            "oversubscription")
-    if hosts > radix * down:
-        raise ValidationError(
-            f"a 2-tier leaf-spine of {radix}-port switches at oversubscription "
-            f"{oversubscription:g} holds at most {radix * down:,} hosts ({radix} leaves of "
-            f"{down}); got {hosts:,}: raise radix or oversubscription, or use a 3-tier design",
-            field="hosts")
-    n_leaves = -(-hosts // down)
-    n_spines = smallest_divisor_at_least(up, -(-n_leaves * up // radix))
+    down, up, n_leaves, n_spines = leaf_spine_plan(
+        hosts, radix, oversubscription * uplink_gbps / link_gbps, oversubscription)
     parallel = up // n_spines
     fits(hosts + n_leaves + n_spines, hosts + n_leaves * up, "hosts")
 
@@ -135,13 +154,12 @@ class LeafSpine(Design):
         radix = int(options.get("radix", 64))
         over = float(options.get("oversubscription", 1.0))
         try:
-            down, _ = split_ports(radix, over, "oversubscription")
+            leaf_spine_plan(count, radix, over, over)
         except ValidationError as err:
+            if err.field == "hosts":
+                return [("scale_out", f"radix {radix} is too small for a 2-tier leaf-spine of "
+                         f"{count:,} accelerators ({err.detail})")]
             return [("scale_out", err.detail)]
-        if count > radix * down:
-            return [("scale_out", f"radix {radix} is too small for a 2-tier leaf-spine of "
-                     f"{count:,} accelerators (at most {radix * down:,} at oversubscription "
-                     f"{over:g}); use a larger radix, fat_tree or rail_optimized")]
         return []
 
     def generator_options(self, plan: Plan) -> dict[str, Any]:
@@ -161,10 +179,8 @@ class LeafSpine(Design):
         radix, rate, count = int(plan.option("radix")), plan.nic_gbps, plan.count
         # uplinks at the NIC rate, unless a generated graph says otherwise
         uplink = float(plan.options.get("uplink_gbps") or rate)
-        down, up = split_ports(radix, float(plan.option("oversubscription")) * uplink / rate,
-                               "oversubscription")
-        leaves = -(-count // down)
-        spines = smallest_divisor_at_least(up, -(-leaves * up // radix))
+        over = float(plan.option("oversubscription"))
+        down, up, leaves, spines = leaf_spine_plan(count, radix, over * uplink / rate, over)
         spine_gbps = min(rate, leaves * up * uplink / count)
         tiers = (Tier("leaf", 1, leaves, radix, count, 0, rate, rate, 1.0),
                  Tier("spine", 2, spines, radix, leaves * up, 0, uplink, spine_gbps,

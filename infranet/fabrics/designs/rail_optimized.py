@@ -20,7 +20,16 @@ from infranet.fabrics.assembly import (
     positive,
     smallest_divisor_at_least,
 )
-from infranet.fabrics.designs.base import Design, Option, Plan, Shape, Tier, clos_cut, register
+from infranet.fabrics.designs.base import (
+    LARGEST_RADIX,
+    Design,
+    Option,
+    Plan,
+    Shape,
+    Tier,
+    clos_cut,
+    register,
+)
 from infranet.fabrics.graph import ACCELERATOR, SCALE_OUT, SCALE_UP, SWITCH, FabricGraph
 
 __all__ = ["RailOptimized", "rail_optimized", "rail_plan"]
@@ -213,9 +222,11 @@ class RailOptimized(Design):
     summary = ("one leaf per rail (GPU index) of each scalable unit of servers or racks, then "
                "spines, and a core beyond radix leaves (NVIDIA DGX SuperPOD)")
     options = (Option("servers_per_su", "integer", "Servers (scale-up domains) per scalable "
-                      "unit (rail-optimised; default: the down ports of a non-blocking leaf, "
-                      "radix / 2).", minimum=1),)
+                      "unit, the down ports of each leaf (rail-optimised; default: those of a "
+                      f"non-blocking leaf, radix / 2); at most {LARGEST_RADIX}, the largest "
+                      "switch radix.", minimum=1, maximum=LARGEST_RADIX),)
     reads = ("nic", "radix", "oversubscription")
+    needs_servers = True
     example: ClassVar[Mapping[str, Any]] = (
         {"count": 1024, "scale_up": {"kind": "nvswitch", "domain": 8}, "scale_out": {"kind":
         "rail_optimized", "oversubscription": 2.0}})
@@ -224,6 +235,7 @@ class RailOptimized(Design):
 
     @staticmethod
     def servers_per_su(options: Mapping[str, Any]) -> int:
+        """Servers per scalable unit: the spec's, else half the radix."""
         given = options.get("servers_per_su")
         return int(given) if given else max(1, int(options.get("radix") or 64) // 2)
 

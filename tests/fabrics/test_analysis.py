@@ -1,4 +1,5 @@
-"""Fabric analytics against closed forms, networkx, and invariants on random fabrics."""
+"""The measures of explicit fabric graphs against closed forms, networkx, and invariants on
+random fabrics."""
 
 from __future__ import annotations
 
@@ -15,16 +16,13 @@ from hypothesis import strategies as st
 from infranet import physics
 from infranet.errors import UnknownNameError, ValidationError
 from infranet.fabrics import generators
-from infranet.fabrics.analytics import (
-    bill_of_materials,
-    bisection_closed_form,
-    bisection_gbps,
-    ecmp_paths,
-    hop_stats,
-    report,
-    tier_summary,
-)
+from infranet.fabrics.analysis import analyse_graph
+from infranet.fabrics.bisection import bisection, bisection_closed_form, bisection_gbps
+from infranet.fabrics.distance import hop_stats
+from infranet.fabrics.ecmp import ecmp_paths
 from infranet.fabrics.graph import SCALE_OUT, SCALE_UP, FabricGraph
+from infranet.fabrics.materials import bill_of_materials
+from infranet.fabrics.tiers import tier_summary
 from infranet.results import check_result
 
 # ---------------------------------------------------------------------------------------------
@@ -66,11 +64,13 @@ def leaf_spine(leaves: int, per_leaf: int, uplinks: int, spines: int,
 
 
 def torus(dims: tuple[int, ...], gbps: float = 800.0) -> FabricGraph:
-    """Accelerators in row-major order, wrap-around links along each dimension of size >= 3."""
+    """Accelerators in row-major order, two ports per dimension: each to the next and the
+    previous accelerator along it (wrap-around), so a dimension of size 2 has two parallel links
+    per pair and one of size 1 none."""
     n = math.prod(dims)
     index = np.arange(n).reshape(dims)
-    u = np.concatenate([index.ravel() for d in dims if d >= 3])
-    v = np.concatenate([np.roll(index, -1, axis=i).ravel() for i, d in enumerate(dims) if d >= 3])
+    u = np.concatenate([index.ravel() for d in dims if d >= 2])
+    v = np.concatenate([np.roll(index, -1, axis=i).ravel() for i, d in enumerate(dims) if d >= 2])
     return FabricGraph("torus", {"dims": tuple(dims)}, np.zeros(n, np.int8), -np.ones(n, np.int8),
                        -np.ones(n, np.int32), u.astype(np.int32), v.astype(np.int32),
                        np.full(len(u), SCALE_UP, np.int8), np.full(len(u), gbps))
@@ -342,7 +342,7 @@ def test_tier_summary_of_a_torus_is_direct():
 
 
 def test_report_is_json_and_complete():
-    analysis = report(fat_tree(4), accelerator="H100", seed=1, pairs=8)
+    analysis = analyse_graph(fat_tree(4), accelerator="H100", seed=1, pairs=8)
     result = check_result(analysis, headline=("bisection_gbps", "diameter_hops", "diameter_us",
                                                "power_kw"))
     assert list(result)[:3] == ["bisection_gbps", "bisection_bound", "bisection_closed_form_gbps"]
@@ -358,13 +358,13 @@ def test_report_is_json_and_complete():
 
 def test_report_refuses_an_unknown_option():
     with pytest.raises(ValidationError, match="did you mean 'cable_m'"):
-        report(fat_tree(4), cable_n=3)
+        analyse_graph(fat_tree(4), cable_n=3)
 
 
 def test_inputs_are_not_modified():
     fabric = fat_tree(4)
     before = fabric.link_gbps.copy()
-    report(fabric)
+    analyse_graph(fabric)
     assert np.array_equal(fabric.link_gbps, before)
 
 
@@ -433,19 +433,33 @@ def test_path_counts_are_positive_and_match_networkx(fabric):
     lambda: generators.leaf_spine(120, radix=16, oversubscription=2, uplink_gbps=800),
     lambda: generators.rail_optimized(1024),
     lambda: generators.rail_optimized(1024, spine_oversubscription=2),
-    lambda: generators.dragonfly(4, 2, 2),
+    lambda: generators.dragonfly(4, 2, 2, groups=6),
     lambda: generators.dragonfly(4, 2, 2, groups=8),
-    lambda: generators.dragonfly(6, 3, 3),
+    lambda: generators.dragonfly(6, 3, 3, groups=18),
     lambda: generators.torus((4, 4, 6)),
     lambda: generators.torus((2, 2)),
     lambda: generators.nvswitch(72),
 ], ids=["fat_tree", "leaf_spine", "leaf_spine_3to1", "leaf_spine_800g_up", "rail", "rail_2to1",
-        "dragonfly", "dragonfly_even", "dragonfly_6_3_3", "torus", "torus_2x2", "nvswitch"])
+        "dragonfly_6_groups", "dragonfly_8_groups", "dragonfly_6_3_3_18_groups", "torus",
+        "torus_2x2", "nvswitch"])
 def test_generated_bisection_equals_closed_form(build):
     fabric = build()
     closed = bisection_closed_form(fabric)
     assert closed is not None
     assert bisection_gbps(fabric) == pytest.approx(closed)
+
+
+@pytest.mark.parametrize("a, p, h, groups", [(4, 2, 2, 9), (6, 3, 3, 19), (2, 1, 1, 3)])
+def test_an_odd_number_of_dragonfly_groups_has_only_an_upper_bound(a, p, h, groups):
+    """a*h + 1 groups, an odd number: the closed form is the cut of the natural split, which
+    halves the middle group; the graph's natural split cuts exactly that, but it is not known
+    to be the bisection, so the partitioner searches and the result is an upper bound."""
+    fabric = generators.dragonfly(a, p, h, groups=groups)
+    assert bisection_closed_form(fabric) is None
+    cut = bisection(fabric)
+    assert cut.closed_form_bound == "upper"
+    assert cut.natural_split_gbps == pytest.approx(cut.closed_form_gbps)
+    assert cut.bound == "upper" and cut.bisection_gbps <= cut.natural_split_gbps
 
 
 def test_generated_diameters():
@@ -457,7 +471,8 @@ def test_generated_diameters():
 
 
 def test_generated_fat_tree_matches_the_hand_built_one():
-    ours, theirs = report(fat_tree(8)).to_dict(), report(generators.fat_tree(8)).to_dict()
+    ours = analyse_graph(fat_tree(8)).to_dict()
+    theirs = analyse_graph(generators.fat_tree(8)).to_dict()
     for key in ("bisection_gbps", "diameter_hops", "average_hops", "ecmp_paths", "links_by_type",
                 "switches_per_tier", "transceivers", "tiers"):
         assert ours[key] == theirs[key], key
@@ -476,7 +491,7 @@ def test_speed_of_report_on_a_k32_fat_tree():
     """Printed, not asserted: machines differ."""
     fabric = generators.fat_tree(32)
     start = time.perf_counter()
-    result = report(fabric)
+    result = analyse_graph(fabric)
     elapsed = time.perf_counter() - start
     assert result.bisection_gbps == result.bisection.closed_form_gbps
     print(f"\nreport of a k=32 fat-tree ({fabric.n_accelerators:,} hosts, "
