@@ -6,14 +6,14 @@ or flows) and is found by name: :func:`route` dispatches, :func:`algorithms` lis
 (plug-ins of the entry-point group ``infranet.routing`` included), :func:`register` adds one.
 :func:`evaluate` measures a routing; :func:`under_failures` replays an algorithm under the
 failure sets of :func:`infranet.algorithms.failures.failure_sets`. Routing paths are
-:class:`~infranet.algorithms.paths.PathSet` objects (``Splits`` builds one from CSR arrays).
+:class:`~infranet.algorithms.paths.PathSet` objects (``PathSet.from_demands`` builds one from
+CSR arrays).
 """
 
 from infranet.algorithms.paths import PathSet
 from infranet.routing.base import (
     ENTRY_POINT_GROUP,
     Routing,
-    Splits,
     algorithms,
     get,
     register,
@@ -27,7 +27,6 @@ __all__ = [
     "FailureStudy",
     "PathSet",
     "Routing",
-    "Splits",
     "algorithms",
     "evaluate",
     "get",

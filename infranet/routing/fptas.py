@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from infranet.algorithms.arcs import Stopwatch, capacities, reachable, simple_csr
+from infranet.algorithms.arcs import capacities, reachable, simple_csr
 from infranet.algorithms.dags import destination_dag
 from infranet.algorithms.decomposition import decompose
 from infranet.algorithms.paths import empty
 from infranet.errors import ValidationError
+from infranet.results import Stopwatch
 from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 
 if TYPE_CHECKING:

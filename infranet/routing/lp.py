@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from infranet.algorithms.arcs import Stopwatch, capacities, reachable
+from infranet.algorithms.arcs import capacities, reachable
 from infranet.algorithms.decomposition import decompose
 from infranet.algorithms.paths import PathSet, by_pair, empty
 from infranet.errors import ValidationError
+from infranet.results import Stopwatch
 from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 from infranet.routing.paths import candidate_paths, path_splits
 

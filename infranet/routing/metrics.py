@@ -7,36 +7,40 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from infranet.errors import ValidationError
-
 if TYPE_CHECKING:
     from infranet.model import Topology
     from infranet.routing.base import Routing
     from infranet.traffic import Flows, TrafficMatrix
 
-__all__ = ["evaluate", "mlu", "utilisation"]
+__all__ = ["evaluate", "mlu", "mlu_of", "utilisation"]
+
+#: Utilisation above 1 by more than this counts as over capacity (LP optima sit at 1 within
+#: the solver's tolerance).
+_OVER = 1e-9
 
 
 def utilisation(routing: Routing, topology: Topology) -> np.ndarray:
     """Per-arc load / capacity (NaN where the capacity is unknown or zero and the arc
-    unused; ``inf`` where such an arc carries load)."""
-    compiled = topology.compile()
-    load = routing.arc_load_gbps
-    if len(load) != compiled.n_arcs:
-        raise ValidationError(f"the routing has {len(load)} arcs, the topology "
-                              f"{compiled.n_arcs}: it was made for another topology")
-    cap = compiled.capacity_gbps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = load / cap
-    has = np.isfinite(cap) & (cap > 0)
-    return np.where(has, util, np.where(load > 0, np.inf, np.nan))
+    unused; ``inf`` where such an arc carries load): :meth:`Routing.utilisation`."""
+    return routing.utilisation(topology)
+
+
+def mlu_of(util: np.ndarray, *, demand_gbps: float, carried_gbps: float) -> float:
+    """The maximum link utilisation of per-arc utilisations `util` (NaN entries left out): 0
+    when there is no demand, NaN when there is demand and none of it is carried (an MLU of 0
+    would read as an idle network)."""
+    if demand_gbps > 0 and carried_gbps <= 0:
+        return math.nan
+    util = np.asarray(util, dtype=float)
+    util = util[~np.isnan(util)]
+    return float(util.max()) if util.size else 0.0
 
 
 def mlu(routing: Routing, topology: Topology) -> float:
-    """Maximum link utilisation (over arcs with a capacity; 0 when nothing is routed)."""
-    util = utilisation(routing, topology)
-    util = util[~np.isnan(util)]
-    return float(util.max()) if util.size else 0.0
+    """Maximum link utilisation over arcs with a capacity (:func:`mlu_of`: 0 without demand,
+    NaN when every demand is lost)."""
+    return mlu_of(routing.utilisation(topology), demand_gbps=float(routing.demand_gbps.sum()),
+                  carried_gbps=float(routing.routed_gbps.sum()))
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -92,7 +96,10 @@ def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix | Flows, *,
         optimum of carrying all of it); ``weight`` (the path metric the algorithm used, if
         any);
         ``demand_gbps``, ``throughput_gbps`` (demand carried), ``lost_gbps`` and
-        ``satisfied`` (carried / asked); ``concurrent_lambda``: the largest ``λ`` such that
+        ``satisfied`` (carried / asked: 1 when every demand is routed, over capacity or
+        not); ``fits`` (True only when every demand is carried and no link is over capacity)
+        and ``overloaded_links`` (links over capacity in either direction); the MLU is NaN
+        when demand was asked and none carried; ``concurrent_lambda``: the largest ``λ`` such that
         ``λ`` times every demand fits this routing's paths, ``1 / MLU`` when every demand is
         carried and 0 when one is lost; ``util_p50``, ``util_p90``, ``util_p95`` over arcs
         with a capacity; ``latency_ms_mean``, ``latency_ms_p95`` (routed one-way latency,
@@ -135,6 +142,9 @@ def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix | Flows, *,
         "throughput_gbps": carried,
         "lost_gbps": total - carried,
         "satisfied": carried / total if total > 0 else 1.0,
+        "fits": bool(all_routed and not value > 1 + _OVER),
+        "overloaded_links": len(np.unique(compiled.arc_link[
+            np.flatnonzero(np.nan_to_num(util, nan=0.0) > 1 + _OVER)])),
         "concurrent_lambda": _concurrent_lambda(value, all_routed),
         "util_p50": float(np.percentile(measured, 50)) if measured.size else math.nan,
         "util_p90": float(np.percentile(measured, 90)) if measured.size else math.nan,
@@ -187,8 +197,8 @@ def _path_metrics(routing: Routing, topology: Topology) -> dict[str, Any]:
 def _concurrent_lambda(mlu: float, all_routed: bool) -> float:
     """1 / MLU when every demand is carried; 0 when one is lost; NaN when a loaded arc has no
     capacity (the MLU is then infinite: nothing bounds the scaling)."""
-    if not math.isfinite(mlu):
-        return math.nan
     if not all_routed:
         return 0.0
+    if not math.isfinite(mlu):
+        return math.nan
     return 1.0 / mlu if mlu > 0 else math.inf

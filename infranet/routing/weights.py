@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from infranet.algorithms.arcs import Stopwatch, capacities
+from infranet.algorithms.arcs import capacities
 from infranet.algorithms.dags import destination_dag
 from infranet.errors import ValidationError, did_you_mean
+from infranet.results import Stopwatch
 from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 from infranet.routing.shortest import hop_by_hop
 

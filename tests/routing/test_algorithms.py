@@ -16,11 +16,20 @@ from infranet.errors import ValidationError
 from infranet.model import Topology
 from infranet.results import check_result
 from infranet.routing import Routing, algorithms, evaluate, route
-from infranet.routing.base import path_loads
 from infranet.traffic import Flows, TrafficMatrix
 
 BUILT_IN = tuple(sorted(algorithms()))
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "routing.md"
+
+
+def path_loads(splits, routed_gbps, n_arcs):
+    """Each arc's load summed path by path (independent of PathSet.loads)."""
+    load = np.zeros(n_arcs)
+    for d in range(splits.n_demands):
+        for arcs, fraction in splits.paths(d):
+            for arc in arcs.tolist():
+                load[arc] += routed_gbps[d] * fraction
+    return load
 
 
 def check_invariants(routing: Routing, topology: Topology, tm: TrafficMatrix) -> None:
@@ -290,7 +299,7 @@ def test_cspf_places_largest_first_and_records_losses():
     assert routing.lost_gbps == 0
     tm2 = TrafficMatrix(("x", "y", "z"), [[0, 0, 90], [0, 0, 0], [0, 0, 0]]).scaled(1.5)
     lost = route(topo, tm2, algorithm="cspf")
-    assert lost.lost_gbps == pytest.approx(135.0) and lost.info["lost"] == [("x", "z", 135.0)]
+    assert lost.lost_gbps == pytest.approx(135.0) and lost.info["lost"] == (("x", "z", 135.0),)
     assert (lost.arc_load_gbps == 0).all()
 
 
@@ -377,3 +386,63 @@ def test_unreachable_demands_are_lost_by_every_algorithm(algo_options):
         lost[name] = routing.lost_gbps
     assert set(lost.values()) == {3.0}
 
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_a_routing_pickles_with_its_paths_and_stays_frozen(name, build, algo_options):
+    """Workers of a sweep send routings back: lazy splits (a DAG's arrays, not a closure)
+    survive a pickle, unread; arrays come back read-only; options and info stay frozen."""
+    import pickle
+
+    from infranet.algorithms.failures import failure_sets
+    from infranet.results import FrozenDict
+
+    topo = build.mesh()
+    tm = TrafficMatrix(topo.site_names, np.ones((6, 6)) - np.eye(6))
+    failure = failure_sets(topo, srlgs=False)[0]
+    for routing in (route(topo, tm, algorithm=name, **algo_options(name, topo)),
+                    route(topo, tm, algorithm=name, failure=failure,
+                          **algo_options(name, topo))):
+        back = pickle.loads(pickle.dumps(routing))  # splits not read yet: lazy ones travel
+        assert isinstance(back.options, FrozenDict) and isinstance(back.info, FrozenDict)
+        for array in (back.arc_load_gbps, back.src, back.routed_gbps, back.splits.arcs):
+            assert not array.flags.writeable
+        assert back.splits.n_paths == routing.splits.n_paths
+        np.testing.assert_array_equal(back.splits.arcs, routing.splits.arcs)
+        np.testing.assert_allclose(back.splits.fraction, routing.splits.fraction)
+        check_invariants(back, topo, tm)
+        with pytest.raises(TypeError):
+            back.options["weight"] = "x"  # type: ignore[index]
+
+
+def test_a_plugin_routed_around_a_failure_pickles(build):
+    """An algorithm without a ``failure`` option runs on the cut topology; its result, mapped
+    back onto the whole topology's arcs, pickles with its paths."""
+    import pickle
+
+    from infranet.algorithms.failures import failure_set
+    from infranet.routing import base as routing_base
+    from infranet.routing import register
+
+    @register("test-hops-only")
+    def hops_only(topology, tm):
+        return route(topology, tm, algorithm="ecmp")
+
+    try:
+        topo = build.ring(5)
+        tm = all_to_all_of(topo)
+        routing = route(topo, tm, algorithm="test-hops-only",
+                        failure=failure_set(topo, topo.link_names[0]))
+        back = pickle.loads(pickle.dumps(routing))
+        assert back.options["failure"] == topo.link_names[0]
+        assert back.arc_load_gbps[:2].tolist() == [0.0, 0.0]
+        check_invariants(back, topo, tm)
+        assert not (np.isin(back.splits.arcs, [0, 1])).any()
+    finally:
+        routing_base._REGISTRY.pop("test-hops-only", None)
+
+
+def all_to_all_of(topo):
+    from infranet.traffic import all_to_all
+
+    return all_to_all(topo, 1.0)
