@@ -254,3 +254,16 @@ def test_flows_between_fabric_nodes_never_make_a_matrix():
     flows = traffic.Flows.from_pairs(hosts[:8], hosts[8:], [1.0] * 8, nodes=topo)
     assert len(flows.nodes) == topo.n_nodes and len(flows) == 8
     assert traffic.as_flows(topo, flows) is flows
+
+
+def test_as_flows_of_a_matrix_is_row_major_over_the_topology_without_a_dense_matrix(tri):
+    """A matrix over the sites in another order gives the flows that the dense conversion
+    gives, in the same order, and names an unknown node as the dense one does."""
+    tm = TrafficMatrix(("z", "x", "y"), [[0, 1, 2], [3, 0, 4], [5, 6, 0]])
+    flows = traffic.as_flows(tri, tm)
+    dense = tm.for_topology(tri).to_flows()
+    assert flows.nodes == tri.site_names == dense.nodes
+    assert flows.src.tolist() == dense.src.tolist() and flows.dst.tolist() == dense.dst.tolist()
+    assert flows.demand_gbps.tolist() == dense.demand_gbps.tolist()
+    with pytest.raises(UnknownNameError, match="traffic matrix node 'q' is not a site"):
+        traffic.as_flows(tri, TrafficMatrix(("x", "q"), [[0, 1], [0, 0]]))

@@ -205,7 +205,7 @@ def _fabric(kind: str, matrix: str, **options) -> Callable[[Path | None, str, in
             tm = permutation(hosts, link, seed=seed)
         else:
             tm = all_to_all(hosts, link / max(1, len(hosts) - 1))
-        return Loaded(topo, [tm.for_topology(topo)], None, {},
+        return Loaded(topo, [tm], None, {},
                       [f"{matrix} matrix over the accelerators at the NIC rate"])
 
     return load

@@ -50,9 +50,9 @@ def _usable_paths(topology: Topology, paths: PathSet, usable: np.ndarray | None)
 
 
 def _covered(paths: PathSet, src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
-    have = np.zeros(n * n, dtype=bool)
-    have[paths.src * n + paths.dst] = True
-    return have[src * n + dst]
+    """True for each demand ``src -> dst`` that `paths` joins (by pair keys: no ``n x n``
+    table on a large graph)."""
+    return np.isin(src * n + dst, paths.src * n + paths.dst)
 
 
 def _candidates(topology: Topology, tm: TrafficMatrix | Flows, src: np.ndarray, dst: np.ndarray,

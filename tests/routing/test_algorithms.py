@@ -20,6 +20,7 @@ from infranet.traffic import Flows, TrafficMatrix
 
 BUILT_IN = tuple(sorted(algorithms()))
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "routing.md"
+TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 
 
 def path_loads(splits, routed_gbps, n_arcs):
@@ -446,3 +447,34 @@ def all_to_all_of(topo):
     from infranet.traffic import all_to_all
 
     return all_to_all(topo, 1.0)
+
+
+@pytest.mark.parametrize("name", ["ecmp", "cspf", "path-lp"])
+def test_a_site_matrix_routes_on_an_expanded_fabric_without_a_dense_matrix(name):
+    """A 2-site matrix on the accelerator-level expansion of the 36,864-GPU GB200 cluster
+    (38,818 nodes): a dense n x n matrix of demands would take 12 GB (float) or 1.5 GB (a
+    table of pairs); the demands stay two flows and the routing's peak stays far below."""
+    import tracemalloc
+
+    import yaml
+
+    from infranet.fabrics.expand import expand
+
+    spec = yaml.safe_load((TOPOLOGIES / "gb200-nvl72-cluster.yaml").read_text())
+    spec["sites"].append({"name": "dallas", "kind": "datacenter", "location": [-96.8, 32.8]})
+    spec["links"] = [{"a": "abilene", "b": "dallas", "capacity": "51.2 Tb/s"}]
+    topo = expand(Topology.from_dict(spec))
+    n = topo.n_nodes
+    assert n > 38_000
+    tm = TrafficMatrix(("abilene", "dallas"), [[0, 1000], [400, 0]])
+    tracemalloc.start()
+    try:
+        routing = route(topo, tm, algorithm=name)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.02 * n * n * 8  # 240 MB against 12 GB
+    assert routing.n_demands == 2 and routing.lost_gbps == 0
+    assert routing.routed_gbps.tolist() == [1000.0, 400.0]
+    link = topo.link_names.index("abilene--dallas")
+    assert routing.arc_load_gbps[2 * link:2 * link + 2].tolist() == [1000.0, 400.0]
