@@ -80,7 +80,7 @@ def _solve_paths(topology: Topology, sub: Flows, paths: PathSet, method: str,
 
 @register("path-lp")
 def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight: str = "hops",
-            paths: PathSet | None = None, method: str = "highs", path_method: str = "deviation",
+            paths: PathSet | None = None, method: str = "highs", path_method: str = "auto",
             failure: FailureSet | None = None) -> Routing:
     """The routing over candidate tunnels that minimises the maximum link utilisation
     (:func:`infranet.algorithms.mcf.min_mlu`, ``formulation="path"``).
@@ -90,9 +90,12 @@ def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight
     k, weight, path_method
         The candidate tunnels when `paths` is not given: up to `k` short loop-free paths of
         each pair by `weight`, searched by `path_method` (see
-        :func:`~infranet.algorithms.candidates.shortest_paths`). The default ``"deviation"`` is
-        vectorised over all pairs; ``"yen"`` gives the exact `k` shortest, at about 3 ms a
-        pair.
+        :func:`~infranet.algorithms.candidates.shortest_paths`). The default ``"auto"`` takes
+        Yen's exact `k` shortest paths (about 1 ms a pair) up to
+        :data:`~infranet.algorithms.candidates.YEN_MAX_PAIRS` demanded pairs, and the
+        deviation search, vectorised over all pairs, above (Kdl's 567,762 pairs); the
+        deviation search can miss paths Yen finds (the second way round a ring), so the LP
+        over them can be above the optimum over `k` shortest paths.
     paths
         Candidate tunnels, e.g. :func:`~infranet.algorithms.candidates.read_tunnels`.
     method
@@ -176,9 +179,9 @@ def mcf(topology: Topology, tm: TrafficMatrix | Flows, *, method: str = "highs",
 
 
 @register("pop")
-def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: Any = None,
+def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: Any = 0,
         k: int = 4, weight: str = "hops", paths: PathSet | None = None, method: str = "highs",
-        path_method: str = "deviation", failure: FailureSet | None = None) -> Routing:
+        path_method: str = "auto", failure: FailureSet | None = None) -> Routing:
     """POP: split the demands at random into `parts` equal-sized subsets, give each subset
     ``1 / parts`` of every link's capacity, solve each subset's path LP apart, and add the
     routings up.
@@ -188,7 +191,8 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
     parts
         Number of subproblems (1 gives ``path-lp``).
     seed
-        Seed of the random partition (an int, a numpy Generator or None).
+        Seed of the random partition (an int, a numpy Generator, or None for a fresh one);
+        the default 0 gives the same partition, hence the same routing, on every run.
     k, weight, paths, method, path_method, failure
         As :func:`path_lp`; the candidate paths are computed once for all subsets.
 

@@ -478,3 +478,49 @@ def test_a_site_matrix_routes_on_an_expanded_fabric_without_a_dense_matrix(name)
     assert routing.routed_gbps.tolist() == [1000.0, 400.0]
     link = topo.link_names.index("abilene--dallas")
     assert routing.arc_load_gbps[2 * link:2 * link + 2].tolist() == [1000.0, 400.0]
+
+
+def test_path_lp_finds_both_ways_round_a_ring_by_default():
+    """texas-ring, one demand abilene -> san-antonio of 1 Pb/s over 51.2 Tb/s spans: the
+    direct span and the long way round share it, MLU 1e6 / 102,400 (the optimum). The
+    deviation search alone finds the direct span only (MLU twice the optimum)."""
+    import infranet
+
+    topo = infranet.read(TOPOLOGIES / "texas-ring.yaml")
+    tm = TrafficMatrix(("abilene", "san-antonio"), [[0, 1e6], [0, 0]])
+    optimum = min_mlu(topo, tm).objective
+    assert optimum == pytest.approx(1e6 / 102_400, rel=1e-9)
+    for k in (4, 8):
+        routing = route(topo, tm, algorithm="path-lp", k=k)
+        assert routing.options["path_method"] == "auto"
+        metrics = evaluate(routing, topo, tm, optimum=optimum)
+        assert metrics["mlu_ratio"] == pytest.approx(1.0, rel=1e-9) and metrics["n_paths"] == 2
+    narrow = route(topo, tm, algorithm="path-lp", path_method="deviation")
+    assert evaluate(narrow, topo, tm, optimum=optimum)["mlu_ratio"] == pytest.approx(2.0)
+
+
+def test_path_lp_reaches_the_optimum_on_a_k4_fat_tree():
+    """A k=4 fat-tree with a seeded permutation of its 16 hosts: 4 shortest paths per pair
+    hold an optimal routing (the optimum is 1: every host sends at its NIC rate)."""
+    from infranet.fabrics.expand import expand
+    from infranet.fabrics.spec import cluster_topology
+    from infranet.traffic import permutation
+
+    topo = expand(cluster_topology("fat_tree", k=4))
+    hosts = list(topo.sites.index[topo.sites["kind"] == "accelerator"])
+    tm = permutation(hosts, float(np.nanmin(topo.compile().capacity_gbps)), seed=0)
+    optimum = min_mlu(topo, tm).objective
+    assert optimum == pytest.approx(1.0)
+    value = evaluate(route(topo, tm, algorithm="path-lp"), topo, tm)["mlu"]
+    assert value == pytest.approx(optimum, rel=1e-7)
+
+
+def test_pop_is_seeded_by_default(build):
+    """The same routing on every run unless asked otherwise (seed 0)."""
+    from infranet.traffic import uniform
+
+    topo = build.mesh()
+    tm = uniform(topo, 250.0, seed=4)
+    a, b = route(topo, tm, algorithm="pop"), route(topo, tm, algorithm="pop")
+    assert a.options["seed"] == 0
+    np.testing.assert_array_equal(a.arc_load_gbps, b.arc_load_gbps)
