@@ -99,14 +99,15 @@ class TrafficMatrix:
         if bad.any():
             s, t = np.argwhere(bad)[0]
             raise ValidationError(
-                f"expected a non-negative finite demand in Gb/s, got {matrix[s, t]!r} "
+                f"expected a non-negative finite demand in Gb/s, got {float(matrix[s, t])!r} "
                 f"({int(bad.sum())} such entries)", file=self.source,
                 element=f"demand {nodes[s]!r} -> {nodes[t]!r}", field="gbps")
         diag = np.flatnonzero(np.diag(matrix))
         if diag.size:
             s = int(diag[0])
             raise ValidationError(
-                f"a site cannot send to itself, got {matrix[s, s]!r}; the diagonal must be 0",
+                f"a site cannot send to itself, got {float(matrix[s, s])!r}; the diagonal must "
+                "be 0",
                 file=self.source, element=f"demand {nodes[s]!r} -> {nodes[s]!r}", field="gbps")
         matrix.setflags(write=False)
         object.__setattr__(self, "nodes", nodes)
@@ -288,7 +289,8 @@ class Flows:
         for label, values in (("src", src), ("dst", dst)):
             bad = np.flatnonzero((values < 0) | (values >= n))
             if bad.size:
-                raise ValidationError(f"node index {values[bad[0]]} is out of range (0..{n - 1})",
+                raise ValidationError(f"node index {int(values[bad[0]])} is out of range "
+                                      f"(0..{n - 1})",
                                       file=self.source, element=f"flow {bad[0]}", field=label)
         same = np.flatnonzero(src == dst)
         if same.size:
@@ -298,11 +300,12 @@ class Flows:
         bad = np.flatnonzero(np.isnan(demand) | (demand < 0))
         if bad.size:
             raise ValidationError(f"expected a non-negative demand in Gb/s (inf for an elastic "
-                                  f"flow), got {demand[bad[0]]!r}", file=self.source,
+                                  f"flow), got {float(demand[bad[0]])!r}", file=self.source,
                                   element=f"flow {bad[0]}", field="demand_gbps")
         bad = np.flatnonzero(~np.isfinite(weight) | (weight <= 0))
         if bad.size:
-            raise ValidationError(f"expected a positive finite weight, got {weight[bad[0]]!r}",
+            raise ValidationError(f"expected a positive finite weight, got "
+                                  f"{float(weight[bad[0]])!r}",
                                   file=self.source, element=f"flow {bad[0]}", field="weight")
         for array in (src, dst, demand, weight, group):
             array.setflags(write=False)
@@ -499,7 +502,9 @@ def _normalised(weights: np.ndarray, total_gbps: float, names: tuple[str, ...], 
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return np.random.default_rng(seed)
+    from infranet.seeds import generator
+
+    return generator(seed)
 
 
 # ---------------------------------------------------------------------------- generators
@@ -748,7 +753,14 @@ def read_hist(path: str | Path, nodes: Topology | Sequence[str], *, line: int | 
             raise ValidationError(f"{what}, got {words[s * n + t]!r}", file=file,
                                   element=f"line {i + 1} value {s * n + t + 1} "
                                           f"({names[s]} -> {names[t]})")
-        result.append(TrafficMatrix(names, matrix * factor, name=f"{stem}:{i}", source=file))
+        with np.errstate(over="ignore"):
+            scaled = matrix * factor
+        if not np.isfinite(scaled).all():
+            s, t = (int(v) for v in np.argwhere(~np.isfinite(scaled))[0])
+            raise ValidationError(f"{words[s * n + t]} {unit} is past the largest number in "
+                                  "Gb/s", file=file, element=f"line {i + 1} value "
+                                  f"{s * n + t + 1} ({names[s]} -> {names[t]})")
+        result.append(TrafficMatrix(names, scaled, name=f"{stem}:{i}", source=file))
     return result if line is None else result[0]
 
 
@@ -889,5 +901,14 @@ def _from_rows(src: np.ndarray, dst: np.ndarray, gbps: np.ndarray,
                               f"{float(gbps[bad[0]]):g}", file=file,
                               element=element(int(bad[0])), field="gbps")
     matrix = np.zeros((len(names), len(names)))
-    np.add.at(matrix, (s, t), gbps)
+    with np.errstate(over="ignore"):  # a sum past the largest float is the error below
+        np.add.at(matrix, (s, t), gbps)
+    if not np.isfinite(matrix).all():
+        a, b = (int(v) for v in np.argwhere(~np.isfinite(matrix))[0])
+        rows = np.flatnonzero((s == a) & (t == b))
+        raise ValidationError(
+            f"the demands of this pair add up past the largest number "
+            f"({', '.join(element(int(i)) for i in rows[:3])}"
+            f"{', ...' if len(rows) > 3 else ''}); give their sum in a larger unit",
+            file=file, element=f"demand {names[a]!r} -> {names[b]!r}", field="gbps")
     return TrafficMatrix(names, matrix, name=name, source=file)

@@ -267,3 +267,44 @@ def test_as_flows_of_a_matrix_is_row_major_over_the_topology_without_a_dense_mat
     assert flows.demand_gbps.tolist() == dense.demand_gbps.tolist()
     with pytest.raises(UnknownNameError, match="traffic matrix node 'q' is not a site"):
         traffic.as_flows(tri, TrafficMatrix(("x", "q"), [[0, 1], [0, 0]]))
+
+
+def test_messages_give_plain_numbers(tri):
+    """No numpy reprs (np.float64(...)) in what a user reads."""
+    cases = [
+        lambda: TrafficMatrix(("x", "y"), [[0, -1.5], [0, 0]]),
+        lambda: TrafficMatrix(("x", "y"), [[2.0, 0], [0, 0]]),
+        lambda: traffic.Flows.from_pairs(["x"], ["y"], [-3.0]),
+        lambda: traffic.Flows.from_pairs(["x"], ["y"], [3.0], weight=[0.0]),
+        lambda: traffic.Flows(("x", "y"), np.array([0]), np.array([5]), [1.0]),
+    ]
+    for make in cases:
+        with pytest.raises(ValidationError) as info:
+            make()
+        assert "np." not in str(info.value) and "\n" not in str(info.value), info.value
+    with pytest.raises(ValidationError, match=r"got -1\.5"):
+        cases[0]()
+
+
+def test_csv_demands_that_add_up_past_the_largest_number_are_one_line(tmp_path, tri):
+    import warnings
+
+    path = tmp_path / "big.csv"
+    path.write_text("src,dst,gbps\nx,y,1e308\nx,y,1e308\ny,z,1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning leaks before the error
+        with pytest.raises(ValidationError) as info:
+            traffic.read_csv(path, tri)
+    text = str(info.value)
+    assert "demand 'x' -> 'y'" in text and "row 2, row 3" in text and "np." not in text
+
+
+def test_hist_values_past_the_largest_number_in_gbps_are_one_line(tmp_path):
+    import warnings
+
+    path = tmp_path / "tm.hist"
+    path.write_text("0 1e307\n0 0\n".replace("\n0 0", " 0 0"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValidationError, match="line 1 value 2 .a -> b.*1e307 Tb/s"):
+            traffic.read_hist(path, ["a", "b"], unit="Tb/s")

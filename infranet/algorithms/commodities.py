@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from infranet.model import Compiled, Topology
     from infranet.traffic import Flows, TrafficMatrix
 
-__all__ = ["Commodities", "McfResult", "commodities"]
+__all__ = ["RANGE", "Commodities", "McfResult", "commodities"]
+
+#: The largest ratio of a demand to the largest capacity an LP takes: HiGHS treats numbers from
+#: 1e20 as infinite, and loses precision long before.
+RANGE = 1e12
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,6 +140,16 @@ def commodities(topology: Topology, demands: TrafficMatrix | Flows,
         scale = float(finite.max())
     else:
         scale = float(finite_demand.max()) if finite_demand.size else 1.0
+    too_large = np.flatnonzero(np.isfinite(demand) & (demand > RANGE * scale))
+    if too_large.size:
+        j = int(too_large[np.argmax(demand[too_large])])
+        names = compiled.nodes
+        raise ValidationError(
+            f"{demand[j]:.6g} Gb/s is {demand[j] / scale:.3g} times the largest link capacity "
+            f"({scale:.6g} Gb/s), past the range an LP solver can hold ({RANGE:.0e} times): "
+            "check the demand's unit", file=topology.file,
+            element=f"demand {names[pairs[j] // n]!r} -> {names[pairs[j] % n]!r}",
+            field="demand_gbps")
     return Commodities(topology, compiled, (pairs // n).astype(np.int64),
                        (pairs % n).astype(np.int64), demand / scale, scale, flows, pair_of,
                        isinstance(demands, TrafficMatrix), _mask(usable, compiled.n_arcs))

@@ -76,7 +76,8 @@ class Failure:
                 else ""
             return f"{what}: disconnects {'-'.join(self.pair)}{more}"
         if self.effect == "rtt_increase":
-            return f"{what}: RTT {'-'.join(self.pair)} +{self.rtt_increase_ms:.3f} ms"
+            # 10 µs, the precision of latencies everywhere else (2 decimals of ms)
+            return f"{what}: RTT {'-'.join(self.pair)} +{self.rtt_increase_ms:.2f} ms"
         return f"{what}: no effect"
 
 

@@ -17,6 +17,7 @@ from infranet.errors import ValidationError
 from infranet.results import Stopwatch
 from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 from infranet.routing.paths import candidate_paths, path_splits
+from infranet.seeds import generator, label
 
 if TYPE_CHECKING:
     from infranet.algorithms.failures import FailureSet
@@ -209,7 +210,7 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
     src, dst, demand = demands(topology, tm)
     pathset, keep = _candidates(topology, tm, src, dst, paths, k, weight, path_method,
                                 failure, "pop")
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     part = np.empty(len(src), dtype=np.int64)
     part[rng.permutation(len(src))] = np.arange(len(src)) % parts
     flow = np.zeros(len(pathset))
@@ -223,8 +224,7 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
     splits = _flow_splits(pathset, src, dst, flow)
     return Routing.from_splits(
         topology, tm, splits, algorithm="pop", solve_s=timer(),
-        options={"parts": int(parts), "seed": seed if isinstance(seed, (int, type(None)))
-                 else "generator", "k": k, "weight": weight,
+        options={"parts": int(parts), "seed": label(seed), "k": k, "weight": weight,
                  "paths": "given" if paths is not None else None, "method": method,
                  "path_method": path_method, "failure": failure_name(failure)},
         info={"part_mlu": part_mlu, "lost_gbps": float(demand[~keep].sum())})

@@ -98,7 +98,7 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     ok = np.isfinite(values) & (weights > 0)
     if not ok.any():
         return math.nan
-    values, weights = values[ok], weights[ok]
+    values, weights = values[ok], weights[ok] / weights[ok].max()  # no overflow in sums
     order = np.argsort(values)
     cum = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cum, q * cum[-1])])
@@ -108,7 +108,8 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
     ok = weights > 0
     if not ok.any() or not np.isfinite(values[ok]).all():
         return math.nan
-    return float(np.dot(values[ok], weights[ok]) / weights[ok].sum())
+    w = weights[ok] / weights[ok].max()  # rates near the largest float do not overflow
+    return float(np.dot(values[ok], w) / w.sum())
 
 
 def _lowest(topology: Topology, weights: np.ndarray, src: np.ndarray,

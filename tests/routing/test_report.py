@@ -133,3 +133,28 @@ def test_route_json_is_the_report_of_the_library(tmp_path):
         if key != "solve_s":
             assert data[key] == (value if not isinstance(value, float) or not np.isnan(value)
                                  else data[key]), key
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_a_demand_past_an_lps_range_is_one_line_and_no_warning_leaks(name):
+    """1e308 Gb/s on 51.2 Tb/s spans: the heuristics route it (far over capacity), the LPs
+    refuse it in one line naming the demand; numpy's overflow warnings stay inside."""
+    import warnings
+
+    from infranet.errors import ValidationError
+
+    topo = infranet.read(TOPOLOGIES / "texas-ring.yaml")
+    tm = TrafficMatrix(("abilene", "san-antonio"), [[0, 1e308], [0, 0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            out = route_report(topo, tm, algorithm=name, optimum=False).to_dict()
+        except ValidationError as err:
+            assert name in ("mcf", "path-lp", "pop")
+            assert "demand 'abilene' -> 'san-antonio'" in str(err)
+            assert "past the range an LP solver can hold" in str(err)
+        else:  # routed over capacity, or (cspf) refused whole
+            assert out["fits"] is False
+            assert out["lost_gbps"] == (1e308 if name == "cspf" else 0.0)
+        with pytest.raises(ValidationError, match="past the range"):
+            route_report(topo, tm, algorithm=name)  # the optimum is an LP
