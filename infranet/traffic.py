@@ -442,31 +442,49 @@ class Flows:
                 f"{len(self.groups)} groups>")
 
 
-def as_flows(topology: Topology, demands: TrafficMatrix | Flows) -> Flows:
-    """Return `demands` (a TrafficMatrix or Flows) as Flows over the nodes of `topology`.
+def as_flows(topology: Topology, demands: TrafficMatrix | Flows, *,
+             finite_for: str | None = None, instead: str = "") -> Flows:
+    """Return `demands` (a TrafficMatrix or Flows) as Flows over the nodes of `topology`: the
+    one way every solver reads its demands.
 
     A matrix gives its non-zero demands in row-major order over the nodes of `topology` (as
     :meth:`TrafficMatrix.for_topology` would, without its dense ``n x n`` matrix: a site
     matrix on an expanded fabric of 40,000 nodes stays a few flows); Flows keep their order.
+
+    Parameters
+    ----------
+    finite_for
+        What needs finite demands (``"a routing"``, ``"this LP"``): an elastic flow is then an
+        error saying so; default: elastic flows are welcome.
+    instead
+        What to use for elastic flows, for that message (``"max_min_fair"``).
 
     Raises
     ------
     UnknownNameError
         For a node that is not one of `topology`.
     ValidationError
-        For anything but a TrafficMatrix or Flows.
+        For anything but a TrafficMatrix or Flows, or an elastic flow where `finite_for`
+        says it has no place.
     """
     if isinstance(demands, TrafficMatrix):
         pos = demands.positions(topology)
         s, t = np.nonzero(demands.gbps)
         src, dst = pos[s], pos[t]
         order = np.lexsort((dst, src))  # row-major over the topology's nodes
-        return Flows(topology.site_names, src[order], dst[order], demands.gbps[s, t][order],
-                     name=demands.name, source=demands.source)
-    if isinstance(demands, Flows):
-        return demands.for_topology(topology)
-    raise ValidationError(f"expected a TrafficMatrix or Flows, got {type(demands).__name__}",
-                          field="demands")
+        flows = Flows(topology.site_names, src[order], dst[order], demands.gbps[s, t][order],
+                      name=demands.name, source=demands.source)
+    elif isinstance(demands, Flows):
+        flows = demands.for_topology(topology)
+    else:
+        raise ValidationError(f"expected a TrafficMatrix or Flows, got "
+                              f"{type(demands).__name__}", field="demands")
+    if finite_for is not None and flows.elastic.any():
+        i = int(np.flatnonzero(flows.elastic)[0])
+        raise ValidationError(f"an elastic flow (inf demand) has no place in {finite_for}; "
+                              f"give it a finite demand{f', or use {instead}' if instead else ''}",
+                              file=flows.source, element=f"flow {i}", field="demand_gbps")
+    return flows
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -543,13 +561,10 @@ def _gravity_weights(topology: Topology, by: str) -> np.ndarray:
     if by == "degree":
         return np.bincount(compiled.tail, minlength=n).astype(float)
     if by == "capacity":
-        cap = compiled.capacity_gbps
-        bad = np.flatnonzero(np.isnan(cap))
-        if bad.size:
-            raise ValidationError(
-                "no capacity; a gravity matrix by capacity needs one on every link: set it, "
-                "or use by='degree'", file=topology.file,
-                element=f"link {compiled.links[compiled.arc_link[bad[0]]]!r}", field="capacity")
+        from infranet.algorithms.arcs import capacities
+
+        cap = capacities(topology, purpose="a gravity matrix by capacity",
+                         hint="set the link capacity or defaults.capacity, or use by='degree'")
         return np.bincount(compiled.tail, weights=cap, minlength=n)
     raise ValidationError(f"by must be 'population', 'capacity' or 'degree', got {by!r}"
                           f"{did_you_mean(by, ('population', 'capacity', 'degree'))}")

@@ -308,3 +308,14 @@ def test_hist_values_past_the_largest_number_in_gbps_are_one_line(tmp_path):
         warnings.simplefilter("error")
         with pytest.raises(ValidationError, match="line 1 value 2 .a -> b.*1e307 Tb/s"):
             traffic.read_hist(path, ["a", "b"], unit="Tb/s")
+
+
+def test_gravity_by_capacity_needs_every_capacity_and_says_what_else():
+    """The one capacity check of infranet (arcs.capacities), with gravity's way out."""
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
+                               "links": [{"a": "x", "b": "y"}]}, source="t.yaml")
+    with pytest.raises(ValidationError) as info:
+        traffic.gravity(topo, total_gbps=1.0)
+    text = str(info.value)
+    assert text.startswith("t.yaml: link 'x--y': capacity: missing; a gravity matrix")
+    assert "1 of 1 have none" in text and "by='degree'" in text

@@ -115,13 +115,9 @@ def commodities(topology: Topology, demands: TrafficMatrix | Flows,
     """
     from infranet.traffic import TrafficMatrix, as_flows
 
-    flows = as_flows(topology, demands)
+    flows = as_flows(topology, demands, finite_for=None if elastic else "this problem",
+                     instead="max_throughput or max_min_fair")
     compiled = topology.compile()
-    if not elastic and flows.elastic.any():
-        i = int(np.flatnonzero(flows.elastic)[0])
-        raise ValidationError("an elastic flow (inf demand) has no place in this problem; "
-                              "give it a finite demand, or use max_throughput or "
-                              "max_min_fair", element=f"flow {i}", field="demand_gbps")
     n = compiled.n_nodes
     live = flows.demand_gbps > 0
     key = flows.src * n + flows.dst

@@ -139,7 +139,9 @@ def _figret(folder: str, graph: str, hist: str, unit_graph: str, unit_tm: str,
 
 
 def _uniform_capacity(topology, capacity_gbps: float = UNIFORM_CAPACITY_GBPS):
-    if np.isnan(topology.compile().capacity_gbps).any():
+    from infranet.algorithms.arcs import missing_capacity
+
+    if missing_capacity(topology).any():
         return topology.with_defaults(capacity=capacity_gbps), [
             f"links without a capacity get {capacity_gbps:g} Gb/s"]
     return topology, []
@@ -328,11 +330,9 @@ def metadata(suite: str, algorithms: Sequence[str], seed: int) -> dict[str, Any]
 
 
 def _options(algorithm: str, seed: int, suite: str, topology=None) -> dict[str, Any]:
-    import inspect
+    from infranet.routing import options_of
 
-    from infranet.routing import get
-
-    params = inspect.signature(get(algorithm)).parameters
+    params = {o.name for o in options_of(algorithm) or ()}
     options: dict[str, Any] = {}
     if "seed" in params:
         options["seed"] = seed

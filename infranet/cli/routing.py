@@ -168,22 +168,18 @@ def _parse_option(text: str) -> tuple[str, str]:
 
 
 def _typed_options(algorithm: str, texts: tuple[str, ...]) -> dict[str, Any]:
-    """``KEY=VALUE`` texts as the algorithm's options, each of the type its default has."""
-    import inspect
+    """``KEY=VALUE`` texts as the algorithm's options, each of the type its signature gives
+    (:func:`infranet.routing.options_of`)."""
     import json
 
-    from infranet.routing import get
+    from infranet.routing import options_of
 
-    func = get(algorithm)
-    try:
-        params = dict(inspect.signature(func).parameters)
-    except (TypeError, ValueError):
-        params = {}
+    known = {o.name: o for o in options_of(algorithm) or ()}
     options: dict[str, Any] = {}
     for text in texts:
         key, raw = _parse_option(text)
-        param = params.get(key)
-        kinds = _kinds(param) if param is not None else set()
+        option = known.get(key)
+        kinds = set(option.kinds) if option is not None else set()
         try:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:
@@ -199,24 +195,6 @@ def _typed_options(algorithm: str, texts: tuple[str, ...]) -> dict[str, Any]:
 
 
 _WORDS = {"int": "a whole number", "float": "a number", "str": "a word", "bool": "true or false"}
-
-
-def _kinds(param: Any) -> set[str]:
-    """The plain types an option takes, from its default and its annotation ('' for any)."""
-    import inspect
-
-    kinds: set[str] = set()
-    default = param.default
-    if default is not inspect.Parameter.empty and default is not None:
-        kinds.add({bool: "bool", int: "int", float: "float", str: "str"}.get(type(default), "?"))
-    annotation = param.annotation
-    if isinstance(annotation, str):
-        words = {w.strip() for w in annotation.split("|")}
-        if words <= {"int", "float", "str", "bool", "None"}:
-            kinds |= words - {"None"}
-        elif words - {"None"}:
-            kinds.add("?")
-    return set() if "?" in kinds else kinds
 
 
 def _fits(value: Any, kinds: set[str]) -> bool:

@@ -15,11 +15,15 @@ CSR arrays).
 from infranet.algorithms.paths import PathSet
 from infranet.routing.base import (
     ENTRY_POINT_GROUP,
+    Option,
     Routing,
     algorithms,
+    describe,
     get,
+    options_of,
     register,
     route,
+    takes,
 )
 from infranet.routing.failures import FailureStudy, under_failures
 from infranet.routing.metrics import evaluate, optimal_mlu
@@ -28,15 +32,19 @@ from infranet.routing.report import RouteReport, route_report
 __all__ = [
     "ENTRY_POINT_GROUP",
     "FailureStudy",
+    "Option",
     "PathSet",
     "RouteReport",
     "Routing",
     "algorithms",
+    "describe",
     "evaluate",
     "get",
     "optimal_mlu",
+    "options_of",
     "register",
     "route",
     "route_report",
+    "takes",
     "under_failures",
 ]

@@ -33,11 +33,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "REQUIRED",
+    "Option",
     "Routing",
     "algorithms",
+    "describe",
     "get",
+    "options_of",
     "register",
     "route",
+    "takes",
 ]
 
 log = logging.getLogger(__name__)
@@ -340,12 +345,8 @@ def demands(topology: Topology, tm: TrafficMatrix | Flows,
     """
     from infranet.traffic import as_flows
 
-    flows = as_flows(topology, tm)
-    if flows.elastic.any():
-        i = int(np.flatnonzero(flows.elastic)[0])
-        raise ValidationError("an elastic flow (inf demand) cannot be routed in full; give it "
-                              "a finite demand, or share the links with max_min_fair",
-                              element=f"flow {i}", field="demand_gbps")
+    flows = as_flows(topology, tm, finite_for="a routing (it carries each demand in full)",
+                     instead="max_min_fair to share the links")
     live = flows.demand_gbps > 0
     return flows.src[live], flows.dst[live], flows.demand_gbps[live]
 
@@ -533,7 +534,7 @@ def route(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: str = "ec
     func = get(algorithm)
     target = func.load() if isinstance(func, _Plugin) else func
     _check_options(algorithm, target, options)
-    masked = failure is not None and _takes(target, "failure")
+    masked = failure is not None and takes(target, "failure")
     if failure is not None:
         usable_arcs(topology, failure)  # made for this topology
     start = time.perf_counter()
@@ -558,14 +559,6 @@ def _check_result(algorithm: str, result: object) -> None:
     if not isinstance(result, Routing):
         raise InfranetError(f"routing algorithm {algorithm!r} returned "
                             f"{type(result).__name__}, not a Routing")
-
-
-def _takes(func: Callable[..., Any], name: str) -> bool:
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params and params[name].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def _mapped_back(result: object, algorithm: str, topology: Topology, cut: Topology,
@@ -595,16 +588,101 @@ def _on_arcs(paths: PathSet | DeferredPaths, nodes: tuple[str, ...], arcs: np.nd
                    fraction=value.fraction, path_ptr=value.path_ptr)
 
 
-def _check_options(name: str, func: Callable[..., Any], options: Mapping[str, Any]) -> None:
+# ---------------------------------------------------------------------------- options
+
+#: The default of an option that has none (it must be given).
+REQUIRED = inspect.Parameter.empty
+_PLAIN = {bool: "bool", int: "int", float: "float", str: "str"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """A keyword-only option of a routing algorithm, as its signature declares it.
+
+    Attributes
+    ----------
+    name : str
+    default : object
+        Its default, or :data:`REQUIRED`.
+    kinds : tuple of str
+        The plain types it takes, from its default and its annotation (``"int"``, ``"float"``,
+        ``"str"``, ``"bool"``); empty when it takes anything else too (a mapping, a PathSet).
+    """
+
+    name: str
+    default: Any
+    kinds: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        default = None if self.default is REQUIRED else self.default
+        return {"name": self.name, "default": default if is_plain(default) else repr(default),
+                "required": self.default is REQUIRED, "kinds": list(self.kinds)}
+
+
+def options_of(algorithm: str | Callable[..., Any]) -> tuple[Option, ...] | None:
+    """Return the keyword-only options of `algorithm` (a registered name, or the function), in
+    the order of its signature; None when it takes any option (``**options``) or its
+    signature cannot be read. The one place infranet reads an algorithm's signature: for
+    :func:`route`'s checks, :func:`under_failures`, the benchmark suite and the CLI.
+
+    Examples
+    --------
+    >>> [(o.name, o.default, o.kinds) for o in options_of("fptas")]
+    [('eps', 0.1, ('float',)), ('max_phases', None, ('int',)), ('failure', None, ())]
+    """
+    func = get(algorithm) if isinstance(algorithm, str) else algorithm
     try:
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
-        return
+        return None
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return tuple(Option(p.name, p.default, _kinds(p)) for p in params.values()
+                 if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+def takes(algorithm: str | Callable[..., Any], option: str) -> bool:
+    """True when `algorithm` declares the keyword-only `option` (False for one that takes any:
+    it may ignore it)."""
+    known = options_of(algorithm)
+    return known is not None and any(o.name == option for o in known)
+
+
+def describe(algorithm: str) -> str:
+    """The first line of the documentation of `algorithm` (empty without one)."""
+    doc = inspect.getdoc(get(algorithm)) or ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def _kinds(param: inspect.Parameter) -> tuple[str, ...]:
+    """The plain types an option takes, from its default and its annotation (() for any)."""
+    kinds: set[str] = set()
+    default = param.default
+    if default is not inspect.Parameter.empty and default is not None:
+        kinds.add(_PLAIN.get(type(default), "?"))
+    annotation = param.annotation
+    if annotation is inspect.Parameter.empty:
+        annotation = None
+    elif isinstance(annotation, type):
+        annotation = annotation.__name__
+    if isinstance(annotation, str):
+        words = {w.strip() for w in annotation.split("|")}
+        if words <= {"int", "float", "str", "bool", "None"}:
+            kinds |= words - {"None"}
+        elif words - {"None"}:
+            kinds.add("?")
+    if "?" in kinds:
+        return ()
+    return tuple(k for k in ("bool", "int", "float", "str") if k in kinds)
+
+
+def _check_options(name: str, func: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    known = options_of(func)
+    if known is None:
         return
-    known = [p.name for p in params.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    names = [o.name for o in known]
     for key in options:
-        if key not in known:
+        if key not in names:
             raise ValidationError(f"algorithm {name!r} has no option {key!r}"
-                                  f"{did_you_mean(key, known)}; its options: "
-                                  f"{', '.join(known) or 'none'}", field=key)
+                                  f"{did_you_mean(key, names)}; its options: "
+                                  f"{', '.join(names) or 'none'}", field=key)

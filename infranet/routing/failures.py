@@ -16,7 +16,7 @@ import pandas as pd
 from infranet.algorithms.arcs import utilisation
 from infranet.algorithms.failures import FailureSet, failure_set, failure_sets
 from infranet.results import Binding, FrozenDict, FrozenState
-from infranet.routing.base import Routing, route
+from infranet.routing.base import Routing, route, takes
 from infranet.routing.metrics import mlu, mlu_of
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ def under_failures(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: 
     if failures is None:
         failures = failure_sets(topology, links=links, srlgs=srlgs, sites=sites, order=order,
                                 random=random, seed=seed)
-    if seed is not None and "seed" not in options and _takes_seed(algorithm):
+    if seed is not None and "seed" not in options and takes(algorithm, "seed"):
         options = {**options, "seed": seed}
     base = route(topology, tm, algorithm=algorithm, **options)
     total = float(base.demand_gbps.sum())
@@ -206,14 +206,3 @@ def under_failures(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: 
                                 "fits": fits, "solve_s": float(seconds)}))
     return FailureStudy(algorithm, reoptimise, mlu(base, topology), base.lost_gbps, total,
                         tuple(rows))
-
-
-def _takes_seed(algorithm: str) -> bool:
-    import inspect
-
-    from infranet.routing.base import get
-
-    try:
-        return "seed" in inspect.signature(get(algorithm)).parameters
-    except (TypeError, ValueError):
-        return False
