@@ -4,6 +4,11 @@ Usage::
 
     python benchmarks/bench_latency.py            # full run (about four minutes)
     python benchmarks/bench_latency.py --quick    # small instances, a few seconds
+    python benchmarks/bench_latency.py --workers 2  # the engine on two processes
+
+The engine runs with infranet's one setting of parallelism: ``--workers``, else
+``INFRANET_WORKERS``, else 1 process (large multi-source Dijkstra runs fork that many
+processes writing into shared memory; numpy steps use that many threads).
 
 Two workloads:
 
@@ -113,20 +118,16 @@ def nx_graph(n, tails, heads, weights):
     return g
 
 
-def bench_all_pairs(name, repeat):
-    try:
-        n, tails, heads, w = load_topohub(name)
-    except ImportError:
-        print(f"\n(a) skipped: topohub is not installed ({name})")
-        return True
+def bench_all_pairs(name, repeat, workers):
+    n, tails, heads, w = load_topohub(name)
     _header(f"(a) all-pairs shortest distances, topohub {name}: "
             f"{n} nodes, {len(tails)} edges")
     ok = True
 
     t0 = time.perf_counter()
-    engine = distances(n, tails, heads, w)
+    engine = distances(n, tails, heads, w, workers=workers)
     cold = time.perf_counter() - t0
-    engine, times = _timed(lambda: distances(n, tails, heads, w), repeat)
+    engine, times = _timed(lambda: distances(n, tails, heads, w, workers=workers), repeat)
     best = min(times)
 
     csr = plain_csr(n, tails, heads, w)
@@ -167,7 +168,7 @@ def bench_all_pairs(name, repeat):
     return ok
 
 
-def bench_multi_source(n, n_sources, nx_sources, repeat, seed=20240611):
+def bench_multi_source(n, n_sources, nx_sources, repeat, workers, seed=20240611):
     n, tails, heads, w, radius = random_geometric_graph(n, seed)
     csr = plain_csr(n, tails, heads, w)
     n_comp = connected_components(csr, directed=False)[0]
@@ -177,9 +178,10 @@ def bench_multi_source(n, n_sources, nx_sources, repeat, seed=20240611):
     ok = True
 
     t0 = time.perf_counter()
-    engine = distances(n, tails, heads, w, sources=sources)
+    engine = distances(n, tails, heads, w, sources=sources, workers=workers)
     cold = time.perf_counter() - t0
-    engine, times = _timed(lambda: distances(n, tails, heads, w, sources=sources), repeat)
+    engine, times = _timed(lambda: distances(n, tails, heads, w, sources=sources,
+                                             workers=workers), repeat)
     best = min(times)
 
     ref, sp_times = _timed(lambda: dijkstra(csr, directed=False, indices=sources),
@@ -228,21 +230,28 @@ def main(argv=None) -> int:
     parser.add_argument("--nx-sources", type=int, default=None,
                         help="time networkx on only this many of the RGG sources and "
                              "extrapolate (default: all of them)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes of the engine (default: INFRANET_WORKERS, else 1)")
     args = parser.parse_args(argv)
+    from infranet.parallel import workers as resolve
+
+    workers = resolve(args.workers)
 
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - non-Linux
         cores = os.cpu_count()
-    print(f"bench_latency: {'quick' if args.quick else 'full'} run, {cores} core(s), "
-          f"numpy {np.__version__}, networkx {nx.__version__}")
+    print(f"bench_latency: {'quick' if args.quick else 'full'} run, {cores} core(s), engine on "
+          f"{workers} worker(s), numpy {np.__version__}, networkx {nx.__version__}")
     if args.quick:
-        ok = bench_all_pairs("backbone/europe", repeat=2)
+        ok = bench_all_pairs("backbone/europe", repeat=2, workers=workers)
         n_sources = 5
-        ok &= bench_multi_source(2_000, n_sources, args.nx_sources or n_sources, repeat=2)
+        ok &= bench_multi_source(2_000, n_sources, args.nx_sources or n_sources, repeat=2,
+                                 workers=workers)
     else:
-        ok = bench_all_pairs("backbone/world", repeat=5)
-        ok &= bench_multi_source(100_000, 100, args.nx_sources or 100, repeat=3)
+        ok = bench_all_pairs("backbone/world", repeat=5, workers=workers)
+        ok &= bench_multi_source(100_000, 100, args.nx_sources or 100, repeat=3,
+                                 workers=workers)
     print()
     print("all results identical" if ok else "MISMATCH between methods")
     return 0 if ok else 1

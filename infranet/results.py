@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -29,8 +30,13 @@ __all__ = [
     "BINDING_KINDS",
     "Binding",
     "FrozenDict",
+    "FrozenState",
     "Result",
+    "Stopwatch",
     "check_result",
+    "freeze",
+    "is_plain",
+    "plain",
 ]
 
 #: What can limit a result.
@@ -112,6 +118,107 @@ class FrozenDict(Mapping[str, Any]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (FrozenDict, (self._data,))
+
+
+class FrozenState:
+    """A base of frozen result dataclasses whose arrays stay read-only through a pickle round
+    trip (numpy hands unpickled arrays back writeable).
+
+    Examples
+    --------
+    >>> import pickle
+    >>> from infranet.algorithms.paths import PathSet  # a FrozenState
+    >>> paths = PathSet(("x", "y"), [0], [1], [0, 1], [0])
+    >>> pickle.loads(pickle.dumps(paths)).arcs.flags.writeable
+    False
+    """
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        import numpy as np
+
+        for key, value in state.items():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            object.__setattr__(self, key, value)
+
+
+def freeze(value: Any) -> Any:
+    """Return `value` with nothing a caller could change in place: mappings become
+    :class:`FrozenDict`, lists and tuples tuples, sets sorted tuples, arrays read-only copies
+    (recursively); anything else is returned as is.
+
+    Examples
+    --------
+    >>> freeze({"lost": [("a", "b", 1.0)], "k": 4})
+    FrozenDict({'lost': (('a', 'b', 1.0),), 'k': 4})
+    """
+    import numpy as np
+
+    if isinstance(value, Mapping):
+        return FrozenDict({str(k): freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted((freeze(v) for v in value), key=repr))
+    if isinstance(value, np.ndarray):
+        out = value.copy()
+        out.setflags(write=False)
+        return out
+    return value
+
+
+def plain(value: Any) -> Any:
+    """Return `value` as plain JSON data: mappings become dicts, tuples lists, numpy numbers
+    Python numbers (recursively); arrays become lists.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plain(FrozenDict({"pair": ("a", "b"), "gbps": np.float64(2.5)}))
+    {'pair': ['a', 'b'], 'gbps': 2.5}
+    """
+    import numpy as np
+
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def is_plain(value: Any) -> bool:
+    """True when `value` is JSON data once through :func:`plain`: numbers, strings, None,
+    and sequences and mappings of them (no arrays, no objects)."""
+    if isinstance(value, float):
+        return True  # NaN and inf included: JSON writers of infranet allow them
+    if value is None or isinstance(value, (str, int, bool)):
+        return True
+    if isinstance(value, Mapping):
+        return all(is_plain(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(is_plain(v) for v in value)
+    return False
+
+
+class Stopwatch:
+    """Wall time since creation, in seconds: the ``solve_s`` of a result.
+
+    Examples
+    --------
+    >>> watch = Stopwatch()
+    >>> isinstance(watch(), float)
+    True
+    """
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self) -> float:
+        return time.perf_counter() - self.start
 
 
 @runtime_checkable

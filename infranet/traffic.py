@@ -99,14 +99,15 @@ class TrafficMatrix:
         if bad.any():
             s, t = np.argwhere(bad)[0]
             raise ValidationError(
-                f"expected a non-negative finite demand in Gb/s, got {matrix[s, t]!r} "
+                f"expected a non-negative finite demand in Gb/s, got {float(matrix[s, t])!r} "
                 f"({int(bad.sum())} such entries)", file=self.source,
                 element=f"demand {nodes[s]!r} -> {nodes[t]!r}", field="gbps")
         diag = np.flatnonzero(np.diag(matrix))
         if diag.size:
             s = int(diag[0])
             raise ValidationError(
-                f"a site cannot send to itself, got {matrix[s, s]!r}; the diagonal must be 0",
+                f"a site cannot send to itself, got {float(matrix[s, s])!r}; the diagonal must "
+                "be 0",
                 file=self.source, element=f"demand {nodes[s]!r} -> {nodes[s]!r}", field="gbps")
         matrix.setflags(write=False)
         object.__setattr__(self, "nodes", nodes)
@@ -142,6 +143,9 @@ class TrafficMatrix:
     def for_topology(self, topology: Topology) -> TrafficMatrix:
         """Return this matrix over the sites of `topology`, in site order (zeros elsewhere).
 
+        The result is dense, ``n x n`` over every node of `topology`: on an expanded fabric
+        use :func:`as_flows`, which stays sparse.
+
         Raises
         ------
         UnknownNameError
@@ -150,17 +154,28 @@ class TrafficMatrix:
         sites = topology.site_names
         if self.nodes == sites:
             return self
-        index = {name: i for i, name in enumerate(sites)}
-        missing = [x for x in self.nodes if x not in index]
-        if missing:
+        pos = self.positions(topology)
+        matrix = np.zeros((len(sites), len(sites)))
+        matrix[np.ix_(pos, pos)] = self.gbps
+        return TrafficMatrix(sites, matrix, name=self.name, source=self.source)
+
+    def positions(self, topology: Topology) -> np.ndarray:
+        """Return the index in `topology`'s nodes of each node of this matrix.
+
+        Raises
+        ------
+        UnknownNameError
+            When a node of the matrix is not a node of `topology` (with the closest).
+        """
+        sites = topology.site_names
+        pos = pd.Index(sites).get_indexer(np.array(self.nodes, dtype=object))
+        if (pos < 0).any():
+            missing = [x for x, p in zip(self.nodes, pos.tolist(), strict=True) if p < 0]
             raise UnknownNameError(
                 f"traffic matrix node {missing[0]!r} is not a site of {topology.name!r}"
                 f"{did_you_mean(missing[0], sites)} ({len(missing)} unknown nodes)",
                 file=self.source)
-        pos = np.array([index[x] for x in self.nodes], dtype=np.int64)
-        matrix = np.zeros((len(sites), len(sites)))
-        matrix[np.ix_(pos, pos)] = self.gbps
-        return TrafficMatrix(sites, matrix, name=self.name, source=self.source)
+        return pos.astype(np.int64)
 
     def to_flows(self, *, group: str = "") -> Flows:
         """Return the non-zero demands as :class:`Flows` (row-major order, weight 1).
@@ -274,7 +289,8 @@ class Flows:
         for label, values in (("src", src), ("dst", dst)):
             bad = np.flatnonzero((values < 0) | (values >= n))
             if bad.size:
-                raise ValidationError(f"node index {values[bad[0]]} is out of range (0..{n - 1})",
+                raise ValidationError(f"node index {int(values[bad[0]])} is out of range "
+                                      f"(0..{n - 1})",
                                       file=self.source, element=f"flow {bad[0]}", field=label)
         same = np.flatnonzero(src == dst)
         if same.size:
@@ -284,11 +300,12 @@ class Flows:
         bad = np.flatnonzero(np.isnan(demand) | (demand < 0))
         if bad.size:
             raise ValidationError(f"expected a non-negative demand in Gb/s (inf for an elastic "
-                                  f"flow), got {demand[bad[0]]!r}", file=self.source,
+                                  f"flow), got {float(demand[bad[0]])!r}", file=self.source,
                                   element=f"flow {bad[0]}", field="demand_gbps")
         bad = np.flatnonzero(~np.isfinite(weight) | (weight <= 0))
         if bad.size:
-            raise ValidationError(f"expected a positive finite weight, got {weight[bad[0]]!r}",
+            raise ValidationError(f"expected a positive finite weight, got "
+                                  f"{float(weight[bad[0]])!r}",
                                   file=self.source, element=f"flow {bad[0]}", field="weight")
         for array in (src, dst, demand, weight, group):
             array.setflags(write=False)
@@ -425,22 +442,49 @@ class Flows:
                 f"{len(self.groups)} groups>")
 
 
-def as_flows(topology: Topology, demands: TrafficMatrix | Flows) -> Flows:
-    """Return `demands` (a TrafficMatrix or Flows) as Flows over the nodes of `topology`.
+def as_flows(topology: Topology, demands: TrafficMatrix | Flows, *,
+             finite_for: str | None = None, instead: str = "") -> Flows:
+    """Return `demands` (a TrafficMatrix or Flows) as Flows over the nodes of `topology`: the
+    one way every solver reads its demands.
 
-    A matrix gives its non-zero demands in row-major order; Flows keep their order.
+    A matrix gives its non-zero demands in row-major order over the nodes of `topology` (as
+    :meth:`TrafficMatrix.for_topology` would, without its dense ``n x n`` matrix: a site
+    matrix on an expanded fabric of 40,000 nodes stays a few flows); Flows keep their order.
+
+    Parameters
+    ----------
+    finite_for
+        What needs finite demands (``"a routing"``, ``"this LP"``): an elastic flow is then an
+        error saying so; default: elastic flows are welcome.
+    instead
+        What to use for elastic flows, for that message (``"max_min_fair"``).
 
     Raises
     ------
+    UnknownNameError
+        For a node that is not one of `topology`.
     ValidationError
-        For anything else.
+        For anything but a TrafficMatrix or Flows, or an elastic flow where `finite_for`
+        says it has no place.
     """
     if isinstance(demands, TrafficMatrix):
-        return demands.for_topology(topology).to_flows()
-    if isinstance(demands, Flows):
-        return demands.for_topology(topology)
-    raise ValidationError(f"expected a TrafficMatrix or Flows, got {type(demands).__name__}",
-                          field="demands")
+        pos = demands.positions(topology)
+        s, t = np.nonzero(demands.gbps)
+        src, dst = pos[s], pos[t]
+        order = np.lexsort((dst, src))  # row-major over the topology's nodes
+        flows = Flows(topology.site_names, src[order], dst[order], demands.gbps[s, t][order],
+                      name=demands.name, source=demands.source)
+    elif isinstance(demands, Flows):
+        flows = demands.for_topology(topology)
+    else:
+        raise ValidationError(f"expected a TrafficMatrix or Flows, got "
+                              f"{type(demands).__name__}", field="demands")
+    if finite_for is not None and flows.elastic.any():
+        i = int(np.flatnonzero(flows.elastic)[0])
+        raise ValidationError(f"an elastic flow (inf demand) has no place in {finite_for}; "
+                              f"give it a finite demand{f', or use {instead}' if instead else ''}",
+                              file=flows.source, element=f"flow {i}", field="demand_gbps")
+    return flows
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -476,7 +520,9 @@ def _normalised(weights: np.ndarray, total_gbps: float, names: tuple[str, ...], 
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return np.random.default_rng(seed)
+    from infranet.seeds import generator
+
+    return generator(seed)
 
 
 # ---------------------------------------------------------------------------- generators
@@ -515,13 +561,10 @@ def _gravity_weights(topology: Topology, by: str) -> np.ndarray:
     if by == "degree":
         return np.bincount(compiled.tail, minlength=n).astype(float)
     if by == "capacity":
-        cap = compiled.capacity_gbps
-        bad = np.flatnonzero(np.isnan(cap))
-        if bad.size:
-            raise ValidationError(
-                "no capacity; a gravity matrix by capacity needs one on every link: set it, "
-                "or use by='degree'", file=topology.file,
-                element=f"link {compiled.links[compiled.arc_link[bad[0]]]!r}", field="capacity")
+        from infranet.algorithms.arcs import capacities
+
+        cap = capacities(topology, purpose="a gravity matrix by capacity",
+                         hint="set the link capacity or defaults.capacity, or use by='degree'")
         return np.bincount(compiled.tail, weights=cap, minlength=n)
     raise ValidationError(f"by must be 'population', 'capacity' or 'degree', got {by!r}"
                           f"{did_you_mean(by, ('population', 'capacity', 'degree'))}")
@@ -725,7 +768,14 @@ def read_hist(path: str | Path, nodes: Topology | Sequence[str], *, line: int | 
             raise ValidationError(f"{what}, got {words[s * n + t]!r}", file=file,
                                   element=f"line {i + 1} value {s * n + t + 1} "
                                           f"({names[s]} -> {names[t]})")
-        result.append(TrafficMatrix(names, matrix * factor, name=f"{stem}:{i}", source=file))
+        with np.errstate(over="ignore"):
+            scaled = matrix * factor
+        if not np.isfinite(scaled).all():
+            s, t = (int(v) for v in np.argwhere(~np.isfinite(scaled))[0])
+            raise ValidationError(f"{words[s * n + t]} {unit} is past the largest number in "
+                                  "Gb/s", file=file, element=f"line {i + 1} value "
+                                  f"{s * n + t + 1} ({names[s]} -> {names[t]})")
+        result.append(TrafficMatrix(names, scaled, name=f"{stem}:{i}", source=file))
     return result if line is None else result[0]
 
 
@@ -866,5 +916,14 @@ def _from_rows(src: np.ndarray, dst: np.ndarray, gbps: np.ndarray,
                               f"{float(gbps[bad[0]]):g}", file=file,
                               element=element(int(bad[0])), field="gbps")
     matrix = np.zeros((len(names), len(names)))
-    np.add.at(matrix, (s, t), gbps)
+    with np.errstate(over="ignore"):  # a sum past the largest float is the error below
+        np.add.at(matrix, (s, t), gbps)
+    if not np.isfinite(matrix).all():
+        a, b = (int(v) for v in np.argwhere(~np.isfinite(matrix))[0])
+        rows = np.flatnonzero((s == a) & (t == b))
+        raise ValidationError(
+            f"the demands of this pair add up past the largest number "
+            f"({', '.join(element(int(i)) for i in rows[:3])}"
+            f"{', ...' if len(rows) > 3 else ''}); give their sum in a larger unit",
+            file=file, element=f"demand {names[a]!r} -> {names[b]!r}", field="gbps")
     return TrafficMatrix(names, matrix, name=name, source=file)

@@ -254,3 +254,68 @@ def test_flows_between_fabric_nodes_never_make_a_matrix():
     flows = traffic.Flows.from_pairs(hosts[:8], hosts[8:], [1.0] * 8, nodes=topo)
     assert len(flows.nodes) == topo.n_nodes and len(flows) == 8
     assert traffic.as_flows(topo, flows) is flows
+
+
+def test_as_flows_of_a_matrix_is_row_major_over_the_topology_without_a_dense_matrix(tri):
+    """A matrix over the sites in another order gives the flows that the dense conversion
+    gives, in the same order, and names an unknown node as the dense one does."""
+    tm = TrafficMatrix(("z", "x", "y"), [[0, 1, 2], [3, 0, 4], [5, 6, 0]])
+    flows = traffic.as_flows(tri, tm)
+    dense = tm.for_topology(tri).to_flows()
+    assert flows.nodes == tri.site_names == dense.nodes
+    assert flows.src.tolist() == dense.src.tolist() and flows.dst.tolist() == dense.dst.tolist()
+    assert flows.demand_gbps.tolist() == dense.demand_gbps.tolist()
+    with pytest.raises(UnknownNameError, match="traffic matrix node 'q' is not a site"):
+        traffic.as_flows(tri, TrafficMatrix(("x", "q"), [[0, 1], [0, 0]]))
+
+
+def test_messages_give_plain_numbers(tri):
+    """No numpy reprs (np.float64(...)) in what a user reads."""
+    cases = [
+        lambda: TrafficMatrix(("x", "y"), [[0, -1.5], [0, 0]]),
+        lambda: TrafficMatrix(("x", "y"), [[2.0, 0], [0, 0]]),
+        lambda: traffic.Flows.from_pairs(["x"], ["y"], [-3.0]),
+        lambda: traffic.Flows.from_pairs(["x"], ["y"], [3.0], weight=[0.0]),
+        lambda: traffic.Flows(("x", "y"), np.array([0]), np.array([5]), [1.0]),
+    ]
+    for make in cases:
+        with pytest.raises(ValidationError) as info:
+            make()
+        assert "np." not in str(info.value) and "\n" not in str(info.value), info.value
+    with pytest.raises(ValidationError, match=r"got -1\.5"):
+        cases[0]()
+
+
+def test_csv_demands_that_add_up_past_the_largest_number_are_one_line(tmp_path, tri):
+    import warnings
+
+    path = tmp_path / "big.csv"
+    path.write_text("src,dst,gbps\nx,y,1e308\nx,y,1e308\ny,z,1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning leaks before the error
+        with pytest.raises(ValidationError) as info:
+            traffic.read_csv(path, tri)
+    text = str(info.value)
+    assert "demand 'x' -> 'y'" in text and "row 2, row 3" in text and "np." not in text
+
+
+def test_hist_values_past_the_largest_number_in_gbps_are_one_line(tmp_path):
+    import warnings
+
+    path = tmp_path / "tm.hist"
+    path.write_text("0 1e307\n0 0\n".replace("\n0 0", " 0 0"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValidationError, match="line 1 value 2 .a -> b.*1e307 Tb/s"):
+            traffic.read_hist(path, ["a", "b"], unit="Tb/s")
+
+
+def test_gravity_by_capacity_needs_every_capacity_and_says_what_else():
+    """The one capacity check of infranet (arcs.capacities), with gravity's way out."""
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
+                               "links": [{"a": "x", "b": "y"}]}, source="t.yaml")
+    with pytest.raises(ValidationError) as info:
+        traffic.gravity(topo, total_gbps=1.0)
+    text = str(info.value)
+    assert text.startswith("t.yaml: link 'x--y': capacity: missing; a gravity matrix")
+    assert "1 of 1 have none" in text and "by='degree'" in text

@@ -61,6 +61,8 @@ from scipy.sparse.csgraph import (
     reverse_cuthill_mckee,
 )
 
+from infranet.algorithms.arcs import simple_arcs
+
 __all__ = ["distances", "distances_and_predecessors"]
 
 # Nodes up to this degree may be eliminated while the edge count stays at or
@@ -143,24 +145,15 @@ def _n_workers(workers):
 
 
 def _coalesce(n, a, b, w, ids=None, undirected=True):
-    """Keep the lightest of parallel edges (lowest id on ties).
+    """Keep the lightest of parallel edges (lowest id on ties):
+    :func:`infranet.algorithms.arcs.simple_arcs`, the one home of that rule.
 
     Undirected edges come back with ``a < b``.  Returns ``(a, b, w, ids)``
     sorted by ``(a, b)``.
     """
     if undirected:
         a, b = np.minimum(a, b), np.maximum(a, b)
-    key = a * n + b
-    order = np.argsort(key, kind="stable")
-    first = np.ones(len(key), dtype=bool)
-    sorted_key = key[order]
-    np.not_equal(sorted_key[1:], sorted_key[:-1], out=first[1:])
-    if not first.all():
-        # Parallel edges: order each group by weight, then id, so that its
-        # first entry is the one to keep (the sorted keys, hence `first`,
-        # do not change).
-        order = np.lexsort((w, key) if ids is None else (ids, w, key))
-    sel = order[first]
+    sel = simple_arcs(a, b, w)  # ids, where given, grow with the position: ties alike
     return a[sel], b[sel], w[sel], (None if ids is None else ids[sel])
 
 

@@ -6,7 +6,10 @@ turns a topology into per-arc numbers:
 
 - :func:`arc_weights`: the weight of each arc under one vocabulary of names, :data:`WEIGHTS`
   (``hops``, ``latency`` in ms, ``length`` in km, ``igp``: per-link IGP weights);
-- :func:`capacities`: per-arc capacity in Gb/s, where a missing one is an error naming the link;
+- :func:`capacities`: per-arc capacity in Gb/s, where a missing one is an error naming the link
+  (the one check of every solver and command that needs capacities);
+- :func:`utilisation`, :func:`busiest_link`: load over capacity per arc, and the link that sets
+  the maximum (the binding of every routing and flow result);
 - :func:`simple_arcs`, :func:`simple_csr`, :func:`arc_lookup`: parallel arcs collapsed to one
   per ordered node pair (the cheapest by a key);
 - :func:`reachable`: which pairs a directed path of usable arcs joins;
@@ -23,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,23 +33,26 @@ import numpy as np
 import scipy.sparse as sp
 
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
+from infranet.results import Binding
 
 if TYPE_CHECKING:
     from infranet.model import Compiled, Topology
 
 __all__ = [
     "WEIGHTS",
-    "Stopwatch",
     "arc_lookup",
     "arc_weights",
+    "busiest_link",
     "capacities",
     "check_weight",
     "link_igp_weights",
     "lookup_arcs",
+    "missing_capacity",
     "ranges",
     "reachable",
     "simple_arcs",
     "simple_csr",
+    "utilisation",
 ]
 
 #: The names of per-arc weights every solver accepts.
@@ -55,23 +60,6 @@ WEIGHTS = ("hops", "latency", "length", "igp")
 #: A zero-latency link (co-located sites) still costs this much, so that shortest paths stay
 #: simple (ms or km; far below any real figure).
 POSITIVE_FLOOR = 1e-9
-
-
-class Stopwatch:
-    """Wall time since creation, in seconds.
-
-    Examples
-    --------
-    >>> watch = Stopwatch()
-    >>> isinstance(watch(), float)
-    True
-    """
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __call__(self) -> float:
-        return time.perf_counter() - self.start
 
 
 def check_weight(weight: object) -> str:
@@ -199,9 +187,18 @@ def _positive(value: Any, element: str) -> float:
 # ---------------------------------------------------------------------------- capacities
 
 
+def missing_capacity(topology: Topology) -> np.ndarray:
+    """Return True for each link (in link order) without a capacity in either direction."""
+    cap = topology.compile().capacity_gbps
+    return np.isnan(cap[0::2]) | np.isnan(cap[1::2])
+
+
 def capacities(topology: Topology, arcs: np.ndarray | Sequence[int] | None = None, *,
-               purpose: str = "this computation") -> np.ndarray:
+               purpose: str = "this computation", hint: str | None = None) -> np.ndarray:
     """Return every arc's capacity in Gb/s (NaN nowhere in `arcs`, default all arcs).
+
+    The one check of infranet that capacities are there: solvers, generators and commands
+    call it with what needs them (`purpose`) and how a user gives them (`hint`).
 
     Parameters
     ----------
@@ -209,24 +206,102 @@ def capacities(topology: Topology, arcs: np.ndarray | Sequence[int] | None = Non
         The arcs that must have a capacity (e.g. those candidate paths use); the others may
         lack one.
     purpose
-        What needs the capacities, for the message.
+        What needs the capacities, for the message (``"routing"``, ``"a maximum flow"``).
+    hint
+        How to give them, for the message (default: set the link's capacity or
+        ``defaults.capacity``).
 
     Raises
     ------
     ValidationError
-        Naming the first link of `arcs` without a capacity, and how many lack one.
+        Naming the first link of `arcs` without a capacity, how many of them lack one, and why
+        when the topology's source gives none (a note of its reader).
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
+    ...     "links": [{"a": "x", "b": "y"}]})
+    >>> capacities(topo, purpose="routing", hint="give --default-capacity")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    infranet.errors.ValidationError: link 'x--y': capacity: missing; routing needs ... 1 of 1 ...
     """
     compiled = topology.compile()
     cap = compiled.capacity_gbps
     idx = np.arange(len(cap)) if arcs is None else np.asarray(arcs, dtype=np.int64)
     bad = idx[np.isnan(cap[idx])]
     if bad.size:
+        lacking = len(set(compiled.arc_link[bad].tolist()))
+        considered = len(set(compiled.arc_link[idx].tolist()))
+        why = next((note for note in topology.notes if _says_no_capacity(note)), None)
         raise ValidationError(
-            f"no capacity; {purpose} needs a capacity on every link it may use "
-            f"({len(set(compiled.arc_link[bad].tolist()))} links lack one): set the link's "
-            "capacity or defaults.capacity", file=topology.file,
+            f"missing; {purpose} needs the capacity of every link it may use, and {lacking} of "
+            f"{considered} have none{f' ({why})' if why else ''}; "
+            f"{hint or 'set the link capacity or defaults.capacity'}", file=topology.file,
             element=f"link {compiled.links[compiled.arc_link[bad[0]]]!r}", field="capacity")
     return cap
+
+
+def _says_no_capacity(note: str) -> bool:
+    """Whether a reader's note says that its source gives no capacities."""
+    text = note.lower()
+    return "capacit" in text and any(word in text for word in ("no link capacit", "no capacity",
+                                                                "have no capacit"))
+
+
+def utilisation(load_gbps: np.ndarray, capacity_gbps: np.ndarray) -> np.ndarray:
+    """Return per-arc load / capacity: NaN where the capacity is unknown or zero and the arc
+    unused, ``inf`` where such an arc carries load.
+
+    Examples
+    --------
+    >>> utilisation(np.array([50.0, 0.0, 1.0, 0.0]), np.array([100.0, 0.0, np.nan, 10.0]))
+    array([0.5, nan, inf, 0. ])
+    """
+    load = np.asarray(load_gbps, dtype=float)
+    cap = np.asarray(capacity_gbps, dtype=float)
+    has = np.isfinite(cap) & (cap > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = load / cap
+    return np.where(has, util, np.where(load > 0, np.inf, np.nan))
+
+
+def busiest_link(link_names: Sequence[str], load_gbps: np.ndarray, capacity_gbps: np.ndarray,
+                 *, ends: Sequence[str] | None = None) -> Binding:
+    """Return the binding of the arc of highest utilisation (:func:`utilisation`; without any
+    capacity, of highest load): ``link``, named after its link (``link_names[arc // 2]``),
+    with its load, capacity, and by how much it is over capacity when it is.
+
+    Parameters
+    ----------
+    ends
+        Per arc, a label of its direction (e.g. ``"x -> y"``) for the summary.
+
+    Examples
+    --------
+    >>> b = busiest_link(("x--y",), np.array([300.0, 10.0]), np.array([100.0, 100.0]))
+    >>> b.name, b.summary.split(": ")[1]
+    ('x--y', 'over capacity, it carries 3x its capacity')
+    """
+    load = np.asarray(load_gbps, dtype=float)
+    util = utilisation(load, capacity_gbps)
+    known = np.nan_to_num(util, nan=-1.0, posinf=np.inf)
+    if known.size and known.max() > 0:
+        arc = int(np.argmax(known))
+        value = float(util[arc])
+        cap = float(np.asarray(capacity_gbps, dtype=float)[arc])
+        what = (f"utilisation {value:.6g} ({load[arc]:.6g} of {cap:.6g} Gb/s)"
+                if np.isfinite(value) else f"{load[arc]:.6g} Gb/s on a link without capacity")
+    else:
+        arc = int(np.argmax(load)) if load.size else 0
+        value = 0.0
+        what = f"load {load[arc]:.6g} Gb/s" if load.size else "no load"
+    name = link_names[arc // 2]
+    where = f" ({ends[arc]})" if ends is not None else ""
+    over = (f": over capacity, it carries {value:.3g}x its capacity"
+            if np.isfinite(value) and value > 1 + 1e-9 else "")
+    return Binding("link", name, f"{name}{where} is the busiest link, {what}{over}")
 
 
 # ---------------------------------------------------------------------------- parallel arcs
@@ -241,10 +316,17 @@ def simple_arcs(tail: np.ndarray, head: np.ndarray, key: np.ndarray) -> np.ndarr
     >>> simple_arcs(np.array([0, 0, 1]), np.array([1, 1, 0]), np.array([5.0, 2.0, 1.0]))
     array([1, 2])
     """
-    order = np.lexsort((np.arange(len(tail)), key, head, tail))
-    t, h = tail[order], head[order]
+    tail = np.asarray(tail, dtype=np.int64)
+    head = np.asarray(head, dtype=np.int64)
+    if not len(tail):
+        return np.zeros(0, dtype=np.int64)
+    pair = tail * (int(max(tail.max(), head.max())) + 1) + head
+    order = np.argsort(pair, kind="stable")
+    sorted_pair = pair[order]
     first = np.ones(len(order), dtype=bool)
-    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    np.not_equal(sorted_pair[1:], sorted_pair[:-1], out=first[1:])
+    if not first.all():  # parallel arcs: within each pair, least key first, then lowest id
+        order = np.lexsort((np.arange(len(tail)), key, pair))
     return order[first]
 
 

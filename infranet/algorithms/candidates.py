@@ -66,7 +66,10 @@ def shortest_paths(topology: Topology,
         single-sidetrack paths of Eppstein's algorithm). The first path is a shortest path;
         the others are a fast approximation of Yen's, never shorter than Yen's of the same
         rank, and a pair may get fewer than `k` (on GEANT, 3.2 paths per pair for k = 4
-        against Yen's 4.0). ``"auto"``: Yen up to 2,000 pairs, else deviation.
+        against Yen's 4.0): a deviation whose tree path leads back onto the shortest path
+        is dropped, so around a ring, where the tree path from the first hop the other way
+        round returns through the source, it finds one path where Yen finds both.
+        ``"auto"``: Yen up to :data:`YEN_MAX_PAIRS` (2,000) pairs, else deviation.
     usable
         Arcs the paths may use (a boolean mask over arcs; default all), e.g. the arcs that
         survive a failure.

@@ -17,16 +17,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from infranet.algorithms.arcs import capacities
+from infranet.algorithms.arcs import busiest_link, capacities, utilisation
 from infranet.algorithms.paths import PathSet
 from infranet.errors import ValidationError
-from infranet.results import Binding
+from infranet.results import Binding, FrozenState
 
 if TYPE_CHECKING:
     from infranet.model import Compiled, Topology
     from infranet.traffic import Flows, TrafficMatrix
 
-__all__ = ["Commodities", "McfResult", "commodities"]
+__all__ = ["RANGE", "Commodities", "McfResult", "commodities"]
+
+#: The largest ratio of a demand to the largest capacity an LP takes: HiGHS treats numbers from
+#: 1e20 as infinite, and loses precision long before.
+RANGE = 1e12
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,13 +115,9 @@ def commodities(topology: Topology, demands: TrafficMatrix | Flows,
     """
     from infranet.traffic import TrafficMatrix, as_flows
 
-    flows = as_flows(topology, demands)
+    flows = as_flows(topology, demands, finite_for=None if elastic else "this problem",
+                     instead="max_throughput or max_min_fair")
     compiled = topology.compile()
-    if not elastic and flows.elastic.any():
-        i = int(np.flatnonzero(flows.elastic)[0])
-        raise ValidationError("an elastic flow (inf demand) has no place in this problem; "
-                              "give it a finite demand, or use max_throughput or "
-                              "max_min_fair", element=f"flow {i}", field="demand_gbps")
     n = compiled.n_nodes
     live = flows.demand_gbps > 0
     key = flows.src * n + flows.dst
@@ -136,6 +136,16 @@ def commodities(topology: Topology, demands: TrafficMatrix | Flows,
         scale = float(finite.max())
     else:
         scale = float(finite_demand.max()) if finite_demand.size else 1.0
+    too_large = np.flatnonzero(np.isfinite(demand) & (demand > RANGE * scale))
+    if too_large.size:
+        j = int(too_large[np.argmax(demand[too_large])])
+        names = compiled.nodes
+        raise ValidationError(
+            f"{demand[j]:.6g} Gb/s is {demand[j] / scale:.3g} times the largest link capacity "
+            f"({scale:.6g} Gb/s), past the range an LP solver can hold ({RANGE:.0e} times): "
+            "check the demand's unit", file=topology.file,
+            element=f"demand {names[pairs[j] // n]!r} -> {names[pairs[j] % n]!r}",
+            field="demand_gbps")
     return Commodities(topology, compiled, (pairs // n).astype(np.int64),
                        (pairs % n).astype(np.int64), demand / scale, scale, flows, pair_of,
                        isinstance(demands, TrafficMatrix), _mask(usable, compiled.n_arcs))
@@ -151,7 +161,7 @@ def _mask(usable: np.ndarray | None, n_arcs: int) -> np.ndarray | None:
 
 
 @dataclass(frozen=True, eq=False)
-class McfResult:
+class McfResult(FrozenState):
     """The optimum of a multicommodity-flow problem.
 
     Attributes
@@ -166,10 +176,12 @@ class McfResult:
         The MLU, ``λ``, or the total routed rate in Gb/s (throughput).
     arc_flow_gbps, utilisation : ndarray
         Per arc (ids of :meth:`Topology.compile`): total flow in Gb/s and flow / capacity
-        (NaN where the capacity is unknown and unused).
+        (:func:`infranet.algorithms.arcs.utilisation`: NaN where the capacity is unknown or
+        zero and the arc unused).
     links : DataFrame
-        Per link: ``name, a, b, capacity_ab_gbps, capacity_ba_gbps, flow_ab_gbps,
-        flow_ba_gbps, utilisation_ab, utilisation_ba, utilisation`` (the larger direction).
+        Per link (a new table each time it is read): ``name, a, b, capacity_ab_gbps,
+        capacity_ba_gbps, flow_ab_gbps, flow_ba_gbps, utilisation_ab, utilisation_ba,
+        utilisation`` (the larger direction).
     src, dst, demand_gbps, carried_gbps : ndarray
         One entry per demanded pair (sorted by source, then destination): its nodes, the
         demand and the rate carried, in Gb/s.
@@ -195,7 +207,7 @@ class McfResult:
     nodes: tuple[str, ...]
     arc_flow_gbps: np.ndarray = field(repr=False)
     utilisation: np.ndarray = field(repr=False)
-    links: pd.DataFrame = field(repr=False)
+    _compiled: Compiled = field(repr=False)
     src: np.ndarray = field(repr=False)
     dst: np.ndarray = field(repr=False)
     demand_gbps: np.ndarray = field(repr=False)
@@ -209,6 +221,10 @@ class McfResult:
     commodity_flow_gbps: np.ndarray | None = field(default=None, repr=False)
     paths: PathSet | None = field(default=None, repr=False)
     path_flow_gbps: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def links(self) -> pd.DataFrame:
+        return link_table(self._compiled, self.arc_flow_gbps, self.utilisation)
 
     @property
     def mlu(self) -> float:
@@ -265,19 +281,15 @@ def link_table(compiled: Compiled, arc_flow: np.ndarray, util: np.ndarray) -> pd
     return table
 
 
-def busiest_link(compiled: Compiled, util: np.ndarray, *, carried_all: bool,
-                 what: str = "utilisation") -> Binding:
-    """The binding of a flow result: the arc of highest utilisation, or the demand when
-    nothing is loaded."""
-    finite = np.where(np.isfinite(util), util, -1.0)
-    if not finite.size or finite.max() <= 0:
+def flow_binding(compiled: Compiled, arc_flow: np.ndarray, *, carried_all: bool) -> Binding:
+    """The binding of a flow result: the arc of highest utilisation
+    (:func:`infranet.algorithms.arcs.busiest_link`), or the demand when nothing is loaded."""
+    if not arc_flow.size or arc_flow.max() <= 0:
         return Binding("demand" if carried_all else "none", None,
                        "no link carries flow" if carried_all else "nothing to route")
-    arc = int(np.argmax(finite))
-    name = compiled.links[compiled.arc_link[arc]]
-    ends = f"{compiled.nodes[compiled.tail[arc]]} -> {compiled.nodes[compiled.head[arc]]}"
-    return Binding("link", name, f"{name} ({ends}) is the busiest link, {what} "
-                   f"{finite[arc]:.6g} of {compiled.capacity_gbps[arc]:.6g} Gb/s")
+    names = np.array(compiled.nodes, dtype=object)
+    ends = names[compiled.tail] + " -> " + names[compiled.head]
+    return busiest_link(compiled.links, arc_flow, compiled.capacity_gbps, ends=ends.tolist())
 
 
 def result(problem: str, formulation: str, net: Commodities, objective: float,
@@ -288,9 +300,7 @@ def result(problem: str, formulation: str, net: Commodities, objective: float,
     compiled = net.compiled
     cap = compiled.capacity_gbps
     arc_flow = np.where(np.abs(arc_flow) < 1e-12 * net.scale, 0.0, arc_flow)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(arc_flow == 0, 0.0, arc_flow / cap)
-    util = np.where(np.isnan(cap) & (arc_flow == 0), np.nan, util)
+    util = utilisation(arc_flow, cap)
     carried_gbps = np.asarray(carried, dtype=float) * net.scale
     demand_gbps = net.demand * net.scale
     per_flow = net.per_flow(carried_gbps)
@@ -298,7 +308,7 @@ def result(problem: str, formulation: str, net: Commodities, objective: float,
     if problem == "max_throughput" and carried_all:
         binding = Binding("demand", None, "every demand is carried in full")
     else:
-        binding = busiest_link(compiled, util, carried_all=carried_all)
+        binding = flow_binding(compiled, arc_flow, carried_all=carried_all)
     for array in (arc_flow, util, carried_gbps, demand_gbps, per_flow,
                   *[v for v in extra.values() if isinstance(v, np.ndarray)]):
         array.setflags(write=False)
@@ -306,5 +316,5 @@ def result(problem: str, formulation: str, net: Commodities, objective: float,
     src.setflags(write=False)
     dst.setflags(write=False)
     return McfResult(problem, formulation, status, float(objective), compiled.nodes, arc_flow,
-                     util, link_table(compiled, arc_flow, util), src, dst, demand_gbps,
+                     util, compiled, src, dst, demand_gbps,
                      carried_gbps, per_flow, solve_s, shape[1], shape[0], binding, **extra)

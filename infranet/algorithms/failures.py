@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
+from infranet.seeds import generator
 
 if TYPE_CHECKING:
     from infranet.model import Topology
@@ -154,14 +155,21 @@ def failure_sets(topology: Topology, *, links: bool = True, srlgs: bool = True,
         1: each single failure; 2: every pair of distinct single failures; ``k``: every
         combination of `k`.
     random
-        Draw this many of the combinations at random, without repeats (seeded with `seed`);
-        default: all of them, in order.
+        Draw this many of the combinations at random, without repeats (seeded with `seed`: a
+        whole number, a numpy Generator or None); default: all of them, in order. The same
+        seed with a larger `random` draws the same failures first.
 
     Returns
     -------
     list of FailureSet
         Singles in the order links, groups, sites; combinations in lexicographic order of
-        their members (a random draw in the order drawn).
+        their members; a random draw in the order drawn.
+
+    Raises
+    ------
+    ValidationError
+        For an `order` or `random` that is not a whole number, or a `seed` that is not a whole
+        number >= 0, a numpy Generator or None.
 
     Examples
     --------
@@ -184,10 +192,10 @@ def failure_sets(topology: Topology, *, links: bool = True, srlgs: bool = True,
         return [_record(topology, combo) for combo in itertools.combinations(singles, order)]
     total = math.comb(len(singles), order)
     count = min(int(random), total)
-    rng = np.random.default_rng(seed)
-    if order == 1:
+    rng = generator(seed)
+    if order == 1:  # a permutation's first `count`: a larger draw starts with a smaller one
         picks: Iterable[tuple[int, ...]] = [(int(i),) for i in
-                                            rng.choice(len(singles), count, replace=False)]
+                                            rng.permutation(len(singles))[:count]]
     else:
         seen: set[tuple[int, ...]] = set()
         chosen: list[tuple[int, ...]] = []
@@ -197,7 +205,7 @@ def failure_sets(topology: Topology, *, links: bool = True, srlgs: bool = True,
             if combo not in seen:
                 seen.add(combo)
                 chosen.append(combo)
-        picks = sorted(chosen)
+        picks = chosen  # in the order drawn
     return [_record(topology, [singles[i] for i in combo]) for combo in picks]
 
 
@@ -228,8 +236,26 @@ def failure_set(topology: Topology, name: str | Sequence[str]) -> FailureSet:
         elif member in index:
             parts.append((member, "link", (index[member],), ()))
         else:
-            known = [*compiled.links, *(f"srlg:{g}" for g in groups),
-                     *(f"site:{s}" for s in topology.site_names)]
-            raise UnknownNameError(f"unknown link, group or site {member!r}"
-                                   f"{did_you_mean(member, known)}", field="failure")
+            raise UnknownNameError(_unknown(topology, member, groups), field="failure")
     return _record(topology, parts)
+
+
+def _unknown(topology: Topology, member: str, groups: Iterable[str]) -> str:
+    """The message for a failure member that names nothing: suggest a name of its kind."""
+    if member.startswith("site:"):
+        sites = topology.site_names[:topology.n_sites]
+        return f"unknown site {member[5:]!r} in {member!r}{_among('site:', member, sites)}"
+    if member.startswith("srlg:"):
+        if not groups:
+            return f"unknown group {member!r}: {topology.name!r} has no shared-risk groups"
+        return (f"unknown shared-risk group {member[5:]!r} in {member!r}"
+                f"{_among('srlg:', member, groups)}")
+    return (f"unknown link {member!r}{did_you_mean(member, topology.link_names)} (a site is "
+            "'site:NAME', a shared-risk group 'srlg:NAME')")
+
+
+def _among(prefix: str, member: str, names: Iterable[str]) -> str:
+    """A suggestion for ``PREFIX:NAME`` among the names of its kind, compared without the
+    prefix (which every one shares) and written with it."""
+    hint = did_you_mean(member[len(prefix):], names)
+    return hint.replace(" (did you mean '", f" (did you mean '{prefix}")

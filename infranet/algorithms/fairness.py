@@ -34,29 +34,39 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from infranet.algorithms.arcs import Stopwatch, capacities
+from infranet.algorithms.arcs import capacities
 from infranet.algorithms.candidates import shortest_paths
 from infranet.algorithms.paths import PathSet, by_pair, check_paths
 from infranet.errors import ValidationError
-from infranet.results import Binding
+from infranet.results import Binding, FrozenDict, FrozenState, Stopwatch, freeze
 
 if TYPE_CHECKING:
     from infranet.model import Topology
     from infranet.traffic import Flows, TrafficMatrix
 
-__all__ = ["DEMAND", "NO_PATH", "SPLITS", "FairShares", "max_min_fair", "progressive_filling"]
+__all__ = ["DEMAND", "NO_PATH", "SPLITS", "UNREACHABLE", "FairShares", "max_min_fair",
+           "progressive_filling"]
 
 SPLITS = ("equal", "single")
 #: ``bottleneck`` of a flow that got its whole demand.
 DEMAND = -1
 #: ``bottleneck`` of a flow without a path (rate 0).
 NO_PATH = -2
+#: What :meth:`FairShares.bottleneck_links` says of a flow without a path.
+UNREACHABLE = "unreachable"
+_GROUP_COLUMNS = ("group", "flows", "unreachable", "demand_gbps", "rate_gbps", "alone_gbps",
+                  "slowdown", "slowdown_total")
 _TOL = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
-class FairShares:
+class FairShares(FrozenState):
     """Weighted max-min fair rates of flows over fixed paths.
+
+    A flow without a path (its ends are not joined, or no candidate path is given for its
+    pair) gets rate 0 and is *unreachable*: its bottleneck is :data:`NO_PATH`, a note says how
+    many there are, and slowdowns leave it out (it is as slow alone as shared, and says
+    nothing about sharing).
 
     Attributes
     ----------
@@ -68,23 +78,29 @@ class FairShares:
         The rate of each flow in Gb/s.
     bottleneck : ndarray of int
         Per flow: the arc whose filling froze it, or :data:`DEMAND` (-1) when it got its whole
-        demand, or :data:`NO_PATH` (-2) when it has no path.
+        demand, or :data:`NO_PATH` (-2) when it has no path (unreachable).
     level : ndarray
         Per flow: its rate per unit of weight (the filling level at which it froze).
     arc_load_gbps, utilisation : ndarray
         Per arc: load in Gb/s and load / capacity (NaN on arcs no flow uses).
     groups : DataFrame
-        One row per group: ``group, flows, demand_gbps, rate_gbps, alone_gbps`` (its rates
-        summed when it runs alone on the network), ``slowdown`` (the largest ratio of a flow's
-        rate alone to its rate shared: the flow that finishes last decides when a collective
-        ends; 1 when nothing is shared), ``slowdown_total`` (alone total / shared total).
+        One row per group (a new table each time it is read): ``group, flows, unreachable``
+        (its flows without a path), ``demand_gbps, rate_gbps, alone_gbps`` (its rates summed
+        when it runs alone on the network), ``slowdown`` (over its flows with a path, the
+        largest ratio of a flow's rate alone to its rate shared: the flow that finishes last
+        decides when a collective ends; 1 when nothing is shared, NaN when no flow of the
+        group has a path), ``slowdown_total`` (alone total / shared total, NaN likewise).
     paths : PathSet
         Each flow's paths with the fraction of its rate on each.
     solve_s : float
         Wall time in seconds.
     binding : Binding
-        The link that froze the most flows (``link``), or ``demand`` when every flow got its
-        demand.
+        The link that froze the most flows (``link``), or ``demand`` when every flow with a
+        path got its demand, or ``path`` when no flow has one.
+    options : FrozenDict
+        The options it ran with (``paths``: ``"given"`` when paths were passed, else None).
+    notes : tuple of str
+        What to know about the rates (flows without a path).
     """
 
     nodes: tuple[str, ...]
@@ -96,32 +112,51 @@ class FairShares:
     utilisation: np.ndarray = field(repr=False)
     link_names: tuple[str, ...] = field(repr=False)
     arc_link: np.ndarray = field(repr=False)
-    groups: pd.DataFrame = field(repr=False)
+    _groups: tuple[FrozenDict, ...] = field(repr=False)
     paths: PathSet = field(repr=False)
     solve_s: float
     binding: Binding
-    options: dict[str, Any] = field(default_factory=dict, repr=False)
+    options: FrozenDict = field(default_factory=FrozenDict, repr=False)
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", freeze(self.options))
+        object.__setattr__(self, "notes", tuple(self.notes))
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        return pd.DataFrame([dict(row) for row in self._groups], columns=list(_GROUP_COLUMNS))
 
     @property
     def total_rate_gbps(self) -> float:
         return float(self.rate_gbps.sum())
 
     @property
-    def worst_slowdown(self) -> float:
-        return float(self.groups["slowdown"].max()) if len(self.groups) else 1.0
+    def n_unreachable(self) -> int:
+        """Flows without a path (rate 0)."""
+        return int((self.bottleneck == NO_PATH).sum())
 
-    def bottleneck_links(self) -> list[str | None]:
-        """The name of each flow's bottleneck link (``"demand"`` when it got its demand, None
-        without a path)."""
-        out: list[str | None] = []
+    @property
+    def worst_slowdown(self) -> float:
+        """The largest slowdown of a group (1 without groups; NaN when no flow has a
+        path)."""
+        values = np.array([row["slowdown"] for row in self._groups], dtype=float)
+        if not values.size:
+            return 1.0
+        return float(np.nanmax(values)) if (~np.isnan(values)).any() else float("nan")
+
+    def bottleneck_links(self) -> list[str]:
+        """The name of each flow's bottleneck link (``"demand"`` when it got its demand,
+        ``"unreachable"`` without a path)."""
+        out: list[str] = []
         for b in self.bottleneck.tolist():
-            out.append("demand" if b == DEMAND else None if b == NO_PATH
+            out.append("demand" if b == DEMAND else UNREACHABLE if b == NO_PATH
                        else self.link_names[self.arc_link[b]])
         return out
 
     def to_frame(self) -> pd.DataFrame:
         """One row per flow: ``src, dst, demand_gbps, weight, group, rate_gbps, bottleneck``
-        (link name, ``demand`` or empty)."""
+        (link name, ``demand`` or ``unreachable``)."""
         frame = self.flows.to_frame()
         frame["rate_gbps"] = self.rate_gbps
         frame["bottleneck"] = self.bottleneck_links()
@@ -131,10 +166,11 @@ class FairShares:
         saturated = sorted({self.link_names[self.arc_link[b]]
                             for b in np.unique(self.bottleneck[self.bottleneck >= 0])})
         return {"total_rate_gbps": self.total_rate_gbps, "n_flows": len(self.flows),
-                "n_groups": len(self.groups), "worst_slowdown": self.worst_slowdown,
-                "saturated_links": saturated, "solve_s": self.solve_s,
-                "binding": self.binding.to_dict(), "options": dict(self.options),
-                "groups": self.groups.to_dict("records")}
+                "n_groups": len(self._groups), "n_unreachable": self.n_unreachable,
+                "worst_slowdown": self.worst_slowdown, "saturated_links": saturated,
+                "solve_s": self.solve_s, "binding": self.binding.to_dict(),
+                "options": dict(self.options), "notes": list(self.notes),
+                "groups": [dict(row) for row in self._groups]}
 
 
 def max_min_fair(topology: Topology, flows: Flows | TrafficMatrix, *,
@@ -157,6 +193,12 @@ def max_min_fair(topology: Topology, flows: Flows | TrafficMatrix, *,
         ``"single"`` keeps only the first (shortest) one.
     alone
         Also fill each group alone on the network, for its slowdown (skipped with one group).
+
+    Returns
+    -------
+    FairShares
+        A flow without a path gets rate 0, is marked ``unreachable`` (bottleneck
+        :data:`NO_PATH`, a note) and left out of its group's slowdown.
 
     Raises
     ------
@@ -186,6 +228,7 @@ def max_min_fair(topology: Topology, flows: Flows | TrafficMatrix, *,
     flows = as_flows(topology, flows)
     compiled = topology.compile()
     m = compiled.n_arcs
+    given = paths is not None
     if paths is None:
         paths = shortest_paths(topology, flows, k, weight=weight)
     check_paths(topology, paths)
@@ -198,15 +241,22 @@ def max_min_fair(topology: Topology, flows: Flows | TrafficMatrix, *,
     arc_load = load @ rate
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(np.isin(np.arange(m), used_arcs), arc_load / cap, np.nan)
-    groups = _groups(flows, load, cap, rate, alone, topology.file)
+    groups = _groups(flows, load, cap, rate, bottleneck, alone, topology.file)
     binding = _binding(compiled, bottleneck, rate, flows)
     for array in (rate, bottleneck, level, arc_load, util):
         array.setflags(write=False)
-    options = {"split": split, "k": k, "weight": weight,
-               "paths": "given" if paths is not None else None, "alone": alone}
+    options = {"split": split, "k": k, "weight": weight, "paths": "given" if given else None,
+               "alone": alone}
+    notes = []
+    unreachable = int((bottleneck == NO_PATH).sum())
+    if unreachable:
+        first = int(np.flatnonzero(bottleneck == NO_PATH)[0])
+        notes.append(f"{unreachable} of {len(flows)} flows have no path (unreachable, rate 0, "
+                     f"left out of slowdowns), e.g. flow {first} "
+                     f"{compiled.nodes[flows.src[first]]} -> {compiled.nodes[flows.dst[first]]}")
     return FairShares(compiled.nodes, flows, rate, bottleneck, level, arc_load, util,
                       compiled.links, compiled.arc_link, groups, splits, watch(), binding,
-                      options)
+                      FrozenDict(options), tuple(notes))
 
 
 def _flow_splits(paths: PathSet, flows: Flows, n: int, split: str) -> PathSet:
@@ -335,10 +385,11 @@ def _leave(batch: np.ndarray, by_flow: sp.csr_matrix, weight: np.ndarray, rate: 
 
 
 def _groups(flows: Flows, load: sp.csr_matrix, cap: np.ndarray, rate: np.ndarray,
-            alone: bool, file: str | None) -> pd.DataFrame:
+            bottleneck: np.ndarray, alone: bool, file: str | None) -> tuple[FrozenDict, ...]:
     names = np.asarray(flows.group, dtype=object)
     labels, code = np.unique(names, return_inverse=True) if len(names) else (np.zeros(0), [])
     code = np.asarray(code, dtype=np.int64)
+    reached = bottleneck != NO_PATH
     rows = []
     for g, label in enumerate(labels.tolist()):
         mine = code == g
@@ -350,28 +401,34 @@ def _groups(flows: Flows, load: sp.csr_matrix, cap: np.ndarray, rate: np.ndarray
         else:
             solo = shared
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(solo > 0, solo / shared, 1.0)
+            ratio = np.where(solo > 0, solo / shared, 1.0)[reached[mine]]
         total_shared, total_solo = float(shared.sum()), float(solo.sum())
-        rows.append({"group": label, "flows": int(mine.sum()),
-                     "demand_gbps": float(flows.demand_gbps[mine].sum()),
-                     "rate_gbps": total_shared, "alone_gbps": total_solo,
-                     "slowdown": float(ratio.max()) if ratio.size else 1.0,
-                     "slowdown_total": total_solo / total_shared if total_shared > 0
-                     else (1.0 if total_solo == 0 else float("inf"))})
-    return pd.DataFrame(rows, columns=["group", "flows", "demand_gbps", "rate_gbps",
-                                       "alone_gbps", "slowdown", "slowdown_total"])
+        if not ratio.size:  # no flow of the group has a path: nothing to compare
+            slowdown = total = float("nan")
+        else:
+            slowdown = float(ratio.max())
+            total = (total_solo / total_shared if total_shared > 0
+                     else (1.0 if total_solo == 0 else float("inf")))
+        rows.append(FrozenDict({
+            "group": str(label), "flows": int(mine.sum()),
+            "unreachable": int((~reached[mine]).sum()),
+            "demand_gbps": float(flows.demand_gbps[mine].sum()), "rate_gbps": total_shared,
+            "alone_gbps": total_solo, "slowdown": slowdown, "slowdown_total": total}))
+    return tuple(rows)
 
 
 def _binding(compiled: Any, bottleneck: np.ndarray, rate: np.ndarray, flows: Flows) -> Binding:
     links = bottleneck[bottleneck >= 0]
     if not len(flows):
         return Binding.nothing("no flows")
+    unreachable = int((bottleneck == NO_PATH).sum())
+    lost = f"; {unreachable} flows have no path (rate 0)" if unreachable else ""
     if not links.size:
-        if (bottleneck == NO_PATH).all():
-            return Binding("none", None, "no flow has a path")
-        return Binding("demand", None, "every flow with a path gets its whole demand")
+        if unreachable == len(flows):
+            return Binding("path", None, "no flow has a path: every rate is 0")
+        return Binding("demand", None, f"every flow with a path gets its whole demand{lost}")
     arcs, counts = np.unique(links, return_counts=True)
     arc = int(arcs[np.argmax(counts)])
     name = compiled.links[compiled.arc_link[arc]]
     return Binding("link", name, f"{name} froze {int(counts.max())} of {len(flows)} flows "
-                   f"({compiled.capacity_gbps[arc]:.6g} Gb/s full)")
+                   f"({compiled.capacity_gbps[arc]:.6g} Gb/s full){lost}")

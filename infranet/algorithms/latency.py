@@ -117,14 +117,6 @@ def link_latency(topology: Topology) -> pd.DataFrame:
     return topology.links[columns]
 
 
-def _weights(topology: Topology, weight: str) -> np.ndarray:
-    return arc_weights(topology, weight)
-
-
-def _index(topology: Topology, name: str) -> int:
-    return topology.node_index(name)  # raises UnknownNameError with a suggestion
-
-
 def shortest_path(topology: Topology, source: str, target: str, *,
                   weight: str = "latency") -> Path:
     """Return the lowest-latency path from `source` to `target` (one-way ms, km, hops).
@@ -155,9 +147,9 @@ def shortest_path(topology: Topology, source: str, target: str, *,
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    s, t = _index(topology, source), _index(topology, target)
+    s, t = topology.node_index(source), topology.node_index(target)
     compiled = topology.compile()
-    weights = _weights(topology, weight)
+    weights = arc_weights(topology, weight)
     if s == t:
         return Path((source,), (), 0.0, 0.0)
     arcs = simple_arcs(compiled.tail, compiled.head, weights)
@@ -195,7 +187,8 @@ def rtt_ms(topology: Topology, source: str, target: str) -> float:
 
 
 def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
-                   kind: str | None = None, weight: str = "latency") -> pd.DataFrame:
+                   kind: str | None = None, weight: str = "latency",
+                   workers: int | None = None) -> pd.DataFrame:
     """Return the all-pairs one-way latency matrix in ms (``inf`` where unreachable).
 
     The frame's ``attrs`` say what the numbers are: ``basis`` (:data:`BASIS`, a floor without
@@ -209,6 +202,10 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
         Keep only sites of this kind, e.g. ``datacenter``.
     weight
         ``latency`` (default), ``length`` (km), ``hops`` or ``igp``.
+    workers
+        Processes the shortest-path searches may use: this argument, else the
+        ``INFRANET_WORKERS`` environment variable, else 1 (:func:`infranet.parallel.workers`;
+        ``-1``: every core). Nothing forks unless asked, and large searches only.
 
     Notes
     -----
@@ -221,7 +218,7 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
     from infranet.algorithms._shortest import distances
 
     compiled = topology.compile()
-    weights = _weights(topology, weight)
+    weights = arc_weights(topology, weight)
     if nodes is None:
         if kind is None:
             names = list(compiled.nodes)
@@ -230,9 +227,9 @@ def latency_matrix(topology: Topology, *, nodes: Sequence[str] | None = None,
             names = list(table.index[table["kind"] == kind])
     else:
         names = list(nodes)
-    rows = np.array([_index(topology, name) for name in names], dtype=np.int64)
+    rows = np.array([topology.node_index(name) for name in names], dtype=np.int64)
     keep = compiled.tail[0::2], compiled.head[0::2], weights[0::2]
-    matrix = distances(compiled.n_nodes, *keep, sources=rows, directed=False)
+    matrix = distances(compiled.n_nodes, *keep, sources=rows, directed=False, workers=workers)
     frame = pd.DataFrame(matrix[:, rows], index=names, columns=names)
     frame.attrs.update({"basis": BASIS if weight == "latency" else f"shortest {weight}",
                         "quantity": "one_way",
@@ -252,11 +249,11 @@ def k_shortest_paths(topology: Topology, source: str, target: str, k: int, *,
 
     if k < 1:
         raise ValidationError(f"k must be at least 1, got {k}", field="k")
-    s, t = _index(topology, source), _index(topology, target)
+    s, t = topology.node_index(source), topology.node_index(target)
     if s == t:
         return [Path((source,), (), 0.0, 0.0)]
     compiled = topology.compile()
-    weights = _weights(topology, weight)
+    weights = arc_weights(topology, weight)
     found = simple_paths(compiled, weights, [(s, t)], k)[0]
     if not found:
         raise UnreachableError(f"no path from {source!r} to {target!r}", file=topology.file)
@@ -282,11 +279,11 @@ def disjoint_paths(topology: Topology, source: str, target: str, k: int = 2, *,
         raise ValidationError(f"by must be 'link' or 'srlg', got {by!r}")
     if k < 1:
         raise ValidationError(f"k must be at least 1, got {k}")
-    s, t = _index(topology, source), _index(topology, target)
+    s, t = topology.node_index(source), topology.node_index(target)
     if s == t:
         raise ValidationError("source and target are the same site")
     compiled = topology.compile()
-    weights = _weights(topology, weight)
+    weights = arc_weights(topology, weight)
     flows = _disjoint_flow(topology, compiled, weights, s, t, k, by)
     if flows is None:
         what = "link-disjoint" if by == "link" else "SRLG-disjoint"

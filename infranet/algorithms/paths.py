@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +28,12 @@ import scipy.sparse as sp
 
 from infranet.algorithms.arcs import ranges
 from infranet.errors import ValidationError
+from infranet.results import FrozenState
 
 if TYPE_CHECKING:
     from infranet.model import Compiled, Topology
 
-__all__ = ["PathSet", "check_paths", "from_records", "gather"]
+__all__ = ["DeferredPaths", "PathSet", "check_paths", "from_records", "gather"]
 
 
 def _readonly(array: Any, dtype: Any) -> np.ndarray:
@@ -44,7 +45,7 @@ def _readonly(array: Any, dtype: Any) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class PathSet:
+class PathSet(FrozenState):
     """Paths between nodes, as CSR arrays over arcs, grouped into demands.
 
     Path ``p`` goes from node ``src[p]`` to ``dst[p]`` over the arcs
@@ -94,6 +95,26 @@ class PathSet:
         else:
             ptr = self.path_ptr
         object.__setattr__(self, "path_ptr", _readonly(ptr, np.int64))
+
+    @classmethod
+    def from_demands(cls, nodes: Sequence[str], src: Any, dst: Any, path_ptr: Any,
+                     indptr: Any, arcs: Any, *, fraction: Any = None) -> PathSet:
+        """Return the paths of demands ``src[d] -> dst[d]``: demand ``d`` owns the paths
+        ``path_ptr[d]:path_ptr[d + 1]``, path ``p`` goes over ``arcs[indptr[p]:indptr[p + 1]]``
+        and carries ``fraction[p]`` of its demand (each path's ends are its demand's).
+
+        Examples
+        --------
+        >>> ps = PathSet.from_demands(("x", "y", "z"), [0], [2], [0, 2], [0, 1, 3], [4, 0, 2],
+        ...                           fraction=[0.5, 0.5])
+        >>> ps.src.tolist(), ps.n_demands
+        ([0, 0], 1)
+        """
+        path_ptr = np.asarray(path_ptr, dtype=np.int64)
+        owner = np.repeat(np.arange(len(path_ptr) - 1), np.diff(path_ptr))
+        return cls(tuple(nodes), np.asarray(src, dtype=np.int64)[owner],
+                   np.asarray(dst, dtype=np.int64)[owner], indptr, arcs, fraction=fraction,
+                   path_ptr=path_ptr)
 
     # ------------------------------------------------------------------ sizes
     def __len__(self) -> int:
@@ -214,6 +235,29 @@ class PathSet:
         frac = np.bincount(first, weights=shares, minlength=self.n_paths)
         chosen = np.flatnonzero((first == np.arange(self.n_paths)) & (frac > 0))
         return self.take(chosen, fraction=frac[chosen])
+
+
+@dataclass(frozen=True, eq=False)
+class DeferredPaths:
+    """Paths built when first needed: ``function(*args)`` returns a :class:`PathSet`.
+
+    Hop-by-hop routings (ECMP on a large graph) give their loads at once and their paths only
+    when asked for; holding the inputs (a DAG's arrays, another PathSet) and a module-level
+    `function`, not a closure, keeps the result picklable.
+
+    Examples
+    --------
+    >>> later = DeferredPaths(empty, (("x", "y"), 2))
+    >>> later.build().n_demands
+    2
+    """
+
+    function: Callable[..., PathSet]
+    args: tuple[Any, ...] = ()
+
+    def build(self) -> PathSet:
+        """Return the paths."""
+        return self.function(*self.args)
 
 
 def gather(arc_ptr: np.ndarray, arcs: np.ndarray, rows: np.ndarray,

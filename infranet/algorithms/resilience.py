@@ -76,13 +76,14 @@ class Failure:
                 else ""
             return f"{what}: disconnects {'-'.join(self.pair)}{more}"
         if self.effect == "rtt_increase":
-            return f"{what}: RTT {'-'.join(self.pair)} +{self.rtt_increase_ms:.3f} ms"
+            # 10 µs, the precision of latencies everywhere else (2 decimals of ms)
+            return f"{what}: RTT {'-'.join(self.pair)} +{self.rtt_increase_ms:.2f} ms"
         return f"{what}: no effect"
 
 
 def single_failures(topology: Topology, *, among: Sequence[str] | None = None,
                     links: bool = True, srlgs: bool = True, sites: bool = False,
-                    ) -> list[Failure]:
+                    workers: int | None = None) -> list[Failure]:
     """Return the effect of each single link failure and each shared-risk group failure (and
     each site's, with `sites`).
 
@@ -92,6 +93,10 @@ def single_failures(topology: Topology, *, among: Sequence[str] | None = None,
         The sites whose pairwise RTT is watched (default: :func:`watched_sites`).
     links, srlgs, sites
         Which failures to try (see :func:`~infranet.algorithms.failures.failure_sets`).
+    workers
+        Processes the shortest-path searches may use: this argument, else the
+        ``INFRANET_WORKERS`` environment variable, else 1 (:func:`infranet.parallel.workers`;
+        ``-1``: every core). Nothing forks unless asked, and large searches only.
 
     Returns
     -------
@@ -99,14 +104,23 @@ def single_failures(topology: Topology, *, among: Sequence[str] | None = None,
         Worst first: disconnections (most pairs first), then the largest RTT increase.
     """
     return failure_effects(topology, failure_sets(topology, links=links, srlgs=srlgs,
-                                                  sites=sites), among=among)
+                                                  sites=sites), among=among, workers=workers)
 
 
 def failure_effects(topology: Topology, failures: Sequence[FailureSet], *,
-                    among: Sequence[str] | None = None) -> list[Failure]:
+                    among: Sequence[str] | None = None,
+                    workers: int | None = None) -> list[Failure]:
     """Return the effect of each failure set on the RTT between the sites `among` (default:
     :func:`watched_sites`), worst first (see :func:`single_failures`). Sites that fail are
-    not watched in their own failure."""
+    not watched in their own failure.
+
+    Parameters
+    ----------
+    workers
+        Processes the shortest-path searches may use: this argument, else the
+        ``INFRANET_WORKERS`` environment variable, else 1 (:func:`infranet.parallel.workers`;
+        ``-1``: every core). Nothing forks unless asked, and large searches only.
+    """
     from infranet.algorithms._shortest import distances
 
     compiled = topology.compile()
@@ -116,7 +130,8 @@ def failure_effects(topology: Topology, failures: Sequence[FailureSet], *,
     tail, head = compiled.tail[0::2], compiled.head[0::2]
 
     def rtt(mask: np.ndarray) -> np.ndarray:
-        d = distances(compiled.n_nodes, tail[mask], head[mask], weights[mask], sources=rows)
+        d = distances(compiled.n_nodes, tail[mask], head[mask], weights[mask], sources=rows,
+                      workers=workers)
         return 2.0 * d[:, rows]
 
     base = rtt(np.ones(len(tail), dtype=bool))
@@ -149,7 +164,8 @@ def failure_effects(topology: Topology, failures: Sequence[FailureSet], *,
 
 
 def worst_failure(topology: Topology, **options: Any) -> Failure | None:
-    """Return the single failure that hurts most (see :func:`single_failures`), or None."""
+    """Return the single failure that hurts most (see :func:`single_failures`, whose options,
+    `workers` included, it takes), or None."""
     failures = single_failures(topology, **options)
     return failures[0] if failures else None
 

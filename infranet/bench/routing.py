@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+from infranet.errors import InfranetError, UnknownNameError, did_you_mean
 
 __all__ = [
     "ALGORITHMS_QUICK",
@@ -139,17 +139,19 @@ def _figret(folder: str, graph: str, hist: str, unit_graph: str, unit_tm: str,
 
 
 def _uniform_capacity(topology, capacity_gbps: float = UNIFORM_CAPACITY_GBPS):
-    if np.isnan(topology.compile().capacity_gbps).any():
+    from infranet.algorithms.arcs import missing_capacity
+
+    if missing_capacity(topology).any():
         return topology.with_defaults(capacity=capacity_gbps), [
             f"links without a capacity get {capacity_gbps:g} Gb/s"]
     return topology, []
 
 
 def _scaled_to_target(topology, tm):
-    from infranet.algorithms.mcf import min_mlu
+    from infranet.routing import optimal_mlu
 
-    optimum = min_mlu(topology, tm).mlu
-    return tm.scaled(TARGET_MLU / optimum) if optimum > 0 else tm
+    optimum, _ = optimal_mlu(topology, tm)
+    return tm.scaled(TARGET_MLU / optimum) if optimum else tm
 
 
 def _topohub(key: str, matrix: str) -> Callable[[Path | None, str, int], Loaded]:
@@ -205,7 +207,7 @@ def _fabric(kind: str, matrix: str, **options) -> Callable[[Path | None, str, in
             tm = permutation(hosts, link, seed=seed)
         else:
             tm = all_to_all(hosts, link / max(1, len(hosts) - 1))
-        return Loaded(topo, [tm.for_topology(topo)], None, {},
+        return Loaded(topo, [tm], None, {},
                       [f"{matrix} matrix over the accelerators at the NIC rate"])
 
     return load
@@ -328,11 +330,9 @@ def metadata(suite: str, algorithms: Sequence[str], seed: int) -> dict[str, Any]
 
 
 def _options(algorithm: str, seed: int, suite: str, topology=None) -> dict[str, Any]:
-    import inspect
+    from infranet.routing import options_of
 
-    from infranet.routing import get
-
-    params = inspect.signature(get(algorithm)).parameters
+    params = {o.name for o in options_of(algorithm) or ()}
     options: dict[str, Any] = {}
     if "seed" in params:
         options["seed"] = seed
@@ -370,9 +370,8 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
         Called with each result row as it is made, and with ``(instance, done, total)``; the CLI
         writes rows as they come so an interrupted run keeps what it finished.
     """
-    from infranet.algorithms.mcf import min_mlu
     from infranet.routing import algorithms as registered
-    from infranet.routing import evaluate, get, route
+    from infranet.routing import evaluate, get, optimal_mlu, route
 
     names = list(algorithms) if algorithms is not None else [
         a for a in ALGORITHMS_QUICK if a in registered()]
@@ -402,11 +401,12 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
                           "nodes": topo.n_nodes, "links": len(topo.links),
                           "matrices": len(loaded.matrices), "notes": loaded.notes})
         for m, tm in enumerate(loaded.matrices):
-            optimum = min_mlu(topo, tm).mlu if instance.optimum else None
+            optimum, optimum_note = optimal_mlu(topo, tm) if instance.optimum else (None, None)
             published = loaded.published[m] if loaded.published else None
             for name in names:
                 row = {"instance": instance.name, "matrix": m, "algorithm": name,
-                       "optimum_mlu": optimum, "published_optimum_mlu": published}
+                       "optimum_mlu": optimum, "published_optimum_mlu": published,
+                       "optimum_note": optimum_note}
                 started = time.perf_counter()
                 try:
                     routing = route(topo, tm, algorithm=name,
@@ -457,20 +457,3 @@ def check_published(results: dict[str, Any], *, rtol: float = 1e-6) -> list[str]
             problems.append(f"{row['instance']} matrix {row['matrix']}: optimum {optimum!r} "
                             f"!= published {published!r}")
     return sorted(set(problems))
-
-
-def write(results: dict[str, Any], folder: str | Path) -> list[Path]:
-    """Write ``results.json`` (everything) and ``results.csv`` (the rows) into `folder`."""
-    from infranet.io import write_text
-    from infranet.output import to_csv, to_json
-
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise ValidationError("is a file; -o names a folder for results.json and results.csv",
-                              file=str(out))
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "results.json", out / "results.csv"]
-    write_text(paths[0], to_json(results) + "\n")
-    write_text(paths[1], to_csv(results["results"]))
-    return paths
-

@@ -110,10 +110,9 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
       infranet route topohub:sndlib/abilene --demands file --default-capacity 10G \\
           --what links --format csv
     """
-    from infranet.algorithms.mcf import min_mlu
+    from infranet.algorithms.arcs import capacities
     from infranet.output import emit, flatten
-    from infranet.routing import evaluate, under_failures
-    from infranet.routing import route as run
+    from infranet.routing import route_report
 
     if what == "failures" and not failures:
         raise click.UsageError("--what failures goes with --failures")
@@ -121,22 +120,12 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
     topo = load(file, input_format, capacity_unit)
     if default_capacity is not None:
         topo = topo.with_defaults(capacity=default_capacity)
-    _check_capacities(topo, file)
+    capacities(topo, purpose="routing",
+               hint="give --default-capacity (e.g. 10G) or capacities in the file")
     tm = load_demands(topo, demands, unit=demand_unit, line=line)
-    routing = run(topo, tm, algorithm=algorithm, **options)
-    best = min_mlu(topo, tm).mlu if optimum else None
-    metrics = evaluate(routing, topo, tm, optimum=best)
-    links = _link_rows(topo, routing)
-    summary_of = routing.to_dict()
-    result: dict[str, Any] = {
-        "algorithm": algorithm,
-        **{k: v for k, v in metrics.items() if k != "algorithm"},
-        "satisfied_fraction": metrics["satisfied"], "optimum_mlu": best,
-        "weight": summary_of.get("weight", routing.options.get("weight")),
-        "options": summary_of.get("options", {}), "links": links}
-    study = under_failures(topo, tm, algorithm=algorithm, **options) if failures else None
-    if study is not None:
-        result["failures"] = study.to_dict()
+    result = route_report(topo, tm, algorithm=algorithm, optimum=optimum, failures=failures,
+                          **options).to_dict()
+    links = result["links"]
     if fmt == "json":
         emit(result if what is None else _route_rows(result, what), fmt)
         return
@@ -171,27 +160,6 @@ def _route_rows(result: dict[str, Any], part: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in result.items() if k not in ("links", "failures")}]
 
 
-def _check_capacities(topology: Topology, file: str) -> None:
-    """Routing needs every link's capacity: name the first link without one, and say when the
-    source gives none."""
-    import numpy as np
-
-    from infranet.errors import ValidationError
-
-    table = topology.links
-    missing = np.flatnonzero(np.isnan(table["capacity_gbps"].to_numpy(dtype=float)))
-    if not missing.size:
-        return
-    why = next((note for note in topology.notes if "no link capacities" in note
-                or "no capacity in the source" in note or "have no capacity" in note), None)
-    source = f" ({why})" if why else ""
-    raise ValidationError(
-        f"missing; routing needs the capacity of every link and {missing.size} of "
-        f"{len(table)} have none{source}; give --default-capacity (e.g. 10G) or capacities in "
-        "the file", file=file, element=f"link {table['name'].iloc[missing[0]]!r}",
-        field="capacity")
-
-
 def _parse_option(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -200,22 +168,18 @@ def _parse_option(text: str) -> tuple[str, str]:
 
 
 def _typed_options(algorithm: str, texts: tuple[str, ...]) -> dict[str, Any]:
-    """``KEY=VALUE`` texts as the algorithm's options, each of the type its default has."""
-    import inspect
+    """``KEY=VALUE`` texts as the algorithm's options, each of the type its signature gives
+    (:func:`infranet.routing.options_of`)."""
     import json
 
-    from infranet.routing import get
+    from infranet.routing import options_of
 
-    func = get(algorithm)
-    try:
-        params = dict(inspect.signature(func).parameters)
-    except (TypeError, ValueError):
-        params = {}
+    known = {o.name: o for o in options_of(algorithm) or ()}
     options: dict[str, Any] = {}
     for text in texts:
         key, raw = _parse_option(text)
-        param = params.get(key)
-        kinds = _kinds(param) if param is not None else set()
+        option = known.get(key)
+        kinds = set(option.kinds) if option is not None else set()
         try:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:
@@ -233,24 +197,6 @@ def _typed_options(algorithm: str, texts: tuple[str, ...]) -> dict[str, Any]:
 _WORDS = {"int": "a whole number", "float": "a number", "str": "a word", "bool": "true or false"}
 
 
-def _kinds(param: Any) -> set[str]:
-    """The plain types an option takes, from its default and its annotation ('' for any)."""
-    import inspect
-
-    kinds: set[str] = set()
-    default = param.default
-    if default is not inspect.Parameter.empty and default is not None:
-        kinds.add({bool: "bool", int: "int", float: "float", str: "str"}.get(type(default), "?"))
-    annotation = param.annotation
-    if isinstance(annotation, str):
-        words = {w.strip() for w in annotation.split("|")}
-        if words <= {"int", "float", "str", "bool", "None"}:
-            kinds |= words - {"None"}
-        elif words - {"None"}:
-            kinds.add("?")
-    return set() if "?" in kinds else kinds
-
-
 def _fits(value: Any, kinds: set[str]) -> bool:
     if isinstance(value, bool):
         return "bool" in kinds
@@ -259,24 +205,6 @@ def _fits(value: Any, kinds: set[str]) -> bool:
     if isinstance(value, float):
         return "float" in kinds
     return isinstance(value, str) and "str" in kinds
-
-
-def _link_rows(topo: Topology, routing: Any) -> list[dict[str, Any]]:
-    from infranet.routing.metrics import utilisation
-
-    compiled = topo.compile()
-    load_gbps = routing.arc_load_gbps
-    cap = compiled.capacity_gbps
-    util = utilisation(routing, topo)
-    rows = []
-    for i, name in enumerate(compiled.links):
-        ab, ba = 2 * i, 2 * i + 1
-        rows.append({"name": name, "a": compiled.nodes[compiled.tail[ab]],
-                     "b": compiled.nodes[compiled.head[ab]],
-                     "capacity_gbps": float(cap[ab]), "load_ab_gbps": float(load_gbps[ab]),
-                     "load_ba_gbps": float(load_gbps[ba]), "utilisation_ab": float(util[ab]),
-                     "utilisation_ba": float(util[ba])})
-    return rows
 
 
 @click.group()
@@ -337,7 +265,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     def keep(row: dict) -> None:
         rows.append(row)
         if output:
-            suite_module.write(partial, output)
+            _write_results(partial, output)
 
     try:
         with progress("routing", total=total) as update:  # update(instance, done, total)
@@ -349,7 +277,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
                    + (f"; kept in {output}" if output else ""), err=True)
         sys.exit(130)
     if output:
-        suite_module.write(results, output)
+        _write_results(results, output)
     for instance in results["instances"]:
         if "skipped" in instance:
             warn(f"skipped {instance['name']}: {instance['skipped']}")
@@ -369,6 +297,20 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
              title="routing benchmark: MLU against the optimum" if fmt == "table" else None)
     if mismatch:
         sys.exit(1)
+
+
+def _write_results(results: dict[str, Any], folder: str) -> None:
+    """Write ``results.json`` (everything) and ``results.csv`` (the rows) into `folder`, each
+    file whole (a safe write)."""
+    from pathlib import Path
+
+    from infranet.io import write_text
+    from infranet.output import to_csv, to_json
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "results.json", to_json(results) + "\n")
+    write_text(out / "results.csv", to_csv(results["results"]))
 
 
 def _results_folder(output: str) -> None:

@@ -4,34 +4,47 @@ their behaviour under failures.
 Every algorithm is ``algorithm(topology, tm, **options) -> Routing`` (``tm`` a traffic matrix
 or flows) and is found by name: :func:`route` dispatches, :func:`algorithms` lists them
 (plug-ins of the entry-point group ``infranet.routing`` included), :func:`register` adds one.
-:func:`evaluate` measures a routing; :func:`under_failures` replays an algorithm under the
+:func:`evaluate` measures a routing (:func:`optimal_mlu` gives the optimum it is measured
+against); :func:`route_report` is what ``infranet route`` shows; :func:`under_failures`
+replays an algorithm under the
 failure sets of :func:`infranet.algorithms.failures.failure_sets`. Routing paths are
-:class:`~infranet.algorithms.paths.PathSet` objects (``Splits`` builds one from CSR arrays).
+:class:`~infranet.algorithms.paths.PathSet` objects (``PathSet.from_demands`` builds one from
+CSR arrays).
 """
 
 from infranet.algorithms.paths import PathSet
 from infranet.routing.base import (
     ENTRY_POINT_GROUP,
+    Option,
     Routing,
-    Splits,
     algorithms,
+    describe,
     get,
+    options_of,
     register,
     route,
+    takes,
 )
 from infranet.routing.failures import FailureStudy, under_failures
-from infranet.routing.metrics import evaluate
+from infranet.routing.metrics import evaluate, optimal_mlu
+from infranet.routing.report import RouteReport, route_report
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "FailureStudy",
+    "Option",
     "PathSet",
+    "RouteReport",
     "Routing",
-    "Splits",
     "algorithms",
+    "describe",
     "evaluate",
     "get",
+    "optimal_mlu",
+    "options_of",
     "register",
     "route",
+    "route_report",
+    "takes",
     "under_failures",
 ]

@@ -16,28 +16,33 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
-from infranet.algorithms.paths import PathSet
+from infranet.algorithms.arcs import busiest_link, utilisation
+from infranet.algorithms.paths import DeferredPaths, PathSet
 from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
-from infranet.results import Binding
+from infranet.results import Binding, FrozenDict, FrozenState, freeze, is_plain, plain
 
 if TYPE_CHECKING:
     from infranet.algorithms.failures import FailureSet
-    from infranet.model import Topology
+    from infranet.model import Compiled, Topology
     from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "REQUIRED",
+    "Option",
     "Routing",
-    "Splits",
     "algorithms",
+    "describe",
     "get",
+    "options_of",
     "register",
     "route",
+    "takes",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,26 +68,15 @@ def _readonly(array: Any, dtype: Any) -> np.ndarray:
     return out
 
 
-def Splits(path_ptr: Any, fraction: Any, arc_ptr: Any, arcs: Any, *,
-           nodes: Sequence[str], src: Any, dst: Any) -> PathSet:
-    """The splits of a routing as a :class:`~infranet.algorithms.paths.PathSet`: demand ``d``
-    uses the paths ``path_ptr[d]:path_ptr[d + 1]``, path ``p`` carries ``fraction[p]`` of it
-    over ``arcs[arc_ptr[p]:arc_ptr[p + 1]]``; `src` and `dst` are the ends of each demand."""
-    path_ptr = np.asarray(path_ptr, dtype=np.int64)
-    owner = np.repeat(np.arange(len(path_ptr) - 1), np.diff(path_ptr))
-    return PathSet(tuple(nodes), np.asarray(src, dtype=np.int64)[owner],
-                   np.asarray(dst, dtype=np.int64)[owner], arc_ptr, arcs, fraction=fraction,
-                   path_ptr=path_ptr)
-
-
 @dataclass(frozen=True, eq=False)
-class Routing:
+class Routing(FrozenState):
     """A routing of demands (a traffic matrix or flows): per-arc load and the path splits
     behind it.
 
     Build one with :meth:`from_splits` (or :meth:`from_paths`); algorithms that route
-    hop by hop (ECMP) give their splits lazily, as enumerating every path is only needed by
-    metrics that look at paths.
+    hop by hop (ECMP) give their splits lazily (a
+    :class:`~infranet.algorithms.paths.DeferredPaths`), as enumerating every path is only
+    needed by metrics that look at paths. A routing pickles, splits included.
 
     Attributes
     ----------
@@ -98,13 +92,15 @@ class Routing:
         carried in Gb/s (less for demands the algorithm lost).
     solve_s : float
         Wall time of the algorithm in seconds.
-    options : Mapping
+    options : FrozenDict
         The options the algorithm ran with, defaults included (``weight``: the path metric it
         used; ``failure``: the failure it was routed under).
-    info : Mapping
+    info : FrozenDict
         What the algorithm reports beyond the routing (chosen IGP weights, bounds, ...).
     binding : Binding
-        The busiest arc (``link``), or ``demand`` when no arc carries load.
+        The busiest arc (``link``; its summary says by how much it is over capacity, and how
+        much demand was lost), ``demand`` when no arc carries load, or ``path`` when demands
+        are lost for lack of a path.
     """
 
     algorithm: str
@@ -115,9 +111,9 @@ class Routing:
     demand_gbps: np.ndarray = field(repr=False)
     routed_gbps: np.ndarray = field(repr=False)
     solve_s: float
-    options: Mapping[str, Any] = field(default_factory=dict)
-    info: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    _splits: PathSet | Callable[[], PathSet] | None = field(default=None, repr=False)
+    options: Mapping[str, Any] = field(default_factory=FrozenDict)
+    info: Mapping[str, Any] = field(default_factory=FrozenDict, repr=False)
+    _splits: PathSet | DeferredPaths | None = field(default=None, repr=False)
     link_names: tuple[str, ...] = field(default=(), repr=False)
     capacity_gbps: np.ndarray | None = field(default=None, repr=False)
 
@@ -129,8 +125,11 @@ class Routing:
         for name, dtype in (("arc_load_gbps", float), ("src", np.int64), ("dst", np.int64),
                             ("demand_gbps", float), ("routed_gbps", float)):
             object.__setattr__(self, name, _readonly(getattr(self, name), dtype))
-        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
-        object.__setattr__(self, "info", MappingProxyType(dict(self.info)))
+        object.__setattr__(self, "options", freeze(self.options))
+        object.__setattr__(self, "info", freeze(self.info))
+        if not isinstance(self._splits, (PathSet, DeferredPaths, type(None))):
+            raise ValidationError(f"the splits of a routing are a PathSet or DeferredPaths, "
+                                  f"got {type(self._splits).__name__}", field="splits")
 
     @functools.cached_property
     def splits(self) -> PathSet:
@@ -139,7 +138,7 @@ class Routing:
         value = self._splits
         if value is None:
             raise ValidationError(f"routing {self.algorithm!r} carries no path splits")
-        return value if isinstance(value, PathSet) else value()
+        return value if isinstance(value, PathSet) else value.build()
 
     @property
     def weight(self) -> str | None:
@@ -149,27 +148,28 @@ class Routing:
 
     @functools.cached_property
     def binding(self) -> Binding:
-        """The link of highest utilisation (``link``: the one that sets the MLU), or
-        ``demand`` when no arc carries load, or ``path`` when demands are lost for lack of a
-        path."""
+        """The link of highest utilisation (``link``: the one that sets the MLU; its summary
+        says when it is over capacity and how much demand is lost), or ``demand`` when no arc
+        carries load, or ``path`` when demands are lost for lack of a path."""
         load = self.arc_load_gbps
+        lost = self.lost_gbps
         if not load.size or load.max() <= 0:
-            if self.n_demands and self.routed_gbps.sum() < self.demand_gbps.sum():
-                return Binding("path", None, "no demand has a usable path")
+            if self.n_demands and lost > 0:
+                return Binding("path", None, f"no demand has a usable path: all "
+                               f"{lost:.6g} Gb/s lost")
             return Binding("demand", None, "no arc carries load")
         cap = self.capacity_gbps
-        if cap is not None and len(cap) == len(load):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                util = np.where(load > 0, load / cap, 0.0)
-            util = np.where(np.isnan(util), np.inf, util)
-            arc = int(np.argmax(util))
-            value = f"utilisation {util[arc]:.6g} ({load[arc]:.6g} of {cap[arc]:.6g} Gb/s)"
-        else:
-            arc = int(np.argmax(load))
-            value = f"load {load[arc]:.6g} Gb/s"
-        name = (self.link_names[arc // 2] if len(self.link_names) * 2 == len(load)
-                else f"arc {arc}")
-        return Binding("link", name, f"{name} is the busiest link, {value}")
+        if cap is None or len(cap) != len(load):
+            cap = np.full(len(load), np.nan)
+        names = (self.link_names if len(self.link_names) * 2 == len(load)
+                 else tuple(f"arc {2 * i}/{2 * i + 1}" for i in range(len(load) // 2 + 1)))
+        binding = busiest_link(names, load, cap)
+        if lost > 0:
+            total = float(self.demand_gbps.sum())
+            binding = Binding(binding.kind, binding.name,
+                              f"{binding.summary}; {lost:.6g} of {total:.6g} Gb/s of demand "
+                              "lost (no usable path)")
+        return binding
 
     @property
     def n_demands(self) -> int:
@@ -196,14 +196,57 @@ class Routing:
             raise UnknownNameError(f"no demand from {src!r} to {dst!r} in this routing")
         return int(hit[0])
 
+    def utilisation(self, topology: Topology) -> np.ndarray:
+        """Per-arc load / capacity of `topology` (see
+        :func:`infranet.algorithms.arcs.utilisation`).
+
+        Raises
+        ------
+        ValidationError
+            When the routing was made for another topology (another number of arcs).
+        """
+        compiled = topology.compile()
+        if len(self.arc_load_gbps) != compiled.n_arcs:
+            raise ValidationError(f"the routing has {len(self.arc_load_gbps)} arcs, the "
+                                  f"topology {compiled.n_arcs}: it was made for another "
+                                  "topology")
+        return utilisation(self.arc_load_gbps, compiled.capacity_gbps)
+
+    def link_table(self, topology: Topology) -> pd.DataFrame:
+        """Return one row per link of `topology`: ``name, a, b, capacity_gbps`` (from ``a``
+        to ``b``), ``load_ab_gbps, load_ba_gbps`` and ``utilisation_ab, utilisation_ba``
+        (NaN where the capacity is unknown or zero and the arc unused, ``inf`` where such an
+        arc carries load).
+
+        Examples
+        --------
+        >>> from infranet.model import Topology
+        >>> from infranet.traffic import TrafficMatrix
+        >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
+        ...     "links": [{"a": "x", "b": "y", "capacity": 100}]})
+        >>> r = route(topo, TrafficMatrix(("x", "y"), [[0, 30], [0, 0]]), algorithm="spf")
+        >>> r.link_table(topo).to_dict("records")[0]["utilisation_ab"]
+        0.3
+        """
+        util = self.utilisation(topology)
+        compiled = topology.compile()
+        names = np.array(compiled.nodes, dtype=object)
+        load = self.arc_load_gbps
+        return pd.DataFrame({
+            "name": list(compiled.links), "a": names[compiled.tail[0::2]],
+            "b": names[compiled.head[0::2]], "capacity_gbps": compiled.capacity_gbps[0::2],
+            "load_ab_gbps": load[0::2], "load_ba_gbps": load[1::2],
+            "utilisation_ab": util[0::2], "utilisation_ba": util[1::2]})
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready summary (no per-arc arrays)."""
         return {"algorithm": self.algorithm, "n_demands": self.n_demands,
                 "demand_gbps": float(self.demand_gbps.sum()),
-                "routed_gbps": float(self.routed_gbps.sum()), "solve_s": self.solve_s,
-                "weight": self.weight, "binding": self.binding.to_dict(),
-                "options": {k: v for k, v in self.options.items() if _plain(v)},
-                "info": {k: v for k, v in self.info.items() if _plain(v)}}
+                "routed_gbps": float(self.routed_gbps.sum()), "lost_gbps": self.lost_gbps,
+                "solve_s": self.solve_s, "weight": self.weight,
+                "binding": self.binding.to_dict(),
+                "options": {k: plain(v) for k, v in self.options.items() if is_plain(v)},
+                "info": {k: plain(v) for k, v in self.info.items() if is_plain(v)}}
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -219,10 +262,9 @@ class Routing:
         if splits.n_demands != len(src):
             raise ValidationError(f"splits hold {splits.n_demands} demands, the traffic matrix "
                                   f"{len(src)}", field="splits")
-        assert splits.path_ptr is not None
         routed = np.where(np.diff(splits.path_ptr) > 0, demand, 0.0)
         compiled = topology.compile()
-        load = path_loads(splits, routed, compiled.n_arcs)
+        load = splits.loads(routed, compiled.n_arcs)
         return cls(algorithm, topology.site_names, load, src, dst, demand, routed, solve_s,
                    options or {}, info or {}, splits, compiled.links, compiled.capacity_gbps)
 
@@ -272,19 +314,15 @@ class Routing:
                 fractions.append(frac)
                 lengths.append(len(arcs))
                 flat.append(arcs)
-        splits = Splits(np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]), fractions,
-                        np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
-                        np.concatenate(flat) if flat else np.zeros(0, dtype=np.int64),
-                        nodes=compiled.nodes, src=src, dst=dst)
+        splits = PathSet.from_demands(
+            compiled.nodes, src, dst, np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]),
+            np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
+            np.concatenate(flat) if flat else np.zeros(0, dtype=np.int64), fraction=fractions)
         return cls.from_splits(topology, tm, splits, algorithm=algorithm, solve_s=solve_s,
                                options=options, info=info)
 
 
-def _plain(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool, type(None), list, tuple, dict))
-
-
-def _check_path(compiled, arcs: np.ndarray, s: int, t: int) -> None:
+def _check_path(compiled: Compiled, arcs: np.ndarray, s: int, t: int) -> None:
     if len(arcs) == 0 or arcs.min() < 0 or arcs.max() >= compiled.n_arcs:
         raise ValidationError(f"a path of {compiled.nodes[s]!r} -> {compiled.nodes[t]!r} has "
                               "no arcs or an arc id out of range", field="paths")
@@ -307,19 +345,10 @@ def demands(topology: Topology, tm: TrafficMatrix | Flows,
     """
     from infranet.traffic import as_flows
 
-    flows = as_flows(topology, tm)
-    if flows.elastic.any():
-        i = int(np.flatnonzero(flows.elastic)[0])
-        raise ValidationError("an elastic flow (inf demand) cannot be routed in full; give it "
-                              "a finite demand, or share the links with max_min_fair",
-                              element=f"flow {i}", field="demand_gbps")
+    flows = as_flows(topology, tm, finite_for="a routing (it carries each demand in full)",
+                     instead="max_min_fair to share the links")
     live = flows.demand_gbps > 0
     return flows.src[live], flows.dst[live], flows.demand_gbps[live]
-
-
-def path_loads(splits: PathSet, routed_gbps: np.ndarray, n_arcs: int) -> np.ndarray:
-    """Return the load of each arc in Gb/s: demands' routed rates times path fractions."""
-    return splits.loads(routed_gbps, n_arcs)
 
 
 def usable_arcs(topology: Topology, failure: FailureSet | None) -> np.ndarray | None:
@@ -505,7 +534,7 @@ def route(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: str = "ec
     func = get(algorithm)
     target = func.load() if isinstance(func, _Plugin) else func
     _check_options(algorithm, target, options)
-    masked = failure is not None and _takes(target, "failure")
+    masked = failure is not None and takes(target, "failure")
     if failure is not None:
         usable_arcs(topology, failure)  # made for this topology
     start = time.perf_counter()
@@ -532,14 +561,6 @@ def _check_result(algorithm: str, result: object) -> None:
                             f"{type(result).__name__}, not a Routing")
 
 
-def _takes(func: Callable[..., Any], name: str) -> bool:
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params and params[name].kind is inspect.Parameter.KEYWORD_ONLY
-
-
 def _mapped_back(result: object, algorithm: str, topology: Topology, cut: Topology,
                  failure: FailureSet) -> Routing:
     """A routing computed on `cut` (the topology without the failed links), on the arcs of
@@ -550,32 +571,118 @@ def _mapped_back(result: object, algorithm: str, topology: Topology, cut: Topolo
     kept = np.flatnonzero(~failure.arc_mask)  # the arcs of `cut`, in order
     load = np.zeros(full.n_arcs)
     load[kept] = result.arc_load_gbps
-    old_splits = result._splits
-
-    def splits() -> PathSet:
-        value = old_splits if isinstance(old_splits, PathSet) else (
-            old_splits() if old_splits is not None else None)
-        if value is None:
-            raise ValidationError(f"routing {algorithm!r} carries no path splits")
-        return PathSet(full.nodes, value.src, value.dst, value.indptr, kept[value.arcs],
-                       fraction=value.fraction, path_ptr=value.path_ptr)
-
+    old = result._splits
     options = {**result.options, "failure": failure.name}
-    return dataclasses.replace(result, arc_load_gbps=load, options=options,
-                               _splits=splits if old_splits is not None else None,
-                               link_names=full.links, capacity_gbps=full.capacity_gbps)
+    return dataclasses.replace(
+        result, arc_load_gbps=load, options=options,
+        _splits=None if old is None else DeferredPaths(_on_arcs, (old, full.nodes, kept)),
+        link_names=full.links, capacity_gbps=full.capacity_gbps)
 
 
-def _check_options(name: str, func: Callable[..., Any], options: Mapping[str, Any]) -> None:
+def _on_arcs(paths: PathSet | DeferredPaths, nodes: tuple[str, ...], arcs: np.ndarray,
+             ) -> PathSet:
+    """`paths` of a topology without some links, on the arcs of the whole one (``arcs[i]``:
+    the arc of the whole topology that is arc ``i`` of the cut one)."""
+    value = paths if isinstance(paths, PathSet) else paths.build()
+    return PathSet(nodes, value.src, value.dst, value.indptr, arcs[value.arcs],
+                   fraction=value.fraction, path_ptr=value.path_ptr)
+
+
+# ---------------------------------------------------------------------------- options
+
+#: The default of an option that has none (it must be given).
+REQUIRED = inspect.Parameter.empty
+_PLAIN = {bool: "bool", int: "int", float: "float", str: "str"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """A keyword-only option of a routing algorithm, as its signature declares it.
+
+    Attributes
+    ----------
+    name : str
+    default : object
+        Its default, or :data:`REQUIRED`.
+    kinds : tuple of str
+        The plain types it takes, from its default and its annotation (``"int"``, ``"float"``,
+        ``"str"``, ``"bool"``); empty when it takes anything else too (a mapping, a PathSet).
+    """
+
+    name: str
+    default: Any
+    kinds: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        default = None if self.default is REQUIRED else self.default
+        return {"name": self.name, "default": default if is_plain(default) else repr(default),
+                "required": self.default is REQUIRED, "kinds": list(self.kinds)}
+
+
+def options_of(algorithm: str | Callable[..., Any]) -> tuple[Option, ...] | None:
+    """Return the keyword-only options of `algorithm` (a registered name, or the function), in
+    the order of its signature; None when it takes any option (``**options``) or its
+    signature cannot be read. The one place infranet reads an algorithm's signature: for
+    :func:`route`'s checks, :func:`under_failures`, the benchmark suite and the CLI.
+
+    Examples
+    --------
+    >>> [(o.name, o.default, o.kinds) for o in options_of("fptas")]
+    [('eps', 0.1, ('float',)), ('max_phases', None, ('int',)), ('failure', None, ())]
+    """
+    func = get(algorithm) if isinstance(algorithm, str) else algorithm
     try:
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
-        return
+        return None
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return tuple(Option(p.name, p.default, _kinds(p)) for p in params.values()
+                 if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+def takes(algorithm: str | Callable[..., Any], option: str) -> bool:
+    """True when `algorithm` declares the keyword-only `option` (False for one that takes any:
+    it may ignore it)."""
+    known = options_of(algorithm)
+    return known is not None and any(o.name == option for o in known)
+
+
+def describe(algorithm: str) -> str:
+    """The first line of the documentation of `algorithm` (empty without one)."""
+    doc = inspect.getdoc(get(algorithm)) or ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def _kinds(param: inspect.Parameter) -> tuple[str, ...]:
+    """The plain types an option takes, from its default and its annotation (() for any)."""
+    kinds: set[str] = set()
+    default = param.default
+    if default is not inspect.Parameter.empty and default is not None:
+        kinds.add(_PLAIN.get(type(default), "?"))
+    annotation = param.annotation
+    if annotation is inspect.Parameter.empty:
+        annotation = None
+    elif isinstance(annotation, type):
+        annotation = annotation.__name__
+    if isinstance(annotation, str):
+        words = {w.strip() for w in annotation.split("|")}
+        if words <= {"int", "float", "str", "bool", "None"}:
+            kinds |= words - {"None"}
+        elif words - {"None"}:
+            kinds.add("?")
+    if "?" in kinds:
+        return ()
+    return tuple(k for k in ("bool", "int", "float", "str") if k in kinds)
+
+
+def _check_options(name: str, func: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    known = options_of(func)
+    if known is None:
         return
-    known = [p.name for p in params.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    names = [o.name for o in known]
     for key in options:
-        if key not in known:
+        if key not in names:
             raise ValidationError(f"algorithm {name!r} has no option {key!r}"
-                                  f"{did_you_mean(key, known)}; its options: "
-                                  f"{', '.join(known) or 'none'}", field=key)
+                                  f"{did_you_mean(key, names)}; its options: "
+                                  f"{', '.join(names) or 'none'}", field=key)

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from infranet.algorithms.arcs import utilisation
 from infranet.algorithms.failures import FailureSet, failure_set, failure_sets
-from infranet.results import Binding
-from infranet.routing.base import Routing, route
-from infranet.routing.metrics import mlu
+from infranet.results import Binding, FrozenDict, FrozenState
+from infranet.routing.base import Routing, route, takes
+from infranet.routing.metrics import mlu, mlu_of
 
 if TYPE_CHECKING:
     from infranet.model import Topology
@@ -25,8 +26,12 @@ if TYPE_CHECKING:
 __all__ = ["FailureStudy", "static_after_failure", "under_failures"]
 
 
+_COLUMNS = ("failure", "kind", "links", "mlu", "lost_gbps", "lost_fraction", "fits",
+            "solve_s")
+
+
 @dataclass(frozen=True, eq=False)
-class FailureStudy:
+class FailureStudy(FrozenState):
     """MLU and lost demand of a routing algorithm under each failure.
 
     Attributes
@@ -39,10 +44,12 @@ class FailureStudy:
     baseline_mlu, baseline_lost_gbps : float
         Of the intact network.
     table : DataFrame
-        One row per failure: ``failure`` (its name: ``LINK``, ``srlg:GROUP``, ``site:SITE``,
-        or members joined by ``" + "``), ``kind`` (``link``, ``srlg``, ``site``, ``pair``,
-        ``set``), ``links`` (tuple of link names), ``mlu``, ``lost_gbps``, ``lost_fraction``
-        (of the total demand), ``solve_s``.
+        One row per failure (a new table each time it is read): ``failure`` (its name:
+        ``LINK``, ``srlg:GROUP``, ``site:SITE``, or members joined by ``" + "``), ``kind``
+        (``link``, ``srlg``, ``site``, ``pair``, ``set``), ``links`` (tuple of link names),
+        ``mlu`` (NaN when the failure leaves no demand carried: an MLU of 0 would read as an
+        idle network), ``lost_gbps``, ``lost_fraction`` (of the total demand), ``fits``
+        (every demand carried within capacity), ``solve_s``.
     binding : Binding
         The worst failure (``link`` for one link, ``cut`` for several, ``site``), or
         ``none`` when no failure was tried.
@@ -53,48 +60,61 @@ class FailureStudy:
     baseline_mlu: float
     baseline_lost_gbps: float
     demand_gbps: float
-    table: pd.DataFrame = field(repr=False)
+    _rows: tuple[FrozenDict, ...] = field(repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([dict(row) for row in self._rows], columns=list(_COLUMNS))
+
+    def _column(self, name: str) -> np.ndarray:
+        return np.array([row[name] for row in self._rows], dtype=float)
 
     @property
     def worst_mlu(self) -> float:
-        return float(self.table["mlu"].max()) if len(self.table) else math.nan
+        """The highest MLU under a failure (NaN when none was tried or none carried any
+        demand)."""
+        values = self._column("mlu")
+        return float(np.nanmax(values)) if (~np.isnan(values)).any() else math.nan
 
     @property
     def mean_mlu(self) -> float:
-        return float(self.table["mlu"].mean()) if len(self.table) else math.nan
+        values = self._column("mlu")
+        return float(np.nanmean(values)) if (~np.isnan(values)).any() else math.nan
 
     @property
     def worst_failure(self) -> str | None:
-        """The failure of highest MLU (then most lost demand)."""
-        if not len(self.table):
+        """The failure of highest MLU, a failure that leaves nothing carried counting as the
+        worst (then most lost demand)."""
+        if not self._rows:
             return None
-        ranked = self.table.sort_values(["mlu", "lost_gbps"], ascending=False, kind="stable")
-        return str(ranked["failure"].iloc[0])
+        values = np.nan_to_num(self._column("mlu"), nan=np.inf)
+        order = np.lexsort((-self._column("lost_gbps"), -values))
+        return str(self._rows[int(order[0])]["failure"])
 
     @property
     def max_lost_gbps(self) -> float:
-        return float(self.table["lost_gbps"].max()) if len(self.table) else 0.0
+        return float(self._column("lost_gbps").max()) if self._rows else 0.0
 
     @property
     def binding(self) -> Binding:
         name = self.worst_failure
         if name is None:
             return Binding.nothing("no failure tried")
-        row = self.table.set_index("failure").loc[name]
-        if isinstance(row, pd.DataFrame):
-            row = row.iloc[0]
+        row = next(r for r in self._rows if r["failure"] == name)
         kind = {"link": "link", "site": "site"}.get(str(row["kind"]), "cut")
-        return Binding(kind, name, f"{name} is the worst failure: MLU {row['mlu']:.6g}, "
-                       f"{row['lost_gbps']:.6g} Gb/s lost")
+        value = ("no demand carried" if math.isnan(row["mlu"])
+                 else f"MLU {row['mlu']:.6g}")
+        return Binding(kind, name, f"{name} is the worst failure: {value}, "
+                       f"{row['lost_gbps']:.6g} of {self.demand_gbps:.6g} Gb/s lost")
 
     def to_dict(self) -> dict[str, Any]:
-        rows = self.table.assign(links=[list(x) for x in self.table["links"]])
+        rows = [{**row, "links": list(row["links"])} for row in self._rows]
         return {"algorithm": self.algorithm, "reoptimise": self.reoptimise,
                 "baseline_mlu": self.baseline_mlu,
                 "baseline_lost_gbps": self.baseline_lost_gbps, "demand_gbps": self.demand_gbps,
                 "worst_mlu": self.worst_mlu, "mean_mlu": self.mean_mlu,
                 "worst_failure": self.worst_failure, "max_lost_gbps": self.max_lost_gbps,
-                "binding": self.binding.to_dict(), "failures": rows.to_dict("records")}
+                "binding": self.binding.to_dict(), "failures": rows}
 
 
 def static_after_failure(routing: Routing, topology: Topology,
@@ -102,7 +122,7 @@ def static_after_failure(routing: Routing, topology: Topology,
     """Return ``(MLU, lost Gb/s)`` of `routing` when `failure` (a FailureSet, or link names)
     happens and nobody re-routes: paths through a failed arc are dropped, each demand's
     surviving paths share it in proportion to their former fractions, and a demand with none
-    left is lost."""
+    left is lost (the MLU is NaN when none is carried)."""
     compiled = topology.compile()
     if not isinstance(failure, FailureSet):
         failure = failure_set(topology, list(failure))
@@ -119,10 +139,10 @@ def static_after_failure(routing: Routing, topology: Topology,
     per_path = routed[splits.demand_of] * share
     load = np.bincount(splits.arcs, weights=np.repeat(per_path, splits.hops),
                        minlength=compiled.n_arcs)
-    cap = compiled.capacity_gbps
-    keep = ~dead_arc & np.isfinite(cap) & (cap > 0)
-    value = float((load[keep] / cap[keep]).max()) if keep.any() else 0.0
-    return value, float(routing.demand_gbps.sum() - routed.sum())
+    util = np.where(dead_arc, np.nan, utilisation(load, compiled.capacity_gbps))
+    asked = float(routing.demand_gbps.sum())
+    value = mlu_of(util, demand_gbps=asked, carried_gbps=float(routed.sum()))
+    return value, asked - float(routed.sum())
 
 
 def under_failures(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: str = "ecmp",
@@ -166,7 +186,7 @@ def under_failures(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: 
     if failures is None:
         failures = failure_sets(topology, links=links, srlgs=srlgs, sites=sites, order=order,
                                 random=random, seed=seed)
-    if seed is not None and "seed" not in options and _takes_seed(algorithm):
+    if seed is not None and "seed" not in options and takes(algorithm, "seed"):
         options = {**options, "seed": seed}
     base = route(topology, tm, algorithm=algorithm, **options)
     total = float(base.demand_gbps.sum())
@@ -178,21 +198,11 @@ def under_failures(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: 
         else:
             value, lost = static_after_failure(base, topology, failure)
             seconds = 0.0
-        rows.append({"failure": failure.name, "kind": failure.kind, "links": failure.links,
-                     "mlu": value, "lost_gbps": lost,
-                     "lost_fraction": lost / total if total > 0 else 0.0, "solve_s": seconds})
-    table = pd.DataFrame(rows, columns=["failure", "kind", "links", "mlu", "lost_gbps",
-                                        "lost_fraction", "solve_s"])
+        fits = bool(lost <= 1e-9 * max(total, 1.0) and not value > 1 + 1e-9)
+        rows.append(FrozenDict({"failure": failure.name, "kind": failure.kind,
+                                "links": tuple(failure.links), "mlu": float(value),
+                                "lost_gbps": float(lost),
+                                "lost_fraction": lost / total if total > 0 else 0.0,
+                                "fits": fits, "solve_s": float(seconds)}))
     return FailureStudy(algorithm, reoptimise, mlu(base, topology), base.lost_gbps, total,
-                        table)
-
-
-def _takes_seed(algorithm: str) -> bool:
-    import inspect
-
-    from infranet.routing.base import get
-
-    try:
-        return "seed" in inspect.signature(get(algorithm)).parameters
-    except (TypeError, ValueError):
-        return False
+                        tuple(rows))

@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from infranet.algorithms.arcs import Stopwatch, capacities, reachable, simple_csr
+from infranet.algorithms.arcs import capacities, reachable, simple_arcs, simple_csr
 from infranet.algorithms.dags import destination_dag
 from infranet.algorithms.decomposition import decompose
 from infranet.algorithms.paths import empty
 from infranet.errors import ValidationError
+from infranet.results import Stopwatch
 from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 
 if TYPE_CHECKING:
@@ -103,7 +104,6 @@ def fptas(topology: Topology, tm: TrafficMatrix | Flows, *, eps: float = 0.1,
 
     graph, order = simple_csr(n, tail, head, np.ones(m))  # structure: one entry per (u, v)
     pair_key = tail[order] * n + head[order]
-    group = np.searchsorted(pair_key, tail * n + head)  # the (u, v) entry of every arc
     multi = len(order) < m
     if n * n <= 1 << 24:  # a dense table of (u, v) entries is faster than a search
         table = np.full(n * n, -1, dtype=np.int64)
@@ -133,14 +133,10 @@ def fptas(topology: Topology, tm: TrafficMatrix | Flows, *, eps: float = 0.1,
 
     def chosen_arcs(length: np.ndarray) -> np.ndarray:
         """Set the graph's lengths; for every (u, v) entry, the usable arc of least length
-        (parallel links)."""
-        if multi:
-            by = np.lexsort((np.arange(m), length, group))
-            first = by[np.r_[True, group[by][1:] != group[by][:-1]]]
-            graph.data[:] = length[first]
-            return first
-        graph.data[:] = length[order]
-        return order
+        (parallel links; the csr's entries are in the (u, v) order simple_arcs returns)."""
+        first = simple_arcs(tail, head, length) if multi else order
+        graph.data[:] = length[first]
+        return first
 
     while True:
         phase_source = np.zeros((len(sources), m))

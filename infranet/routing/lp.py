@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from infranet.algorithms.arcs import Stopwatch, capacities, reachable
+from infranet.algorithms.arcs import capacities, reachable
 from infranet.algorithms.decomposition import decompose
 from infranet.algorithms.paths import PathSet, by_pair, empty
 from infranet.errors import ValidationError
+from infranet.results import Stopwatch
 from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 from infranet.routing.paths import candidate_paths, path_splits
+from infranet.seeds import generator, label
 
 if TYPE_CHECKING:
     from infranet.algorithms.failures import FailureSet
@@ -49,9 +51,9 @@ def _usable_paths(topology: Topology, paths: PathSet, usable: np.ndarray | None)
 
 
 def _covered(paths: PathSet, src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
-    have = np.zeros(n * n, dtype=bool)
-    have[paths.src * n + paths.dst] = True
-    return have[src * n + dst]
+    """True for each demand ``src -> dst`` that `paths` joins (by pair keys: no ``n x n``
+    table on a large graph)."""
+    return np.isin(src * n + dst, paths.src * n + paths.dst)
 
 
 def _candidates(topology: Topology, tm: TrafficMatrix | Flows, src: np.ndarray, dst: np.ndarray,
@@ -79,7 +81,7 @@ def _solve_paths(topology: Topology, sub: Flows, paths: PathSet, method: str,
 
 @register("path-lp")
 def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight: str = "hops",
-            paths: PathSet | None = None, method: str = "highs", path_method: str = "deviation",
+            paths: PathSet | None = None, method: str = "highs", path_method: str = "auto",
             failure: FailureSet | None = None) -> Routing:
     """The routing over candidate tunnels that minimises the maximum link utilisation
     (:func:`infranet.algorithms.mcf.min_mlu`, ``formulation="path"``).
@@ -89,9 +91,12 @@ def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight
     k, weight, path_method
         The candidate tunnels when `paths` is not given: up to `k` short loop-free paths of
         each pair by `weight`, searched by `path_method` (see
-        :func:`~infranet.algorithms.candidates.shortest_paths`). The default ``"deviation"`` is
-        vectorised over all pairs; ``"yen"`` gives the exact `k` shortest, at about 3 ms a
-        pair.
+        :func:`~infranet.algorithms.candidates.shortest_paths`). The default ``"auto"`` takes
+        Yen's exact `k` shortest paths (about 1 ms a pair) up to
+        :data:`~infranet.algorithms.candidates.YEN_MAX_PAIRS` demanded pairs, and the
+        deviation search, vectorised over all pairs, above (Kdl's 567,762 pairs); the
+        deviation search can miss paths Yen finds (the second way round a ring), so the LP
+        over them can be above the optimum over `k` shortest paths.
     paths
         Candidate tunnels, e.g. :func:`~infranet.algorithms.candidates.read_tunnels`.
     method
@@ -175,9 +180,9 @@ def mcf(topology: Topology, tm: TrafficMatrix | Flows, *, method: str = "highs",
 
 
 @register("pop")
-def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: Any = None,
+def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: Any = 0,
         k: int = 4, weight: str = "hops", paths: PathSet | None = None, method: str = "highs",
-        path_method: str = "deviation", failure: FailureSet | None = None) -> Routing:
+        path_method: str = "auto", failure: FailureSet | None = None) -> Routing:
     """POP: split the demands at random into `parts` equal-sized subsets, give each subset
     ``1 / parts`` of every link's capacity, solve each subset's path LP apart, and add the
     routings up.
@@ -187,7 +192,8 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
     parts
         Number of subproblems (1 gives ``path-lp``).
     seed
-        Seed of the random partition (an int, a numpy Generator or None).
+        Seed of the random partition (an int, a numpy Generator, or None for a fresh one);
+        the default 0 gives the same partition, hence the same routing, on every run.
     k, weight, paths, method, path_method, failure
         As :func:`path_lp`; the candidate paths are computed once for all subsets.
 
@@ -204,7 +210,7 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
     src, dst, demand = demands(topology, tm)
     pathset, keep = _candidates(topology, tm, src, dst, paths, k, weight, path_method,
                                 failure, "pop")
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     part = np.empty(len(src), dtype=np.int64)
     part[rng.permutation(len(src))] = np.arange(len(src)) % parts
     flow = np.zeros(len(pathset))
@@ -218,8 +224,7 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
     splits = _flow_splits(pathset, src, dst, flow)
     return Routing.from_splits(
         topology, tm, splits, algorithm="pop", solve_s=timer(),
-        options={"parts": int(parts), "seed": seed if isinstance(seed, (int, type(None)))
-                 else "generator", "k": k, "weight": weight,
+        options={"parts": int(parts), "seed": label(seed), "k": k, "weight": weight,
                  "paths": "given" if paths is not None else None, "method": method,
                  "path_method": path_method, "failure": failure_name(failure)},
         info={"part_mlu": part_mlu, "lost_gbps": float(demand[~keep].sum())})

@@ -7,43 +7,98 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from infranet.errors import ValidationError
-
 if TYPE_CHECKING:
     from infranet.model import Topology
     from infranet.routing.base import Routing
     from infranet.traffic import Flows, TrafficMatrix
 
-__all__ = ["evaluate", "mlu", "utilisation"]
+__all__ = ["carriable", "evaluate", "mlu", "mlu_of", "optimal_mlu", "utilisation"]
+
+#: Utilisation above 1 by more than this counts as over capacity (LP optima sit at 1 within
+#: the solver's tolerance).
+_OVER = 1e-9
 
 
 def utilisation(routing: Routing, topology: Topology) -> np.ndarray:
     """Per-arc load / capacity (NaN where the capacity is unknown or zero and the arc
-    unused; ``inf`` where such an arc carries load)."""
-    compiled = topology.compile()
-    load = routing.arc_load_gbps
-    if len(load) != compiled.n_arcs:
-        raise ValidationError(f"the routing has {len(load)} arcs, the topology "
-                              f"{compiled.n_arcs}: it was made for another topology")
-    cap = compiled.capacity_gbps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = load / cap
-    has = np.isfinite(cap) & (cap > 0)
-    return np.where(has, util, np.where(load > 0, np.inf, np.nan))
+    unused; ``inf`` where such an arc carries load): :meth:`Routing.utilisation`."""
+    return routing.utilisation(topology)
+
+
+def mlu_of(util: np.ndarray, *, demand_gbps: float, carried_gbps: float) -> float:
+    """The maximum link utilisation of per-arc utilisations `util` (NaN entries left out): 0
+    when there is no demand, NaN when there is demand and none of it is carried (an MLU of 0
+    would read as an idle network)."""
+    if demand_gbps > 0 and carried_gbps <= 0:
+        return math.nan
+    util = np.asarray(util, dtype=float)
+    util = util[~np.isnan(util)]
+    return float(util.max()) if util.size else 0.0
 
 
 def mlu(routing: Routing, topology: Topology) -> float:
-    """Maximum link utilisation (over arcs with a capacity; 0 when nothing is routed)."""
-    util = utilisation(routing, topology)
-    util = util[~np.isnan(util)]
-    return float(util.max()) if util.size else 0.0
+    """Maximum link utilisation over arcs with a capacity (:func:`mlu_of`: 0 without demand,
+    NaN when every demand is lost)."""
+    return mlu_of(routing.utilisation(topology), demand_gbps=float(routing.demand_gbps.sum()),
+                  carried_gbps=float(routing.routed_gbps.sum()))
+
+
+def carriable(topology: Topology, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """True for each demand ``src -> dst`` (node indices) that a path of arcs with capacity
+    joins (an unknown capacity counts as some): the demands any routing can carry."""
+    from infranet.algorithms.arcs import reachable
+
+    cap = topology.compile().capacity_gbps
+    return reachable(topology, src, dst, ~(cap <= 0))
+
+
+def optimal_mlu(topology: Topology, tm: TrafficMatrix | Flows, *, method: str = "highs",
+                ) -> tuple[float | None, str | None]:
+    """Return the optimal MLU of routing the demands of `tm` that can be carried (the arc LP,
+    :func:`infranet.algorithms.mcf.min_mlu`), and a note naming those that cannot.
+
+    A demand whose ends no path of capacity joins is lost by every routing: the optimum is
+    over the others, and the note says how many are left out and names one. Without any
+    demand that can be carried there is no optimum (None, with the note).
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> from infranet.traffic import TrafficMatrix
+    >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "abc"],
+    ...     "links": [{"a": "a", "b": "b", "capacity": 100}]})
+    >>> value, note = optimal_mlu(topo, TrafficMatrix(("a", "b", "c"),
+    ...                                               [[0, 50, 5], [0, 0, 0], [0, 0, 0]]))
+    >>> value, note.split(": ")[1]
+    (0.5, "1 (5 Gb/s) have no route with capacity, e.g. 'a' -> 'c'")
+    """
+    from infranet.algorithms.mcf import min_mlu
+    from infranet.routing.base import demands
+    from infranet.traffic import Flows
+
+    src, dst, demand = demands(topology, tm)
+    if not len(src):
+        return 0.0, None
+    ok = carriable(topology, src, dst)
+    note = None
+    if not ok.all():
+        j = int(np.flatnonzero(~ok)[0])
+        names = topology.site_names
+        lacking = (f"{int((~ok).sum())} ({float(demand[~ok].sum()):.6g} Gb/s) have no route "
+                   f"with capacity, e.g. {names[src[j]]!r} -> {names[dst[j]]!r}")
+        if not ok.any():
+            return None, f"no optimum: none of the {len(src)} demands can be carried; {lacking}"
+        note = (f"the optimum is over the {int(ok.sum())} of {len(src)} demands that can be "
+                f"carried: {lacking}")
+    flows = Flows(topology.site_names, src[ok], dst[ok], demand[ok])
+    return min_mlu(topology, flows, method=method).mlu, note
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     ok = np.isfinite(values) & (weights > 0)
     if not ok.any():
         return math.nan
-    values, weights = values[ok], weights[ok]
+    values, weights = values[ok], weights[ok] / weights[ok].max()  # no overflow in sums
     order = np.argsort(values)
     cum = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cum, q * cum[-1])])
@@ -53,7 +108,8 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
     ok = weights > 0
     if not ok.any() or not np.isfinite(values[ok]).all():
         return math.nan
-    return float(np.dot(values[ok], weights[ok]) / weights[ok].sum())
+    w = weights[ok] / weights[ok].max()  # rates near the largest float do not overflow
+    return float(np.dot(values[ok], w) / w.sum())
 
 
 def _lowest(topology: Topology, weights: np.ndarray, src: np.ndarray,
@@ -79,7 +135,8 @@ def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix | Flows, *,
     Parameters
     ----------
     optimum
-        The optimal MLU (e.g. from the ``mcf`` algorithm), for ``mlu_ratio``.
+        The optimal MLU (e.g. :func:`optimal_mlu`: over the demands that can be carried), for
+        ``mlu_ratio``.
     paths
         Compute the metrics that need every path (latency, stretch, paths used); False skips
         them, which matters for ECMP on large graphs.
@@ -87,12 +144,16 @@ def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix | Flows, *,
     Returns
     -------
     dict
-        ``algorithm``; ``mlu`` and ``mlu_ratio`` (MLU / `optimum`; NaN without one, and NaN
-        when the routing lost demand: an MLU over part of the demand does not compare with the
+        ``algorithm``; ``mlu`` (NaN when demand was asked and none carried) and ``mlu_ratio``
+        (MLU / `optimum`; NaN without one, and NaN when the routing lost demand that a path
+        with capacity could carry: an MLU over part of that demand does not compare with the
         optimum of carrying all of it); ``weight`` (the path metric the algorithm used, if
-        any);
-        ``demand_gbps``, ``throughput_gbps`` (demand carried), ``lost_gbps`` and
-        ``satisfied`` (carried / asked); ``concurrent_lambda``: the largest ``λ`` such that
+        any); ``demand_gbps``, ``throughput_gbps`` (demand carried), ``lost_gbps``,
+        ``unreachable_gbps`` (demand no path with capacity joins: lost by any routing) and
+        ``satisfied`` (carried / asked: 1 when every demand is routed, over capacity or
+        not); ``fits`` (True only when every demand is carried and no link is over capacity)
+        and ``overloaded_links`` (links over capacity in either direction);
+        ``concurrent_lambda``: the largest ``λ`` such that
         ``λ`` times every demand fits this routing's paths, ``1 / MLU`` when every demand is
         carried and 0 when one is lost; ``util_p50``, ``util_p90``, ``util_p95`` over arcs
         with a capacity; ``latency_ms_mean``, ``latency_ms_p95`` (routed one-way latency,
@@ -126,15 +187,21 @@ def evaluate(routing: Routing, topology: Topology, tm: TrafficMatrix | Flows, *,
     total = float(demand.sum())
     carried = float(routed.sum())
     all_routed = bool(routing.routed.all())
+    can = carriable(topology, routing.src, routing.dst) if not all_routed else None
+    routed_all_it_can = all_routed or bool(routing.routed[can].all())
     out: dict[str, Any] = {
         "algorithm": routing.algorithm,
         "weight": routing.weight,
         "mlu": value,
-        "mlu_ratio": value / optimum if optimum and all_routed else math.nan,
+        "mlu_ratio": value / optimum if optimum and routed_all_it_can else math.nan,
         "demand_gbps": total,
         "throughput_gbps": carried,
         "lost_gbps": total - carried,
+        "unreachable_gbps": float(demand[~can].sum()) if can is not None else 0.0,
         "satisfied": carried / total if total > 0 else 1.0,
+        "fits": bool(all_routed and not value > 1 + _OVER),
+        "overloaded_links": len(np.unique(compiled.arc_link[
+            np.flatnonzero(np.nan_to_num(util, nan=0.0) > 1 + _OVER)])),
         "concurrent_lambda": _concurrent_lambda(value, all_routed),
         "util_p50": float(np.percentile(measured, 50)) if measured.size else math.nan,
         "util_p90": float(np.percentile(measured, 90)) if measured.size else math.nan,
@@ -187,8 +254,8 @@ def _path_metrics(routing: Routing, topology: Topology) -> dict[str, Any]:
 def _concurrent_lambda(mlu: float, all_routed: bool) -> float:
     """1 / MLU when every demand is carried; 0 when one is lost; NaN when a loaded arc has no
     capacity (the MLU is then infinite: nothing bounds the scaling)."""
-    if not math.isfinite(mlu):
-        return math.nan
     if not all_routed:
         return 0.0
+    if not math.isfinite(mlu):
+        return math.nan
     return 1.0 / mlu if mlu > 0 else math.inf

@@ -8,19 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from infranet.algorithms.arcs import POSITIVE_FLOOR, Stopwatch, arc_weights, capacities, simple_csr
+from infranet.algorithms.arcs import POSITIVE_FLOOR, arc_weights, capacities, simple_csr
 from infranet.algorithms.candidates import shortest_paths
 from infranet.algorithms.dags import destination_dag
 from infranet.algorithms.paths import PathSet, by_pair, check_paths
 from infranet.errors import ValidationError, did_you_mean
-from infranet.routing.base import (
-    Routing,
-    Splits,
-    demands,
-    failure_name,
-    register,
-    usable_arcs,
-)
+from infranet.results import Stopwatch
+from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 
 if TYPE_CHECKING:
     from infranet.algorithms.failures import FailureSet
@@ -166,10 +160,11 @@ def cspf(topology: Topology, tm: TrafficMatrix | Flows, *, weight: str = "latenc
     counts = [0 if p is None else 1 for p in chosen]
     kept = [p for p in chosen if p is not None]
     lengths = [len(p) for p in kept]
-    splits = Splits(np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]), np.ones(len(kept)),
-                    np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
-                    np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64),
-                    nodes=compiled.nodes, src=src, dst=dst)
+    splits = PathSet.from_demands(
+        compiled.nodes, src, dst, np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]),
+        np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
+        np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64),
+        fraction=np.ones(len(kept)))
     lost = [j for j, p in enumerate(chosen) if p is None]
     names = compiled.nodes
     info = {"lost_gbps": float(demand[lost].sum()),

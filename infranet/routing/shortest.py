@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from infranet.algorithms.arcs import POSITIVE_FLOOR, Stopwatch, arc_weights
+from infranet.algorithms.arcs import POSITIVE_FLOOR, arc_weights
 from infranet.algorithms.dags import DestinationDag, destination_dag
-from infranet.algorithms.paths import PathSet, gather
+from infranet.algorithms.paths import DeferredPaths, PathSet, gather
 from infranet.errors import ValidationError
+from infranet.results import Stopwatch
 from infranet.routing.base import (
     Routing,
-    Splits,
     demands,
     failure_name,
     register,
@@ -28,7 +28,7 @@ from infranet.routing.base import (
 
 if TYPE_CHECKING:
     from infranet.algorithms.failures import FailureSet
-    from infranet.model import Topology
+    from infranet.model import Compiled, Topology
     from infranet.traffic import Flows, TrafficMatrix
 
 __all__ = ["ecmp", "hop_by_hop", "spf", "vlb"]
@@ -48,12 +48,9 @@ def hop_by_hop(algorithm: str, topology: Topology, tm: TrafficMatrix | Flows,
     load = dag.loads(src[ok], dst[ok], demand[ok], compiled.n_arcs)
     routed = np.where(ok, demand, 0.0)
     info = {"lost_gbps": float(demand[~ok].sum()), **(info or {})}
-
-    def splits() -> PathSet:
-        return dag.splits(compiled, src, dst)
-
     return Routing(algorithm, compiled.nodes, load, src, dst, demand, routed, timer(), options,
-                   info, splits, compiled.links, compiled.capacity_gbps)
+                   info, DeferredPaths(dag.splits, (compiled, src, dst)), compiled.links,
+                   compiled.capacity_gbps)
 
 
 @register("spf")
@@ -162,17 +159,13 @@ def vlb(topology: Topology, tm: TrafficMatrix | Flows, *, weight: str = "hops",
     options = {"weight": weight, "igp_weights": igp_weights,
                "intermediates": None if intermediates is None else list(intermediates),
                "segments": segments, "failure": failure_name(failure)}
-
-    def splits() -> PathSet:
-        return _vlb_splits(dag, compiled, src, dst, reach, mid, n)
-
     return Routing("vlb", compiled.nodes, load, src, dst, demand, routed, timer(), options,
-                   {"lost_gbps": float(demand[~ok].sum()),
-                    "intermediates": int(via.sum())}, splits, compiled.links,
-                   compiled.capacity_gbps)
+                   {"lost_gbps": float(demand[~ok].sum()), "intermediates": int(via.sum())},
+                   DeferredPaths(_vlb_splits, (dag, compiled, src, dst, reach, mid, n)),
+                   compiled.links, compiled.capacity_gbps)
 
 
-def _vlb_splits(dag: DestinationDag, compiled: Any, src: np.ndarray, dst: np.ndarray,
+def _vlb_splits(dag: DestinationDag, compiled: Compiled, src: np.ndarray, dst: np.ndarray,
                 reach: np.ndarray, mid: np.ndarray, n: int) -> PathSet:
     # segment paths of every ordered pair, plus one empty path from each node to itself
     u, v = np.nonzero(reach & ~np.eye(n, dtype=bool))
@@ -204,6 +197,7 @@ def _vlb_splits(dag: DestinationDag, compiled: Any, src: np.ndarray, dst: np.nda
     flat, lengths = gather(seg_ptr, seg.arcs, rows)
     lengths = lengths.reshape(-1, 2).sum(axis=1)
     path_ptr = np.concatenate([[0], np.cumsum(np.bincount(jj, minlength=len(src)))])
-    combined = Splits(path_ptr, frac, np.concatenate([[0], np.cumsum(lengths)]), flat,
-                      nodes=compiled.nodes, src=src, dst=dst)
+    combined = PathSet.from_demands(compiled.nodes, src, dst, path_ptr,
+                                    np.concatenate([[0], np.cumsum(lengths)]), flat,
+                                    fraction=frac)
     return combined.merged()

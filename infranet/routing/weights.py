@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from infranet.algorithms.arcs import Stopwatch, capacities
+from infranet.algorithms.arcs import capacities
 from infranet.algorithms.dags import destination_dag
 from infranet.errors import ValidationError, did_you_mean
+from infranet.results import Stopwatch
 from infranet.routing.base import Routing, demands, failure_name, register, usable_arcs
 from infranet.routing.shortest import hop_by_hop
+from infranet.seeds import generator, label
 
 if TYPE_CHECKING:
     from infranet.algorithms.failures import FailureSet
@@ -47,7 +49,8 @@ def fortz_thorup_cost(load_gbps: np.ndarray, capacity_gbps: np.ndarray) -> float
     util = np.asarray(load_gbps, dtype=float) / np.asarray(capacity_gbps, dtype=float)
     width = np.diff(np.r_[_BREAKS, np.inf])
     bands = np.clip(util[:, None] - _BREAKS[None, :], 0.0, width[None, :])
-    return float((capacity_gbps * (bands @ _SLOPES)).sum())
+    with np.errstate(over="ignore"):  # a cost past the largest float is inf: the worst
+        return float((capacity_gbps * (bands @ _SLOPES)).sum())
 
 
 @register("igp-wo")
@@ -121,7 +124,7 @@ def igp_wo(topology: Topology, tm: TrafficMatrix | Flows, *, objective: str = "f
         weights = np.ones(n_links, dtype=np.int64)
     else:
         weights = np.clip(np.rint(link_cap.max() / link_cap), 1, max_weight).astype(np.int64)
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     best_cost, load = evaluate(weights)
     start_cost = best_cost
     evaluations, idle, done = 1, 0, 0
@@ -161,7 +164,7 @@ def igp_wo(topology: Topology, tm: TrafficMatrix | Flows, *, objective: str = "f
             "iterations": done, "objective": objective}
     options = {"objective": objective, "iterations": iterations, "sample": sample,
                "max_weight": max_weight, "start": start, "patience": patience,
-               "seed": seed if isinstance(seed, (int, type(None))) else "generator",
+               "seed": label(seed),
                "weight": "igp", "failure": failure_name(failure)}
     return hop_by_hop("igp-wo", topology, tm, np.repeat(weights, 2).astype(float),
                       single=False, timer=timer, options=options, info=info, usable=usable)

@@ -12,7 +12,7 @@ import numpy as np
 
 from infranet.errors import InfranetError
 from infranet.model import Topology
-from infranet.results import Binding
+from infranet.results import Binding, FrozenDict, freeze, plain
 
 if TYPE_CHECKING:
     from infranet.traffic import Flows, TrafficMatrix
@@ -43,7 +43,7 @@ class Summary:
     max_rtt_pair: tuple[str, ...]
     min_cut_gbps: float | None
     min_cut_pair: tuple[str, ...]
-    worst_cut: dict[str, Any] | None
+    worst_cut: FrozenDict | None
     survives_any_single_cut: bool
     notes: tuple[str, ...] = field(default=())
     mlu: float | None = None
@@ -69,7 +69,7 @@ class Summary:
             "capacity_tbps": self.capacity_tbps, "max_rtt_ms": self.max_rtt_ms,
             "mean_rtt_ms": self.mean_rtt_ms, "max_rtt_pair": list(self.max_rtt_pair),
             "min_cut_gbps": self.min_cut_gbps, "min_cut_pair": list(self.min_cut_pair),
-            "worst_cut": self.worst_cut,
+            "worst_cut": plain(self.worst_cut),
             "survives_any_single_cut": self.survives_any_single_cut,
             "connected": self.connected,
             "mlu": self.mlu, "mlu_algorithm": self.mlu_algorithm,
@@ -130,8 +130,7 @@ def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = Non
     survives = connected and not any(f.effect == "disconnection" for f in failures)
     worst_dict = None
     if worst is not None:
-        worst_dict = worst.to_dict()
-        worst_dict["summary"] = worst.describe()
+        worst_dict = freeze({**worst.to_dict(), "summary": worst.describe()})
     mlu = None
     if demands is not None:
         from infranet.routing import evaluate, route

@@ -76,3 +76,42 @@ def test_resilience_names_failures_as_routing_does():
     assert effects["site:a"].binding.kind == "site"
 
 
+
+
+def test_a_random_draw_keeps_the_order_drawn_and_a_larger_one_starts_with_it():
+    topo = mesh()
+    for order in (1, 2, 3):
+        few = [f.name for f in failure_sets(topo, order=order, random=3, seed=5)]
+        more = [f.name for f in failure_sets(topo, order=order, random=5, seed=5)]
+        assert more[:3] == few
+    drawn = [f.name for f in failure_sets(topo, order=2, random=8, seed=5)]
+    assert drawn != sorted(drawn)  # drawn, not re-sorted (10 pairs: 8 of them in lexical order
+    # would be a 1-in-40,320 coincidence for this seed)
+
+
+@pytest.mark.parametrize("seed", ["abc", -1, 1.5, True, [1]])
+def test_a_bad_seed_is_one_line(seed):
+    with pytest.raises(ValidationError, match="seed: expected a whole number >= 0"):
+        failure_sets(mesh(), random=2, seed=seed)
+
+
+def test_an_unknown_member_is_suggested_among_its_kind():
+    topo = mesh()
+    with pytest.raises(UnknownNameError, match=r"unknown site 'x' in 'site:x'$"):
+        failure_set(topo, "site:x")  # no link name offered for a site
+    with pytest.raises(UnknownNameError, match="did you mean 'site:b'"):
+        failure_set(topo, "site:bb")
+    with pytest.raises(UnknownNameError, match="group 'd2'.*did you mean 'srlg:d1'"):
+        failure_set(topo, "srlg:d2")
+    with pytest.raises(UnknownNameError, match="unknown link 'a--bb'.*did you mean 'a--b'"):
+        failure_set(topo, "a--bb")
+
+
+def test_an_rtt_increase_is_described_to_10_microseconds():
+    """Latencies are shown to 10 µs (2 decimals of ms) everywhere."""
+    topo = mesh()  # 10 km links of SMF: 0.049 ms one way each
+    effects = failure_effects(topo, failure_sets(topo, srlgs=False))
+    worst = next(f for f in effects if f.effect == "rtt_increase")
+    text = worst.describe()
+    assert f"+{worst.rtt_increase_ms:.2f} ms" in text
+    assert f"{worst.rtt_increase_ms:.3f}" not in text or worst.rtt_increase_ms * 100 % 1 == 0

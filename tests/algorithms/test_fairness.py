@@ -258,3 +258,45 @@ def test_bench_quick(capsys):
     assert module.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "rates identical" in out and "speed-up" in out
+
+
+def test_options_say_whether_paths_were_given():
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "xy"],
+                               "links": [{"a": "x", "b": "y", "capacity": 10}]})
+    flows = Flows.from_pairs(["x"], ["y"], [5.0], nodes=topo)
+    assert max_min_fair(topo, flows).options["paths"] is None
+    given = shortest_paths(topo, flows, 1)
+    assert max_min_fair(topo, flows, paths=given).options["paths"] == "given"
+
+
+def test_a_flow_without_a_path_is_marked_unreachable_and_left_out_of_slowdowns():
+    """x-y joined, z apart: the flow to z gets rate 0, says so, and neither counts as slowed
+    nor hides that its group has nothing to compare."""
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "xyz"],
+                               "links": [{"a": "x", "b": "y", "capacity": 90}]})
+    flows = Flows.from_pairs(["x", "x", "x", "x"], ["y", "y", "z", "z"], [INF, INF, 10, 10],
+                             group=["a", "b", "b", "c"], nodes=topo)
+    fair = max_min_fair(topo, flows)
+    assert fair.rate_gbps.tolist() == [45.0, 45.0, 0.0, 0.0]
+    assert fair.bottleneck.tolist()[2:] == [NO_PATH, NO_PATH]
+    assert fair.bottleneck_links()[2:] == ["unreachable", "unreachable"]
+    assert fair.to_frame()["bottleneck"].tolist()[2:] == ["unreachable", "unreachable"]
+    assert fair.n_unreachable == 2 and "2 of 4 flows have no path" in fair.notes[0]
+    groups = fair.groups.set_index("group")
+    # a and b halve each other on x--y; b's unreachable flow does not count; c has none
+    assert groups.loc["a", "slowdown"] == 2.0 and groups.loc["b", "slowdown"] == 2.0
+    assert groups.loc["b", "unreachable"] == 1
+    assert np.isnan(groups.loc["c", "slowdown"]) and groups.loc["c", "unreachable"] == 1
+    assert fair.worst_slowdown == 2.0
+    out = check_result(fair, headline=("total_rate_gbps", "worst_slowdown", "n_unreachable"))
+    assert out["n_unreachable"] == 2 and out["notes"] == list(fair.notes)
+    assert "2 flows have no path" in out["binding"]["summary"]
+
+
+def test_no_flow_with_a_path_has_no_slowdown_and_binds_on_paths():
+    topo = Topology.from_dict({"name": "t", "sites": [{"name": n} for n in "xyz"],
+                               "links": [{"a": "x", "b": "y", "capacity": 90}]})
+    flows = Flows.from_pairs(["x", "y"], ["z", "z"], [10, 10], group=["a", "b"], nodes=topo)
+    fair = max_min_fair(topo, flows)
+    assert fair.rate_gbps.tolist() == [0.0, 0.0] and np.isnan(fair.worst_slowdown)
+    assert fair.binding.kind == "path"

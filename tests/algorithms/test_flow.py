@@ -56,7 +56,8 @@ def test_missing_capacity_is_an_error():
     topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
                                "links": [{"a": "x", "b": "y", "length_km": 1}]},
                               source="t.yaml")
-    with pytest.raises(ValidationError, match="t.yaml: link 'x--y': capacity: no capacity"):
+    with pytest.raises(ValidationError,
+                       match="t.yaml: link 'x--y': capacity: missing; a maximum flow needs"):
         max_flow(topo, "x", "y")
 
 

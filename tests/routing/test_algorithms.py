@@ -16,11 +16,21 @@ from infranet.errors import ValidationError
 from infranet.model import Topology
 from infranet.results import check_result
 from infranet.routing import Routing, algorithms, evaluate, route
-from infranet.routing.base import path_loads
 from infranet.traffic import Flows, TrafficMatrix
 
 BUILT_IN = tuple(sorted(algorithms()))
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "routing.md"
+TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
+
+
+def path_loads(splits, routed_gbps, n_arcs):
+    """Each arc's load summed path by path (independent of PathSet.loads)."""
+    load = np.zeros(n_arcs)
+    for d in range(splits.n_demands):
+        for arcs, fraction in splits.paths(d):
+            for arc in arcs.tolist():
+                load[arc] += routed_gbps[d] * fraction
+    return load
 
 
 def check_invariants(routing: Routing, topology: Topology, tm: TrafficMatrix) -> None:
@@ -290,7 +300,7 @@ def test_cspf_places_largest_first_and_records_losses():
     assert routing.lost_gbps == 0
     tm2 = TrafficMatrix(("x", "y", "z"), [[0, 0, 90], [0, 0, 0], [0, 0, 0]]).scaled(1.5)
     lost = route(topo, tm2, algorithm="cspf")
-    assert lost.lost_gbps == pytest.approx(135.0) and lost.info["lost"] == [("x", "z", 135.0)]
+    assert lost.lost_gbps == pytest.approx(135.0) and lost.info["lost"] == (("x", "z", 135.0),)
     assert (lost.arc_load_gbps == 0).all()
 
 
@@ -377,3 +387,144 @@ def test_unreachable_demands_are_lost_by_every_algorithm(algo_options):
         lost[name] = routing.lost_gbps
     assert set(lost.values()) == {3.0}
 
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_a_routing_pickles_with_its_paths_and_stays_frozen(name, build, algo_options):
+    """Workers of a sweep send routings back: lazy splits (a DAG's arrays, not a closure)
+    survive a pickle, unread; arrays come back read-only; options and info stay frozen."""
+    import pickle
+
+    from infranet.algorithms.failures import failure_sets
+    from infranet.results import FrozenDict
+
+    topo = build.mesh()
+    tm = TrafficMatrix(topo.site_names, np.ones((6, 6)) - np.eye(6))
+    failure = failure_sets(topo, srlgs=False)[0]
+    for routing in (route(topo, tm, algorithm=name, **algo_options(name, topo)),
+                    route(topo, tm, algorithm=name, failure=failure,
+                          **algo_options(name, topo))):
+        back = pickle.loads(pickle.dumps(routing))  # splits not read yet: lazy ones travel
+        assert isinstance(back.options, FrozenDict) and isinstance(back.info, FrozenDict)
+        for array in (back.arc_load_gbps, back.src, back.routed_gbps, back.splits.arcs):
+            assert not array.flags.writeable
+        assert back.splits.n_paths == routing.splits.n_paths
+        np.testing.assert_array_equal(back.splits.arcs, routing.splits.arcs)
+        np.testing.assert_allclose(back.splits.fraction, routing.splits.fraction)
+        check_invariants(back, topo, tm)
+        with pytest.raises(TypeError):
+            back.options["weight"] = "x"  # type: ignore[index]
+
+
+def test_a_plugin_routed_around_a_failure_pickles(build):
+    """An algorithm without a ``failure`` option runs on the cut topology; its result, mapped
+    back onto the whole topology's arcs, pickles with its paths."""
+    import pickle
+
+    from infranet.algorithms.failures import failure_set
+    from infranet.routing import base as routing_base
+    from infranet.routing import register
+
+    @register("test-hops-only")
+    def hops_only(topology, tm):
+        return route(topology, tm, algorithm="ecmp")
+
+    try:
+        topo = build.ring(5)
+        tm = all_to_all_of(topo)
+        routing = route(topo, tm, algorithm="test-hops-only",
+                        failure=failure_set(topo, topo.link_names[0]))
+        back = pickle.loads(pickle.dumps(routing))
+        assert back.options["failure"] == topo.link_names[0]
+        assert back.arc_load_gbps[:2].tolist() == [0.0, 0.0]
+        check_invariants(back, topo, tm)
+        assert not (np.isin(back.splits.arcs, [0, 1])).any()
+    finally:
+        routing_base._REGISTRY.pop("test-hops-only", None)
+
+
+def all_to_all_of(topo):
+    from infranet.traffic import all_to_all
+
+    return all_to_all(topo, 1.0)
+
+
+@pytest.mark.parametrize(("name", "options"), [("ecmp", {}), ("cspf", {}),
+                                               ("path-lp", {"path_method": "deviation"})])
+def test_a_site_matrix_routes_on_an_expanded_fabric_without_a_dense_matrix(name, options):
+    """A 2-site matrix on the accelerator-level expansion of the 36,864-GPU GB200 cluster
+    (38,818 nodes): a dense n x n matrix of demands would take 12 GB (float) or 1.5 GB (a
+    table of pairs); the demands stay two flows and the routing's peak stays below half of
+    the smaller. (The path LP searches its candidates by deviation here: Yen's search, the
+    default for two pairs, builds a networkx graph of the fabric, 0.4 GB and 10 s under
+    tracemalloc.)"""
+    import tracemalloc
+
+    import yaml
+
+    from infranet.fabrics.expand import expand
+
+    spec = yaml.safe_load((TOPOLOGIES / "gb200-nvl72-cluster.yaml").read_text())
+    spec["sites"].append({"name": "dallas", "kind": "datacenter", "location": [-96.8, 32.8]})
+    spec["links"] = [{"a": "abilene", "b": "dallas", "capacity": "51.2 Tb/s"}]
+    topo = expand(Topology.from_dict(spec))
+    n = topo.n_nodes
+    assert n > 38_000
+    tm = TrafficMatrix(("abilene", "dallas"), [[0, 1000], [400, 0]])
+    tracemalloc.start()
+    try:
+        routing = route(topo, tm, algorithm=name, **options)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < n * n // 2  # 750 MB against 12 GB
+    assert routing.n_demands == 2 and routing.lost_gbps == 0
+    assert routing.routed_gbps.tolist() == [1000.0, 400.0]
+    link = topo.link_names.index("abilene--dallas")
+    assert routing.arc_load_gbps[2 * link:2 * link + 2].tolist() == [1000.0, 400.0]
+
+
+def test_path_lp_finds_both_ways_round_a_ring_by_default():
+    """texas-ring, one demand abilene -> san-antonio of 1 Pb/s over 51.2 Tb/s spans: the
+    direct span and the long way round share it, MLU 1e6 / 102,400 (the optimum). The
+    deviation search alone finds the direct span only (MLU twice the optimum)."""
+    import infranet
+
+    topo = infranet.read(TOPOLOGIES / "texas-ring.yaml")
+    tm = TrafficMatrix(("abilene", "san-antonio"), [[0, 1e6], [0, 0]])
+    optimum = min_mlu(topo, tm).objective
+    assert optimum == pytest.approx(1e6 / 102_400, rel=1e-9)
+    for k in (4, 8):
+        routing = route(topo, tm, algorithm="path-lp", k=k)
+        assert routing.options["path_method"] == "auto"
+        metrics = evaluate(routing, topo, tm, optimum=optimum)
+        assert metrics["mlu_ratio"] == pytest.approx(1.0, rel=1e-9) and metrics["n_paths"] == 2
+    narrow = route(topo, tm, algorithm="path-lp", path_method="deviation")
+    assert evaluate(narrow, topo, tm, optimum=optimum)["mlu_ratio"] == pytest.approx(2.0)
+
+
+def test_path_lp_reaches_the_optimum_on_a_k4_fat_tree():
+    """A k=4 fat-tree with a seeded permutation of its 16 hosts: 4 shortest paths per pair
+    hold an optimal routing (the optimum is 1: every host sends at its NIC rate)."""
+    from infranet.fabrics.expand import expand
+    from infranet.fabrics.spec import cluster_topology
+    from infranet.traffic import permutation
+
+    topo = expand(cluster_topology("fat_tree", k=4))
+    hosts = list(topo.sites.index[topo.sites["kind"] == "accelerator"])
+    tm = permutation(hosts, float(np.nanmin(topo.compile().capacity_gbps)), seed=0)
+    optimum = min_mlu(topo, tm).objective
+    assert optimum == pytest.approx(1.0)
+    value = evaluate(route(topo, tm, algorithm="path-lp"), topo, tm)["mlu"]
+    assert value == pytest.approx(optimum, rel=1e-7)
+
+
+def test_pop_is_seeded_by_default(build):
+    """The same routing on every run unless asked otherwise (seed 0)."""
+    from infranet.traffic import uniform
+
+    topo = build.mesh()
+    tm = uniform(topo, 250.0, seed=4)
+    a, b = route(topo, tm, algorithm="pop"), route(topo, tm, algorithm="pop")
+    assert a.options["seed"] == 0
+    np.testing.assert_array_equal(a.arc_load_gbps, b.arc_load_gbps)

@@ -53,7 +53,9 @@ def test_lost_demand_shows_in_throughput_and_lambda():
     tm = TrafficMatrix(("x", "y", "z"), [[0, 0, 150], [0, 0, 0], [0, 0, 0]])
     m = evaluate(route(topo, tm, algorithm="cspf"), topo, tm)
     assert m["satisfied"] == 0.0 and m["lost_gbps"] == 150.0
-    assert m["concurrent_lambda"] == 0.0 and m["mlu"] == 0.0
+    # nothing carried: no MLU that would read as an idle network
+    assert m["concurrent_lambda"] == 0.0 and math.isnan(m["mlu"])
+    assert m["fits"] is False and m["overloaded_links"] == 0
 
 
 def test_unknown_latency_gives_nan_not_an_error():

@@ -147,3 +147,34 @@ def test_the_plug_in_example_of_the_docs_runs(build):
         assert cut.arc_load_gbps[:2].sum() == 0  # the first link failed
     finally:
         routing_base._REGISTRY.pop("doc-plugin")
+
+
+def test_a_plugins_options_are_read_from_its_signature_once_loaded(plugins, build):
+    """options_of / takes read the loaded plug-in's signature (not the lazy loader's)."""
+    from infranet.routing import options_of, takes
+
+    (k,) = options_of("fake-ksp")
+    assert (k.name, k.default, k.kinds) == ("k", 2, ("int",))
+    assert takes("fake-ksp", "k") and not takes("fake-ksp", "seed")
+    assert not takes("fake-ksp", "failure")  # routed on the cut topology, mapped back
+    names = [o.name for o in options_of("igp-wo")]
+    assert names[-2:] == ["seed", "failure"] and takes("igp-wo", "seed")
+
+
+def test_under_failures_hands_its_seed_to_an_algorithm_that_takes_one(build):
+    from infranet.routing import under_failures
+
+    seen = []
+
+    @register("test-seeded")
+    def seeded(topology, tm, *, seed=None, failure=None):
+        seen.append(seed)
+        return route(topology, tm, algorithm="ecmp", failure=failure)
+
+    try:
+        topo = build.ring(4)
+        tm = TrafficMatrix(topo.site_names, np.ones((4, 4)) - np.eye(4))
+        under_failures(topo, tm, algorithm="test-seeded", random=2, seed=7)
+        assert seen == [7, 7, 7]  # the intact network, then two failures
+    finally:
+        routing_base._REGISTRY.pop("test-seeded", None)
