@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import as_number, finite, json_document, some, trim
+from infranet.io.common import as_number, finite, json_document, some, trim
 from infranet.io.native import plain
 
 __all__ = ["read_geojson", "write_geojson"]
 
-_SITE_KEYS = ("kind", "power_mw", "population", "description", "clusters", "meta")
+_SITE_KEYS = ("kind", "power_mw", "pue", "population", "description", "clusters", "meta")
 _LINK_KEYS = ("route_factor", "fiber_pairs", "cost", "description", "terminal_latency_ms",
               "amplifier_spacing_km", "amplifier_latency_ms", "extra_latency_ms", "meta")
 _TOP_KEYS = ("description", "source", "notes", "defaults", "demands", "meta")

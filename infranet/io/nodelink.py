@@ -18,19 +18,20 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import as_number, finite, json_document, some, trim
+from infranet.io.common import as_number, finite, json_document, some, trim
 from infranet.io.native import plain
 
-__all__ = ["read_nodelink", "write_nodelink"]
+__all__ = ["GRAPH_KEYS", "LINK_KEYS", "SITE_KEYS", "read_nodelink", "write_nodelink"]
 
 _SITE_KINDS = ("datacenter", "pop", "region")
 _LINK_KINDS = ("fiber", "scale_out", "scale_up")
-# attributes of a node or edge that map one to one onto the native spec
-_SITE_KEYS = ("power_mw", "population", "description", "clusters")
-_LINK_KEYS = ("route", "route_factor", "medium", "srlg", "fiber_pairs", "cost", "description",
-              "terminal_latency_ms", "amplifier_spacing_km", "amplifier_latency_ms",
-              "extra_latency_ms")
-_TOP_KEYS = ("description", "defaults")
+# attributes of a node, an edge or the graph that map one to one onto the native spec (also
+# what Topology.to_networkx carries beside the resolved values)
+SITE_KEYS = ("power_mw", "pue", "population", "description", "clusters")
+LINK_KEYS = ("route", "route_factor", "medium", "srlg", "fiber_pairs", "cost", "description",
+             "terminal_latency_ms", "amplifier_spacing_km", "amplifier_latency_ms",
+             "extra_latency_ms")
+GRAPH_KEYS = ("description", "defaults", "catalogue")
 # longitude/latitude attribute pairs, as written by topology tools
 _LONLAT_KEYS = (("lon", "lat"), ("longitude", "latitude"), ("Longitude", "Latitude"))
 # values the writer adds for consumers; the reader drops them (the model recomputes them)
@@ -130,7 +131,7 @@ def write_nodelink(topology) -> dict[str, Any]:
         lon, lat = sites.at[site["name"], "lon"], sites.at[site["name"], "lat"]
         if not (math.isnan(lon) or math.isnan(lat)):
             node["pos"] = [float(lon), float(lat)]
-        for key in (*_SITE_KEYS, "meta"):
+        for key in (*SITE_KEYS, "meta"):
             if key in site:
                 node[key] = site[key]
         nodes.append(node)
@@ -153,12 +154,12 @@ def write_nodelink(topology) -> dict[str, Any]:
         edge["latency_source"] = row.latency_source
         edge["medium"] = row.medium
         edge["srlg"] = list(row.srlg)
-        for key in (*_LINK_KEYS, "meta"):
+        for key in (*LINK_KEYS, "meta"):
             if key in link_spec and key not in edge:
                 edge[key] = link_spec[key]
         links.append(edge)
     graph: dict[str, Any] = {"name": spec["name"], "units": dict(_UNITS)}
-    for key in ("description", "source", "notes", "defaults", "demands", "meta"):
+    for key in ("source", "notes", *GRAPH_KEYS, "demands", "meta"):
         if spec.get(key):
             graph[key] = spec[key]
     return plain({"directed": False, "multigraph": True, "graph": graph, "nodes": nodes,
@@ -201,8 +202,8 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
     spec: dict[str, Any] = {
         "name": name or _text(graph.get("name")) or (Path(file).stem if file else "network"),
     }
-    for key in _TOP_KEYS:
-        if graph.get(key):
+    for key in GRAPH_KEYS:
+        if graph.get(key) is not None:
             spec[key] = graph[key]
     spec["source"] = _text(graph.get("source")) or (file or "networkx node-link data")
     spec["notes"] = notes
@@ -212,7 +213,7 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
     if isinstance(demands, list) and all(isinstance(d, Mapping) for d in demands):
         spec["demands"] = [_demand(d, ids) for d in demands]
     meta = dict(graph.get("meta") or {}) if isinstance(graph.get("meta"), Mapping) else {}
-    skip = {"name", "notes", "source", "units", "meta", *_TOP_KEYS}
+    skip = {"name", "notes", "source", "units", "meta", *GRAPH_KEYS}
     if "demands" in spec:
         skip.add("demands")
     meta.update({k: v for k, v in graph.items() if k not in skip})
@@ -267,10 +268,10 @@ def _sites(raw_nodes: list, notes: list[str],
                 site["meta"] = {"xy": xy}
             else:
                 site["location"] = xy
-        for key in _SITE_KEYS:
+        for key in SITE_KEYS:
             if node.get(key) is not None:
                 site[key] = node[key]
-        used = {"id", "kind", "pos", "meta", *_SITE_KEYS, *(k for p in _LONLAT_KEYS for k in p)}
+        used = {"id", "kind", "pos", "meta", *SITE_KEYS, *(k for p in _LONLAT_KEYS for k in p)}
         if labels[i] is not None:
             used.add("name" if "name" in node else "label")
         extra = {k: v for k, v in node.items() if k not in used}
@@ -387,11 +388,11 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
         latency = as_number(attrs["latency_ms"], f"edge {a}--{b}", "latency_ms")
         if latency is not None:
             link["latency_ms"] = latency
-    for key in _LINK_KEYS:
+    for key in LINK_KEYS:
         if attrs.get(key) is not None:
             link[key] = attrs[key]
     used = {"source", "target", "a", "name", "kind", "capacity_gbps", "capacity_ba_gbps",
-            "latency_ms", "meta", length_key, capacity_key, *_LINK_KEYS, *_DERIVED}
+            "latency_ms", "meta", length_key, capacity_key, *LINK_KEYS, *_DERIVED}
     if "capacity_gbps" in attrs:
         used.add("capacity")  # the writer's bit/s copy of capacity_gbps
     extra = {k: v for k, v in attrs.items() if k not in used}

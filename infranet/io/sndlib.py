@@ -32,7 +32,7 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError
-from infranet.io._common import check_xml
+from infranet.io.common import check_xml
 from infranet.io.files import read_bytes
 
 __all__ = ["PIXEL_NETWORKS", "read_sndlib", "read_sndlib_xml"]

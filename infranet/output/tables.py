@@ -1,10 +1,14 @@
 """Tables for people that never lie by layout.
 
-A number is never split across lines nor shortened. When a table is wider than the screen,
-headers wrap first, then columns of text give way: text wraps between words and a name too long
-for its column is shortened with "…".
-When even that cannot fit, the table drops its borders, and then turns to a vertical layout,
-one block of ``field  value`` lines per row.
+A number is never split across lines nor shortened, and neither is a word. When a table is wider
+than the screen, headers wrap first (between the words of their key: ``length_km`` is "length"
+over "km"), then columns of text give way, wrapping between words. When even that cannot fit,
+the table drops its borders, and then turns to a vertical layout, one block of ``field  value``
+lines per row. A table with no rows prints its title and "(none)".
+
+Output to a pipe or a file has no width: a table is as wide as it needs, except the values of a
+transposed table (one record down the side, such as a summary with its description), which wrap
+between words at :data:`PIPED_TEXT_WIDTH` characters.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from typing import Any
 
 from infranet.output.values import is_number, text
 
-__all__ = ["render"]
+__all__ = ["EMPTY", "PIPED_TEXT_WIDTH", "render"]
 
-#: Narrowest a column of text is squeezed to before the table turns vertical.
-MIN_TEXT_WIDTH = 6
+#: Widest a value column of a transposed table grows without a screen width (a pipe, a file):
+#: longer text wraps between words.
+PIPED_TEXT_WIDTH = 80
+#: What a table with no rows prints under its title.
+EMPTY = "(none)"
 #: A number as tables write it, with its sign, separators and unit: 1,200, -77.49, 400G, 1.7e+308
 _NUMBER_TOKEN = re.compile(r"(?<!\S)[-+(]?\d[\d,._]*(?:e[-+]?\d+)?[^\s\d]{0,5}(?!\S)")
 
@@ -41,10 +48,10 @@ class _Cell:
 
     @property
     def whole(self) -> int:
-        """Width the cell needs to keep every number in it whole."""
+        """Width the cell needs to keep every number and every word in it whole."""
         if self.number:
             return self.width
-        return max((len(t) for t in _NUMBER_TOKEN.findall(self.text)), default=0)
+        return max((_cells_width(word) for word in self.text.split()), default=0)
 
 
 def _cells(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], transpose: bool,
@@ -86,22 +93,27 @@ def _widths(header: Sequence[str], grid: Sequence[Sequence[_Cell]],
     """Column widths that fit `available` characters of content, or None when nothing fits.
 
     Headers give way first (they wrap between the words of their key), then text cells (they
-    wrap between words, names are shortened with "…"); numbers never. With `keyed`, the first
-    column holds field names (a transposed table), which stay whole.
+    wrap between words); numbers and words never. With `keyed`, the first column holds field
+    names (a transposed table), which stay whole, and without `available` the other columns
+    wrap their text at :data:`PIPED_TEXT_WIDTH`.
     """
     n = len(header)
     content = [max([1, *(row[i].width for row in grid)]) for i in range(n)]
     natural = [max(_cells_width(header[i]), content[i]) for i in range(n)]
-    if available is None or sum(natural) <= available:
+    # a header wraps between the words of its key (length_km: "length" over "km"); the names
+    # heading a transposed table's columns stay whole
+    word = [max((_cells_width(w) for w in re.split(r"[_\s]+", h)), default=0) for h in header]
+    whole = [max([1, *(row[i].whole for row in grid)]) for i in range(n)]
+    if available is None:
+        if not keyed:
+            return natural
+        return [natural[0]] + [max(min(natural[i], PIPED_TEXT_WIDTH), word[i], whole[i])
+                               for i in range(1, n)]
+    if sum(natural) <= available:
         return natural
-    # a header wraps between the words of its key (length_km: "length" over "km")
-    word = [max((len(w) for w in re.split(r"[_\s]+", h)), default=0) for h in header]
-    whole = [max([0, *(row[i].whole for row in grid)]) for i in range(n)]
     levels = [
         [max(content[i], word[i]) for i in range(n)],  # headers wrap at "_", cells whole
-        [max(content[i], min(word[i], MIN_TEXT_WIDTH)) for i in range(n)],  # headers fold
-        [max(min(content[i], MIN_TEXT_WIDTH), whole[i], min(word[i], MIN_TEXT_WIDTH))
-         for i in range(n)],                            # text wraps, names shorten with "…"
+        [max(whole[i], word[i]) for i in range(n)],    # text wraps between words
     ]
     if keyed:
         for lower in levels:
@@ -159,14 +171,28 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
       length_km  5,236
       rtt_ms     52.02
     """
+    if not rows:
+        return "\n".join([*_title_lines(title, None, width), EMPTY])
     header, grid, numeric = _cells(rows, columns, transpose, quantity)
     for style, overhead in _STYLES.items():
         room = None if width is None else width - overhead(len(header))
         widths = _widths(header, grid, room, keyed=transpose)
         if widths is not None:
-            return _boxed(header, grid, numeric, widths, title, style)
+            return _boxed(header, grid, numeric, widths, title, style, width)
     assert width is not None
     return _vertical(header, grid, title, width, transpose)
+
+
+def _title_lines(title: str | None, total: int | None, width: int | None) -> list[str]:
+    """The title over a table `total` characters wide: centered when it fits, else wrapped
+    between words at the screen's `width` (whole on one line without one)."""
+    if not title:
+        return []
+    if total is not None and _cells_width(title) <= total:
+        return [_center(title, total)]
+    if width is None:
+        return [title]
+    return textwrap.wrap(title, width, break_long_words=False, break_on_hyphens=False)
 
 
 _BOXES = {  # top, header rule, bottom, and the verticals of header and body rows
@@ -175,7 +201,7 @@ _BOXES = {  # top, header rule, bottom, and the verticals of header and body row
 
 
 def _boxed(header: Sequence[str], grid: Sequence[Sequence[_Cell]], numeric: Sequence[bool],
-           widths: Sequence[int], title: str | None, style: str) -> str:
+           widths: Sequence[int], title: str | None, style: str, width: int | None) -> str:
     """The table with borders (``boxed``) or without (``compact``: two spaces between columns,
     a rule under the header); headers at the bottom of their cell, rows at the top."""
     justify = [(lambda t, w: _pad_left(t, w)) if n else _pad_right for n in numeric]
@@ -192,7 +218,7 @@ def _boxed(header: Sequence[str], grid: Sequence[Sequence[_Cell]], numeric: Sequ
             body_rows.append([justify[i](cells[i][k] if k < len(cells[i]) else "", widths[i])
                               for i in range(len(widths))])
     total = sum(widths) + _STYLES[style](len(widths))
-    lines = [_center(t, total) for t in textwrap.wrap(title, total)] if title else []
+    lines = _title_lines(title, total, width)
     if style == "boxed":
         top, rule, bottom, head_v, body_v = _BOXES["boxed"]
 
@@ -212,17 +238,17 @@ def _boxed(header: Sequence[str], grid: Sequence[Sequence[_Cell]], numeric: Sequ
 
 
 def _header_lines(label: str, width: int) -> list[str]:
-    """A header on lines of `width`: whole, else wrapped between the words of its key, else
-    folded."""
+    """A header on lines of `width`: whole, else wrapped between the words of its key (at "_"
+    and spaces, never inside a word)."""
     if _cells_width(label) <= width:
         return [label]
     words = label.replace("_", " ")
-    return textwrap.wrap(words, width, break_long_words=True, break_on_hyphens=False) or [""]
+    return textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def _cell_lines(cell: _Cell, width: int) -> list[str]:
-    """A cell on lines of `width`: numbers whole (the column is wide enough), text wrapped
-    between words, a word or name too long shortened with "…"."""
+    """A cell on lines of `width`: numbers whole and text wrapped between words (the column is
+    as wide as its longest word)."""
     if cell.number:
         return [cell.text]
     out: list[str] = []
@@ -230,8 +256,8 @@ def _cell_lines(cell: _Cell, width: int) -> list[str]:
         if _cells_width(line) <= width:
             out.append(line)
             continue
-        wrapped = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
-        out += [_clip(part, width) for part in wrapped or [line]]
+        out += textwrap.wrap(line, width, break_long_words=False,
+                             break_on_hyphens=False) or [line]
     return out
 
 

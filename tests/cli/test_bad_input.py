@@ -447,19 +447,62 @@ def test_latency_without_location_names_link_and_site(args: list[str]):
                           "site 'columbus' has no location", file=str(path))
 
 
+WRITABLE = "write one of .geojson, .json, .yaml, .yml, or name the format (yaml, json, " \
+           "nodelink, geojson)"
 CONVERT_ERRORS = {
-    "unwritable-format": ("out.gml", ["cannot write the gml format", "writable:"]),
-    "unknown-extension": ("out.xyz", ["cannot tell the format", "'.xyz'"]),
-    "no-directory": ("nowhere/out.yaml", ["directory does not exist"]),
+    "unwritable-format": ("out.gml", ["reads the gml format but cannot write it", WRITABLE]),
+    "unknown-extension": ("out.xyz", ["cannot tell the format", "'.xyz'", WRITABLE]),
+    "no-directory": ("nowhere/out.yaml", ["directory does not exist", "nowhere); create it"]),
+    "extension-of-another-format": ("out.yaml", ["extension says another format than nodelink",
+                                                 "name it", "out.json"]),
 }
 
 
 @pytest.mark.parametrize("key", list(CONVERT_ERRORS))
 def test_convert_output_errors(key: str, tmp_path: Path):
     target, expect = CONVERT_ERRORS[key]
-    result = run("convert", str(BAD / "disconnected.yaml"), str(tmp_path / target))
-    assert_one_line_error(result, *expect)
+    to = ["--to", "nodelink"] if key == "extension-of-another-format" else []
+    result = run("convert", str(BAD / "disconnected.yaml"), str(tmp_path / target), *to)
+    line = assert_one_line_error(result, *expect)
+    for readable_only in (".gml", ".graphml", ".txt", ".xml", "topohub"):
+        assert readable_only not in line.split(": ", 2)[2], line  # only what can be written
     assert list(tmp_path.iterdir()) == []
+
+
+def test_convert_to_an_extension_infranet_does_not_read_names_the_right_one(tmp_path: Path):
+    target = tmp_path / "rt.nodelink"
+    result = run("convert", str(BAD / "disconnected.yaml"), str(target), "--to", "nodelink")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"wrote {target} (4 sites, 2 links)",
+        f"warning: {target}: infranet reads nodelink from .json files; name it "
+        f"{tmp_path / 'rt.json'}, or read it with --input-format nodelink"]
+    back = run("show", str(target), "--input-format", "nodelink", "--what", "summary")
+    assert back.exit_code == 0, back.output
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot-slash", "symlink", "hard-link"])
+def test_convert_refuses_to_rewrite_its_input(spelling: str, tmp_path: Path):
+    source = tmp_path / "ring.yaml"
+    source.write_bytes((BAD / "disconnected.yaml").read_bytes() + b"# a comment to keep\n")
+    before = source.read_bytes()
+    target = {"same": source, "dot-slash": tmp_path / "." / "ring.yaml",
+              "symlink": tmp_path / "link.yaml", "hard-link": tmp_path / "hard.yaml"}[spelling]
+    if spelling == "symlink":
+        target.symlink_to(source)
+    elif spelling == "hard-link":
+        os.link(source, target)
+    result = run("convert", str(source), str(target))
+    assert_one_line_error(result, "is the input file", "give another OUT", file=str(target))
+    assert source.read_bytes() == before
+
+
+def test_convert_through_a_dangling_symlink_names_the_missing_directory(tmp_path: Path):
+    link = tmp_path / "out.yaml"
+    link.symlink_to(tmp_path / "gone" / "out.yaml")
+    result = run("convert", str(BAD / "disconnected.yaml"), str(link))
+    assert_one_line_error(result, "is a symbolic link to", "whose directory does not exist",
+                          f"({tmp_path / 'gone'})", file=str(link))
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo"])

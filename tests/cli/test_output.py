@@ -230,14 +230,22 @@ def test_warnings_reach_the_user(tmp_path):
                               f"gives length_km; `infranet validate {path}` lists them\n")
 
 
-def test_capacities_near_the_largest_float_are_shown(tmp_path):
+def test_capacities_at_the_schema_bound_are_shown_and_beyond_it_refused(tmp_path):
+    from infranet.model.schema import MAX_CAPACITY_GBPS
+
     path = tmp_path / "huge.yaml"
     path.write_text("name: huge\nsites: [{name: a, location: [0, 0]}, {name: b, location: [1, 0]}]"
-                    "\nlinks: [{a: a, b: b, capacity: 1.7e308}, {a: a, b: b, capacity: 1.7e308}]\n")
+                    f"\nlinks: [{{a: a, b: b, capacity: {MAX_CAPACITY_GBPS}}}, "
+                    f"{{a: a, b: b, capacity: {MAX_CAPACITY_GBPS}}}]\n")
     summary = json.loads(invoke("show", path, "--format", "json").stdout)["summary"]
-    assert summary["capacity_tbps"] == pytest.approx(3.4e305)
+    assert summary["capacity_tbps"] == pytest.approx(2e6)
     table = invoke("show", path, env={"COLUMNS": "120"}).stdout
-    assert "3.4e+305" in table and "1.7e+308" in table
+    assert "2,000,000" in table and "1,000,000,000" in table
+    path.write_text(path.read_text().replace(f"capacity: {MAX_CAPACITY_GBPS}}}]",
+                                             "capacity: 1.7e308}]"))
+    result = invoke("show", path)
+    assert result.exit_code == 1
+    assert "capacity: must be <= 1,000,000,000 Gb/s" in result.stderr
 
 
 # ---------------------------------------------------------------------------- progress
