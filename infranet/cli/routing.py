@@ -192,7 +192,7 @@ def _check_capacities(topology: Topology, file: str) -> None:
     if not missing.size:
         return
     why = next((note for note in topology.notes if "no link capacities" in note
-                or "no capacity in the source" in note or "have no capacity" in note), None)
+                or "without a capacity" in note), None)
     source = f" ({why})" if why else ""
     raise ValidationError(
         f"missing; routing needs the capacity of every link and {missing.size} of "

@@ -43,7 +43,7 @@ from infranet.io.files import STDIN, STDOUT, read_bytes, write_text
 from infranet.io.native import gc_paused
 
 if TYPE_CHECKING:
-    from infranet.model import Topology  # noqa: F401  (annotations of read and write)
+    from infranet.model import Topology
 
 __all__ = ["FORMATS", "Progress", "check", "dumps", "guess_format", "read", "read_spec",
            "reads_back", "write", "write_text"]
@@ -257,7 +257,7 @@ def check(path: str | Path, *, format: str | None = None, progress: Progress | N
 
 
 def read(path: str | Path, *, format: str | None = None, progress: Progress | None = None,
-         **options: Any):
+         **options: Any) -> Topology:
     """Read a topology file (or ``topohub:GROUP/NAME``) and return a validated Topology.
 
     What is doubtful but not wrong (two sites at one location, see
@@ -301,7 +301,7 @@ def read(path: str | Path, *, format: str | None = None, progress: Progress | No
     return topology
 
 
-def dumps(topology, format: str) -> str:
+def dumps(topology: Topology, format: str) -> str:
     """Return `topology` as text in a writable format."""
     import json
 
@@ -319,7 +319,7 @@ def dumps(topology, format: str) -> str:
         raise FormatError(f"cannot write as {format}: {err}; YAML can hold it") from None
 
 
-def write(topology, path: str | Path, *, format: str | None = None) -> None:
+def write(topology: Topology, path: str | Path, *, format: str | None = None) -> None:
     """Write `topology` to `path` (format from the extension or ``format=``; ``-`` writes YAML,
     or `format`, to standard output).
 
@@ -356,13 +356,13 @@ def _read_json(path: str | Path) -> dict[str, Any]:
     return _read_native(path, "load_json")
 
 
-def _write_yaml(topology) -> str:
+def _write_yaml(topology: Topology) -> str:
     from infranet.io import native
 
     return native.dump_yaml(topology.to_dict())
 
 
-def _write_json(topology) -> str:
+def _write_json(topology: Topology) -> str:
     from infranet.io import native
 
     return native.dump_json(topology.to_dict())

@@ -14,12 +14,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infranet import units
-from infranet.errors import FormatError, InfranetError
+from infranet.errors import FormatError, InfranetError, counted
 from infranet.io.common import as_number, finite, json_document, some, trim
 from infranet.io.native import plain
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
 
 __all__ = ["GRAPH_KEYS", "LINK_KEYS", "SITE_KEYS", "read_nodelink", "write_nodelink"]
 
@@ -100,7 +103,7 @@ def read_nodelink(
         raise
 
 
-def write_nodelink(topology) -> dict[str, Any]:
+def write_nodelink(topology: Topology) -> dict[str, Any]:
     """Return a Topology as node-link JSON for networkx (capacity in bit/s and Gb/s).
 
     The result is an undirected multigraph, one edge per infranet link keyed by the link name,
@@ -192,8 +195,8 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
         notes.extend(str(n) for n in graph["notes"])
     notes.append(
         f"converted from networkx node-link JSON ({'directed' if directed else 'undirected'}"
-        f"{', multigraph' if multigraph else ''}: {len(raw_nodes)} nodes, "
-        f"{len(raw_edges)} {'arcs' if directed else 'edges'})")
+        f"{', multigraph' if multigraph else ''}: {counted(len(raw_nodes), 'node')}, "
+        f"{counted(len(raw_edges), 'arc' if directed else 'edge')})")
 
     ids, sites = _sites(raw_nodes, notes, coordinates)
     factor = _capacity_factor(capacity_unit, graph, capacity_key, notes)
@@ -252,7 +255,7 @@ def _sites(raw_nodes: list, notes: list[str],
                      "lengths are unknown unless the file gives them")
     missing = [names[i] for i, p in enumerate(points) if p is None]
     if given and missing:
-        notes.append(f"{len(missing)} of {len(points)} nodes have no coordinates: "
+        notes.append(f"{len(missing)} of {counted(len(points), 'node')} without coordinates: "
                      f"{some(missing)}")
 
     sites = []
@@ -307,7 +310,8 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
         where = f"edge {ends[0]}->{ends[1]}" if directed else f"edge {ends[0]}--{ends[1]}"
         arcs.append((ends[0], ends[1], edge, _arc_capacity(edge, capacity_key, factor, where)))
     if loops:
-        notes.append(f"{loops} self-loop edges dropped (a link joins two different sites)")
+        notes.append(f"{counted(loops, 'self-loop edge')} dropped (a link joins two different "
+                     "sites)")
 
     pairs: list[tuple[tuple, tuple | None]] = []
     if directed:
@@ -322,12 +326,12 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
                 slots.append([arc, None])
         pairs = [(fwd, rev) for fwd, rev in slots]
         alone = [f"{fwd[0]}->{fwd[1]}" for fwd, rev in pairs if rev is None]
-        notes.append(f"{len(arcs) - len(alone)} arcs paired into {len(pairs) - len(alone)} "
-                     "full-duplex links (capacity from the a->b arc, capacity_ba from b->a "
-                     "where it differs)")
+        notes.append(f"{counted(len(arcs) - len(alone), 'arc')} paired into "
+                     f"{counted(len(pairs) - len(alone), 'full-duplex link')} (capacity from "
+                     "the a->b arc, capacity_ba from b->a where it differs)")
         if alone:
-            notes.append(f"{len(alone)} arcs have no reverse arc; their reverse direction was "
-                         f"assumed to have the same capacity: {some(alone)}")
+            notes.append(f"{counted(len(alone), 'arc')} without a reverse arc: the reverse "
+                         f"direction was assumed to have the same capacity: {some(alone)}")
     else:
         pairs = [(arc, None) for arc in arcs]
 
@@ -339,11 +343,12 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
         links.append(_link(fwd, rev, capacity_key, length_key, zero))
 
     if zero:
-        notes.append(f"{len(zero)} links have length 0 in the source (co-located ends); their "
-                     f"length is left to the model: {some(zero)}")
+        notes.append(f"{counted(len(zero), 'link')} of length 0 in the source (co-located "
+                     f"ends), the length left to the model: {some(zero)}")
     no_capacity = sum("capacity" not in link for link in links)
     if links and no_capacity:
-        notes.append(f"{no_capacity} of {len(links)} links have no capacity in the source")
+        notes.append(f"{no_capacity} of {counted(len(links), 'link')} without a capacity in "
+                     "the source")
     counts: dict[str, int] = {}
     for link in links:
         if "name" in link:
@@ -476,12 +481,13 @@ def _unique_names(ids: list, labels: list[str | None], notes: list[str]) -> list
         notes.append("site names from the node 'name'/'label' attribute")
     elif with_label:
         notes.append(f"site names from the node 'name'/'label' attribute; "
-                     f"{len(labels) - with_label} nodes without one are named by their id")
+                     f"{counted(len(labels) - with_label, 'node')} without one named by "
+                     "their id")
     else:
         notes.append("site names are the node ids")
     if renamed:
-        notes.append(f"{len(renamed)} nodes share a name with another node and were made "
-                     f"unique with their id: {some(renamed)}")
+        notes.append(f"{counted(len(renamed), 'node')} sharing a name with another node, "
+                     f"made unique with their id: {some(renamed)}")
     return names
 
 

@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from infranet import physics
-from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+from infranet.errors import (
+    InfranetError,
+    UnknownNameError,
+    ValidationError,
+    counted,
+    did_you_mean,
+)
 from infranet.model import edits, schema
 
 if TYPE_CHECKING:
@@ -158,7 +164,7 @@ class Topology:
         if problems:
             first = problems[0]
             if len(problems) > 1:
-                first.detail += (f" (and {len(problems) - 1} more problems; "
+                first.detail += (f" (and {counted(len(problems) - 1, 'more problem')}; "
                                  "`infranet validate` lists them)")
                 first.args = (str(first),)
             raise first

@@ -29,8 +29,9 @@ __all__ = ["EMPTY", "PIPED_TEXT_WIDTH", "render"]
 PIPED_TEXT_WIDTH = 80
 #: What a table with no rows prints under its title.
 EMPTY = "(none)"
-#: A number as tables write it, with its sign, separators and unit: 1,200, -77.49, 400G, 1.7e+308
-_NUMBER_TOKEN = re.compile(r"(?<!\S)[-+(]?\d[\d,._]*(?:e[-+]?\d+)?[^\s\d]{0,5}(?!\S)")
+#: Where text without spaces may break besides spaces: after ";" or "," that a number does not
+#: go on from (flattened lists, ``tier=leaf,gbps=400;tier=spine,...``; never inside 1,024)
+_BREAK = re.compile(r"(?<=[;,])(?=[^\d\s])")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class _Cell:
         """Width the cell needs to keep every number and every word in it whole."""
         if self.number:
             return self.width
-        return max((_cells_width(word) for word in self.text.split()), default=0)
+        return max((_cells_width(piece) for piece, _ in _pieces(self.text)), default=0)
 
 
 def _cells(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], transpose: bool,
@@ -192,7 +193,7 @@ def _title_lines(title: str | None, total: int | None, width: int | None) -> lis
         return [_center(title, total)]
     if width is None:
         return [title]
-    return textwrap.wrap(title, width, break_long_words=False, break_on_hyphens=False)
+    return _wrap(title, width)
 
 
 _BOXES = {  # top, header rule, bottom, and the verticals of header and body rows
@@ -253,25 +254,52 @@ def _cell_lines(cell: _Cell, width: int) -> list[str]:
         return [cell.text]
     out: list[str] = []
     for line in cell.text.splitlines() or [""]:
-        if _cells_width(line) <= width:
-            out.append(line)
-            continue
-        out += textwrap.wrap(line, width, break_long_words=False,
-                             break_on_hyphens=False) or [line]
+        out += [line] if _cells_width(line) <= width else _wrap(line, width)
     return out
 
 
-def _clip(text: str, width: int) -> str:
-    if _cells_width(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = _cells_width(ch)
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+def _pieces(line: str) -> list[tuple[str, bool]]:
+    """The pieces a line may break between, each with whether a space goes before it: its
+    words, and the parts of a word after ";" or "," (:data:`_BREAK`)."""
+    return [(part, k == 0) for word in line.split() for k, part in enumerate(_BREAK.split(word))]
+
+
+def _wrap(line: str, width: int, *, hard: bool = False) -> list[str]:
+    """`line` on lines of at most `width`, broken between pieces (:func:`_pieces`); a piece
+    wider than `width` stays whole, or with `hard` is cut into lines of `width` (nothing is
+    left out, nothing shortened)."""
+    lines: list[str] = []
+    current = ""
+    for piece, spaced in _pieces(line):
+        if hard:
+            while _cells_width(piece) > width:
+                if current:
+                    lines.append(current)
+                    current = ""
+                head = _head(piece, width)
+                lines.append(head)
+                piece, spaced = piece[len(head):], False
+            if not piece:
+                continue
+        joined = current + (" " if spaced and current else "") + piece
+        if current and _cells_width(joined) > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = joined
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def _head(text: str, width: int) -> str:
+    """The longest start of `text` that takes at most `width` columns (at least a character)."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += _cells_width(ch)
+        if used > width:
+            return text[:max(i, 1)]
+    return text
 
 
 def _cells_width(text: str) -> int:
@@ -294,23 +322,17 @@ def _center(text: str, width: int) -> str:
     return " " * ((width - _cells_width(text)) // 2) + text
 
 
-def _shorten_names(text: str, width: int) -> str:
-    """`text` with every word longer than `width` shortened with "…", numbers aside."""
-    return " ".join(word if len(word) <= width or _NUMBER_TOKEN.fullmatch(word)
-                    else word[:width - 1] + "…" for word in text.split(" "))
-
-
 def _vertical(header: Sequence[str], grid: Sequence[Sequence[_Cell]], title: str | None,
               width: int, transpose: bool) -> str:
     """One block per record: its name, then ``field  value`` lines, values wrapped between
-    words (never inside a number)."""
+    words (never inside a number); a word wider than the screen is cut over lines, whole."""
     if transpose:  # records are the columns
         labels = [row[0].text for row in grid]
         blocks = [(header[j], [(labels[i], grid[i][j]) for i in range(len(grid))])
                   for j in range(1, len(header))]
     else:
         blocks = [(row[0].text, list(zip(header[1:], row[1:], strict=True))) for row in grid]
-    lines = textwrap.wrap(title, width, break_long_words=False) if title else []
+    lines = _wrap(title, width) if title else []
     key_width = min(max((len(k) for _, fields in blocks for k, _ in fields), default=0),
                     width // 2)
     for name, fields in blocks:
@@ -320,13 +342,11 @@ def _vertical(header: Sequence[str], grid: Sequence[Sequence[_Cell]], title: str
         for key, cell in fields:
             room = width - 2 - key_width - 2
             values = cell.text.splitlines() or [""]
-            if len(key) > key_width or max(len(v) for v in values) > room:
-                lines.append(f"  {_clip(key, width - 2)}")
+            if len(key) > key_width or max(map(_cells_width, values)) > room:
+                lines += [f"  {part}" for part in _wrap(key, width - 2, hard=True)]
                 for value in values:
-                    lines += textwrap.wrap(_shorten_names(value, width - 4), width,
-                                           initial_indent="    ", subsequent_indent="    ",
-                                           break_long_words=False,
-                                           break_on_hyphens=False) or ["    "]
+                    lines += [f"    {part}".rstrip() or "    "
+                              for part in _wrap(value, width - 4, hard=True)]
                 continue
             for i, value in enumerate(values):
                 lines.append(f"  {(key if i == 0 else ''):<{key_width}}  {value}".rstrip())

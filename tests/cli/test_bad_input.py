@@ -72,7 +72,7 @@ CASES: dict[str, Case] = {
     "topology.csv": case("cannot tell the format", "'.csv'", ".yaml"),
     # ---------------------------------------------------------------- unknown keys
     "unknown_key_top_sits.yaml": case("topology: sits: unknown key",
-                                      "did you mean 'sites'?", "1 more problems"),
+                                      "did you mean 'sites'?", "1 more problem;"),
     "unknown_key_defaults.yaml": case("defaults: route_factr: unknown key",
                                       "did you mean 'route_factor'?"),
     "unknown_key_site_locaton.yaml": case("site 'ashburn': locaton: unknown key",
@@ -94,7 +94,7 @@ CASES: dict[str, Case] = {
     "site_name_empty.yaml": case("name: must not be empty"),
     "link_without_b.yaml": case("links[1]: b: missing"),
     "sites_wrong_types.yaml": case("topology: links: expected a list, got a mapping",
-                                   "1 more problems"),
+                                   "1 more problem;"),
     # ---------------------------------------------------------------- values out of range
     "capacity_negative.yaml": case("link 'east': capacity: must be > 0 Gb/s", "-400"),
     "capacity_zero.yaml": case("link 'east': capacity: must be > 0 Gb/s", "'0 Gb/s'"),
@@ -165,6 +165,26 @@ CASES: dict[str, Case] = {
     "route_far_from_sites.yaml": case("link 'abi-sat': route: the route starts 8,346 km from "
                                       "site 'san-antonio' and ends 8,585 km from site "
                                       "'abilene'", "within 50 km"),
+    "length_shorter_than_great_circle.yaml": case(
+        "link 'tat': length_km: 10 km is shorter than the 6,566 km great circle between sites "
+        "'ashburn' and 'frankfurt'", "less 100 km", "town-level coordinates"),
+    "length_vacuum_one_km.yaml": case("link 'tat': length_km: 1 km is shorter than the 6,566 km "
+                                      "great circle"),
+    "route_factor_antipodes.yaml": case(
+        "link 'mad-wlg': route_factor: the 19,855 km great circle between its sites times the "
+        "default route factor 6 is 119,128 km, more than 100,000 km"),
+    "route_longer_than_any_cable.yaml": case("link 'around': route: the route is 120,226 km "
+                                             "long, more than 100,000 km"),
+    # ---------------------------------------------------------------- upper bounds
+    "length_1e308.yaml": case("link 'east': length_km: must be <= 100,000 km",
+                              "Earth's circumference", "got 1e+308"),
+    "capacity_1e308.yaml": case("link 'east': capacity: must be <= 1,000,000,000 Gb/s",
+                                "1 Eb/s", "got 1e+308"),
+    "latency_1e308.yaml": case("link 'east': latency_ms: must be <= 1,000 ms",
+                               "geostationary", "got 1e+308"),
+    "route_factor_1000.yaml": case("link 'abi-sat': route_factor: must be <= 10",
+                                   "median US conduit", "got 1000"),
+    "power_too_large.yaml": case("site 'a': power_mw: must be <= 100,000 MW", "Three Gorges"),
     # ---------------------------------------------------------------- names printed on one line
     "site_name_newline.yaml": case("site 'col\\numbus': name: contains the control "
                                    "character \\n at position 4"),
@@ -183,6 +203,10 @@ CASES: dict[str, Case] = {
     "demands_no_gbps.csv": demands("no column 'gbps'"),
     "demands_negative.hist": demands("line 1 value 15 (houston -> dallas): expected a "
                                      "non-negative finite demand, got '-14'"),
+    "demands_extra_field.csv": demands("row 2: expected 3 fields as in the header, got 4"),
+    "demands_short_row.csv": demands("row 3: expected 3 fields as in the header, got 2"),
+    "demands_semicolon.csv": demands("no column 'src'", "separated by ';'",
+                                     "comma-separated"),
     # ---------------------------------------------------------------- node-link JSON
     "nodelink_missing_node.json": case("edges[1]: target: unknown node id 'milan'"),
     "nodelink_negative_capacity.json": case("links[0] (paris--zurich): capacity: must be > 0 "
@@ -292,7 +316,7 @@ def test_validate_lists_each_problem_on_its_own_line(name: str):
         assert line.startswith(f"{path}: "), line
     text = result.stdout
     for expect in CASES[name].expect:
-        if "more problems" in expect or expect == "infranet validate":
+        if "more problem" in expect or expect == "infranet validate":
             continue  # the "(and N more problems ...)" hint belongs to the one-line error
         assert expect in text, f"{expect!r} not in {text!r}"
 
