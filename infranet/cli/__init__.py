@@ -107,6 +107,6 @@ def main() -> None:
 
     Every command that prints data takes --format table|json|csv (convert and fabric generate
     write files instead); data goes to stdout, errors and warnings to stderr (exit code 1 for
-    bad input, 2 for bad usage). FILE may be - for standard input. Files are written whole or
-    not at all, and only over regular files.
+    bad input, 2 for bad usage). A file named '-' is standard input when read, standard output
+    when written. Files are written whole or not at all, and only over regular files.
     """

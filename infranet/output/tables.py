@@ -30,7 +30,8 @@ PIPED_TEXT_WIDTH = 80
 #: What a table with no rows prints under its title.
 EMPTY = "(none)"
 #: Where text without spaces may break besides spaces: after ";" or "," that a number does not
-#: go on from (flattened lists, ``tier=leaf,gbps=400;tier=spine,...``; never inside 1,024)
+#: go on from (flattened lists, ``tier=leaf,gbps=400;tier=spine,...``; never inside 1,024).
+#: Names stay whole, hyphens and all: people copy them onto the command line.
 _BREAK = re.compile(r"(?<=[;,])(?=[^\d\s])")
 
 
