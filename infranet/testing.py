@@ -54,8 +54,9 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
         ``"all"``: every link has a capacity; ``"some"``: each may, and may have a
         ``capacity_ba``.
     lengths, routes
-        Whether links may carry an explicit ``length_km`` or a ``route`` (a polyline that starts
-        and ends at its sites when they are located).
+        Whether links may carry an explicit ``length_km`` (never shorter than the great circle
+        between located sites) or a ``route`` (a polyline that starts and ends at its sites when
+        they are located).
     srlgs
         Whether links may belong to shared-risk groups.
     clusters
@@ -64,7 +65,10 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
     dci
         Whether those clusters carry a DCI capacity (1 to 100,000 Gb/s).
     extras
-        Whether to draw the rarer keys too: media, ``meta``, notes, a default route factor.
+        Whether to draw the rarer keys too: media, ``meta``, notes, descriptions, a default
+        route factor; on sites ``pue``; on links ``fiber_pairs``, ``cost``, ``route_factor``,
+        a measured ``latency_ms`` (above any length's speed-of-light floor) and the equipment
+        latencies.
     connected
         Whether the links start with a random spanning tree of the sites (so that every pair is
         joined), before the `min_links`..`max_links` others.
@@ -88,6 +92,12 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
                 site["clusters"][0]["dci"] = draw(st.floats(1.0, 1e5))
         if clusters and site["kind"] == "region" and draw(st.booleans()):
             site["population"] = draw(st.floats(0, 1e9))
+        if extras and "clusters" in site and draw(st.booleans()):
+            site["pue"] = draw(st.floats(1, 2))
+        if extras and draw(st.booleans()):
+            site["description"] = draw(st.text(max_size=20))
+        if extras and draw(st.booleans()):
+            site["meta"] = {"code": draw(names)}
         sites.append(site)
     links: list[dict[str, Any]] = []
     tree = [(site_names[i], site_names[draw(st.integers(0, i - 1))])
@@ -106,6 +116,8 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
         choice = draw(st.sampled_from(["none"] + ["length"] * lengths + ["route"] * routes))
         if choice == "length":
             link["length_km"] = draw(st.floats(0.5, 30000))
+            if a in where and b in where:  # never shorter than the straight line
+                link["length_km"] = max(link["length_km"], _great_circle_km(where[a], where[b]))
         elif choice == "route":
             middle = [[draw(_LON), draw(_LAT)] for _ in range(draw(st.integers(0, 2)))]
             start = where.get(a, [draw(_LON), draw(_LAT)])
@@ -117,6 +129,8 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
             link["medium"] = draw(st.sampled_from(_MEDIA))
         if extras and draw(st.booleans()):
             link["meta"] = {"note": draw(names), "x": draw(_FINITE)}
+        if extras:
+            _link_extras(draw, link, estimated=choice == "none")
         links.append(link)
     spec: dict[str, Any] = {"name": draw(names) if extras else "random", "sites": sites,
                             "links": links}
@@ -124,4 +138,32 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
         spec["defaults"] = {"route_factor": draw(st.floats(1, 3))}
         if draw(st.booleans()):
             spec["notes"] = draw(st.lists(st.text(max_size=20), max_size=2))
+        if draw(st.booleans()):
+            spec["description"] = draw(st.text(max_size=20))
     return spec
+
+
+def _link_extras(draw: Any, link: dict[str, Any], *, estimated: bool) -> None:
+    """The rarer keys of a link, each drawn or not."""
+    optional = {
+        "fiber_pairs": st.integers(1, 96),
+        "cost": st.floats(0, 1e9),
+        "description": st.text(max_size=20),
+        # a route is at most three great circles long (60,114 km, 200.5 ms in vacuum)
+        "latency_ms": st.floats(250, 1000),
+        "terminal_latency_ms": st.floats(0, 0.2),
+        "amplifier_spacing_km": st.floats(40, 120),
+        "amplifier_latency_ms": st.floats(0, 0.001),
+        "extra_latency_ms": st.floats(0, 1),
+    }
+    if estimated:
+        optional["route_factor"] = st.floats(1, 3)
+    for key, values in optional.items():
+        if draw(st.integers(0, 3)) == 0:
+            link[key] = draw(values)
+
+
+def _great_circle_km(p: list[float], q: list[float]) -> float:
+    from infranet.physics import geodesic_km
+
+    return float(geodesic_km(p[0], p[1], q[0], q[1]))

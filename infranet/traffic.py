@@ -834,8 +834,11 @@ def read_csv(path: str | Path, nodes: Topology | Sequence[str] | None = None, *,
     header = [c.strip() for c in table[0]]
     for name in ("src", "dst", "gbps"):
         if name not in header:
-            raise FormatError(f"no column {name!r}; the header must be src,dst,gbps"
-                              f"{did_you_mean(name, header)}", file=file)
+            other = next((d for d in (";", "\t", "|") if d in table[0][0]), None)
+            hint = (f"; the header seems separated by {other!r}: infranet reads comma-separated "
+                    "values" if other else did_you_mean(name, header))
+            raise FormatError(f"no column {name!r}; the header must be src,dst,gbps{hint}",
+                              file=file)
     if len(table) == 1:
         raise FormatError("no demands: the file has a header and no rows", file=file)
     where = [header.index(name) for name in ("src", "dst", "gbps")]
@@ -843,7 +846,7 @@ def read_csv(path: str | Path, nodes: Topology | Sequence[str] | None = None, *,
     src, dst, gbps = [], [], np.empty(len(table) - 1)
     for i, row in enumerate(table[1:]):
         element = f"row {i + 2}"
-        if len(row) <= max(where):
+        if len(row) != len(header):
             raise FormatError(f"expected {len(header)} fields as in the header, got {len(row)}",
                               file=file, element=element)
         src.append(row[where[0]].strip())

@@ -70,16 +70,33 @@ def example_commands(text: str) -> list[str]:
 
 def run_example(command: str, cwd: Path):
     """Run an ``infranet ...`` example as a user would from the checkout, writing its files
-    into `cwd`: ``topologies/`` and ``../shared/data`` are the checkout's, globs expand."""
+    into `cwd`: ``topologies/`` and ``../shared/data`` are the checkout's, globs expand, and
+    ``A | B`` feeds A's standard output to B's standard input."""
+    import shlex
+
+    stdin = None
+    result = None
+    words = shlex.split(command)
+    stages: list[list[str]] = [[]]
+    for word in words:
+        if word == "|":
+            stages.append([])
+        else:
+            stages[-1].append(word)
+    for stage in stages:
+        result = _run_stage(stage, cwd, stdin, command)
+        stdin = result.stdout
+    return result
+
+
+def _run_stage(words: list[str], cwd: Path, stdin: str | None, command: str):
     import glob
     import os
-    import shlex
 
     from click.testing import CliRunner
 
     from infranet.cli import main
 
-    words = shlex.split(command)
     assert words[0] == "infranet", command
     args: list[str] = []
     for word in words[1:]:
@@ -93,7 +110,7 @@ def run_example(command: str, cwd: Path):
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(main, args)
+        result = CliRunner().invoke(main, args, input=stdin)
     finally:
         os.chdir(old)
     assert result.exception is None or isinstance(result.exception, SystemExit), (

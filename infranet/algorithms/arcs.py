@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from infranet.errors import UnknownNameError, ValidationError, did_you_mean
+from infranet.errors import (
+    Suggestion,
+    UnknownNameError,
+    ValidationError,
+    counted,
+    did_you_mean,
+)
 from infranet.results import Binding
 
 if TYPE_CHECKING:
@@ -121,11 +127,13 @@ def arc_weights(topology: Topology, weight: str = "hops", *, igp_weights: Any = 
             ends = [end for end in (link["a"], link["b"])
                     if not np.isfinite(where.loc[end].to_numpy()).all()]
             why = f"site {ends[0]!r} has no location" if ends else "no length is known"
+            n = bad.size // 2
+            lacking = f"{counted(n, 'link')} {'has' if n == 1 else 'have'} none"
             raise ValidationError(
                 f"the {weight} of this link is unknown ({why}); give the link length_km, route or "
-                f"latency_ms, or its sites a location ({bad.size // 2} links lack it), or use "
-                "weight='hops'", file=topology.file, element=f"link {name!r}",
-                field="length_km")
+                f"latency_ms, or its sites a location ({lacking})",
+                file=topology.file, element=f"link {name!r}", field="length_km",
+                suggestion=Suggestion("weight", "hops", "count hops instead"))
     return np.maximum(values, floor) if floor > 0 else values
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from infranet.algorithms.arcs import WEIGHTS as ARC_WEIGHTS
 from infranet.algorithms.arcs import arc_weights, simple_arcs
-from infranet.errors import InfeasibleError, UnreachableError, ValidationError
+from infranet.errors import InfeasibleError, UnreachableError, ValidationError, counted
 from infranet.model import Topology
 from infranet.results import Binding
 
@@ -75,7 +75,7 @@ class Path:
         if not self.links:
             return Binding.nothing("source and target are the same site")
         return Binding("propagation", None,
-                       f"{self.hops} links, {self.length_km:.6g} km: one-way "
+                       f"{counted(self.hops, 'link')}, {self.length_km:.6g} km: one-way "
                        f"{self.one_way_ms:.6g} ms of fiber and equipment, no queueing")
 
     @property

@@ -8,6 +8,7 @@ stderr and exit code 1; bad usage is click's exit code 2.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
@@ -51,13 +52,45 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except InfranetError as err:
-            click.echo(f"error: {printable(str(err))}", err=True)
+            command = _failed_command(err)
+            message = err.render(_spelling(command)) if command is not None else str(err)
+            click.echo(f"error: {printable(message)}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(0)
+
+
+def _failed_command(err: BaseException) -> click.Command | None:
+    """The command whose run raised `err`: the innermost click context on its way up."""
+    command = None
+    frame = err.__traceback__
+    while frame is not None:
+        ctx = frame.tb_frame.f_locals.get("ctx")
+        if isinstance(ctx, click.Context):
+            command = ctx.command
+        frame = frame.tb_next
+    return command
+
+
+def _spelling(command: click.Command) -> Callable[[str, str], str | None]:
+    """How `command` sets a library option: its own option of that name (``--weight hops``),
+    else an algorithm option (``--option weight=hops``); None when it has neither, and the
+    suggestion is left out."""
+    options = {p.name: p for p in command.params if isinstance(p, click.Option)}
+
+    def spell(option: str, value: str) -> str | None:
+        own = options.get(option)
+        if own is not None and not own.is_flag:
+            flag = next((o for o in own.opts if o.startswith("--")), own.opts[0])
+            return f"{flag} {value}"
+        if "algorithm_options" in options:  # infranet route: --option KEY=VALUE
+            return f"--option {option}={value}"
+        return None
+
+    return spell
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
@@ -72,7 +105,8 @@ def main() -> None:
       infranet latency topologies/texas-ring.yaml --matrix
       infranet compare topologies/texas-ring.yaml topologies/texas-mesh.yaml
 
-    Every command takes --format table|json|csv; data goes to stdout, errors and warnings to
-    stderr (exit code 1 for bad input, 2 for bad usage). Files are written whole or not at
-    all, and only over regular files.
+    Every command that prints data takes --format table|json|csv (convert and fabric generate
+    write files instead); data goes to stdout, errors and warnings to stderr (exit code 1 for
+    bad input, 2 for bad usage). A file named '-' is standard input when read, standard output
+    when written. Files are written whole or not at all, and only over regular files.
     """

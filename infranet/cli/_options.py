@@ -21,8 +21,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 output_format = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-    show_default=True, help="Output: a table for people, JSON or CSV (one table, see --what) for "
-                            "programs.")
+    show_default=True, help="Output: tables for people; for programs one JSON document, or one "
+                            "CSV table.")
 
 #: What every command that writes a file says about it in its --help.
 OUTPUT_HELP = ("Files are written whole or not at all; only a regular file is replaced (a "
@@ -73,7 +73,8 @@ def what_option(parts: Sequence[str], csv_default: str, table_default: str) -> C
     return click.option(
         "--what", type=click.Choice(list(parts)), default=None,
         help=f"Print this table only. The table format prints {table_default} by default; CSV "
-             f"prints one table, {csv_default} by default; JSON prints everything.")
+             f"prints one table, {csv_default} by default (see --what); JSON prints "
+             "everything.")
 
 
 def writes_files(command: click.Command) -> click.Command:
@@ -111,7 +112,8 @@ def reading(path: str, verb: str = "reading") -> Iterator[Progress | None]:
 
 def load(path: str, input_format: str | None = None,
          capacity_unit: str | None = None) -> Topology:
-    """Read one topology for a command (a file, or ``topohub:GROUP/NAME``).
+    """Read one topology for a command (a file, ``-`` for standard input, or
+    ``topohub:GROUP/NAME``).
 
     A large file shows a progress bar on stderr when stderr is a terminal. Warnings about the
     file (two sites at one location) are summed up in one line on stderr; ``infranet validate``
@@ -120,7 +122,7 @@ def load(path: str, input_format: str | None = None,
     import warnings
 
     import infranet.io
-    from infranet.errors import InfranetWarning
+    from infranet.errors import InfranetWarning, counted
 
     options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
     with warnings.catch_warnings(record=True) as caught, reading(path) as report:
@@ -131,6 +133,6 @@ def load(path: str, input_format: str | None = None,
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     found = [w.message for w in caught if isinstance(w.message, InfranetWarning)]
     if found:
-        more = f" (and {len(found) - 1} more warnings)" if len(found) > 1 else ""
+        more = f" (and {counted(len(found) - 1, 'more warning')})" if len(found) > 1 else ""
         warn(f"{found[0]}{more}; `infranet validate {path}` lists them")
     return topology

@@ -18,7 +18,10 @@ _COLUMNS = ["name", "sites", "datacenters", "links", "fiber_km", "capacity_tbps"
                    "same site names) on each topology and report its MLU.")
 @click.option("--line", type=click.IntRange(min=0), default=0, show_default=True,
               help="Which matrix of a .hist file.")
-@click.option("--demand-unit", default="bit/s", show_default=True, help="Unit of .hist values.")
+@click.option("--demand-unit", default="bit/s", show_default=True,
+              help="Unit of .hist values: bit/s, Mb/s, Gb/s, ..., or unitless (abstract units "
+                   "taken as Gb/s, for topologies read with --capacity-unit unitless: only "
+                   "ratios such as the MLU mean anything).")
 @click.option("-a", "--algorithm", default="mcf", show_default=True,
               help="Routing algorithm for --demands (mcf: the optimal MLU).")
 @input_options

@@ -33,10 +33,11 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
             input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
     """Latency between sites: one pair (--from/--to), all pairs (--matrix) or per link (--links).
 
-    Every latency is that of fiber and equipment along the modelled path, a floor without
-    queueing: one way, propagation in the fiber (length x the medium's µs/km) plus equipment
-    (amplifier sites, transponder/FEC, extra); RTT is twice the one-way latency. Tables say
-    which in their title, JSON in "basis" and "quantity", CSV in its headers.
+    FILE may be - for standard input. Every latency is that of fiber and equipment along the
+    modelled path, a floor without queueing: one way, propagation in the fiber (length x the
+    medium's µs/km) plus equipment (amplifier sites, transponder/FEC, extra); RTT is twice the
+    one-way latency. Tables say which in their title, JSON in "basis" and "quantity", CSV in
+    its headers. --rtt and --kind go with --matrix.
 
     \b
     Examples:
@@ -56,6 +57,12 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
         raise click.UsageError("--from and --to go together")
     if (k or disjoint) and not source:
         raise click.UsageError("-k and --disjoint go with --from/--to")
+    if (rtt or kind) and not matrix:
+        raise click.UsageError("--rtt and --kind go with --matrix (a pair query gives its RTT "
+                               "already)")
+    given = click.get_current_context().get_parameter_source("weight")
+    if per_link and given is click.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--weight goes with --from/--to and --matrix, not --links")
     topo = load(file, input_format, capacity_unit)
     if per_link:
         rows = lat.link_latency(topo).to_dict("records")
@@ -121,4 +128,5 @@ def _matrix(frame: Any, weight: str, rtt: bool, kind: str | None, fmt: str) -> N
     first = f"{key} (from \\ to)"
     rows = [{first: name, **{c: frame.loc[name, c] for c in frame.columns}}
             for name in frame.index]
-    emit(data, fmt, rows=rows, title=title, quantity=key)
+    emit(data, fmt, rows=rows, columns=[first, *map(str, frame.columns)], title=title,
+         quantity=key)

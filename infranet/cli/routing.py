@@ -58,7 +58,9 @@ demand_options = [
     click.option("--line", type=click.IntRange(min=0), default=0, show_default=True,
                  help="Which matrix (0-based line) of a .hist file."),
     click.option("--demand-unit", default="bit/s", show_default=True,
-                 help="Unit of .hist values (bit/s, Gb/s, unitless)."),
+                 help="Unit of .hist values: bit/s, Mb/s, Gb/s, ..., or unitless (abstract "
+                      "units taken as Gb/s, for topologies read with --capacity-unit unitless: "
+                      "only ratios such as the MLU mean anything)."),
 ]
 
 
@@ -85,7 +87,10 @@ _ROUTE_PARTS = ("summary", "links", "failures")
               help="Capacity per direction of links that have none (topohub and Topology Zoo "
                    "files often give none), e.g. 10G.")
 @click.option("--optimum/--no-optimum", default=True, show_default=True,
-              help="Also solve the arc LP for the optimal MLU and report MLU / optimum.")
+              help="Also solve the arc LP for the optimal MLU and report MLU / optimum. Its "
+                   "size grows with demands x links: a second or less on backbones of tens of "
+                   "sites, about a minute for 2,000 demands on Kdl (754 sites), and it does "
+                   "not finish in 20 minutes on Kdl's 567,762 pairs; --no-optimum skips it.")
 @click.option("--failures", is_flag=True,
               help="Also route under every single link and shared-risk failure (re-optimised).")
 @input_options
@@ -111,7 +116,7 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
           --what links --format csv
     """
     from infranet.algorithms.arcs import capacities
-    from infranet.output import emit, flatten
+    from infranet.output import emit, flatten, progress
     from infranet.routing import route_report
 
     if what == "failures" and not failures:
@@ -123,8 +128,9 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
     capacities(topo, purpose="routing",
                hint="give --default-capacity (e.g. 10G) or capacities in the file")
     tm = load_demands(topo, demands, unit=demand_unit, line=line)
-    result = route_report(topo, tm, algorithm=algorithm, optimum=optimum, failures=failures,
-                          **options).to_dict()
+    with progress(f"routing with {algorithm}") as update:  # shown on a terminal only
+        result = route_report(topo, tm, algorithm=algorithm, optimum=optimum,
+                              failures=failures, progress=update, **options).to_dict()
     links = result["links"]
     if fmt == "json":
         emit(result if what is None else _route_rows(result, what), fmt)
@@ -214,8 +220,11 @@ def bench() -> None:
 
 @bench.command("routing")
 @click.option("--suite", type=click.Choice(["quick", "standard", "large"]), default="quick",
-              show_default=True, help="quick runs in under two minutes; large adds Kdl and "
-                                      "ASN2k.")
+              show_default=True,
+              help="quick: 4 instances, a few seconds; standard: 13 instances with all their "
+                   "matrices, about 5 minutes; large: standard plus Kdl and ASN2k (567,762 and "
+                   "3 million demands), far longer with every algorithm (the arc LP alone does "
+                   "not finish on Kdl in 20 minutes): choose --algorithms. Times on 2 cores.")
 @click.option("--algorithms", default=None, metavar="A,B,...",
               help="Comma-separated algorithm names (default: every built-in one).")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -304,6 +313,7 @@ def _write_results(results: dict[str, Any], folder: str) -> None:
     file whole (a safe write)."""
     from pathlib import Path
 
+    from infranet.errors import counted
     from infranet.io import write_text
     from infranet.output import to_csv, to_json
 
@@ -311,6 +321,8 @@ def _write_results(results: dict[str, Any], folder: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "results.json", to_json(results) + "\n")
     write_text(out / "results.csv", to_csv(results["results"]))
+    click.echo(f"wrote {out / 'results.json'} and {out / 'results.csv'} "
+               f"({counted(len(results['results']), 'result')})", err=True)
 
 
 def _results_folder(output: str) -> None:

@@ -12,6 +12,7 @@ from infranet.cli._options import (
     load,
     output_format,
     reading,
+    warn,
     what_option,
     writes_files,
 )
@@ -28,12 +29,14 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
              capacity_unit: str | None, fmt: str) -> None:
     """Check topology files and list every problem, one line each.
 
-    Problems make a file invalid. Warnings (two sites at one location, a cluster whose
-    scale-up is not its accelerator's, clusters that draw more power than their site's
-    power_mw) are listed too, as "FILE: warning: ..." lines, but leave it valid unless --strict
-    (then the file "fails --strict" instead of "ok"); the other commands print how many
-    warnings a file has on stderr. Exit code 0 when every file is valid, 1 otherwise. FILE may
-    also be topohub:GROUP/NAME.
+    Problems make a file invalid. Warnings (two sites at one location, a link far longer than
+    the great circle between its sites, a cluster whose scale-up is not its accelerator's,
+    clusters that draw more power than their site's power_mw) are listed too, as
+    "FILE: warning: ..." lines, but leave it valid unless --strict (then the file "fails
+    --strict" instead of "ok"); the other commands print how many warnings a file has on
+    stderr. Exit code 0 when every file is valid, 1 otherwise. FILE may also be - (standard
+    input) or topohub:GROUP/NAME. JSON and CSV give each file's problems and warnings without
+    the file name, which is their own field.
 
     \b
     Examples:
@@ -57,18 +60,19 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
                  for r in results for w in r["warnings"]]
         emit(rows, fmt, columns=["file", "problem", "severity"])
     else:
-        from infranet.errors import printable
+        from infranet.errors import counted, printable
 
         for r in results:
             name = printable(r["file"])
+            counts = (f"({counted(r['sites'], 'site')}, {counted(r['links'], 'link')})"
+                      if "sites" in r else "")
             if not r["problems"] and r["valid"]:
-                click.echo(f"{name}: ok ({r['sites']} sites, {r['links']} links)")
+                click.echo(f"{name}: ok {counts}")
             elif not r["problems"]:
-                count = len(r["warnings"])
-                click.echo(f"{name}: fails --strict: {count} warning{'s' * (count != 1)} "
-                           f"({r['sites']} sites, {r['links']} links)")
+                click.echo(f"{name}: fails --strict: {counted(len(r['warnings']), 'warning')} "
+                           f"{counts}")
             for problem in r["problems"]:
-                click.echo(problem)
+                click.echo(f"{name}: {problem}")
             for warning in r["warnings"]:
                 click.echo(f"{name}: warning: {warning}")
     if not all(r["valid"] for r in results):
@@ -77,7 +81,7 @@ def validate(files: tuple[str, ...], strict: bool, input_format: str | None,
 
 def _validate(path: str, input_format: str | None, capacity_unit: str | None) -> dict[str, Any]:
     import infranet.io
-    from infranet.errors import InfranetError, where
+    from infranet.errors import InfranetError
 
     options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
     counts: dict[str, int] = {}
@@ -85,15 +89,16 @@ def _validate(path: str, input_format: str | None, capacity_unit: str | None) ->
         with reading(path, "checking") as report:
             spec, found, doubts = infranet.io.check(path, format=input_format, progress=report,
                                                     **options)
-        problems = [str(p) for p in found]  # one line each: errors escape what is not printable
-        # co-located sites, clusters unlike their accelerator, sites over their power_mw
-        warnings = [f"{where(element=w.element, field=w.field)}: {w.detail}" for w in doubts]
+        # one line each (errors escape what is not printable), the file said apart; warnings:
+        # co-located sites, long detours, clusters unlike their accelerator, sites over power_mw
+        problems = [p.without_file() for p in found]
+        warnings = [w.without_file() for w in doubts]
         if not problems:
             counts = {"sites": len(spec["sites"]), "links": len(spec["links"])}
     except InfranetError as err:
-        problems, warnings = [str(err.in_file(path))], []
-    return {"file": path, "valid": not problems, "problems": problems, "warnings": warnings,
-            **counts}
+        problems, warnings = [err.without_file()], []
+    return {"file": path, "valid": not problems, "problems": problems,
+            "warnings": warnings, **counts}
 
 
 @click.command()
@@ -109,7 +114,9 @@ def show(file: str, input_format: str | None, capacity_unit: str | None, fmt: st
     what the file (or its conversion) assumed.
 
     Link latencies are one way: fiber propagation plus equipment (amplifiers, transponders,
-    FEC) along the modelled route, a floor without queueing. Capacities are per direction.
+    FEC) along the modelled route, a floor without queueing. Capacities are per direction;
+    capacity_ba_gbps (b to a) is shown when some link's differs. An empty table prints
+    "(none)" (CSV: its header). FILE may be - for standard input.
 
     \b
     Examples:
@@ -135,7 +142,27 @@ def show(file: str, input_format: str | None, capacity_unit: str | None, fmt: st
             click.echo()
         emit(rows, fmt, title=_SHOW_TITLES[part] if fmt == "table" else None,
              transpose=part == "summary" and fmt == "table",
-             columns=_SHOW_COLUMNS.get(part) if not rows else None)
+             columns=_show_columns(part, rows))
+
+
+def _show_columns(part: str, rows: list[dict[str, Any]]) -> list[str] | None:
+    """The columns of a part of ``show`` (those of an empty table too); a link's capacity from
+    b to a only when some link's differs from its capacity."""
+    from infranet.output.topology import COLUMNS
+
+    if part not in COLUMNS:
+        return None
+    columns = list(COLUMNS[part])
+    if part == "links" and all(_same(r["capacity_ba_gbps"], r["capacity_gbps"]) for r in rows):
+        columns.remove("capacity_ba_gbps")
+    return columns
+
+
+def _same(x: Any, y: Any) -> bool:
+    import math
+
+    both_unknown = isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y)
+    return bool(x == y or both_unknown)
 
 
 _SHOW_TITLES = {
@@ -147,11 +174,6 @@ _SHOW_TITLES = {
     "notes": "notes (what the file or its conversion assumed)",
     "warnings": "warnings (doubtful, not wrong)",
 }
-_SHOW_COLUMNS = {"notes": ["note"], "warnings": ["element", "field", "message"],
-                 "clusters": ["site", "name", "accelerator", "count", "scale_up", "scale_out",
-                              "dci_gbps"]}
-
-
 def _show_rows(result: dict[str, Any], part: str) -> list[dict[str, Any]]:
     if part == "summary":
         return [result["summary"]]
@@ -166,17 +188,20 @@ def _show_rows(result: dict[str, Any], part: str) -> list[dict[str, Any]]:
 @click.command()
 @click.argument("source", metavar="IN")
 @click.argument("target", metavar="OUT")
-@click.option("--to", "to_format", default=None, metavar="FORMAT",
-              help="Write as FORMAT (yaml, json, nodelink, geojson) instead of guessing from "
-                   "OUT's extension; '-' as OUT writes YAML unless --to says otherwise.")
+@click.option("--to", "to_format", default=None,
+              type=click.Choice(["yaml", "json", "nodelink", "geojson"]),
+              help="Write as this format instead of guessing from OUT's extension; '-' as OUT "
+                   "writes YAML unless --to says otherwise. node-link JSON is read back from "
+                   ".json files.")
 @input_options
 def convert(source: str, target: str, to_format: str | None, input_format: str | None,
             capacity_unit: str | None) -> None:
     """Convert a topology between formats, by file extension or --to.
 
-    Reads yaml, json, node-link JSON, Topology Zoo GML/GraphML, SNDlib native/XML, GeoJSON and
-    topohub:GROUP/NAME; writes yaml, json, nodelink and geojson. What a conversion had to assume
-    is kept in the topology's notes (`infranet show OUT --what notes`).
+    Reads yaml, json, node-link JSON, Topology Zoo GML/GraphML, SNDlib native/XML, GeoJSON,
+    topohub:GROUP/NAME and - (standard input); writes yaml, json, nodelink and geojson. What a
+    conversion had to assume is kept in the topology's notes (`infranet show OUT --what
+    notes`). OUT must not be IN (nor a link to it): convert never rewrites its input.
 
     \b
     Examples:
@@ -186,9 +211,47 @@ def convert(source: str, target: str, to_format: str | None, input_format: str |
       infranet convert topologies/texas-ring.yaml - --to json
     """
     import infranet.io
+    from infranet.errors import FormatError, counted
+    from infranet.io.files import STDOUT, same_file
 
+    if source != "-" and same_file(source, target):
+        raise FormatError(f"is the input file {source}; convert writes a new file and would "
+                          "replace the one it reads (units normalised, text reflowed, comments "
+                          "lost): give another OUT", file=target)
+    name = to_format or infranet.io.guess_format(target, writing=True)
+    if target != STDOUT and not infranet.io.reads_back(target, name) and _known_suffix(target):
+        raise FormatError(f"its extension says another format than {name}, so infranet would "
+                          f"misread it; name it {_renamed(target, name)} or drop --to",
+                          file=target)
     topo = load(source, input_format, capacity_unit)
-    infranet.io.write(topo, target, format=to_format)
-    where = "standard output" if target == "-" else target
-    click.echo(f"wrote {where} ({topo.n_sites} sites, {topo.n_links} links)", err=True)
+    infranet.io.write(topo, target, format=name)
+    where = "standard output" if target == STDOUT else target
+    click.echo(f"wrote {where} ({counted(topo.n_sites, 'site')}, "
+               f"{counted(topo.n_links, 'link')})", err=True)
+    if target != STDOUT and not infranet.io.reads_back(target, name):
+        warn(f"{target}: infranet reads {name} from {_extensions(name)} files; name it "
+             f"{_renamed(target, name)}, or read it with --input-format {name}")
+
+
+def _known_suffix(path: str) -> bool:
+    from pathlib import Path
+
+    import infranet.io
+
+    suffix = Path(path).suffix.lower()
+    return any(suffix in f.extensions for f in infranet.io.FORMATS.values())
+
+
+def _extensions(name: str) -> str:
+    import infranet.io
+
+    return " or ".join(infranet.io.FORMATS[name].extensions)
+
+
+def _renamed(path: str, name: str) -> str:
+    from pathlib import Path
+
+    import infranet.io
+
+    return str(Path(path).with_suffix(infranet.io.FORMATS[name].extensions[0]))
 

@@ -3,7 +3,8 @@
 :func:`read` and :func:`write` choose the format from the file extension (or ``format=``); every
 reader turns its format into the native spec and validates it in one place
 (:meth:`infranet.model.Topology.from_dict`). Conversions record what they had to assume in the
-topology's ``notes``.
+topology's ``notes``. ``-`` reads standard input (its format sniffed from the content, or
+``format=``) and writes standard output.
 
 ========== ======================= ======== ========
 format      extensions              read     write
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infranet.errors import (
     FormatError,
@@ -38,11 +39,14 @@ from infranet.errors import (
     ValidationError,
     did_you_mean,
 )
-from infranet.io.files import STDOUT, write_text
+from infranet.io.files import STDIN, STDOUT, read_bytes, write_text
 from infranet.io.native import gc_paused
 
-__all__ = ["FORMATS", "Progress", "check", "dumps", "guess_format", "read", "read_spec", "write",
-           "write_text"]
+if TYPE_CHECKING:
+    from infranet.model import Topology
+
+__all__ = ["FORMATS", "Progress", "check", "dumps", "guess_format", "read", "read_spec",
+           "reads_back", "write", "write_text"]
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,24 @@ def _load(target: str) -> Callable[..., Any]:
 
 
 def guess_format(path: str | Path, *, writing: bool = False) -> str:
-    """Return the format name for `path` from its extension (and, for .json, its content)."""
+    """Return the format name for `path` from its extension (and, for .json and standard
+    input, its content).
+
+    Examples
+    --------
+    >>> guess_format("topologies/texas-ring.yaml"), guess_format("out.geojson", writing=True)
+    ('yaml', 'geojson')
+    >>> guess_format("out.gml", writing=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    infranet.errors.FormatError: out.gml: infranet reads the gml format but cannot write it; ...
+    """
     text = str(path)
     if text.startswith("topohub:"):
         return "topohub"
     if writing and text == STDOUT:
         return "yaml"
+    if not writing and text == STDIN:
+        return _sniff(read_bytes(STDIN)[:65536].decode("utf-8", errors="replace"))
     if not writing and Path(text).is_dir():
         raise FormatError("is a directory, not a topology file", file=text)
     suffix = Path(text).suffix.lower()
@@ -93,18 +109,68 @@ def guess_format(path: str | Path, *, writing: bool = False) -> str:
         if writing or not Path(text).is_file():
             return "json"
         return _sniff_json(text)
-    for fmt in FORMATS.values():
-        if suffix in fmt.extensions:
-            return fmt.name
+    chosen = [f for f in FORMATS.values() if suffix in f.extensions]
+    if writing:
+        if chosen and chosen[0].writer is None:
+            raise FormatError(f"infranet reads the {chosen[0].name} format but cannot write it; "
+                              f"{_writable()}", file=text)
+        if not chosen:
+            raise FormatError(f"cannot tell the format from the extension "
+                              f"{suffix or '(none)'!r}; {_writable()}", file=text)
+    if chosen:
+        return chosen[0].name
     known = sorted({e for f in FORMATS.values() for e in f.extensions})
     raise FormatError(f"cannot tell the format from the extension {suffix or '(none)'!r}; "
                       f"use one of {', '.join(known)} or name the format "
                       f"({', '.join(FORMATS)})", file=text)
 
 
+def _writable() -> str:
+    writers = [f for f in FORMATS.values() if f.writer]
+    extensions = sorted({e for f in writers for e in f.extensions})
+    return (f"write one of {', '.join(extensions)}, or name the format "
+            f"({', '.join(f.name for f in writers)})")
+
+
+def reads_back(path: str | Path, format: str) -> bool:
+    """True when :func:`read` would read a file written at `path` in `format` without being
+    told the format (its extension, and for .json its content, say which).
+
+    Examples
+    --------
+    >>> reads_back("geant.json", "nodelink"), reads_back("geant.nodelink", "nodelink")
+    (True, False)
+    >>> reads_back("vdc.yaml", "json")  # JSON is YAML
+    True
+    """
+    suffix = Path(str(path)).suffix.lower()
+    if suffix == ".json":  # sniffed: native JSON, node-link or GeoJSON
+        return format in ("json", "nodelink", "geojson")
+    readers = {f.name for f in FORMATS.values() if suffix in f.extensions}
+    return format in readers or (format == "json" and "yaml" in readers)
+
+
+def _sniff(head: str) -> str:
+    """The format of text from its first characters (standard input has no extension)."""
+    start = head.lstrip("\ufeff \t\r\n")
+    if start.startswith(("{", "[")):
+        return _json_kind(start)
+    if start.startswith("<"):
+        return "graphml" if "<graphml" in start else "sndlib-xml"
+    if start.startswith("?SNDlib") or start.startswith("NODES ("):
+        return "sndlib"
+    if start.startswith(("graph [", "graph\n", "Creator")):
+        return "gml"
+    return "yaml"
+
+
 def _sniff_json(path: str) -> str:
     with open(path, "rb") as handle:
         head = handle.read(65536).decode("utf-8", errors="replace")
+    return _json_kind(head)
+
+
+def _json_kind(head: str) -> str:
     # networkx node-link has "nodes" and "links"/"edges"; the native spec has "sites";
     # GeoJSON has a FeatureCollection
     if '"FeatureCollection"' in head:
@@ -134,7 +200,7 @@ def read_spec(path: str | Path, *, format: str | None = None,
     native YAML file is parsed (characters).
     """
     where = str(path)
-    if not where.startswith("topohub:") and not Path(where).exists():
+    if where != STDIN and not where.startswith("topohub:") and not Path(where).exists():
         raise FormatError("file not found", file=where)
     name = format or guess_format(path)
     fmt = _check_format(name)
@@ -191,7 +257,7 @@ def check(path: str | Path, *, format: str | None = None, progress: Progress | N
 
 
 def read(path: str | Path, *, format: str | None = None, progress: Progress | None = None,
-         **options: Any):
+         **options: Any) -> Topology:
     """Read a topology file (or ``topohub:GROUP/NAME``) and return a validated Topology.
 
     What is doubtful but not wrong (two sites at one location, see
@@ -235,7 +301,7 @@ def read(path: str | Path, *, format: str | None = None, progress: Progress | No
     return topology
 
 
-def dumps(topology, format: str) -> str:
+def dumps(topology: Topology, format: str) -> str:
     """Return `topology` as text in a writable format."""
     import json
 
@@ -253,7 +319,7 @@ def dumps(topology, format: str) -> str:
         raise FormatError(f"cannot write as {format}: {err}; YAML can hold it") from None
 
 
-def write(topology, path: str | Path, *, format: str | None = None) -> None:
+def write(topology: Topology, path: str | Path, *, format: str | None = None) -> None:
     """Write `topology` to `path` (format from the extension or ``format=``; ``-`` writes YAML,
     or `format`, to standard output).
 
@@ -290,13 +356,13 @@ def _read_json(path: str | Path) -> dict[str, Any]:
     return _read_native(path, "load_json")
 
 
-def _write_yaml(topology) -> str:
+def _write_yaml(topology: Topology) -> str:
     from infranet.io import native
 
     return native.dump_yaml(topology.to_dict())
 
 
-def _write_json(topology) -> str:
+def _write_json(topology: Topology) -> str:
     from infranet.io import native
 
     return native.dump_json(topology.to_dict())

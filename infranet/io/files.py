@@ -1,5 +1,8 @@
 """Files in and out: checked reads, and the one safe way infranet writes a file.
 
+Reading, ``-`` is standard input (read once, whole, up to :data:`MAX_FILE_BYTES`; a second read
+in the same process gets the same bytes).
+
 Every file infranet writes (converted topologies, generated fabrics, benchmark results) goes
 through :func:`write_text`:
 
@@ -15,21 +18,30 @@ through :func:`write_text`:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
 import tempfile
+import weakref
 from pathlib import Path
+from typing import Any
 
 from infranet.errors import FormatError
 
-__all__ = ["MAX_FILE_BYTES", "STDOUT", "read_bytes", "read_text", "writable", "write_text"]
+__all__ = ["MAX_FILE_BYTES", "STDIN", "STDOUT", "read_bytes", "read_text", "same_file", "writable",
+           "write_text"]
 
 #: Largest file read (bytes). Larger files are refused before parsing, so a hostile or mistaken
 #: path cannot exhaust memory. Generated fabrics stay far below this.
 MAX_FILE_BYTES = 256 * 2**20
-#: The name that means standard output.
+#: The name that means standard output (writing).
 STDOUT = "-"
+#: The name that means standard input (reading).
+STDIN = "-"
+#: Standard input as read, by stream: a reader that sniffs the format and then parses reads it
+#: twice.
+_STDIN_READ: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
@@ -57,8 +69,33 @@ def _checked(path: str | Path) -> Path:
     return p
 
 
+def _stdin() -> bytes:
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        return _STDIN_READ[stream]
+    except (KeyError, TypeError):
+        pass
+    try:
+        data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise FormatError(f"cannot read standard input: {err.strerror or err}",
+                          file=STDIN) from None
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise FormatError(f"standard input holds more than the {MAX_FILE_BYTES // 2**20} MiB "
+                          "infranet reads", file=STDIN)
+    if not data:
+        raise FormatError("standard input is empty; pipe a topology into it, or give a file",
+                          file=STDIN)
+    with contextlib.suppress(TypeError):  # a stream that takes no weak reference: read once
+        _STDIN_READ[stream] = data
+    return data
+
+
 def read_bytes(path: str | Path) -> bytes:
-    """Return the bytes of `path`, refusing missing, non-regular and huge files.
+    """Return the bytes of `path` (``-``: standard input), refusing missing, non-regular and
+    huge files.
 
     Examples
     --------
@@ -66,6 +103,8 @@ def read_bytes(path: str | Path) -> bytes:
     Traceback (most recent call last):
     infranet.errors.FormatError: /dev/null: not a regular file (a character device)
     """
+    if str(path) == STDIN:
+        return _stdin()
     try:
         return _checked(path).read_bytes()
     except OSError as err:
@@ -88,6 +127,25 @@ def _umask() -> int:
     return mask
 
 
+def same_file(first: str | Path, second: str | Path) -> bool:
+    """True when two paths name one file: the same path spelled differently, a symbolic link to
+    it, or a hard link (``-`` is never a file).
+
+    Examples
+    --------
+    >>> same_file("topologies/texas-ring.yaml", "topologies/../topologies/texas-ring.yaml")
+    True
+    >>> same_file("topologies/texas-ring.yaml", "-")
+    False
+    """
+    if STDOUT in (str(first), str(second)):
+        return False
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(first) == os.path.realpath(second)
+
+
 def writable(path: str | Path) -> Path:
     """Return the regular file that writing `path` replaces (a symlink's target), refusing a
     directory, device, FIFO or socket, and a folder that does not exist."""
@@ -104,7 +162,12 @@ def writable(path: str | Path) -> Path:
     if info is None and str(path).endswith(("/", os.sep)):
         raise FormatError("names a directory; give a file name", file=str(path))
     if not target.parent.is_dir():
-        raise FormatError(f"directory does not exist ({Path(path).parent})", file=str(path))
+        if Path(path).is_symlink():
+            raise FormatError(f"is a symbolic link to {os.readlink(path)}, whose directory "
+                              f"does not exist ({target.parent}); fix or remove the link",
+                              file=str(path))
+        raise FormatError(f"directory does not exist ({Path(path).parent}); create it first",
+                          file=str(path))
     return target
 
 

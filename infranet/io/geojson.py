@@ -13,21 +13,24 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infranet.errors import FormatError, InfranetError
-from infranet.io._common import as_number, finite, json_document, some, trim
+from infranet.errors import FormatError, InfranetError, counted
+from infranet.io.common import as_number, finite, json_document, some, trim
 from infranet.io.native import plain
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
 
 __all__ = ["read_geojson", "write_geojson"]
 
-_SITE_KEYS = ("kind", "power_mw", "population", "description", "clusters", "meta")
+_SITE_KEYS = ("kind", "power_mw", "pue", "population", "description", "clusters", "meta")
 _LINK_KEYS = ("route_factor", "fiber_pairs", "cost", "description", "terminal_latency_ms",
               "amplifier_spacing_km", "amplifier_latency_ms", "extra_latency_ms", "meta")
 _TOP_KEYS = ("description", "source", "notes", "defaults", "demands", "meta")
 
 
-def write_geojson(topology) -> dict[str, Any]:
+def write_geojson(topology: Topology) -> dict[str, Any]:
     """Return a Topology as a GeoJSON FeatureCollection (``[lon, lat]``, EPSG:4326).
 
     Sites are Point features with ``name, kind`` and, when set, ``power_mw, population,
@@ -165,7 +168,7 @@ def _convert(data: Any, file: str | None) -> dict[str, Any]:
         else:
             skipped.append(f"{element} ({kind or 'no geometry'})")
     if skipped:
-        notes.append(f"{len(skipped)} features are neither sites nor links and were not read: "
+        notes.append(f"{counted(len(skipped), 'feature')} neither sites nor links, not read: "
                      f"{some(skipped)}")
     if notes:
         spec["notes"] = notes

@@ -14,23 +14,27 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infranet import units
-from infranet.errors import FormatError, InfranetError
-from infranet.io._common import as_number, finite, json_document, some, trim
+from infranet.errors import FormatError, InfranetError, counted
+from infranet.io.common import as_number, finite, json_document, some, trim
 from infranet.io.native import plain
 
-__all__ = ["read_nodelink", "write_nodelink"]
+if TYPE_CHECKING:
+    from infranet.model import Topology
+
+__all__ = ["GRAPH_KEYS", "LINK_KEYS", "SITE_KEYS", "read_nodelink", "write_nodelink"]
 
 _SITE_KINDS = ("datacenter", "pop", "region")
 _LINK_KINDS = ("fiber", "scale_out", "scale_up")
-# attributes of a node or edge that map one to one onto the native spec
-_SITE_KEYS = ("power_mw", "population", "description", "clusters")
-_LINK_KEYS = ("route", "route_factor", "medium", "srlg", "fiber_pairs", "cost", "description",
-              "terminal_latency_ms", "amplifier_spacing_km", "amplifier_latency_ms",
-              "extra_latency_ms")
-_TOP_KEYS = ("description", "defaults")
+# attributes of a node, an edge or the graph that map one to one onto the native spec (also
+# what Topology.to_networkx carries beside the resolved values)
+SITE_KEYS = ("power_mw", "pue", "population", "description", "clusters")
+LINK_KEYS = ("route", "route_factor", "medium", "srlg", "fiber_pairs", "cost", "description",
+             "terminal_latency_ms", "amplifier_spacing_km", "amplifier_latency_ms",
+             "extra_latency_ms")
+GRAPH_KEYS = ("description", "defaults", "catalogue")
 # longitude/latitude attribute pairs, as written by topology tools
 _LONLAT_KEYS = (("lon", "lat"), ("longitude", "latitude"), ("Longitude", "Latitude"))
 # values the writer adds for consumers; the reader drops them (the model recomputes them)
@@ -99,7 +103,7 @@ def read_nodelink(
         raise
 
 
-def write_nodelink(topology) -> dict[str, Any]:
+def write_nodelink(topology: Topology) -> dict[str, Any]:
     """Return a Topology as node-link JSON for networkx (capacity in bit/s and Gb/s).
 
     The result is an undirected multigraph, one edge per infranet link keyed by the link name,
@@ -130,7 +134,7 @@ def write_nodelink(topology) -> dict[str, Any]:
         lon, lat = sites.at[site["name"], "lon"], sites.at[site["name"], "lat"]
         if not (math.isnan(lon) or math.isnan(lat)):
             node["pos"] = [float(lon), float(lat)]
-        for key in (*_SITE_KEYS, "meta"):
+        for key in (*SITE_KEYS, "meta"):
             if key in site:
                 node[key] = site[key]
         nodes.append(node)
@@ -153,12 +157,12 @@ def write_nodelink(topology) -> dict[str, Any]:
         edge["latency_source"] = row.latency_source
         edge["medium"] = row.medium
         edge["srlg"] = list(row.srlg)
-        for key in (*_LINK_KEYS, "meta"):
+        for key in (*LINK_KEYS, "meta"):
             if key in link_spec and key not in edge:
                 edge[key] = link_spec[key]
         links.append(edge)
     graph: dict[str, Any] = {"name": spec["name"], "units": dict(_UNITS)}
-    for key in ("description", "source", "notes", "defaults", "demands", "meta"):
+    for key in ("source", "notes", *GRAPH_KEYS, "demands", "meta"):
         if spec.get(key):
             graph[key] = spec[key]
     return plain({"directed": False, "multigraph": True, "graph": graph, "nodes": nodes,
@@ -191,8 +195,8 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
         notes.extend(str(n) for n in graph["notes"])
     notes.append(
         f"converted from networkx node-link JSON ({'directed' if directed else 'undirected'}"
-        f"{', multigraph' if multigraph else ''}: {len(raw_nodes)} nodes, "
-        f"{len(raw_edges)} {'arcs' if directed else 'edges'})")
+        f"{', multigraph' if multigraph else ''}: {counted(len(raw_nodes), 'node')}, "
+        f"{counted(len(raw_edges), 'arc' if directed else 'edge')})")
 
     ids, sites = _sites(raw_nodes, notes, coordinates)
     factor = _capacity_factor(capacity_unit, graph, capacity_key, notes)
@@ -201,8 +205,8 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
     spec: dict[str, Any] = {
         "name": name or _text(graph.get("name")) or (Path(file).stem if file else "network"),
     }
-    for key in _TOP_KEYS:
-        if graph.get(key):
+    for key in GRAPH_KEYS:
+        if graph.get(key) is not None:
             spec[key] = graph[key]
     spec["source"] = _text(graph.get("source")) or (file or "networkx node-link data")
     spec["notes"] = notes
@@ -212,7 +216,7 @@ def _convert(data: Any, *, file: str | None, capacity_unit: str | None, name: st
     if isinstance(demands, list) and all(isinstance(d, Mapping) for d in demands):
         spec["demands"] = [_demand(d, ids) for d in demands]
     meta = dict(graph.get("meta") or {}) if isinstance(graph.get("meta"), Mapping) else {}
-    skip = {"name", "notes", "source", "units", "meta", *_TOP_KEYS}
+    skip = {"name", "notes", "source", "units", "meta", *GRAPH_KEYS}
     if "demands" in spec:
         skip.add("demands")
     meta.update({k: v for k, v in graph.items() if k not in skip})
@@ -251,7 +255,7 @@ def _sites(raw_nodes: list, notes: list[str],
                      "lengths are unknown unless the file gives them")
     missing = [names[i] for i, p in enumerate(points) if p is None]
     if given and missing:
-        notes.append(f"{len(missing)} of {len(points)} nodes have no coordinates: "
+        notes.append(f"{len(missing)} of {counted(len(points), 'node')} without coordinates: "
                      f"{some(missing)}")
 
     sites = []
@@ -267,10 +271,10 @@ def _sites(raw_nodes: list, notes: list[str],
                 site["meta"] = {"xy": xy}
             else:
                 site["location"] = xy
-        for key in _SITE_KEYS:
+        for key in SITE_KEYS:
             if node.get(key) is not None:
                 site[key] = node[key]
-        used = {"id", "kind", "pos", "meta", *_SITE_KEYS, *(k for p in _LONLAT_KEYS for k in p)}
+        used = {"id", "kind", "pos", "meta", *SITE_KEYS, *(k for p in _LONLAT_KEYS for k in p)}
         if labels[i] is not None:
             used.add("name" if "name" in node else "label")
         extra = {k: v for k, v in node.items() if k not in used}
@@ -306,7 +310,8 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
         where = f"edge {ends[0]}->{ends[1]}" if directed else f"edge {ends[0]}--{ends[1]}"
         arcs.append((ends[0], ends[1], edge, _arc_capacity(edge, capacity_key, factor, where)))
     if loops:
-        notes.append(f"{loops} self-loop edges dropped (a link joins two different sites)")
+        notes.append(f"{counted(loops, 'self-loop edge')} dropped (a link joins two different "
+                     "sites)")
 
     pairs: list[tuple[tuple, tuple | None]] = []
     if directed:
@@ -321,12 +326,12 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
                 slots.append([arc, None])
         pairs = [(fwd, rev) for fwd, rev in slots]
         alone = [f"{fwd[0]}->{fwd[1]}" for fwd, rev in pairs if rev is None]
-        notes.append(f"{len(arcs) - len(alone)} arcs paired into {len(pairs) - len(alone)} "
-                     "full-duplex links (capacity from the a->b arc, capacity_ba from b->a "
-                     "where it differs)")
+        notes.append(f"{counted(len(arcs) - len(alone), 'arc')} paired into "
+                     f"{counted(len(pairs) - len(alone), 'full-duplex link')} (capacity from "
+                     "the a->b arc, capacity_ba from b->a where it differs)")
         if alone:
-            notes.append(f"{len(alone)} arcs have no reverse arc; their reverse direction was "
-                         f"assumed to have the same capacity: {some(alone)}")
+            notes.append(f"{counted(len(alone), 'arc')} without a reverse arc: the reverse "
+                         f"direction was assumed to have the same capacity: {some(alone)}")
     else:
         pairs = [(arc, None) for arc in arcs]
 
@@ -338,11 +343,12 @@ def _links(raw_edges: list, ids: dict[Any, str], directed: bool, factor: float,
         links.append(_link(fwd, rev, capacity_key, length_key, zero))
 
     if zero:
-        notes.append(f"{len(zero)} links have length 0 in the source (co-located ends); their "
-                     f"length is left to the model: {some(zero)}")
+        notes.append(f"{counted(len(zero), 'link')} of length 0 in the source (co-located "
+                     f"ends), the length left to the model: {some(zero)}")
     no_capacity = sum("capacity" not in link for link in links)
     if links and no_capacity:
-        notes.append(f"{no_capacity} of {len(links)} links have no capacity in the source")
+        notes.append(f"{no_capacity} of {counted(len(links), 'link')} without a capacity in "
+                     "the source")
     counts: dict[str, int] = {}
     for link in links:
         if "name" in link:
@@ -387,11 +393,11 @@ def _link(fwd: tuple, rev: tuple | None, capacity_key: str, length_key: str,
         latency = as_number(attrs["latency_ms"], f"edge {a}--{b}", "latency_ms")
         if latency is not None:
             link["latency_ms"] = latency
-    for key in _LINK_KEYS:
+    for key in LINK_KEYS:
         if attrs.get(key) is not None:
             link[key] = attrs[key]
     used = {"source", "target", "a", "name", "kind", "capacity_gbps", "capacity_ba_gbps",
-            "latency_ms", "meta", length_key, capacity_key, *_LINK_KEYS, *_DERIVED}
+            "latency_ms", "meta", length_key, capacity_key, *LINK_KEYS, *_DERIVED}
     if "capacity_gbps" in attrs:
         used.add("capacity")  # the writer's bit/s copy of capacity_gbps
     extra = {k: v for k, v in attrs.items() if k not in used}
@@ -475,12 +481,13 @@ def _unique_names(ids: list, labels: list[str | None], notes: list[str]) -> list
         notes.append("site names from the node 'name'/'label' attribute")
     elif with_label:
         notes.append(f"site names from the node 'name'/'label' attribute; "
-                     f"{len(labels) - with_label} nodes without one are named by their id")
+                     f"{counted(len(labels) - with_label, 'node')} without one named by "
+                     "their id")
     else:
         notes.append("site names are the node ids")
     if renamed:
-        notes.append(f"{len(renamed)} nodes share a name with another node and were made "
-                     f"unique with their id: {some(renamed)}")
+        notes.append(f"{counted(len(renamed), 'node')} sharing a name with another node, "
+                     f"made unique with their id: {some(renamed)}")
     return names
 
 

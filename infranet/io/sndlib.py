@@ -28,12 +28,15 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infranet import units
-from infranet.errors import FormatError, InfranetError
-from infranet.io._common import check_xml
+from infranet.errors import FormatError, InfranetError, counted
+from infranet.io.common import check_xml
 from infranet.io.files import read_bytes
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 __all__ = ["PIXEL_NETWORKS", "read_sndlib", "read_sndlib_xml"]
 
@@ -281,11 +284,11 @@ class _Native:
 # ---------------------------------------------------------------------------- XML format
 
 
-def _parse_xml(root) -> dict[str, Any]:
+def _parse_xml(root: Element) -> dict[str, Any]:
     def local(tag: str) -> str:
         return tag.rsplit("}", 1)[-1]
 
-    def child(element, name: str):
+    def child(element: Element | None, name: str) -> Element | None:
         if element is None:
             return None
         for sub in element:
@@ -293,10 +296,10 @@ def _parse_xml(root) -> dict[str, Any]:
                 return sub
         return None
 
-    def children(element, name: str):
+    def children(element: Element | None, name: str) -> list[Element]:
         return [] if element is None else [s for s in element if local(s.tag) == name]
 
-    def text(element, name: str, where: str, default: Any = None) -> Any:
+    def text(element: Element | None, name: str, where: str, default: Any = None) -> Any:
         sub = child(element, name)
         if sub is None or sub.text is None or not sub.text.strip():
             if default is None:
@@ -304,7 +307,8 @@ def _parse_xml(root) -> dict[str, Any]:
             return default
         return sub.text.strip()
 
-    def number(element, name: str, where: str, default: float | None = None) -> float:
+    def number(element: Element | None, name: str, where: str,
+               default: float | None = None) -> float:
         raw = text(element, name, where, default)
         try:
             value = float(raw)
@@ -372,8 +376,9 @@ def _parse_xml(root) -> dict[str, Any]:
 def _spec(network: dict[str, Any], file: str, *, capacity_unit: str | None, modules: str,
           coordinates: str) -> dict[str, Any]:
     name = network["name"] or Path(file).stem
-    notes = [f"read from SNDlib network file: {len(network['nodes'])} nodes, "
-             f"{len(network['links'])} links, {len(network['demands'])} demands"]
+    notes = [f"read from SNDlib network file: {counted(len(network['nodes']), 'node')}, "
+             f"{counted(len(network['links']), 'link')}, "
+             f"{counted(len(network['demands']), 'demand')}"]
     if network["skipped"]:
         notes.append(f"sections not read: {', '.join(network['skipped'])}")
 
@@ -445,7 +450,7 @@ def _spec(network: dict[str, Any], file: str, *, capacity_unit: str | None, modu
     else:
         notes.append("link capacity = pre-installed capacity only; modules are in meta.sndlib")
     if without:
-        notes.append(f"{len(without)} links have no capacity (none pre-installed"
+        notes.append(f"{counted(len(without), 'link')} without a capacity (none pre-installed"
                      f"{', no modules' if modules == 'largest' else ''})")
     notes.append("capacities apply to each direction (an SNDlib UNDIRECTED link model shares "
                  "them between directions)")

@@ -20,12 +20,16 @@ What the conversion assumes, recorded in the spec's ``notes``:
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infranet import units
 from infranet.errors import FormatError, InfranetError, UnknownNameError, did_you_mean
 from infranet.io.nodelink import read_nodelink
 from infranet.io.sndlib import PIXEL_NETWORKS
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+    from types import ModuleType
 
 __all__ = ["read_topohub", "topohub_keys"]
 
@@ -106,7 +110,7 @@ def read_topohub(key: str, *, demand_unit: str = "Mb/s") -> dict[str, Any]:
         raise err.in_file(f"topohub:{key}") from None
     spec["source"] = f"topohub:{key}"
     spec.setdefault("description", f"{_GROUPS.get(group, group)} network {network} (topohub)")
-    generic = ("node-link JSON", "read from 'capacity'", "no capacity in the source",
+    generic = ("node-link JSON", "read from 'capacity'", "without a capacity in the source",
                "planar (pixel) coordinates")
     spec["notes"] = notes + [n for n in spec["notes"] if not any(g in n for g in generic)]
     if not any("capacity" in link for link in spec["links"]):
@@ -126,7 +130,7 @@ def topohub_keys() -> tuple[str, ...]:
     root = resources.files(module) / "data"
     keys: list[str] = []
 
-    def walk(folder, prefix: str) -> None:
+    def walk(folder: Traversable, prefix: str) -> None:
         for entry in folder.iterdir():
             if entry.is_dir():
                 walk(entry, f"{prefix}{entry.name}/")
@@ -141,7 +145,7 @@ _GROUPS = {"sndlib": "SNDlib", "topozoo": "Topology Zoo", "backbone": "Backbone"
            "caida": "CAIDA", "gabriel": "Gabriel graph"}
 
 
-def _topohub():
+def _topohub() -> ModuleType:
     try:
         import topohub
     except ImportError:

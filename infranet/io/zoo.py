@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infranet import units
-from infranet.errors import FormatError, InfranetError
-from infranet.io._common import check_xml
+from infranet.errors import FormatError, InfranetError, counted
+from infranet.io.common import check_xml
 from infranet.io.files import read_bytes
 from infranet.io.nodelink import read_nodelink
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["read_gml", "read_graphml"]
 
@@ -106,11 +109,11 @@ def _check_ids(root: Any, file: str) -> None:
                         element=f"edge {name!r}" if child.get("id") else name, field=end)
 
 
-def _from_graph(graph, file: str, fmt: str) -> dict[str, Any]:
+def _from_graph(graph: nx.Graph, file: str, fmt: str) -> dict[str, Any]:
     import networkx as nx
 
-    notes = [f"read from Topology Zoo {fmt}: {graph.number_of_nodes()} nodes, "
-             f"{graph.number_of_edges()} edges"]
+    notes = [f"read from Topology Zoo {fmt}: {counted(graph.number_of_nodes(), 'node')}, "
+             f"{counted(graph.number_of_edges(), 'edge')}"]
     with_speed = 0
     for u, v, attrs in graph.edges(data=True):
         attrs.pop("id", None)  # GraphML edge ids are not names
@@ -121,15 +124,16 @@ def _from_graph(graph, file: str, fmt: str) -> dict[str, Any]:
             attrs["capacity"] = capacity
             with_speed += 1
     if with_speed:
-        notes.append(f"capacity of {with_speed} links from LinkSpeedRaw (bit/s), or LinkSpeed "
-                     "with LinkSpeedUnits; LinkLabel is kept in meta")
+        notes.append(f"capacity of {counted(with_speed, 'link')} from LinkSpeedRaw (bit/s), or "
+                     "LinkSpeed with LinkSpeedUnits; LinkLabel is kept in meta")
     hyper = [str(graph.nodes[n].get("label", n)) for n in graph if graph.nodes[n].get("hyperedge")]
     if hyper:
-        notes.append(f"{len(hyper)} hyperedge nodes (shared media, no location of their own) "
-                     f"kept as sites: {', '.join(hyper[:5])}")
+        notes.append(f"{counted(len(hyper), 'hyperedge node')} (shared media, no location of "
+                     f"their own) kept as sites: {', '.join(hyper[:5])}")
     external = sum(1 for n in graph if graph.nodes[n].get("Internal") == 0)
     if external:
-        notes.append(f"{external} nodes are outside the network (Internal = 0), kept as sites "
+        notes.append(f"{counted(external, 'node')} outside the network (Internal = 0), kept as "
+                     "sites "
                      "with meta.Internal")
 
     data = nx.node_link_data(graph, edges="links")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +43,16 @@ __all__ = [
     "DEFAULTS",
     "DEMAND",
     "LATENCY_FLOOR_TOLERANCE",
+    "LENGTH_FLOOR_SLACK_KM",
     "LINK",
     "LINK_KINDS",
+    "MAX_CAPACITY_GBPS",
+    "MAX_DETOUR",
+    "MAX_LATENCY_MS",
+    "MAX_LENGTH_KM",
+    "MAX_POPULATION",
+    "MAX_POWER_MW",
+    "MAX_ROUTE_FACTOR",
     "ROUTE_END_KM",
     "SITE",
     "SITE_KINDS",
@@ -56,6 +64,7 @@ __all__ = [
     "fabric_problems",
     "normalise",
     "reference_markdown",
+    "route_lengths_km",
     "scale_out_table",
     "warnings",
 ]
@@ -69,6 +78,34 @@ ROUTE_END_KM = 50.0
 #: How far below the speed-of-light floor a measured ``latency_ms`` may be before it is refused:
 #: 1% for lengths from town-level coordinates, plus 1 µs for a latency written to the µs.
 LATENCY_FLOOR_TOLERANCE = (0.01, 0.001)
+#: How much shorter (km) than the great circle between its located sites a link's length may
+#: be before it is refused: each site may lie up to ``ROUTE_END_KM`` from its town-level
+#: coordinates, so the true straight line between two campuses can be this much shorter.
+LENGTH_FLOOR_SLACK_KM = 2 * ROUTE_END_KM
+
+# Upper bounds of quantities: far above anything real, far below where arithmetic overflows,
+# so that a mistyped 1e308 is refused in the file instead of becoming infinity in a solver.
+#: Longest link (km): Earth's circumference is 40,075 km and the longest cable system (2Africa)
+#: about 45,000 km; no fiber route between two sites runs 2.5 times around the Earth.
+MAX_LENGTH_KM = 100_000.0
+#: Largest one-way latency of a link (ms): light in fiber over ``MAX_LENGTH_KM`` takes 490 ms,
+#: a geostationary satellite hop about 250 ms.
+MAX_LATENCY_MS = 1_000.0
+#: Largest per-direction capacity (Gb/s), 1 Eb/s: the largest cables hold 6,912 fibers
+#: (3,456 pairs); at 64 Tb/s per pair (C+L band, FIGURES.md) that is 221 Pb/s.
+MAX_CAPACITY_GBPS = 1e9
+#: Largest route factor: the median US conduit runs 1.3 times the great circle (Bozkurt et al.
+#: 2018), the best-engineered routes 1.12; a link that detours more than ten times gives its
+#: ``length_km`` or ``route`` instead of an estimate.
+MAX_ROUTE_FACTOR = 10.0
+#: A link longer than this many times the great circle between its sites (plus
+#: ``LENGTH_FLOOR_SLACK_KM``) is a warning: over twice the median US conduit (1.3), more often a
+#: mistyped point or length, or a route through the wrong places, than a real detour.
+MAX_DETOUR = 3.0
+#: Largest power of a site (MW): the largest power station (Three Gorges) is 22,500 MW.
+MAX_POWER_MW = 100_000.0
+#: Largest population of a region: about 8.1 billion people live on Earth (2024).
+MAX_POPULATION = 1e10
 #: Node kinds of an expanded topology: a cluster (the cluster view), or an accelerator or a
 #: switch of its fabric (the accelerator view).
 FABRIC_NODE_KINDS = ("cluster", "accelerator", "switch")
@@ -93,14 +130,20 @@ class Attr:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     exclusive_minimum: bool = False
-    #: The largest value allowed (its reason is in the description).
+    #: The largest value accepted; its reason is `maximum_reason`, else the description (both
+    #: said in the error message and the format reference).
     maximum: float | None = None
+    maximum_reason: str = ""
     #: A deprecated key: the key that replaces it (its value is moved there, with a note).
     replaced_by: str = ""
 
     def describe_type(self) -> str:
         if self.kind == "choice":
             return " \\| ".join(f"`{c}`" for c in self.choices)
+        if self.maximum is not None:
+            unit = f" {self.unit}" if self.unit else ""
+            kind = f"{self.kind} ({self.unit})" if self.kind in units.QUANTITIES else self.kind
+            return f"{kind}, at most {_figure(self.maximum)}{unit}"
         if self.kind in units.QUANTITIES:
             return f"{self.kind} ({self.unit})"
         return {
@@ -110,6 +153,13 @@ class Attr:
             "list": "list",
             "integers": "list of whole numbers",
         }.get(self.kind, self.kind)
+
+_LENGTH_REASON = "2.5 times Earth's circumference; the longest cable system is about 45,000 km"
+_LATENCY_REASON = ("light in fiber takes 490 ms over 100,000 km, a geostationary satellite hop "
+                   "about 250 ms")
+_CAPACITY_REASON = "1 Eb/s; the largest cables carry about 221 Pb/s"
+_ROUTE_FACTOR_REASON = ("the median US conduit runs 1.3 times the great circle; give length_km "
+                        "or route for a longer detour")
 
 
 TOPOLOGY = (
@@ -130,19 +180,23 @@ DEFAULTS = (
     Attr("route_factor", "number",
          "Fiber route length over great-circle length, used when a link has neither `length_km` "
          "nor `route` (median US conduit 1.3, Bozkurt et al. 2018).",
-         default=physics.ROUTE_FACTOR, minimum=1.0),
+         default=physics.ROUTE_FACTOR, minimum=1.0, maximum=MAX_ROUTE_FACTOR,
+         maximum_reason=_ROUTE_FACTOR_REASON),
     Attr("medium", "choice", "Transmission medium of links (propagation per km from the media "
          "catalogue).", default="smf", choices=tuple(physics.media())),
     Attr("capacity", "bandwidth", "Per-direction capacity of links that do not give one.",
-         unit="Gb/s", minimum=0.0, exclusive_minimum=True),
+         unit="Gb/s", minimum=0.0, exclusive_minimum=True, maximum=MAX_CAPACITY_GBPS,
+         maximum_reason=_CAPACITY_REASON),
     Attr("amplifier_spacing_km", "length", "Distance between in-line amplifier sites "
          "(rule of thumb 80-100 km).", default=physics.AMPLIFIER_SPACING_KM, unit="km",
-         minimum=0.0, exclusive_minimum=True),
+         minimum=0.0, exclusive_minimum=True, maximum=MAX_LENGTH_KM,
+         maximum_reason=_LENGTH_REASON),
     Attr("amplifier_latency_ms", "time", "Latency of one in-line amplifier site (about 0.1 µs).",
-         default=physics.AMPLIFIER_LATENCY_MS, unit="ms", minimum=0.0),
+         default=physics.AMPLIFIER_LATENCY_MS, unit="ms", minimum=0.0,
+         maximum=MAX_LATENCY_MS, maximum_reason=_LATENCY_REASON),
     Attr("terminal_latency_ms", "time", "Terminal latency of a link: transponder and FEC "
          "(60-120 µs for advanced FEC).", default=physics.TERMINAL_LATENCY_MS, unit="ms",
-         minimum=0.0),
+         minimum=0.0, maximum=MAX_LATENCY_MS, maximum_reason=_LATENCY_REASON),
 )
 
 SITE = (
@@ -150,11 +204,13 @@ SITE = (
     Attr("kind", "choice", "What the site is.", default="pop", choices=SITE_KINDS),
     Attr("location", "location", "Longitude and latitude in degrees (WGS84, EPSG:4326)."),
     Attr("power_mw", "power", "Power available to the site (facility power: the clusters' IT "
-         "power x `pue` is held against it).", unit="MW", minimum=0.0),
+         "power x `pue` is held against it).", unit="MW", minimum=0.0, maximum=MAX_POWER_MW,
+         maximum_reason="the largest power station, Three Gorges, is 22,500 MW"),
     Attr("pue", "number", "Power usage effectiveness, facility power over IT power (default "
          f"{physics.figure('pue'):g}, hyperscale; the global average is about 1.56).",
          minimum=1.0),
-    Attr("population", "number", "People served, for user regions.", minimum=0.0),
+    Attr("population", "number", "People served, for user regions.", minimum=0.0,
+         maximum=MAX_POPULATION, maximum_reason="about 8.1 billion people live on Earth"),
     Attr("clusters", "list", "Accelerator clusters of a datacenter."),
     Attr("description", "str", "Free text."),
     Attr("meta", "mapping", "Free data kept as it is."),
@@ -263,29 +319,35 @@ LINK = (
     Attr("name", "str", "Unique name (default: A--B, then A--B#2 for a parallel link)."),
     Attr("kind", "choice", "What the link is.", default="fiber", choices=LINK_KINDS),
     Attr("capacity", "bandwidth", "Capacity per direction (full duplex).", unit="Gb/s",
-         minimum=0.0, exclusive_minimum=True),
+         minimum=0.0, exclusive_minimum=True, maximum=MAX_CAPACITY_GBPS,
+         maximum_reason=_CAPACITY_REASON),
     Attr("capacity_ba", "bandwidth", "Capacity from b to a, when it differs from `capacity`.",
-         unit="Gb/s", minimum=0.0, exclusive_minimum=True),
-    Attr("length_km", "length", "Route length; wins over `route` and the great-circle estimate.",
-         unit="km", minimum=0.0, exclusive_minimum=True),
+         unit="Gb/s", minimum=0.0, exclusive_minimum=True, maximum=MAX_CAPACITY_GBPS,
+         maximum_reason=_CAPACITY_REASON),
+    Attr("length_km", "length", "Route length; wins over `route` and the great-circle estimate. "
+         "Not shorter than the great circle between located sites (less 100 km for town-level "
+         "coordinates).", unit="km", minimum=0.0, exclusive_minimum=True,
+         maximum=MAX_LENGTH_KM, maximum_reason=_LENGTH_REASON),
     Attr("route", "route", "Route geometry; its geodesic length is the link's length."),
     Attr("route_factor", "number", "Route length over great-circle length for this link.",
-         minimum=1.0),
+         minimum=1.0, maximum=MAX_ROUTE_FACTOR, maximum_reason=_ROUTE_FACTOR_REASON),
     Attr("medium", "choice", "Transmission medium.", choices=tuple(physics.media())),
     Attr("fiber_pairs", "integer", "Fiber pairs lit on the route.", minimum=1),
     Attr("srlg", "strings", "Shared-risk groups (conduits, rights of way, cable systems)."),
     Attr("cost", "number", "Cost, in the currency the topology's description names.",
          minimum=0.0),
     Attr("latency_ms", "time", "Measured one-way latency; replaces the computed one.", unit="ms",
-         minimum=0.0),
+         minimum=0.0, maximum=MAX_LATENCY_MS, maximum_reason=_LATENCY_REASON),
     Attr("terminal_latency_ms", "time", "Terminal (transponder and FEC) latency.", unit="ms",
-         minimum=0.0),
+         minimum=0.0, maximum=MAX_LATENCY_MS, maximum_reason=_LATENCY_REASON),
     Attr("amplifier_spacing_km", "length", "Distance between in-line amplifiers.", unit="km",
-         minimum=0.0, exclusive_minimum=True),
+         minimum=0.0, exclusive_minimum=True, maximum=MAX_LENGTH_KM,
+         maximum_reason=_LENGTH_REASON),
     Attr("amplifier_latency_ms", "time", "Latency of one amplifier site.", unit="ms",
-         minimum=0.0),
+         minimum=0.0, maximum=MAX_LATENCY_MS, maximum_reason=_LATENCY_REASON),
     Attr("extra_latency_ms", "time", "Other equipment on the link (regeneration, OTN, switches).",
-         unit="ms", default=0.0, minimum=0.0),
+         unit="ms", default=0.0, minimum=0.0, maximum=MAX_LATENCY_MS,
+         maximum_reason=_LATENCY_REASON),
     Attr("description", "str", "Free text."),
     Attr("meta", "mapping", "Free data kept as it is."),
 )
@@ -293,7 +355,8 @@ LINK = (
 DEMAND = (
     Attr("src", "str", "Source site.", required=True),
     Attr("dst", "str", "Destination site.", required=True),
-    Attr("gbps", "bandwidth", "Demanded rate.", unit="Gb/s", required=True, minimum=0.0),
+    Attr("gbps", "bandwidth", "Demanded rate.", unit="Gb/s", required=True, minimum=0.0,
+         maximum=MAX_CAPACITY_GBPS, maximum_reason=_CAPACITY_REASON),
 )
 
 _TABLES = {"topology": TOPOLOGY, "defaults": DEFAULTS, "site": SITE, "cluster": CLUSTER,
@@ -446,10 +509,9 @@ class _Checker:
                 op = ">" if attr.exclusive_minimum else ">="
                 raise ValidationError(f"must be {op} {low:g}{unit}, got {_short(raw)}")
         if attr.maximum is not None and number > attr.maximum:
-            high = (f"{int(attr.maximum):,}" if attr.maximum == int(attr.maximum)
-                    else f"{attr.maximum:g}")
-            raise ValidationError(f"must be <= {high}{unit}, got {_short(raw)} "
-                                  f"({attr.description.rstrip('.')})")
+            why = attr.maximum_reason or attr.description.rstrip('.')
+            raise ValidationError(f"must be <= {_figure(attr.maximum)}{unit} ({why}), "
+                                  f"got {_short(raw)}")
         return number
 
 
@@ -470,6 +532,11 @@ def _short(raw: Any) -> str:
 
 
 _BAD = object()
+
+
+def _figure(number: float) -> str:
+    """A bound as people read it: 100,000 and 1,000,000,000, not 1e+05."""
+    return f"{number:,.0f}" if number == int(number) else f"{number:,g}"
 _NAMES = ("name", "a", "b", "src", "dst", "accelerator")  # fields that must not be blank
 
 
@@ -632,7 +699,7 @@ def normalise(raw: Any, *, file: str | None = None,
         links.append(link)
         labels.append(label)
     spec["links"] = links
-    _check_geography(c, links, labels, {site["name"]: site for site in sites})
+    _check_geography(c, links, labels, {site["name"]: site for site in sites}, defaults)
 
     if "demands" in top:
         demands = []
@@ -653,9 +720,11 @@ def normalise(raw: Any, *, file: str | None = None,
 
 
 def _check_geography(c: _Checker, links: list[dict[str, Any]], labels: list[str],
-                     sites: Mapping[str, Mapping[str, Any]]) -> None:
-    """Refuse routes whose ends are far from their link's sites, and measured latencies below
-    the speed-of-light floor of the link's length."""
+                     sites: Mapping[str, Mapping[str, Any]], defaults: Mapping[str, Any]) -> None:
+    """Refuse what geography rules out: routes whose ends are far from their link's sites,
+    lengths shorter than the great circle between located sites or longer than
+    :data:`MAX_LENGTH_KM`, and measured latencies below the speed-of-light floor of the
+    link's length."""
     def located(link: Mapping[str, Any]) -> bool:
         return "location" in sites[link["a"]] and "location" in sites[link["b"]]
 
@@ -683,50 +752,106 @@ def _check_geography(c: _Checker, links: list[dict[str, Any]], labels: list[str]
                    f"runs from one site of its link to the other (ends within {ROUTE_END_KM:g} "
                    "km), fix its points or its sites")
 
+    # every link's great circle (NaN unless both sites are located) and length, in bulk; a
+    # link with a problem already (a length or factor refused) is not judged on what is left
+    judged = {p.element for p in c.problems}
+    m = len(links)
+    circle = np.full(m, math.nan)
+    both = [i for i, link in enumerate(links) if located(link)]
+    if both:
+        circle[both] = km(points(both, lambda x: sites[x["a"]]["location"]),
+                          points(both, lambda x: sites[x["b"]]["location"]))
+    length = np.full(m, math.nan)
+    explicit = [i for i, link in enumerate(links) if "length_km" in link
+                and labels[i] not in judged]
+    length[explicit] = [links[i]["length_km"] for i in explicit]
+    drawn = [i for i, link in enumerate(links) if "route" in link and "length_km" not in link
+             and labels[i] not in judged]
+    length[drawn] = route_lengths_km([links[i]["route"] for i in drawn])
+
+    # a fiber is never shorter than the straight line between its ends; a route is not either
+    # (its ends lie within ROUTE_END_KM of the sites, checked above)
+    short = [i for i in explicit if length[i] < circle[i] - LENGTH_FLOOR_SLACK_KM]
+    for i in short:
+        link = links[i]
+        c.fail(labels[i], "length_km", f"{length[i]:,.6g} km is shorter than the "
+               f"{circle[i]:,.0f} km great circle between sites {link['a']!r} and "
+               f"{link['b']!r} (less {LENGTH_FLOOR_SLACK_KM:g} km: each site may lie "
+               f"{ROUTE_END_KM:g} km from its town-level coordinates); no fiber is shorter "
+               "than the straight line, check length_km and the sites' locations")
+    for i in drawn:
+        if length[i] > MAX_LENGTH_KM:
+            c.fail(labels[i], "route", f"the route is {length[i]:,.0f} km long, more than "
+                   f"{MAX_LENGTH_KM:,.0f} km ({_LENGTH_REASON}); check its points")
+    estimated = [i for i in both if "length_km" not in links[i] and "route" not in links[i]
+                 and labels[i] not in judged]
+    for i in estimated:
+        factor = links[i].get("route_factor", defaults.get("route_factor",
+                                                             physics.ROUTE_FACTOR))
+        if circle[i] * factor > MAX_LENGTH_KM:
+            whose = "its" if "route_factor" in links[i] else "the default"
+            c.fail(labels[i], "route_factor", f"the {circle[i]:,.0f} km great circle between "
+                   f"its sites times {whose} route factor {factor:g} is "
+                   f"{circle[i] * factor:,.0f} km, more than {MAX_LENGTH_KM:,.0f} km "
+                   f"({_LENGTH_REASON}); give the link length_km or a smaller route_factor")
+
+    # the floor of a measured latency: the length, else the plain great circle (no factor)
+    known = np.where(np.isnan(length), circle, length)
+    refused = set(short)
     timed = [i for i, link in enumerate(links) if "latency_ms" in link
-             and ("length_km" in link or "route" in link or located(link))]
+             and not np.isnan(known[i]) and i not in refused]
     if not timed:
         return
-    length = np.full(len(timed), math.nan)
-    basis = []
-    circle = []
-    for n, i in enumerate(timed):
-        link = links[i]
-        if "length_km" in link:
-            length[n] = link["length_km"]
-            basis.append("its length_km")
-        elif "route" in link:
-            length[n] = physics.path_length_km(link["route"])
-            basis.append("its route")
-        else:
-            circle.append(n)
-            basis.append("the great circle between its sites")
-    if circle:
-        rows = [timed[j] for j in circle]
-        length[circle] = km(points(rows, lambda x: sites[x["a"]]["location"]),
-                            points(rows, lambda x: sites[x["b"]]["location"]))
+    floor_km = known[timed]
+    basis = ["its length_km" if "length_km" in links[i] else "its route" if "route" in links[i]
+             else "the great circle between its sites" for i in timed]
     vacuum = physics.media()["vacuum"].us_per_km
-    floor = length * vacuum / 1000.0
+    floor = floor_km * vacuum / 1000.0
     relative, absolute = LATENCY_FLOOR_TOLERANCE
     latency = np.array([links[i]["latency_ms"] for i in timed], dtype=float)
     for j in np.flatnonzero(latency < floor * (1 - relative) - absolute):
         c.fail(labels[timed[j]], "latency_ms", f"{latency[j]:g} ms is below the speed-of-light "
-               f"floor of {floor[j]:.3f} ms for {length[j]:,.0f} km ({basis[j]}; light in vacuum "
-               f"takes {vacuum} µs/km); a measured latency cannot beat light, check latency_ms "
-               "and the length")
+               f"floor of {floor[j]:.3f} ms for {floor_km[j]:,.0f} km ({basis[j]}; light in "
+               f"vacuum takes {vacuum} µs/km); a measured latency cannot beat light, check "
+               "latency_ms and the length")
+
+
+def route_lengths_km(routes: Sequence[Sequence[Sequence[float]]]) -> np.ndarray:
+    """Return the geodesic length (km) of each polyline of ``[lon, lat]`` points, in one
+    vectorised call (as :func:`infranet.physics.path_length_km` gives for one).
+
+    Examples
+    --------
+    >>> route_lengths_km([[[0, 0], [1, 0], [1, 1]], [[0, 0], [0, 1]]]).round(1).tolist()
+    [221.9, 110.6]
+    """
+    if not routes:
+        return np.zeros(0)
+    counts = np.array([len(r) for r in routes])
+    coords = np.concatenate([np.asarray(r, dtype=float).reshape(-1, 2) for r in routes])
+    steps = np.asarray(physics.geodesic_km(coords[:-1, 0], coords[:-1, 1], coords[1:, 0],
+                                           coords[1:, 1]), dtype=float).reshape(-1)
+    total = np.concatenate([[0.0], np.cumsum(steps)])
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    last = first + counts - 1
+    # a step from one route's last point to the next route's first lies between them
+    return total[last] - total[first]
 
 
 def warnings(topology: Topology) -> list[InfranetWarning]:
-    """Return what is doubtful but not wrong in a valid topology: sites at one location,
-    clusters whose scale-up is not their accelerator's (:func:`cluster_warnings`), and
-    datacenters whose clusters draw more than their ``power_mw``
-    (:func:`infranet.fabrics.power.power_warnings`, through the closed-form summaries of the
-    design registry, which sits below the model).
+    """Return what is doubtful but not wrong in a valid topology: sites at one location, links
+    far longer than the great circle between their sites, clusters whose scale-up is not their
+    accelerator's (:func:`cluster_warnings`), and datacenters whose clusters draw more than
+    their ``power_mw`` (:func:`infranet.fabrics.power.power_warnings`, through the closed-form
+    summaries of the design registry, which sits below the model).
 
     Two sites at the same ``[lon, lat]`` (to about a metre) are often one place entered twice,
     or a converted file whose nodes were geocoded to one city; a link between them has length
-    0 unless it gives ``length_km``. ``infranet validate`` lists warnings; ``infranet show
-    --what warnings`` shows them; the other commands print how many there are on stderr.
+    0 unless it gives ``length_km``. A link more than :data:`MAX_DETOUR` times the great circle
+    between its sites (plus :data:`LENGTH_FLOOR_SLACK_KM`) is more often a mistyped length or a
+    route drawn through the wrong places than a real detour. ``infranet validate`` lists
+    warnings; ``infranet show --what warnings`` shows them; the other commands print how many
+    there are on stderr.
 
     Examples
     --------
@@ -736,13 +861,15 @@ def warnings(topology: Topology) -> list[InfranetWarning]:
     >>> [str(w) for w in warnings(topo)]
     ["site 'y': location: at the same location as site 'x' ([1, 2]); a link between them has \
 length 0 unless it gives length_km"]
+    >>> far = Topology.from_dict({"name": "t", "sites": [{"name": "x", "location": [0, 0]},
+    ...     {"name": "y", "location": [1, 0]}], "links": [{"a": "x", "b": "y", "length_km": 900}]})
+    >>> print(warnings(far)[0])  # doctest: +NORMALIZE_WHITESPACE
+    link 'x--y': length_km: 900 km is 8.08 times the 111 km great circle between its sites; the
+    median US conduit runs 1.3 times the great circle and more than 3 times is rare: check
+    length_km
     """
-    sites = topology.sites.iloc[:topology.n_sites]
-    lon = sites["lon"].to_numpy(dtype=float)
-    lat = sites["lat"].to_numpy(dtype=float)
-    known = np.flatnonzero(~(np.isnan(lon) | np.isnan(lat)))
-    out = _colocated(topology, sites, lon, lat, known) if known.size >= 2 else []
-    return out + cluster_warnings(topology) + _power_warnings(topology)
+    return (_colocated(topology) + _detours(topology) + cluster_warnings(topology)
+            + _power_warnings(topology))
 
 
 def _power_warnings(topology: Topology) -> list[InfranetWarning]:
@@ -751,8 +878,17 @@ def _power_warnings(topology: Topology) -> list[InfranetWarning]:
     return power_warnings(topology)
 
 
-def _colocated(topology: Topology, sites: Any, lon: np.ndarray, lat: np.ndarray,
-               known: np.ndarray) -> list[InfranetWarning]:
+def _colocated(topology: Topology) -> list[InfranetWarning]:
+    """Sites at the same location, to about a metre."""
+    sites = topology.sites.iloc[:topology.n_sites]
+    lon = sites["lon"].to_numpy(dtype=float)
+    lat = sites["lat"].to_numpy(dtype=float)
+    known = np.flatnonzero(~(np.isnan(lon) | np.isnan(lat)))
+    return _same_location(topology, sites, lon, lat, known) if known.size >= 2 else []
+
+
+def _same_location(topology: Topology, sites: Any, lon: np.ndarray, lat: np.ndarray,
+                   known: np.ndarray) -> list[InfranetWarning]:
     """Sites at the location of an earlier site."""
     # to 1e-5 degree (about a metre): equal within the precision coordinates are written with
     key = np.round(lon[known] * 1e5) * 1e6 + np.round(lat[known] * 1e5)
@@ -810,6 +946,38 @@ def cluster_warnings(topology: Topology) -> list[InfranetWarning]:
             out.append(InfranetWarning(message, file=topology.file,
                                        element=f"site {site!r} cluster {cluster['name']!r}",
                                        field="scale_up"))
+    return out
+
+
+def _detours(topology: Topology) -> list[InfranetWarning]:
+    """Links more than MAX_DETOUR times the great circle between their sites."""
+    links = topology.links.iloc[:topology.n_links]
+    if links.empty:
+        return []
+    sites = topology.sites
+    lon, lat = sites["lon"], sites["lat"]
+    circle = np.asarray(physics.geodesic_km(
+        lon.loc[links["a"]].to_numpy(dtype=float), lat.loc[links["a"]].to_numpy(dtype=float),
+        lon.loc[links["b"]].to_numpy(dtype=float), lat.loc[links["b"]].to_numpy(dtype=float)),
+        dtype=float).reshape(-1)
+    length = links["length_km"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        far = np.flatnonzero(length > MAX_DETOUR * circle + LENGTH_FLOOR_SLACK_KM)
+    out = []
+    fields = {"explicit": "length_km", "route": "route", "great_circle": "route_factor"}
+    for i in far:
+        row = links.iloc[i]
+        field = fields.get(row["length_source"], "length_km")
+        check = {"length_km": "check length_km", "route": "check the route's points",
+                 "route_factor": "check route_factor"}[field]
+        versus = (f"{length[i] / circle[i]:.3g} times the {circle[i]:,.0f} km great circle "
+                  "between its sites" if circle[i] >= 1 else
+                  f"for sites {circle[i] * 1000:,.0f} m apart")
+        out.append(InfranetWarning(
+            f"{length[i]:,.0f} km is {versus}; the median US conduit runs "
+            f"{physics.ROUTE_FACTOR:g} times the great circle and more than {MAX_DETOUR:g} times "
+            f"is rare: {check}", file=topology.file, element=f"link {row['name']!r}",
+            field=field))
     return out
 
 

@@ -14,14 +14,24 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from infranet import physics
-from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+from infranet.errors import (
+    InfranetError,
+    UnknownNameError,
+    ValidationError,
+    counted,
+    did_you_mean,
+)
 from infranet.model import edits, schema
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
 
 __all__ = ["Compiled", "Topology"]
 
@@ -156,7 +166,7 @@ class Topology:
         if problems:
             first = problems[0]
             if len(problems) > 1:
-                first.detail += (f" (and {len(problems) - 1} more problems; "
+                first.detail += (f" (and {counted(len(problems) - 1, 'more problem')}; "
                                  "`infranet validate` lists them)")
                 first.args = (str(first),)
             raise first
@@ -390,45 +400,70 @@ class Topology:
         return pd.DataFrame(self._spec.get("demands", []), columns=["src", "dst", "gbps"])
 
     # ------------------------------------------------------------------ views
-    def to_networkx(self, *, directed: bool = False):
+    def to_networkx(self, *, directed: bool = False) -> nx.MultiGraph:
         """Return a networkx MultiGraph (or MultiDiGraph with one arc per direction).
 
-        Nodes carry ``kind, lon, lat``; edges are keyed by link name and carry
-        ``capacity_gbps, latency_ms, length_km, srlg, kind`` (per direction when `directed`).
+        Nodes are named by site and carry ``kind, lon, lat`` (NaN without a location) and the
+        site's other keys as in the file (``power_mw, pue, population, clusters, description,
+        meta``). Edges are keyed by link name and carry the resolved ``capacity_gbps`` (per
+        direction when `directed`; else ``capacity_ba_gbps`` beside it and ``a``, the link's a
+        end), ``latency_ms, length_km`` with ``latency_source, length_source``, ``kind, medium,
+        srlg, name``, and the link's other keys as in the file (``route, route_factor,
+        fiber_pairs, cost``, equipment latencies, ``description, meta``). The graph carries the
+        topology's ``name`` and other top-level keys (``description, source, notes, defaults,
+        demands, catalogue, meta``). These are the attribute names of node-link JSON, so
+        :meth:`from_networkx` gives the same topology back.
 
         Examples
         --------
         >>> import networkx as nx
-        >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x"}, {"name": "y"}],
-        ...     "links": [{"a": "x", "b": "y", "length_km": 100}]})
+        >>> topo = Topology.from_dict({"name": "t", "sites": [{"name": "x", "power_mw": 50},
+        ...     {"name": "y"}], "links": [{"a": "x", "b": "y", "length_km": 100, "cost": 7}]})
         >>> g = topo.to_networkx()
         >>> round(nx.shortest_path_length(g, "x", "y", weight="latency_ms"), 4)  # 100 km of SMF
         0.5498
+        >>> g.nodes["x"]["power_mw"], g.edges["x", "y", "x--y"]["cost"]
+        (50.0, 7.0)
+        >>> Topology.from_networkx(g).to_dict()["links"] == topo.to_dict()["links"]
+        True
         """
         import networkx as nx
 
         graph = nx.MultiDiGraph() if directed else nx.MultiGraph()
+        graph.graph.update(copy.deepcopy({k: v for k, v in self._spec.items()
+                                          if k not in ("sites", "links") and v not in ({}, [])}))
         graph.graph["name"] = self.name
         sites = self._sites_table
-        for name, row in zip(sites.index, sites.itertuples(index=False), strict=True):
-            graph.add_node(name, kind=row.kind, lon=row.lon, lat=row.lat)
+        specs = self._spec["sites"]
+        for i, (name, row) in enumerate(zip(sites.index, sites.itertuples(index=False),
+                                            strict=True)):
+            own = {k: copy.deepcopy(v) for k, v in specs[i].items()
+                   if k not in ("name", "kind", "location")} if i < len(specs) else {}
+            graph.add_node(name, kind=row.kind, lon=row.lon, lat=row.lat, **own)
         table = self._links_table
-        common = ("latency_ms", "length_km", "kind", "medium")
-        for row in table.itertuples(index=False):
+        links = self._spec["links"]
+        common = ("latency_ms", "latency_source", "length_km", "length_source", "kind", "medium")
+        resolved = ("a", "b", "name", "kind", "capacity", "capacity_ba", "length_km",
+                    "latency_ms", "medium", "srlg")
+        for i, row in enumerate(table.itertuples(index=False)):
             attrs = {key: getattr(row, key) for key in common}
             attrs["srlg"] = list(row.srlg)
+            attrs["name"] = row.name
+            if i < len(links):
+                attrs.update({k: copy.deepcopy(v) for k, v in links[i].items()
+                              if k not in resolved})
             if directed:
                 graph.add_edge(row.a, row.b, key=row.name, capacity_gbps=row.capacity_gbps,
                                **attrs)
                 graph.add_edge(row.b, row.a, key=row.name, capacity_gbps=row.capacity_ba_gbps,
-                               **attrs)
+                               **copy.deepcopy(attrs))
             else:
                 graph.add_edge(row.a, row.b, key=row.name, capacity_gbps=row.capacity_gbps,
                                capacity_ba_gbps=row.capacity_ba_gbps, a=row.a, **attrs)
         return graph
 
     @classmethod
-    def from_networkx(cls, graph: Any, *, name: str | None = None,
+    def from_networkx(cls, graph: nx.Graph, *, name: str | None = None,
                       capacity_unit: str | None = None) -> Topology:
         """Return a Topology from a networkx graph whose attributes are as in node-link JSON.
 
@@ -436,10 +471,13 @@ class Topology:
         ``[lon, lat]`` or ``lon``/``lat``, with ``kind`` and the site keys of the format;
         edges become full-duplex links named by ``name`` or their multigraph key, with
         ``capacity_gbps`` (or ``capacity`` in `capacity_unit`, default bit/s), ``length_km``,
-        ``latency_ms``, ``srlg``, ``medium``, ``kind``, oriented from their ``a`` node when an
-        undirected edge names it; a directed graph's arc pairs become one link each. What had
-        to be assumed is kept in :attr:`notes`. :meth:`to_networkx` and
-        :func:`infranet.io.nodelink.write_nodelink` give such graphs.
+        ``latency_ms``, ``srlg``, ``medium``, ``kind`` and the link keys of the format, oriented
+        from their ``a`` node when an undirected edge names it; a directed graph's arc pairs
+        become one link each; graph attributes give the top-level keys. What had to be assumed
+        is kept in :attr:`notes`. :meth:`to_networkx` and
+        :func:`infranet.io.nodelink.write_nodelink` give such graphs: from either, the topology
+        comes back whole (links in the graph's edge order, and notes saying it went through a
+        graph).
 
         Parameters
         ----------
@@ -505,7 +543,7 @@ class Topology:
             length_km=_frozen(np.repeat(table["length_km"].to_numpy(dtype=float), 2)),
         )
 
-    def to_geodataframes(self):
+    def to_geodataframes(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """Return ``(sites, links)`` GeoDataFrames in EPSG:4326.
 
         Sites are Points (sites without a location have an empty geometry); links are their route

@@ -1,10 +1,14 @@
 """Tables for people that never lie by layout.
 
-A number is never split across lines nor shortened. When a table is wider than the screen,
-headers wrap first, then columns of text give way: text wraps between words and a name too long
-for its column is shortened with "…".
-When even that cannot fit, the table drops its borders, and then turns to a vertical layout,
-one block of ``field  value`` lines per row.
+A number is never split across lines nor shortened, and neither is a word. When a table is wider
+than the screen, headers wrap first (between the words of their key: ``length_km`` is "length"
+over "km"), then columns of text give way, wrapping between words. When even that cannot fit,
+the table drops its borders, and then turns to a vertical layout, one block of ``field  value``
+lines per row. A table with no rows prints its title and "(none)".
+
+Output to a pipe or a file has no width: a table is as wide as it needs, except the values of a
+transposed table (one record down the side, such as a summary with its description), which wrap
+between words at :data:`PIPED_TEXT_WIDTH` characters.
 """
 
 from __future__ import annotations
@@ -18,12 +22,17 @@ from typing import Any
 
 from infranet.output.values import is_number, text
 
-__all__ = ["render"]
+__all__ = ["EMPTY", "PIPED_TEXT_WIDTH", "render"]
 
-#: Narrowest a column of text is squeezed to before the table turns vertical.
-MIN_TEXT_WIDTH = 6
-#: A number as tables write it, with its sign, separators and unit: 1,200, -77.49, 400G, 1.7e+308
-_NUMBER_TOKEN = re.compile(r"(?<!\S)[-+(]?\d[\d,._]*(?:e[-+]?\d+)?[^\s\d]{0,5}(?!\S)")
+#: Widest a value column of a transposed table grows without a screen width (a pipe, a file):
+#: longer text wraps between words.
+PIPED_TEXT_WIDTH = 80
+#: What a table with no rows prints under its title.
+EMPTY = "(none)"
+#: Where text without spaces may break besides spaces: after ";" or "," that a number does not
+#: go on from (flattened lists, ``tier=leaf,gbps=400;tier=spine,...``; never inside 1,024).
+#: Names stay whole, hyphens and all: people copy them onto the command line.
+_BREAK = re.compile(r"(?<=[;,])(?=[^\d\s])")
 
 
 @dataclass(frozen=True)
@@ -41,10 +50,10 @@ class _Cell:
 
     @property
     def whole(self) -> int:
-        """Width the cell needs to keep every number in it whole."""
+        """Width the cell needs to keep every number and every word in it whole."""
         if self.number:
             return self.width
-        return max((len(t) for t in _NUMBER_TOKEN.findall(self.text)), default=0)
+        return max((_cells_width(piece) for piece, _ in _pieces(self.text)), default=0)
 
 
 def _cells(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], transpose: bool,
@@ -86,22 +95,27 @@ def _widths(header: Sequence[str], grid: Sequence[Sequence[_Cell]],
     """Column widths that fit `available` characters of content, or None when nothing fits.
 
     Headers give way first (they wrap between the words of their key), then text cells (they
-    wrap between words, names are shortened with "…"); numbers never. With `keyed`, the first
-    column holds field names (a transposed table), which stay whole.
+    wrap between words); numbers and words never. With `keyed`, the first column holds field
+    names (a transposed table), which stay whole, and without `available` the other columns
+    wrap their text at :data:`PIPED_TEXT_WIDTH`.
     """
     n = len(header)
     content = [max([1, *(row[i].width for row in grid)]) for i in range(n)]
     natural = [max(_cells_width(header[i]), content[i]) for i in range(n)]
-    if available is None or sum(natural) <= available:
+    # a header wraps between the words of its key (length_km: "length" over "km"); the names
+    # heading a transposed table's columns stay whole
+    word = [max((_cells_width(w) for w in re.split(r"[_\s]+", h)), default=0) for h in header]
+    whole = [max([1, *(row[i].whole for row in grid)]) for i in range(n)]
+    if available is None:
+        if not keyed:
+            return natural
+        return [natural[0]] + [max(min(natural[i], PIPED_TEXT_WIDTH), word[i], whole[i])
+                               for i in range(1, n)]
+    if sum(natural) <= available:
         return natural
-    # a header wraps between the words of its key (length_km: "length" over "km")
-    word = [max((len(w) for w in re.split(r"[_\s]+", h)), default=0) for h in header]
-    whole = [max([0, *(row[i].whole for row in grid)]) for i in range(n)]
     levels = [
         [max(content[i], word[i]) for i in range(n)],  # headers wrap at "_", cells whole
-        [max(content[i], min(word[i], MIN_TEXT_WIDTH)) for i in range(n)],  # headers fold
-        [max(min(content[i], MIN_TEXT_WIDTH), whole[i], min(word[i], MIN_TEXT_WIDTH))
-         for i in range(n)],                            # text wraps, names shorten with "…"
+        [max(whole[i], word[i]) for i in range(n)],    # text wraps between words
     ]
     if keyed:
         for lower in levels:
@@ -159,14 +173,28 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
       length_km  5,236
       rtt_ms     52.02
     """
+    if not rows:
+        return "\n".join([*_title_lines(title, None, width), EMPTY])
     header, grid, numeric = _cells(rows, columns, transpose, quantity)
     for style, overhead in _STYLES.items():
         room = None if width is None else width - overhead(len(header))
         widths = _widths(header, grid, room, keyed=transpose)
         if widths is not None:
-            return _boxed(header, grid, numeric, widths, title, style)
+            return _boxed(header, grid, numeric, widths, title, style, width)
     assert width is not None
     return _vertical(header, grid, title, width, transpose)
+
+
+def _title_lines(title: str | None, total: int | None, width: int | None) -> list[str]:
+    """The title over a table `total` characters wide: centered when it fits, else wrapped
+    between words at the screen's `width` (whole on one line without one)."""
+    if not title:
+        return []
+    if total is not None and _cells_width(title) <= total:
+        return [_center(title, total)]
+    if width is None:
+        return [title]
+    return _wrap(title, width)
 
 
 _BOXES = {  # top, header rule, bottom, and the verticals of header and body rows
@@ -175,7 +203,7 @@ _BOXES = {  # top, header rule, bottom, and the verticals of header and body row
 
 
 def _boxed(header: Sequence[str], grid: Sequence[Sequence[_Cell]], numeric: Sequence[bool],
-           widths: Sequence[int], title: str | None, style: str) -> str:
+           widths: Sequence[int], title: str | None, style: str, width: int | None) -> str:
     """The table with borders (``boxed``) or without (``compact``: two spaces between columns,
     a rule under the header); headers at the bottom of their cell, rows at the top."""
     justify = [(lambda t, w: _pad_left(t, w)) if n else _pad_right for n in numeric]
@@ -192,7 +220,7 @@ def _boxed(header: Sequence[str], grid: Sequence[Sequence[_Cell]], numeric: Sequ
             body_rows.append([justify[i](cells[i][k] if k < len(cells[i]) else "", widths[i])
                               for i in range(len(widths))])
     total = sum(widths) + _STYLES[style](len(widths))
-    lines = [_center(t, total) for t in textwrap.wrap(title, total)] if title else []
+    lines = _title_lines(title, total, width)
     if style == "boxed":
         top, rule, bottom, head_v, body_v = _BOXES["boxed"]
 
@@ -212,40 +240,67 @@ def _boxed(header: Sequence[str], grid: Sequence[Sequence[_Cell]], numeric: Sequ
 
 
 def _header_lines(label: str, width: int) -> list[str]:
-    """A header on lines of `width`: whole, else wrapped between the words of its key, else
-    folded."""
+    """A header on lines of `width`: whole, else wrapped between the words of its key (at "_"
+    and spaces, never inside a word)."""
     if _cells_width(label) <= width:
         return [label]
     words = label.replace("_", " ")
-    return textwrap.wrap(words, width, break_long_words=True, break_on_hyphens=False) or [""]
+    return textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def _cell_lines(cell: _Cell, width: int) -> list[str]:
-    """A cell on lines of `width`: numbers whole (the column is wide enough), text wrapped
-    between words, a word or name too long shortened with "…"."""
+    """A cell on lines of `width`: numbers whole and text wrapped between words (the column is
+    as wide as its longest word)."""
     if cell.number:
         return [cell.text]
     out: list[str] = []
     for line in cell.text.splitlines() or [""]:
-        if _cells_width(line) <= width:
-            out.append(line)
-            continue
-        wrapped = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
-        out += [_clip(part, width) for part in wrapped or [line]]
+        out += [line] if _cells_width(line) <= width else _wrap(line, width)
     return out
 
 
-def _clip(text: str, width: int) -> str:
-    if _cells_width(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = _cells_width(ch)
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+def _pieces(line: str) -> list[tuple[str, bool]]:
+    """The pieces a line may break between, each with whether a space goes before it: its
+    words, and the parts of a word after ";" or "," (:data:`_BREAK`)."""
+    return [(part, k == 0) for word in line.split() for k, part in enumerate(_BREAK.split(word))]
+
+
+def _wrap(line: str, width: int, *, hard: bool = False) -> list[str]:
+    """`line` on lines of at most `width`, broken between pieces (:func:`_pieces`); a piece
+    wider than `width` stays whole, or with `hard` is cut into lines of `width` (nothing is
+    left out, nothing shortened)."""
+    lines: list[str] = []
+    current = ""
+    for piece, spaced in _pieces(line):
+        if hard:
+            while _cells_width(piece) > width:
+                if current:
+                    lines.append(current)
+                    current = ""
+                head = _head(piece, width)
+                lines.append(head)
+                piece, spaced = piece[len(head):], False
+            if not piece:
+                continue
+        joined = current + (" " if spaced and current else "") + piece
+        if current and _cells_width(joined) > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = joined
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def _head(text: str, width: int) -> str:
+    """The longest start of `text` that takes at most `width` columns (at least a character)."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += _cells_width(ch)
+        if used > width:
+            return text[:max(i, 1)]
+    return text
 
 
 def _cells_width(text: str) -> int:
@@ -268,23 +323,17 @@ def _center(text: str, width: int) -> str:
     return " " * ((width - _cells_width(text)) // 2) + text
 
 
-def _shorten_names(text: str, width: int) -> str:
-    """`text` with every word longer than `width` shortened with "…", numbers aside."""
-    return " ".join(word if len(word) <= width or _NUMBER_TOKEN.fullmatch(word)
-                    else word[:width - 1] + "…" for word in text.split(" "))
-
-
 def _vertical(header: Sequence[str], grid: Sequence[Sequence[_Cell]], title: str | None,
               width: int, transpose: bool) -> str:
     """One block per record: its name, then ``field  value`` lines, values wrapped between
-    words (never inside a number)."""
+    words (never inside a number); a word wider than the screen is cut over lines, whole."""
     if transpose:  # records are the columns
         labels = [row[0].text for row in grid]
         blocks = [(header[j], [(labels[i], grid[i][j]) for i in range(len(grid))])
                   for j in range(1, len(header))]
     else:
         blocks = [(row[0].text, list(zip(header[1:], row[1:], strict=True))) for row in grid]
-    lines = textwrap.wrap(title, width, break_long_words=False) if title else []
+    lines = _wrap(title, width) if title else []
     key_width = min(max((len(k) for _, fields in blocks for k, _ in fields), default=0),
                     width // 2)
     for name, fields in blocks:
@@ -294,13 +343,11 @@ def _vertical(header: Sequence[str], grid: Sequence[Sequence[_Cell]], title: str
         for key, cell in fields:
             room = width - 2 - key_width - 2
             values = cell.text.splitlines() or [""]
-            if len(key) > key_width or max(len(v) for v in values) > room:
-                lines.append(f"  {_clip(key, width - 2)}")
+            if len(key) > key_width or max(map(_cells_width, values)) > room:
+                lines += [f"  {part}" for part in _wrap(key, width - 2, hard=True)]
                 for value in values:
-                    lines += textwrap.wrap(_shorten_names(value, width - 4), width,
-                                           initial_indent="    ", subsequent_indent="    ",
-                                           break_long_words=False,
-                                           break_on_hyphens=False) or ["    "]
+                    lines += [f"    {part}".rstrip() or "    "
+                              for part in _wrap(value, width - 4, hard=True)]
                 continue
             for i, value in enumerate(values):
                 lines.append(f"  {(key if i == 0 else ''):<{key_width}}  {value}".rstrip())

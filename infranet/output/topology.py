@@ -10,10 +10,20 @@ import numpy as np
 if TYPE_CHECKING:
     from infranet.model import Topology
 
-__all__ = ["PARTS", "describe"]
+__all__ = ["COLUMNS", "PARTS", "describe"]
 
 #: The tables of :func:`describe`, in the order ``show`` prints them.
 PARTS = ("summary", "sites", "links", "clusters", "notes", "warnings")
+#: The columns of each table of :func:`describe` but the summary (an empty table and its CSV
+#: header have them too).
+COLUMNS = {
+    "sites": ("name", "kind", "lon", "lat", "power_mw", "accelerators"),
+    "links": ("name", "a", "b", "length_km", "length_source", "medium", "capacity_gbps",
+              "capacity_ba_gbps", "latency_ms", "srlg"),
+    "clusters": ("site", "name", "accelerator", "count", "scale_up", "scale_out", "dci_gbps"),
+    "notes": ("note",),
+    "warnings": ("element", "field", "message"),
+}
 
 
 def describe(topology: Topology) -> dict[str, Any]:
@@ -27,18 +37,22 @@ def describe(topology: Topology) -> dict[str, Any]:
     of some accelerators is not published, ``power_complete`` False). ``notes`` are what the
     file (or its conversion) assumed; ``warnings`` what validation found doubtful but not wrong
     (:func:`infranet.model.schema.warnings`: co-located sites, clusters unlike their
-    accelerator, sites over their power).
+    accelerator, sites over their power). A link's
+    ``capacity_ba_gbps`` is its capacity from b to a (equal to ``capacity_gbps`` unless the file
+    gives ``capacity_ba``).
 
     Examples
     --------
     >>> from infranet.model import Topology
     >>> topo = Topology.from_dict({"name": "t", "notes": ["lengths are estimates"],
     ...     "sites": [{"name": "x", "location": [0, 0]}, {"name": "y", "location": [1, 0]}],
-    ...     "links": [{"a": "x", "b": "y", "capacity": 1.7e308}, {"a": "x", "b": "y",
-    ...                                                          "capacity": 1.7e308}]})
+    ...     "links": [{"a": "x", "b": "y", "capacity": "1 Pb/s"},
+    ...               {"a": "x", "b": "y", "capacity": 400, "capacity_ba": 100}]})
     >>> d = describe(topo)
-    >>> f"{d['summary']['capacity_tbps']:.3g} Tb/s", d["notes"]
-    ('3.4e+305 Tb/s', ['lengths are estimates'])
+    >>> d["summary"]["capacity_tbps"], d["notes"]
+    (1000.4, ['lengths are estimates'])
+    >>> [(x["capacity_gbps"], x["capacity_ba_gbps"]) for x in d["links"]]
+    [(1000000.0, 1000000.0), (400.0, 100.0)]
     """
     from infranet.fabrics.power import site_power
     from infranet.model import schema
@@ -80,7 +94,8 @@ def describe(topology: Topology) -> dict[str, Any]:
     link_rows = [
         {"name": r.name, "a": r.a, "b": r.b, "length_km": r.length_km,
          "length_source": r.length_source, "medium": r.medium, "capacity_gbps": r.capacity_gbps,
-         "latency_ms": r.latency_ms, "srlg": list(r.srlg)}
+         "capacity_ba_gbps": r.capacity_ba_gbps, "latency_ms": r.latency_ms,
+         "srlg": list(r.srlg)}
         for r in links.itertuples(index=False)
     ]
     return {"summary": summary, "sites": site_rows, "links": link_rows,

@@ -17,11 +17,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from infranet.errors import counted
 from infranet.results import Binding, FrozenDict, FrozenState, freeze, plain
 from infranet.routing.base import Routing, route
 from infranet.routing.failures import FailureStudy, under_failures
@@ -91,7 +93,8 @@ class RouteReport(FrozenState):
 
 
 def route_report(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: str = "ecmp",
-                 optimum: bool = True, failures: bool = False, **options: Any) -> RouteReport:
+                 optimum: bool = True, failures: bool = False,
+                 progress: Callable[[str], Any] | None = None, **options: Any) -> RouteReport:
     """Route `tm` with `algorithm` (:func:`infranet.routing.route`) and report it: metrics
     against the optimal MLU over the demands that can be carried, per-link loads, and, with
     `failures`, the MLU and lost demand under every single link and shared-risk failure
@@ -103,6 +106,9 @@ def route_report(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: st
         Also solve the arc LP for the optimal MLU (``mlu_ratio``).
     failures
         Also route under each single failure (:func:`infranet.routing.under_failures`).
+    progress
+        Called with the name of each phase after the routing as it starts (``"solving the
+        optimum (arc LP, 12 demands)"``), for a progress display.
     **options
         The algorithm's options.
 
@@ -112,10 +118,15 @@ def route_report(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: st
         For a link without a capacity, an unknown option, ...; a demand that no path joins is
         lost, never an error (the optimum leaves it out, with a note).
     """
+    say = progress or (lambda phase: None)
     routing = route(topology, tm, algorithm=algorithm, **options)
     notes: list[str] = []
     best = None
     if optimum:
+        from infranet.traffic import TrafficMatrix
+
+        count = tm.n_demands if isinstance(tm, TrafficMatrix) else int((tm.demand_gbps > 0).sum())
+        say(f"solving the optimum (arc LP, {counted(count, 'demand')})")
         best, note = optimal_mlu(topology, tm)
         if note:
             notes.append(note)
@@ -128,6 +139,8 @@ def route_report(topology: Topology, tm: TrafficMatrix | Flows, *, algorithm: st
     if over:
         notes.append(f"{over} link{'s are' if over > 1 else ' is'} over capacity: the busiest "
                      f"carries {metrics['mlu']:.4g}x its capacity")
+    if failures:
+        say("routing under every single failure")
     study = under_failures(topology, tm, algorithm=algorithm, **options) if failures else None
     rows = tuple(FrozenDict(row) for row in routing.link_table(topology).to_dict("records"))
     return RouteReport(routing, freeze(metrics), best, rows, study, tuple(notes))

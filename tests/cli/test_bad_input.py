@@ -72,7 +72,7 @@ CASES: dict[str, Case] = {
     "topology.csv": case("cannot tell the format", "'.csv'", ".yaml"),
     # ---------------------------------------------------------------- unknown keys
     "unknown_key_top_sits.yaml": case("topology: sits: unknown key",
-                                      "did you mean 'sites'?", "1 more problems"),
+                                      "did you mean 'sites'?", "1 more problem;"),
     "unknown_key_defaults.yaml": case("defaults: route_factr: unknown key",
                                       "did you mean 'route_factor'?"),
     "unknown_key_site_locaton.yaml": case("site 'ashburn': locaton: unknown key",
@@ -94,7 +94,7 @@ CASES: dict[str, Case] = {
     "site_name_empty.yaml": case("name: must not be empty"),
     "link_without_b.yaml": case("links[1]: b: missing"),
     "sites_wrong_types.yaml": case("topology: links: expected a list, got a mapping",
-                                   "1 more problems"),
+                                   "1 more problem;"),
     # ---------------------------------------------------------------- values out of range
     "capacity_negative.yaml": case("link 'east': capacity: must be > 0 Gb/s", "-400"),
     "capacity_zero.yaml": case("link 'east': capacity: must be > 0 Gb/s", "'0 Gb/s'"),
@@ -165,6 +165,26 @@ CASES: dict[str, Case] = {
     "route_far_from_sites.yaml": case("link 'abi-sat': route: the route starts 8,346 km from "
                                       "site 'san-antonio' and ends 8,585 km from site "
                                       "'abilene'", "within 50 km"),
+    "length_shorter_than_great_circle.yaml": case(
+        "link 'tat': length_km: 10 km is shorter than the 6,566 km great circle between sites "
+        "'ashburn' and 'frankfurt'", "less 100 km", "town-level coordinates"),
+    "length_vacuum_one_km.yaml": case("link 'tat': length_km: 1 km is shorter than the 6,566 km "
+                                      "great circle"),
+    "route_factor_antipodes.yaml": case(
+        "link 'mad-wlg': route_factor: the 19,855 km great circle between its sites times the "
+        "default route factor 6 is 119,128 km, more than 100,000 km"),
+    "route_longer_than_any_cable.yaml": case("link 'around': route: the route is 120,226 km "
+                                             "long, more than 100,000 km"),
+    # ---------------------------------------------------------------- upper bounds
+    "length_1e308.yaml": case("link 'east': length_km: must be <= 100,000 km",
+                              "Earth's circumference", "got 1e+308"),
+    "capacity_1e308.yaml": case("link 'east': capacity: must be <= 1,000,000,000 Gb/s",
+                                "1 Eb/s", "got 1e+308"),
+    "latency_1e308.yaml": case("link 'east': latency_ms: must be <= 1,000 ms",
+                               "geostationary", "got 1e+308"),
+    "route_factor_1000.yaml": case("link 'abi-sat': route_factor: must be <= 10",
+                                   "median US conduit", "got 1000"),
+    "power_too_large.yaml": case("site 'a': power_mw: must be <= 100,000 MW", "Three Gorges"),
     # ---------------------------------------------------------------- names printed on one line
     "site_name_newline.yaml": case("site 'col\\numbus': name: contains the control "
                                    "character \\n at position 4"),
@@ -183,6 +203,10 @@ CASES: dict[str, Case] = {
     "demands_no_gbps.csv": demands("no column 'gbps'"),
     "demands_negative.hist": demands("line 1 value 15 (houston -> dallas): expected a "
                                      "non-negative finite demand, got '-14'"),
+    "demands_extra_field.csv": demands("row 2: expected 3 fields as in the header, got 4"),
+    "demands_short_row.csv": demands("row 3: expected 3 fields as in the header, got 2"),
+    "demands_semicolon.csv": demands("no column 'src'", "separated by ';'",
+                                     "comma-separated"),
     # ---------------------------------------------------------------- node-link JSON
     "nodelink_missing_node.json": case("edges[1]: target: unknown node id 'milan'"),
     "nodelink_negative_capacity.json": case("links[0] (paris--zurich): capacity: must be > 0 "
@@ -292,7 +316,7 @@ def test_validate_lists_each_problem_on_its_own_line(name: str):
         assert line.startswith(f"{path}: "), line
     text = result.stdout
     for expect in CASES[name].expect:
-        if "more problems" in expect or expect == "infranet validate":
+        if "more problem" in expect or expect == "infranet validate":
             continue  # the "(and N more problems ...)" hint belongs to the one-line error
         assert expect in text, f"{expect!r} not in {text!r}"
 
@@ -447,19 +471,62 @@ def test_latency_without_location_names_link_and_site(args: list[str]):
                           "site 'columbus' has no location", file=str(path))
 
 
+WRITABLE = "write one of .geojson, .json, .yaml, .yml, or name the format (yaml, json, " \
+           "nodelink, geojson)"
 CONVERT_ERRORS = {
-    "unwritable-format": ("out.gml", ["cannot write the gml format", "writable:"]),
-    "unknown-extension": ("out.xyz", ["cannot tell the format", "'.xyz'"]),
-    "no-directory": ("nowhere/out.yaml", ["directory does not exist"]),
+    "unwritable-format": ("out.gml", ["reads the gml format but cannot write it", WRITABLE]),
+    "unknown-extension": ("out.xyz", ["cannot tell the format", "'.xyz'", WRITABLE]),
+    "no-directory": ("nowhere/out.yaml", ["directory does not exist", "nowhere); create it"]),
+    "extension-of-another-format": ("out.yaml", ["extension says another format than nodelink",
+                                                 "name it", "out.json"]),
 }
 
 
 @pytest.mark.parametrize("key", list(CONVERT_ERRORS))
 def test_convert_output_errors(key: str, tmp_path: Path):
     target, expect = CONVERT_ERRORS[key]
-    result = run("convert", str(BAD / "disconnected.yaml"), str(tmp_path / target))
-    assert_one_line_error(result, *expect)
+    to = ["--to", "nodelink"] if key == "extension-of-another-format" else []
+    result = run("convert", str(BAD / "disconnected.yaml"), str(tmp_path / target), *to)
+    line = assert_one_line_error(result, *expect)
+    for readable_only in (".gml", ".graphml", ".txt", ".xml", "topohub"):
+        assert readable_only not in line.split(": ", 2)[2], line  # only what can be written
     assert list(tmp_path.iterdir()) == []
+
+
+def test_convert_to_an_extension_infranet_does_not_read_names_the_right_one(tmp_path: Path):
+    target = tmp_path / "rt.nodelink"
+    result = run("convert", str(BAD / "disconnected.yaml"), str(target), "--to", "nodelink")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"wrote {target} (4 sites, 2 links)",
+        f"warning: {target}: infranet reads nodelink from .json files; name it "
+        f"{tmp_path / 'rt.json'}, or read it with --input-format nodelink"]
+    back = run("show", str(target), "--input-format", "nodelink", "--what", "summary")
+    assert back.exit_code == 0, back.output
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot-slash", "symlink", "hard-link"])
+def test_convert_refuses_to_rewrite_its_input(spelling: str, tmp_path: Path):
+    source = tmp_path / "ring.yaml"
+    source.write_bytes((BAD / "disconnected.yaml").read_bytes() + b"# a comment to keep\n")
+    before = source.read_bytes()
+    target = {"same": source, "dot-slash": tmp_path / "." / "ring.yaml",
+              "symlink": tmp_path / "link.yaml", "hard-link": tmp_path / "hard.yaml"}[spelling]
+    if spelling == "symlink":
+        target.symlink_to(source)
+    elif spelling == "hard-link":
+        os.link(source, target)
+    result = run("convert", str(source), str(target))
+    assert_one_line_error(result, "is the input file", "give another OUT", file=str(target))
+    assert source.read_bytes() == before
+
+
+def test_convert_through_a_dangling_symlink_names_the_missing_directory(tmp_path: Path):
+    link = tmp_path / "out.yaml"
+    link.symlink_to(tmp_path / "gone" / "out.yaml")
+    result = run("convert", str(BAD / "disconnected.yaml"), str(link))
+    assert_one_line_error(result, "is a symbolic link to", "whose directory does not exist",
+                          f"({tmp_path / 'gone'})", file=str(link))
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo"])

@@ -445,3 +445,166 @@ def test_compare_disconnected_is_quiet(tmp_path: Path):
     assert summary["max_rtt_ms"] is None
     assert summary["survives_any_single_cut"] is False
     assert done.stderr == ""
+
+
+# ---------------------------------------------------------------------------- what commands say
+
+
+def _helps() -> dict[str, str]:
+    from .conftest import commands
+
+    return {" ".join(words): CliRunner().invoke(main, [*words, "--help"]).stdout
+            for words, _ in commands()}
+
+
+def test_format_help_mentions_what_only_where_there_is_one():
+    from .conftest import commands, takes
+
+    helps = _helps()
+    for words, command in commands():
+        name = " ".join(words)
+        if not takes(command, "--format"):
+            continue
+        text = " ".join(helps[name].split())
+        assert "one CSV table" in text, name
+        assert ("--what" in text) == takes(command, "--what"), name
+
+
+def test_readme_says_which_commands_take_format():
+    from .conftest import ROOT, commands, takes
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    main_help = " ".join(ok("--help").stdout.split())
+    without = sorted(" ".join(w) for w, c in commands() if not takes(c, "--format"))
+    assert without == ["convert", "fabric generate"]
+    for text in (readme, main_help):
+        assert "Every command takes --format" not in text
+        assert "convert and fabric generate write files" in text
+
+
+@pytest.mark.parametrize("args", [["--from", "x", "--to", "y", "--rtt"],
+                                  ["--from", "x", "--to", "y", "--kind", "pop"],
+                                  ["--links", "--rtt"], ["--links", "--kind", "datacenter"],
+                                  ["--links", "--weight", "hops"]])
+def test_latency_options_that_would_be_ignored_are_usage_errors(files, args):
+    result = run("latency", files["ring"], *args)
+    assert result.exit_code == 2, result.output
+    assert "go with --matrix" in result.stderr or "goes with --from/--to and --matrix" \
+        in result.stderr
+
+
+def test_demand_unit_says_what_unitless_means():
+    for command in ("route", "compare"):
+        text = " ".join(ok(command, "--help").stdout.split())
+        assert "unitless (abstract units taken as Gb/s" in text, command
+        assert "only ratios such as the MLU mean anything" in text, command
+
+
+def test_route_help_says_what_the_optimum_costs():
+    text = " ".join(ok("route", "--help").stdout.split())
+    assert "about a minute for 2,000 demands on Kdl" in text
+    assert "--no-optimum skips it" in text
+
+
+def test_bench_help_gives_each_suite_its_duration():
+    text = " ".join(ok("bench", "routing", "--help").stdout.split())
+    assert "quick: 4 instances, a few seconds" in text
+    assert "standard: 13 instances with all their matrices, about 5 minutes" in text
+    assert "large: standard plus Kdl and ASN2k" in text
+
+
+def test_bench_says_what_it_wrote(tmp_path: Path):
+    out = tmp_path / "results"
+    result = ok("bench", "routing", "--algorithms", "spf", "-o", out)
+    lines = result.stderr.splitlines()
+    assert any(line.startswith(f"wrote {out}/results.json and {out}/results.csv (")
+               and line.endswith(" results)") for line in lines), result.stderr
+    assert (out / "results.json").exists() and (out / "results.csv").exists()
+
+
+# ---------------------------------------------------------------------------- standard input
+
+
+def test_show_and_validate_read_standard_input(files):
+    text = files["ring"].read_text()
+    result = CliRunner().invoke(main, ["show", "-", "--format", "json"], input=text)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["links"] == 3
+    result = CliRunner().invoke(main, ["validate", "-"], input=text)
+    assert result.stdout == "-: ok (3 sites, 3 links)\n"
+
+
+def test_convert_pipes_into_show(files):
+    nodelink = ok("convert", files["ring"], "-", "--to", "nodelink").stdout
+    result = CliRunner().invoke(main, ["show", "-", "--what", "links", "--format", "csv"],
+                                input=nodelink)
+    assert result.exit_code == 0, result.output
+    assert [r["name"] for r in csv.DictReader(io.StringIO(result.stdout))] == [
+        "x--y", "y--z", "z--x"]
+
+
+def test_empty_standard_input_is_one_line():
+    result = CliRunner().invoke(main, ["show", "-"], input="")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: -: standard input is empty; pipe a topology into it, or "
+                             "give a file\n")
+
+
+# ---------------------------------------------------------------------------- hints
+
+
+NO_LOCATION = Path(__file__).resolve().parents[1] / "data" / "bad" / "no_location.yaml"
+
+
+def test_hints_use_the_syntax_of_the_command(tmp_path: Path):
+    demands = tmp_path / "tm.csv"
+    demands.write_text("src,dst,gbps\nashburn,columbus,5\n")
+    latency = run("latency", NO_LOCATION, "--from", "ashburn", "--to", "columbus")
+    assert latency.stderr.rstrip().endswith("or count hops instead (--weight hops)")
+    route = run("route", NO_LOCATION, "--demands", demands, "-a", "ksp", "--option",
+                "weight=latency")
+    assert route.stderr.rstrip().endswith("or count hops instead (--option weight=hops)")
+    compare = run("compare", NO_LOCATION)  # compare has no such option: no hint
+    assert compare.exit_code == 1 and compare.stderr.rstrip().endswith("(1 link has none)")
+    for result in (latency, route, compare):
+        assert "weight='hops'" not in result.stderr and "weight=" not in result.stderr.replace(
+            "--option weight=hops", "")
+
+
+def test_the_library_keeps_its_own_hint():
+    from infranet.algorithms.latency import shortest_path
+    from infranet.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=r"or count hops instead \(weight='hops'\)$"):
+        shortest_path(infranet.read(NO_LOCATION), "ashburn", "columbus")
+
+
+def test_route_shows_its_phases_on_a_terminal(files, tmp_path: Path):
+    import os
+    import pty
+
+    demands = tmp_path / "tm.csv"
+    demands.write_text("src,dst,gbps\nx,z,300\n")
+    main_fd, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from infranet.cli import main; main()", "route",
+             str(files["ring"]), "--demands", str(demands)], stdout=subprocess.PIPE,
+            stderr=terminal, timeout=120, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
+        os.close(terminal)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(main_fd)
+    assert done.returncode == 0
+    assert b"routing with ecmp" in seen
+    assert b"solving the optimum (arc LP, 1 demand)" in seen
+    piped = ok("route", files["ring"], "--demands", demands)
+    assert piped.stderr == ""  # no progress off a terminal

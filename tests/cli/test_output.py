@@ -230,14 +230,22 @@ def test_warnings_reach_the_user(tmp_path):
                               f"gives length_km; `infranet validate {path}` lists them\n")
 
 
-def test_capacities_near_the_largest_float_are_shown(tmp_path):
+def test_capacities_at_the_schema_bound_are_shown_and_beyond_it_refused(tmp_path):
+    from infranet.model.schema import MAX_CAPACITY_GBPS
+
     path = tmp_path / "huge.yaml"
     path.write_text("name: huge\nsites: [{name: a, location: [0, 0]}, {name: b, location: [1, 0]}]"
-                    "\nlinks: [{a: a, b: b, capacity: 1.7e308}, {a: a, b: b, capacity: 1.7e308}]\n")
+                    f"\nlinks: [{{a: a, b: b, capacity: {MAX_CAPACITY_GBPS}}}, "
+                    f"{{a: a, b: b, capacity: {MAX_CAPACITY_GBPS}}}]\n")
     summary = json.loads(invoke("show", path, "--format", "json").stdout)["summary"]
-    assert summary["capacity_tbps"] == pytest.approx(3.4e305)
+    assert summary["capacity_tbps"] == pytest.approx(2e6)
     table = invoke("show", path, env={"COLUMNS": "120"}).stdout
-    assert "3.4e+305" in table and "1.7e+308" in table
+    assert "2,000,000" in table and "1,000,000,000" in table
+    path.write_text(path.read_text().replace(f"capacity: {MAX_CAPACITY_GBPS}}}]",
+                                             "capacity: 1.7e308}]"))
+    result = invoke("show", path)
+    assert result.exit_code == 1
+    assert "capacity: must be <= 1,000,000,000 Gb/s" in result.stderr
 
 
 # ---------------------------------------------------------------------------- progress
@@ -294,3 +302,147 @@ def test_progress_on_a_terminal(tmp_path):
     assert done.returncode == 0
     assert done.stdout.decode().startswith(f"{path}: ok (")
     assert b"checking" in seen and str(path).encode()[:20] in seen  # the bar, on stderr
+
+
+# ---------------------------------------------------------------------------- layout
+
+
+SHIPPED_WITHOUT_LINKS = ["topologies/h100-superpod.yaml", "topologies/gb200-nvl72-cluster.yaml",
+                         "topologies/tpu-v5p-pod.yaml"]
+
+
+@pytest.mark.parametrize("path", SHIPPED_WITHOUT_LINKS)
+@pytest.mark.parametrize("width", [None, 80], ids=["piped", "80"])
+def test_an_empty_table_prints_its_title_and_none(path, width):
+    env = {"COLUMNS": str(width) if width else ""}
+    out = invoke("show", path, env=env).stdout
+    lines = out.splitlines()
+    title = next(i for i, line in enumerate(lines) if line.startswith("links (capacity"))
+    none = lines.index("(none)")
+    assert title < none and lines[none - 1].endswith("without queueing)")
+    assert " ".join(lines[title:none]) == ("links (capacity per direction; latency one way: "
+                                           "fiber + equipment along the modelled route, a "
+                                           "floor without queueing)")
+    assert all(len(line.strip()) != 1 for line in lines), out  # never a title one letter a line
+    if width:
+        assert max(map(len, lines)) <= width
+    header = invoke("show", path, "--what", "links", "--format", "csv").stdout
+    assert header == "name,a,b,length_km,length_source,medium,capacity_gbps,latency_ms,srlg\n"
+
+
+def test_other_empty_tables(ring):
+    regions = invoke("latency", "topologies/texas-hub.yaml", "--matrix", "--kind", "region")
+    assert regions.stdout.splitlines()[-1] == "(none)"
+    assert invoke("latency", "topologies/texas-hub.yaml", "--matrix", "--kind", "region",
+                  "--format", "csv").stdout == "one_way_ms (from \\ to)\n"
+    notes = invoke("show", "topologies/texas-ring.yaml", "--what", "notes",
+                   env={"COLUMNS": "100"}).stdout
+    assert notes.splitlines() == ["notes (what the file or its conversion assumed)", "(none)"]
+    assert invoke("show", ring, "--what", "clusters", "--format", "csv").stdout == (
+        "site,name,accelerator,count,scale_up,scale_out,dci_gbps\n")
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 160])
+def test_headers_wrap_between_words_only(width):
+    for args in (["latency", "topologies/texas-ring.yaml", "--links"],
+                 ["show", "topologies/us-backbone.yaml", "--what", "links"],
+                 ["latency", "topologies/global-backbone.yaml", "--matrix", "--kind",
+                  "datacenter"]):
+        out = invoke(*args, env={"COLUMNS": str(width)}).stdout
+        data = json.loads(invoke(*args, "--format", "json").stdout)
+        keys = data[0] if isinstance(data, list) else (data["links"][0] if "links" in data
+                                                       else {s: 0 for s in data["sites"]})
+        words = {w for key in keys for w in re.split(r"[_\s]+", str(key)) if len(w) > 2}
+        tokens = set(re.findall(r"[\w-]+", out))
+        for word in words:
+            for cut in range(2, len(word) - 1):
+                # a piece of a word alone (propag / ation) is a word broken in two
+                assert not (word[:cut] in tokens and word[cut:] in tokens
+                            and word[:cut] not in words), (args, width, word, out)
+
+
+def test_no_value_is_ever_shortened(ring, demands, cluster):
+    for width in WIDTHS:
+        for args in _all(ring, demands, cluster):
+            out = invoke(*args, env={"COLUMNS": str(width)}).stdout
+            assert "…" not in out, (args, width, out)
+
+
+def test_compare_too_wide_turns_to_blocks_with_values_whole():
+    out = invoke("compare", "topologies/texas-ring.yaml", "topologies/texas-mesh.yaml",
+                 env={"COLUMNS": "40"}).stdout
+    lines = out.splitlines()
+    assert "…" not in out and max(map(len, lines)) <= 40
+    assert "texas-vdc-ring" in lines and "texas-vdc-mesh" in lines  # one block each
+    assert "  max_rtt_pair          abilene, temple" in lines
+    assert "    abilene, san-antonio" in lines
+
+
+def test_piped_transposed_tables_wrap_long_text(cluster):
+    from infranet.output.tables import PIPED_TEXT_WIDTH
+
+    summary = invoke("show", "topologies/texas-ring.yaml", "--what", "summary",
+                     env={"COLUMNS": ""}).stdout
+    key_width = len("facility_power_mw")
+    assert max(map(len, summary.splitlines())) <= key_width + PIPED_TEXT_WIDTH + 7
+    assert "Design A of the central-Texas virtual datacenter" in summary  # wrapped, whole
+    report = invoke("fabric", "report", "topologies/h100-superpod.yaml", env={"COLUMNS": ""})
+    fabric = report.stdout.split("\n\n")[0]  # the transposed table of the cluster
+    key_width = max(len(line.split("│")[1]) for line in fabric.splitlines() if "│" in line)
+    assert max(map(len, fabric.splitlines())) <= key_width + PIPED_TEXT_WIDTH + 7, fabric
+    assert "tier=scale_up,gbps_per_accelerator=3600.0," in fabric  # broken after a comma
+
+
+def test_show_gives_capacity_ba_when_it_differs(ring):
+    table = invoke("show", ring, "--what", "links", env={"COLUMNS": "200"}).stdout
+    assert "capacity_ba_gbps" in table
+    row = next(line for line in table.splitlines() if "y--z" in line)
+    assert "400" in row and "200" in row
+    rows = _csv_rows(invoke("show", ring, "--format", "csv").stdout)
+    assert [r["capacity_ba_gbps"] for r in rows] == ["400.0", "200.0", "400.0"]
+    same = invoke("show", "topologies/texas-ring.yaml", "--format", "csv").stdout
+    assert "capacity_ba_gbps" not in same.splitlines()[0]
+    data = json.loads(invoke("show", "topologies/texas-ring.yaml", "--format", "json").stdout)
+    assert all(x["capacity_ba_gbps"] == x["capacity_gbps"] for x in data["links"])
+
+
+def test_one_precision_for_lengths(tmp_path):
+    path = tmp_path / "short.yaml"
+    path.write_text("name: short\nsites: [{name: a, location: [0, 0]}, {name: b, location: "
+                    "[0.001, 0]}]\nlinks: [{a: a, b: b, length_km: 1, capacity: 400}]\n")
+    links = invoke("show", path, "--what", "links", env={"COLUMNS": "200"}).stdout
+    assert " 1 " in links and "1.0 " not in links
+    pod = invoke("show", "topologies/h100-superpod.yaml", "--what", "summary",
+                 env={"COLUMNS": "200"}).stdout
+    assert re.search(r"│ fiber_km +│ 0 +│", pod), pod
+
+
+def test_counts_agree_with_their_nouns(tmp_path):
+    path = tmp_path / "one.yaml"
+    path.write_text("name: one\nsites: [{name: a}, {name: b}]\n"
+                    "links: [{a: a, b: b, length_km: 5}]\n")
+    assert invoke("validate", path).stdout == f"{path}: ok (2 sites, 1 link)\n"
+    out = tmp_path / "out.yaml"
+    assert invoke("convert", path, out).stderr == f"wrote {out} (2 sites, 1 link)\n"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsites: [{name: a, locaton: [0, 0]}, {name: b, kind: dc}]\n")
+    assert "(and 1 more problem; `infranet validate` lists them)" in invoke("show", bad).stderr
+
+
+def test_validate_names_the_file_once_in_every_format(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text("name: v\nsites:\n  - {name: a, location: [0, 0]}\n"
+                    "  - {name: b, location: [0, 0]}\n  - {name: c, kind: dc}\n")
+    (report,) = json.loads(invoke("validate", path, "--format", "json").stdout)
+    assert report["problems"] == ["site 'c': kind: unknown value 'dc'; expected one of "
+                                  "datacenter, pop, region"]
+    path.write_text("name: v\nsites:\n  - {name: a, location: [0, 0]}\n"
+                    "  - {name: b, location: [0, 0]}\n")
+    (report,) = json.loads(invoke("validate", path, "--format", "json").stdout)
+    assert report["warnings"] == ["site 'b': location: at the same location as site 'a' "
+                                  "([0, 0]); a link between them has length 0 unless it gives "
+                                  "length_km"]
+    for row in _csv_rows(invoke("validate", path, "--format", "csv").stdout):
+        assert row["file"] == str(path) and not row["problem"].startswith(str(path))
+    lines = invoke("validate", path).stdout.splitlines()
+    assert lines[1].startswith(f"{path}: warning: site 'b': location:")

@@ -135,7 +135,7 @@ def test_strict_validation_fails_a_file_with_warnings_and_says_so(tmp_path):
     result = CliRunner().invoke(main, ["validate", "--strict", str(path)])
     assert result.exit_code == 1
     assert "ok" not in result.output
-    assert f"{path}: fails --strict: 1 warning (1 sites, 0 links)" in result.output
+    assert f"{path}: fails --strict: 1 warning (1 site, 0 links)" in result.output
 
 
 def test_show_lists_power_warnings_and_other_commands_count_them(tmp_path):

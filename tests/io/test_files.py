@@ -128,3 +128,53 @@ def test_read_refuses_devices_and_fifos(tmp_path: Path):
     os.mkfifo(fifo)
     with pytest.raises(FormatError, match="not a regular file .a FIFO"):
         files.read_text(fifo)  # refused on its type, never opened (opening would block)
+
+
+def test_a_dangling_link_names_the_directory_it_lacks(tmp_path: Path):
+    link = tmp_path / "out.yaml"
+    link.symlink_to(tmp_path / "gone" / "out.yaml")
+    with pytest.raises(FormatError, match=r"out.yaml: is a symbolic link to .*gone/out.yaml, "
+                                          r"whose directory does not exist \(.*gone\)"):
+        files.write_text(link, "x")
+
+
+def test_same_file_sees_through_spellings_and_links(tmp_path: Path):
+    path = tmp_path / "a.yaml"
+    path.write_text("x")
+    (tmp_path / "link.yaml").symlink_to(path)
+    os.link(path, tmp_path / "hard.yaml")
+    for other in (path, tmp_path / "." / "a.yaml", tmp_path / "link.yaml",
+                  tmp_path / "hard.yaml", f"{tmp_path}//a.yaml"):
+        assert files.same_file(path, other), other
+    assert not files.same_file(path, tmp_path / "b.yaml")
+    assert not files.same_file(path, "-")
+
+
+def test_dash_reads_standard_input_once(monkeypatch):
+    import io
+    import sys
+
+    stream = io.TextIOWrapper(io.BytesIO(b"name: piped\nsites: [{name: a}]\n"))
+    monkeypatch.setattr(sys, "stdin", stream)
+    assert files.read_text("-") == "name: piped\nsites: [{name: a}]\n"
+    assert files.read_bytes("-") == b"name: piped\nsites: [{name: a}]\n"  # the same bytes again
+
+    import infranet.io
+
+    assert infranet.io.read("-").name == "piped"
+
+
+@pytest.mark.parametrize(("head", "format"), [
+    ('{"name": "x", "sites": []}', "json"), ('{"directed": true, "nodes": []}', "nodelink"),
+    ('{"type": "FeatureCollection"}', "geojson"), ("name: x\nsites: []\n", "yaml"),
+    ('<?xml version="1.0"?><graphml>', "graphml"), ('<?xml version="1.0"?><network>',
+                                                     "sndlib-xml"),
+    ("?SNDlib native format; type: network\n", "sndlib"), ("graph [\n  node [", "gml")])
+def test_standard_input_says_its_format_by_its_content(monkeypatch, head: str, format: str):
+    import io
+    import sys
+
+    import infranet.io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(head.encode())))
+    assert infranet.io.guess_format("-") == format

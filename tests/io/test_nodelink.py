@@ -81,7 +81,7 @@ def test_arc_without_reverse_is_assumed_symmetric_and_noted():
     assert [(x["a"], x["b"], x["capacity"]) for x in spec["links"]] == [
         ("0", "1", 1.0), ("1", "2", 5.0)]
     assert "capacity_ba" not in spec["links"][1]
-    assert any("no reverse arc" in n and "1->2" in n for n in spec["notes"])
+    assert any("without a reverse arc" in n and "1->2" in n for n in spec["notes"])
 
 
 def test_directed_multigraph_pairs_parallel_arcs_one_to_one():

@@ -51,7 +51,7 @@ def test_zoo_fixture_converts(zoo_spec):
     label = topo.link("Paris (0)--Zürich#2")["meta"]["LinkLabel"]
     assert label == "backup"
     notes = " | ".join(zoo_spec["notes"])
-    for expected in ("made unique", "hyperedge", "no coordinates", "Internal = 0",
+    for expected in ("made unique", "hyperedge", "without coordinates", "Internal = 0",
                      "LinkSpeedRaw"):
         assert expected in notes
 

@@ -81,6 +81,80 @@ def test_node_link_graph_and_back_keeps_the_spec(spec):
                 == {k: v for k, v in original.items() if k not in skip})
 
 
+def _as_written(spec: dict, default_medium: str) -> dict:
+    """`spec` as any writer gives it: a medium equal to the default, an empty srlg and a
+    capacity_ba equal to the capacity are not written (they say nothing)."""
+    spec = dict(spec)
+    links = []
+    for link in spec["links"]:
+        link = dict(link)
+        if link.get("medium") == default_medium:
+            del link["medium"]
+        if link.get("srlg") == []:
+            del link["srlg"]
+        if "capacity_ba" in link and link["capacity_ba"] == link.get("capacity"):
+            del link["capacity_ba"]
+        links.append(link)
+    spec["links"] = sorted(links, key=lambda link: link["name"])  # networkx keeps no edge order
+    return spec
+
+
+@settings(max_examples=80, deadline=None)
+@given(topology_specs(clusters=True, extras=True, capacities="some"))
+def test_to_networkx_and_back_is_lossless(spec):
+    topo = Topology.from_dict(spec)
+    back = Topology.from_networkx(topo.to_networkx())
+    ours, theirs = topo.to_dict(), back.to_dict()
+    # notes: the topology's own, then what the conversion says it did
+    assert theirs.pop("notes")[:len(ours["notes"])] == ours.pop("notes")
+    if "source" not in ours:
+        assert theirs.pop("source") == "a networkx graph"
+    medium = ours["defaults"].get("medium", "smf")
+    assert _as_written(theirs, medium) == _as_written(ours, medium)
+    by_name = [back.links.set_index("name").sort_index(), topo.links.set_index("name").sort_index()]
+    assert by_name[0].equals(by_name[1])
+    assert back.sites.equals(topo.sites)
+
+
+def test_to_networkx_carries_every_key_of_the_file():
+    from infranet.io.nodelink import GRAPH_KEYS, LINK_KEYS, SITE_KEYS
+    from infranet.model import schema
+
+    # what node-link JSON maps one to one (the rest is resolved: ends, capacities, lengths)
+    assert {a.name for a in schema.SITE} - {"name", "kind", "location", "meta"} \
+        == set(SITE_KEYS)
+    assert {a.name for a in schema.LINK} - {"a", "b", "name", "kind", "capacity", "capacity_ba",
+                                             "length_km", "latency_ms", "meta"} == set(LINK_KEYS)
+    assert {a.name for a in schema.TOPOLOGY} - {"name", "source", "notes", "sites", "links",
+                                                 "demands", "meta"} == set(GRAPH_KEYS)
+    topo = Topology.from_dict({
+        "name": "full", "description": "d", "source": "s", "notes": ["n"],
+        "defaults": {"route_factor": 1.2}, "meta": {"m": 1},
+        "catalogue": {"accelerators": [{"name": "Chip", "source": "sheet", "nic_gbps": 100}]},
+        "sites": [{"name": "x", "kind": "datacenter", "location": [0, 0], "power_mw": 10,
+                   "pue": 1.3, "description": "campus", "meta": {"code": "X"},
+                   "clusters": [{"accelerator": "Chip", "count": 8}]},
+                  {"name": "y", "kind": "region", "population": 1000, "location": [1, 1]}],
+        "links": [{"a": "x", "b": "y", "capacity": 400, "capacity_ba": 100, "fiber_pairs": 2,
+                   "cost": 9, "route_factor": 1.5, "medium": "ull", "srlg": ["c"],
+                   "terminal_latency_ms": 0.1, "amplifier_spacing_km": 60,
+                   "amplifier_latency_ms": 0.0002, "extra_latency_ms": 0.5,
+                   "description": "trunk", "meta": {"k": 2}}],
+        "demands": [{"src": "x", "dst": "y", "gbps": 5}]})
+    graph = topo.to_networkx()
+    assert graph.nodes["x"]["pue"] == 1.3 and graph.nodes["x"]["clusters"][0]["count"] == 8
+    edge = graph.edges["x", "y", "x--y"]
+    assert (edge["fiber_pairs"], edge["cost"], edge["route_factor"]) == (2, 9.0, 1.5)
+    assert graph.graph["catalogue"]["accelerators"][0]["name"] == "Chip"
+    back = Topology.from_networkx(graph).to_dict()
+    ours = topo.to_dict()
+    assert back["notes"][0] == "n"
+    assert {k: v for k, v in back.items() if k != "notes"} \
+        == {k: v for k, v in ours.items() if k != "notes"}
+    directed = Topology.from_networkx(topo.to_networkx(directed=True)).to_dict()
+    assert directed["links"] == ours["links"] and directed["sites"] == ours["sites"]
+
+
 def test_plain_networkx_graph():
     graph = nx.Graph(name="plain")
     graph.add_node("paris", pos=[2.35, 48.86], kind="datacenter")
@@ -94,8 +168,8 @@ def test_plain_networkx_graph():
     assert link["capacity_gbps"] == 400.0  # capacity in bit/s by default
     assert link["length_source"] == "great_circle"
     assert any("networkx graph" in note for note in topo.notes)
-    gbps = Topology.from_networkx(graph, capacity_unit="Gb/s")
-    assert gbps.links.iloc[0]["capacity_gbps"] == 4e11
+    mbps = Topology.from_networkx(graph, capacity_unit="Mb/s")
+    assert mbps.links.iloc[0]["capacity_gbps"] == 4e8
 
 
 def test_bad_attribute_names_the_edge():

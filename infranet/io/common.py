@@ -1,15 +1,23 @@
-"""Helpers shared by the readers and writers of external formats."""
+"""Helpers shared by the readers and writers of external formats (node-link JSON, GeoJSON,
+Topology Zoo, SNDlib)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infranet.errors import FormatError
 
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+__all__ = ["as_number", "check_xml", "finite", "json_document", "load_json_file", "some", "trim"]
+
 
 def load_json_file(file: str) -> Any:
+    """The parsed content of a JSON file, refusing missing, huge, non-UTF-8 and malformed
+    files (:class:`~infranet.errors.FormatError`)."""
     from infranet.io.files import read_text
     from infranet.io.native import load_json
 
@@ -36,7 +44,13 @@ def trim(links: list[dict[str, Any]], defaults: Any) -> list[dict[str, Any]]:
 
 
 def as_number(value: Any, element: str, field: str) -> float | None:
-    """A finite float, None for NaN/empty; FormatError for anything else."""
+    """A finite float, None for NaN/empty; FormatError for anything else.
+
+    Examples
+    --------
+    >>> as_number("2.5", "edge a--b", "length_km"), as_number("", "edge a--b", "length_km")
+    (2.5, None)
+    """
     if isinstance(value, str) and not value.strip():
         return None
     if not isinstance(value, bool):
@@ -50,6 +64,7 @@ def as_number(value: Any, element: str, field: str) -> float | None:
 
 
 def finite(value: Any) -> bool:
+    """True for a value that is a finite number (or a string of one)."""
     try:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
@@ -57,12 +72,19 @@ def finite(value: Any) -> bool:
 
 
 def some(items: Iterable[str], limit: int = 5) -> str:
+    """The first `limit` of `items`, joined, with how many there are when more.
+
+    Examples
+    --------
+    >>> some(["a", "b", "c"], limit=2)
+    'a, b, ... (3 in all)'
+    """
     items = list(items)
     shown = ", ".join(items[:limit])
     return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
-def check_xml(data: bytes, file: str):
+def check_xml(data: bytes, file: str) -> Element:
     """Parse XML safely and return the root element.
 
     DTDs, entity declarations and external references are refused (FormatError), so entity
