@@ -588,17 +588,18 @@ def _contract_zero_edges(n, a, b, w):
     return lab, nq, a[keep], b[keep], w[keep]
 
 
-def _undirected(n, a, b, w, sources, workers, method="auto"):
+def _undirected(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, sources: np.ndarray | None,
+                workers: int, method: str = "auto") -> np.ndarray:
     """Distances on an undirected simple graph given by coalesced edges."""
     lab, nq, a, b, w = _contract_zero_edges(n, a, b, w)
-    if sources is None:
-        uniq, inverse = None, None
-    else:
+    uniq: np.ndarray | None = None
+    inverse: np.ndarray | None = None
+    if sources is not None:
         src = sources if lab is None else lab[sources]
         uniq, inverse = np.unique(src, return_inverse=True)
 
     if method == "auto":
-        big = sources is None or len(uniq) >= max(
+        big = uniq is None or len(uniq) >= max(
             _MIN_SOURCES_FOR_REDUCTION, nq // _SOURCES_FRACTION_FOR_REDUCTION
         )
         reduce_ok = big and _reducible_fraction(nq, a, b) >= _MIN_REDUCIBLE_FRACTION
@@ -620,9 +621,9 @@ def _undirected(n, a, b, w, sources, workers, method="auto"):
 
         # Plain Dijkstra on the simplified graph.
         cols = None  # csr label of each output column, None for identity
-        if sources is None:
+        if uniq is None:
             uniq, inverse = np.arange(nq), lab
-        elif np.array_equal(inverse, np.arange(len(uniq))):
+        elif np.array_equal(np.asarray(inverse), np.arange(len(uniq))):
             inverse = None
         if nq >= _RCM_MIN_NODES and len(uniq) >= _RCM_MIN_SOURCES:
             # Bandwidth-reducing order: neighbours sit close in memory, which
@@ -640,7 +641,8 @@ def _undirected(n, a, b, w, sources, workers, method="auto"):
             pool.executor.shutdown()
 
 
-def _symmetric_part(n, t, h, w):
+def _symmetric_part(n: int, t: np.ndarray, h: np.ndarray, w: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Undirected edges if every arc has a mirror of equal weight, else None."""
     fwd = t * n + h
     bwd = h * n + t

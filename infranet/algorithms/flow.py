@@ -69,7 +69,7 @@ def _scale(cap: np.ndarray) -> float:
     return float(2.0 ** max(0, int(np.ceil(bits)) - 1000))
 
 
-def _digraph(topology: Topology):
+def _digraph(topology: Topology) -> Any:
     import networkx as nx
 
     compiled = topology.compile()
@@ -104,7 +104,7 @@ def max_flow(topology: Topology, source: str, target: str) -> MaxFlow:
     return _max_flow(topology, _digraph(topology), source, target)
 
 
-def _max_flow(topology: Topology, graph, source: str, target: str) -> MaxFlow:
+def _max_flow(topology: Topology, graph: Any, source: str, target: str) -> MaxFlow:
     import networkx as nx
 
     compiled = topology.compile()

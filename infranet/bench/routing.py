@@ -31,11 +31,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from infranet.errors import InfranetError, UnknownNameError, did_you_mean
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
 
 __all__ = [
     "ALGORITHMS_QUICK",
@@ -138,7 +141,8 @@ def _figret(folder: str, graph: str, hist: str, unit_graph: str, unit_tm: str,
     return load
 
 
-def _uniform_capacity(topology, capacity_gbps: float = UNIFORM_CAPACITY_GBPS):
+def _uniform_capacity(topology: Topology, capacity_gbps: float = UNIFORM_CAPACITY_GBPS
+                      ) -> tuple[Topology, list[str]]:
     from infranet.algorithms.arcs import missing_capacity
 
     if missing_capacity(topology).any():
@@ -194,7 +198,7 @@ def _teal(name: str) -> Callable[[Path | None, str, int], Loaded]:
     return load
 
 
-def _fabric(kind: str, matrix: str, **options) -> Callable[[Path | None, str, int], Loaded]:
+def _fabric(kind: str, matrix: str, **options: Any) -> Callable[[Path | None, str, int], Loaded]:
     def load(data: Path | None, suite: str, seed: int) -> Loaded:
         from infranet.fabrics.expand import expand
         from infranet.fabrics.spec import cluster_topology
@@ -329,7 +333,8 @@ def metadata(suite: str, algorithms: Sequence[str], seed: int) -> dict[str, Any]
     }
 
 
-def _options(algorithm: str, seed: int, suite: str, topology=None) -> dict[str, Any]:
+def _options(algorithm: str, seed: int, suite: str, topology: Topology | None = None
+             ) -> dict[str, Any]:
     from infranet.routing import options_of
 
     params = {o.name for o in options_of(algorithm) or ()}
