@@ -1,0 +1,1 @@
+"""Workloads on the infrastructure: models, collectives and training."""
