@@ -200,7 +200,9 @@ def _text(row: Row, column: str) -> str:
 
 
 def _scaled(value: float | None, factor: float) -> float | None:
-    return None if value is None else value * factor
+    """`value` x `factor` to 15 significant digits (2.039 TB/s is 2.039e12 B/s, not
+    2039000000000.0002)."""
+    return None if value is None else float(f"{value * factor:.15g}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -607,7 +609,6 @@ class Model:
     experts: int = 0
     top_k: int = 0
     kv_bytes_per_token: int
-    source: str = ""
     shared_experts: int = 0
     dense_layers: int = 0
     dense_ffn_hidden: int = 0
@@ -616,6 +617,7 @@ class Model:
     rope_head_dim: int = 0
     gated_ffn: bool = True
     tied_embeddings: bool = False
+    source: str = ""
 
     @property
     def is_moe(self) -> bool:
