@@ -71,8 +71,8 @@ FIELDS: tuple[Field, ...] = (
           "Total parameters, the published count (every expert of a mixture of experts). A "
           "whole number, or with a suffix: `70.6B`, `400M` (YAML reads `70.6e9` as text; it is "
           "accepted too)."),
-    Field("active_parameters", "count", "`parameters` for a dense model; from the shape for a "
-          "mixture of experts",
+    Field("active_parameters", "count", "`parameters` for a dense model; for a mixture of "
+          "experts, `parameters` less the routed experts a token does not use (from the shape)",
           "Parameters a token uses: the shared parts and `top_k` routed experts. Training "
           "FLOPs count these (6 per parameter per token)."),
     Field("layers", "count", None, "Transformer blocks."),
