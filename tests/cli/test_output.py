@@ -38,6 +38,9 @@ def invocations(ring: Path, demands: Path, cluster: Path) -> dict[str, list[list
                   ["route", r, "--demands", d, "--what", "summary"]],
         "fabric report": [["fabric", "report", c], ["fabric", "report", c, "--what", "tiers"]],
         "bench routing": [["bench", "routing", "--algorithms", "spf"]],
+        "collective": [["collective", "--size", "64MiB", "--ranks", "8", "--bandwidth",
+                        "450GB/s", "--latency", "3us"],
+                       ["collective", "--size", "1GB", "--topology", c, "--group", "dc=64"]],
     }
 
 
