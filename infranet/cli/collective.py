@@ -6,49 +6,27 @@ from typing import Any
 
 import click
 
-from infranet.cli._options import input_options, load, output_format
-
-_OPS = ("allreduce", "reduce_scatter", "allgather", "alltoall", "broadcast", "sendrecv")
-_ALGORITHMS = ("ring", "tree", "halving_doubling", "direct", "in_network", "hierarchical", "auto")
-
-
-class _Quantity(click.ParamType):
-    """A quantity with a unit, parsed by :func:`infranet.units.parse`, > 0."""
-
-    def __init__(self, quantity: str, metavar: str, scale: float = 1.0) -> None:
-        self.quantity, self.name, self.scale = quantity, metavar, scale
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
-        from infranet.errors import ValidationError
-        from infranet.units import parse
-
-        if isinstance(value, float):
-            return value
-        try:
-            number = parse(value, self.quantity) * self.scale
-        except ValidationError as err:
-            self.fail(err.detail, param, ctx)
-        if number < 0 or (number == 0 and self.quantity != "time"):
-            self.fail(f"must be > 0, got {value!r}", param, ctx)
-        return number
-
-
-_SIZE = _Quantity("size", "SIZE")
-_RATE = _Quantity("bandwidth", "RATE")
-_SECONDS = _Quantity("time", "DURATION", scale=1e-3)  # units.parse gives ms
+from infranet.cli._options import (
+    BANDWIDTH,
+    DATA_SIZE,
+    DURATION,
+    input_options,
+    load,
+    output_format,
+)
+from infranet.workloads.collectives import ALGORITHMS, OPS
 
 
 @click.command()
-@click.option("--op", type=click.Choice(_OPS), default="allreduce", show_default=True,
+@click.option("--op", type=click.Choice(OPS), default="allreduce", show_default=True,
               help="The collective.")
-@click.option("--size", "size_bytes", type=_SIZE, required=True,
+@click.option("--size", "size_bytes", type=DATA_SIZE, required=True,
               help="nccl-tests' size: the buffer each rank holds (64MiB, 1GB).")
 @click.option("--ranks", type=click.IntRange(min=1), default=None,
               help="Bare question: ranks taking part.")
-@click.option("--bandwidth", "gbps", type=_RATE, default=None,
+@click.option("--bandwidth", "gbps", type=BANDWIDTH, default=None,
               help="Bare question: bandwidth per rank and direction (450GB/s, 400G, 3.2Tb/s).")
-@click.option("--latency", "alpha_s", type=_SECONDS, default=None,
+@click.option("--latency", "alpha_s", type=DURATION, default=None,
               help="Bare question: latency of one step (3us); default the scale-out step of "
                    "infranet/data/collectives.csv.")
 @click.option("--topology", "file", metavar="FILE", default=None,
@@ -56,10 +34,10 @@ _SECONDS = _Quantity("time", "DURATION", scale=1e-3)  # units.parse gives ms
 @click.option("--group", "members", multiple=True, metavar="SITE[/CLUSTER][=N]",
               help="Placed group: a member (repeat); N ranks of that cluster (default all of "
                    "it; without CLUSTER, the site's first cluster that holds N).")
-@click.option("--window", "window_bytes", type=_SIZE, default=None,
+@click.option("--window", "window_bytes", type=DATA_SIZE, default=None,
               help="Placed group: transport window of the DCI flows (4MiB): each flow is "
                    "capped at window / RTT.")
-@click.option("--algorithm", type=click.Choice(_ALGORITHMS), default="auto",
+@click.option("--algorithm", type=click.Choice(ALGORITHMS), default="auto",
               show_default=True,
               help="auto: the fastest valid algorithm in each tier; a flat algorithm runs in "
                    "every tier.")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from infranet.cli.catalogue import CATALOGUES
 from infranet.output import text
 
 from .conftest import commands, invoke, takes
@@ -41,6 +42,9 @@ def invocations(ring: Path, demands: Path, cluster: Path) -> dict[str, list[list
         "collective": [["collective", "--size", "64MiB", "--ranks", "8", "--bandwidth",
                         "450GB/s", "--latency", "3us"],
                        ["collective", "--size", "1GB", "--topology", c, "--group", "dc=64"]],
+        "catalogue": [*(["catalogue", kind] for kind in CATALOGUES),
+                      ["catalogue", "models", "deepseek-v3"],
+                      ["catalogue", "accelerators", "H100"]],
     }
 
 

@@ -280,3 +280,10 @@ def test_one_rank_is_free_and_binds_nothing():
     assert result.busbw_gbps == 0.0
     assert math.isinf(collective("allreduce", 1e9, [Level("flat", 2, 100.0, 0.0)]).time_s) \
         is False
+
+
+def test_latency_of_a_ring_is_nccls_own_model(mesh):
+    # NCCL src/graph/tuning.cc: a ring all-reduce's latency is base + 2(n-1) x step
+    # (FIGURES.md); an empty all-reduce in one NVLink domain is that alone
+    result = collective("allreduce", 0.0, place(mesh, ["fort-worth=8"]), algorithm="ring")
+    assert result.time_s == pytest.approx((6.6 + 2 * 7 * 0.6) * 1e-6, rel=1e-12)
