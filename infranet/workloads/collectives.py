@@ -668,7 +668,8 @@ def collective(
     for row in rows:
         row["share"] = row["time_s"] / total if total > 0 else 0.0
     binding = _binding(op, rows, total, ranks, dci)
-    if len(rows) and any(np.ndim(level.ranks) for level in levels):
+    if any(np.ndim(value) for level in levels
+           for value in (level.ranks, level.gbps, level.alpha_s)):
         notes.append("members differ: each tier's time is that of its slowest member")
     if dci and len(dci.get("edges", ())) > 2:
         notes.append("the ring's edges are priced one at a time by max-flow; where they share "

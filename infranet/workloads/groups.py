@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -47,10 +47,9 @@ SCALE_OUT_TIERS = ("leaf", "spine", "core", "direct")
 _MEMBER = re.compile(r"^\s*([^/=\s]+)\s*(?:/\s*([^/=\s]+)\s*)?(?:=\s*([^=\s]+)\s*)?$")
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """`ranks` accelerators of `cluster` at `site` (``None``: the whole cluster, or the first
-    cluster of the site large enough)."""
+    cluster of the site large enough); a tuple ``(site, cluster, ranks)``."""
 
     site: str
     cluster: str | None = None
@@ -66,7 +65,7 @@ def parse_group(texts: Iterable[str]) -> tuple[Member, ...]:
 
     Examples
     --------
-    >>> [tuple(vars(m).values()) for m in parse_group(["abilene/stargate-ph1=1024", "temple"])]
+    >>> [tuple(m) for m in parse_group(["abilene/stargate-ph1=1024", "temple"])]
     [('abilene', 'stargate-ph1', 1024), ('temple', None, None)]
     """
     out = []
