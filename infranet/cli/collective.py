@@ -61,9 +61,14 @@ def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None
     (_gbps / 8). busbw = algbw x 2(p-1)/p for all-reduce, (p-1)/p for reduce-scatter,
     all-gather and all-to-all, 1 for broadcast and send/recv (nccl-tests).
 
+    The first table gives the time, the bandwidths and what binds (the tier that takes the most
+    time, a DCI link, or distance); the second says where the time goes, tier by tier: the
+    algorithm each tier ran, its time and the part of it that is bandwidth alone.
+
     \b
     Examples:
       infranet collective --op allreduce --size 64MiB --ranks 8 --bandwidth 450GB/s --latency 3us
+      infranet collective --op alltoall --size 8KiB --ranks 64 --bandwidth 400G --latency 2.7us
       infranet collective --size 1GB --ranks 64 --bandwidth 400G --algorithm ring --format json
       infranet collective --size 1GiB --topology topologies/texas-mesh.yaml \\
           --group abilene/stargate-ph1=1024 --group temple=1024
