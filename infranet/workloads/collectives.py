@@ -193,34 +193,50 @@ def _power_of_two(p: np.ndarray) -> np.ndarray:
     return np.isclose(2.0**exponent, p)
 
 
+def _pow2_or_inf(p: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    return np.where(_power_of_two(p), steps, np.inf)
+
+
+def _ceil_log2(p: np.ndarray) -> np.ndarray:
+    return np.ceil(_log2(p) - 1e-9)
+
+
+def _share(p: np.ndarray) -> np.ndarray:
+    return (p - 1.0) / p
+
+
+# (op, algorithm) -> (steps, bytes each rank sends ÷ size), as functions of the ranks p
+_TERMS: dict[tuple[str, str], tuple[Any, Any]] = {
+    ("allreduce", "ring"): (lambda p: 2.0 * (p - 1.0), lambda p: 2.0 * _share(p)),
+    ("allreduce", "tree"): (lambda p: 2.0 * _ceil_log2(p), lambda p: np.full_like(p, 2.0)),
+    ("allreduce", "halving_doubling"): (lambda p: _pow2_or_inf(p, 2.0 * _log2(p)),
+                                        lambda p: 2.0 * _share(p)),
+    ("allreduce", "direct"): (lambda p: 2.0 * (p - 1.0), lambda p: 2.0 * _share(p)),
+    ("allreduce", "in_network"): (lambda p: np.full_like(p, 2.0), np.ones_like),
+    ("reduce_scatter", "ring"): (lambda p: p - 1.0, _share),
+    ("reduce_scatter", "halving_doubling"): (lambda p: _pow2_or_inf(p, _log2(p)), _share),
+    ("reduce_scatter", "direct"): (lambda p: p - 1.0, _share),
+    ("allgather", "ring"): (lambda p: p - 1.0, _share),
+    ("allgather", "halving_doubling"): (lambda p: _pow2_or_inf(p, _log2(p)), _share),
+    ("allgather", "direct"): (lambda p: p - 1.0, _share),
+    ("alltoall", "direct"): (lambda p: p - 1.0, _share),
+    ("alltoall", "halving_doubling"): (lambda p: _pow2_or_inf(p, _log2(p)),
+                                       lambda p: _log2(p) / 2.0),
+    ("broadcast", "ring"): (lambda p: p - 1.0, np.ones_like),
+    ("broadcast", "tree"): (_ceil_log2, _ceil_log2),
+    ("broadcast", "halving_doubling"): (lambda p: _pow2_or_inf(p, 2.0 * _log2(p)),
+                                        lambda p: 2.0 * _share(p)),
+    ("broadcast", "direct"): (lambda p: p - 1.0, lambda p: p - 1.0),
+    ("sendrecv", "direct"): (np.ones_like, np.ones_like),
+}
+
+
 def _steps_and_volume(op: str, algorithm: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Steps and bytes sent per rank ÷ size of a flat `algorithm`; inf steps where invalid."""
-    inf = np.full_like(p, np.inf)
-    log = _log2(p)
-    ceil_log = np.ceil(log - 1e-9)
-    pow2 = _power_of_two(p)
-    share = (p - 1.0) / p
-    table: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {
-        ("allreduce", "ring"): (2.0 * (p - 1.0), 2.0 * share),
-        ("allreduce", "tree"): (2.0 * ceil_log, np.full_like(p, 2.0)),
-        ("allreduce", "halving_doubling"): (np.where(pow2, 2.0 * log, np.inf), 2.0 * share),
-        ("allreduce", "direct"): (2.0 * (p - 1.0), 2.0 * share),
-        ("allreduce", "in_network"): (np.full_like(p, 2.0), np.ones_like(p)),
-        ("reduce_scatter", "ring"): (p - 1.0, share),
-        ("reduce_scatter", "halving_doubling"): (np.where(pow2, log, np.inf), share),
-        ("reduce_scatter", "direct"): (p - 1.0, share),
-        ("allgather", "ring"): (p - 1.0, share),
-        ("allgather", "halving_doubling"): (np.where(pow2, log, np.inf), share),
-        ("allgather", "direct"): (p - 1.0, share),
-        ("alltoall", "direct"): (p - 1.0, share),
-        ("alltoall", "halving_doubling"): (np.where(pow2, log, np.inf), log / 2.0),
-        ("broadcast", "ring"): (p - 1.0, np.ones_like(p)),
-        ("broadcast", "tree"): (ceil_log, ceil_log),
-        ("broadcast", "halving_doubling"): (np.where(pow2, 2.0 * log, np.inf), 2.0 * share),
-        ("broadcast", "direct"): (p - 1.0, p - 1.0),
-        ("sendrecv", "direct"): (np.ones_like(p), np.ones_like(p)),
-    }
-    return table.get((op, algorithm), (inf, np.zeros_like(p)))
+    terms = _TERMS.get((op, algorithm))
+    if terms is None:
+        return np.full_like(p, np.inf), np.zeros_like(p)
+    return np.asarray(terms[0](p), dtype=float), np.asarray(terms[1](p), dtype=float)
 
 
 def time_s(
@@ -281,24 +297,34 @@ def time_s(
     _check_name(algorithm, ALGORITHMS, "algorithm")
     size = _array(size_bytes, "size_bytes")
     p = _array(ranks, "ranks", low=1.0)
-    alpha = _array(alpha_s, "alpha_s")
     latency = _array(latency_s, "latency_s")
+    step = _array(alpha_s, "alpha_s") + latency
     rate = rate_bytes_per_s(gbps, latency_s=latency, window_bytes=window_bytes)
-    p, size, rate, alpha, latency = np.broadcast_arrays(p, size, rate, alpha, latency)
     names: tuple[str, ...]
     if algorithm in ("auto", "hierarchical"):
         names = tuple(name for name in _FLAT if name != "in_network")
     else:
         names = (algorithm,)
-    step = alpha + latency
-    best = np.full(p.shape, np.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_byte = np.where(rate > 0, 1.0 / np.where(rate > 0, rate, 1.0), np.inf)
+    stalled = bool(np.any(rate <= 0))  # 0 bytes at 0 Gb/s take no time, not NaN
+    best: Any = None
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        per_byte = 1.0 / rate
         for name in names:
-            steps, volume = _steps_and_volume(op, name, p)
-            t = steps * step + np.where(volume * size > 0, volume * size * per_byte, 0.0)
-            best = np.minimum(best, np.where(np.isnan(t), np.inf, t))
-    return np.where(p <= 1.0, 0.0, best)
+            steps, volume = _steps_and_volume(op, name, p)  # in the ranks' own shape: cheap
+            latency_term = steps * step
+            if not np.all(np.isfinite(steps)):
+                latency_term = np.where(np.isfinite(steps), latency_term, np.inf)
+            moved = volume * size
+            bandwidth_term = moved * per_byte
+            if stalled:
+                bandwidth_term = np.where(moved > 0, bandwidth_term, 0.0)
+            t = latency_term + bandwidth_term
+            best = t if best is None else np.minimum(best, t)
+    shape = np.broadcast_shapes(np.shape(best), p.shape, size.shape, step.shape, rate.shape)
+    out = np.broadcast_to(best, shape)
+    if np.any(p <= 1.0):
+        out = np.where(p <= 1.0, 0.0, out)
+    return np.array(out, dtype=float)
 
 
 def best_algorithm(
@@ -366,15 +392,17 @@ class Level:
         _check_name(self.name, LEVEL_NAMES, "level")
 
     def time_s(self, op: str, size_bytes: Any, *, algorithm: str = "auto") -> np.ndarray:
-        """Seconds of `op` over this tier's ranks alone."""
-        if algorithm == "auto":
-            return best_algorithm(op, size_bytes, self.ranks, self.gbps, self.alpha_s,
-                                  latency_s=self.latency_s, window_bytes=self.window_bytes,
-                                  in_network=self.in_network)[1]
+        """Seconds of `op` over this tier's ranks alone (``auto``: the fastest valid algorithm,
+        in-network reduction where :attr:`in_network` says the switches reduce)."""
         t = time_s(op, algorithm, size_bytes, self.ranks, self.gbps, self.alpha_s,
                    latency_s=self.latency_s, window_bytes=self.window_bytes)
+        allowed = np.asarray(self.in_network, dtype=bool)
         if algorithm == "in_network":
-            t = np.where(np.asarray(self.in_network, dtype=bool), t, np.inf)
+            return np.where(allowed, t, np.inf)
+        if algorithm in ("auto", "hierarchical") and allowed.any():
+            switch = time_s(op, "in_network", size_bytes, self.ranks, self.gbps, self.alpha_s,
+                            latency_s=self.latency_s, window_bytes=self.window_bytes)
+            return np.minimum(t, np.where(allowed, switch, np.inf))
         return t
 
 
@@ -603,7 +631,9 @@ def collective(
     size = float(_array(size_bytes, "size_bytes"))
     names: tuple[str, ...]
     dci: Mapping[str, Any] = {}
+    notes: list[str] = []
     if isinstance(levels, Placement):
+        notes.extend(levels.notes)
         placement = levels
         levels, names, dci = placement.levels, placement.tier_names, placement.dci
         base_s = base_latency_s()
@@ -638,8 +668,8 @@ def collective(
     for row in rows:
         row["share"] = row["time_s"] / total if total > 0 else 0.0
     binding = _binding(op, rows, total, ranks, dci)
-    notes = []
-    if len(rows) and any(np.ndim(level.ranks) for level in levels):
+    if any(np.ndim(value) for level in levels
+           for value in (level.ranks, level.gbps, level.alpha_s)):
         notes.append("members differ: each tier's time is that of its slowest member")
     if dci and len(dci.get("edges", ())) > 2:
         notes.append("the ring's edges are priced one at a time by max-flow; where they share "

@@ -150,6 +150,9 @@ def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
         "maxflow": [["maxflow", p, "--from", "x", "--to", "z"]],
         "route": [["route", p, "--demands", "file", "--default-capacity", "100G"]],
         "fabric report": [["fabric", "report", p, "--format", "json"]],
+        "collective": [["collective", "--size", "1GB", "--topology", p, "--group", "dc=16"],
+                       ["collective", "--size", "1GB", "--topology", p, "--group", "x=8",
+                        "--group", "z=8", "--window", "4MiB"]],
     }
 
 
