@@ -110,7 +110,10 @@ def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None
         return
     head = {key: value for key, value in data.items() if key not in ("levels", "notes")}
     head["binding"] = data["binding"]["summary"]
-    emit([head], fmt, title=f"{op} of {size_bytes:.6g} bytes per rank over {result.ranks} "
+    from infranet.units import format_quantity
+
+    emit([head], fmt, title=f"{op} of {format_quantity(size_bytes, 'size')} per rank over "
+                            f"{result.ranks} "
                             "ranks: time (ms), bandwidths (Gb/s; GB/s as nccl-tests)")
     emit(tiers, fmt, title="where the time goes, tier by tier (each tier's slowest member)")
     for note in data["notes"]:
