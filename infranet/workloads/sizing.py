@@ -1,0 +1,325 @@
+"""Sizing answers for a training job: the DCI it needs, how efficiency falls with distance and
+bandwidth, and the parallelism that runs it fastest.
+
+**Efficiency** is the step time with an unlimited DCI at zero distance divided by the step time
+(:func:`efficiency`): 1 when the sites might as well be one building.
+
+**The DCI bandwidth needed** for a target efficiency (:func:`dci_gbps_needed`) is solved by
+bisection on the logarithm of the bandwidth, vectorised: every configuration of the broadcast
+inputs is bisected at once, 64 halvings of the bracket 10⁻³-10⁹ Gb/s (a relative precision far
+below 10⁻⁶). Bisection rather than a closed form because the step time is piecewise in the
+bandwidth (the DP synchronisation hides behind the backward pass up to a point, pipeline
+transfers hide behind a slot), though monotone: more bandwidth is never slower. Where the
+target cannot be reached at any bandwidth (the latency across the distance alone costs more),
+the answer is inf.
+
+**Tables** (:func:`efficiency_table`) give efficiency over a grid of distances (one-way latency
+from the fiber's propagation, catalogue medium ``smf``, plus a fixed equipment latency) and DCI
+bandwidths, in one call of the step model.
+
+**The parallelism search** (:func:`search_parallelism`) enumerates every valid TP (dividing the
+heads, within the scale-up domain), PP (dividing the layers), DP, CP and microbatch for a given
+accelerator count, evaluates them in one vectorised call per recomputation and ZeRO stage, and
+ranks those that fit in memory by step time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from infranet import physics
+from infranet.errors import InfeasibleError, ValidationError
+from infranet.results import Binding, freeze
+from infranet.workloads.training import RECOMPUTE, ModelLike, Network, StepModel, step
+
+__all__ = [
+    "EfficiencyTable",
+    "ParallelismSearch",
+    "dci_gbps_needed",
+    "distance_latency_s",
+    "efficiency",
+    "efficiency_table",
+    "search_parallelism",
+]
+
+#: Bracket of the bandwidth bisection, Gb/s.
+BRACKET_GBPS = (1e-3, 1e9)
+#: Halvings of the bracket's logarithm: (log 1e12) / 2⁶⁴ is a relative step of about 1.5e-18.
+HALVINGS = 64
+
+
+def distance_latency_s(distance_km: ArrayLike, *, medium: str = "smf",
+                       equipment_s: ArrayLike = 0.0) -> np.ndarray:
+    """One-way latency over `distance_km` of fiber, s: propagation of the catalogue `medium`
+    plus `equipment_s`.
+
+    Examples
+    --------
+    >>> round(float(distance_latency_s(1000.0)) * 1e3, 4)  # 4.8974 µs/km
+    4.8974
+    """
+    us_per_km = physics.medium(medium).us_per_km
+    return np.asarray(distance_km, dtype=float) * us_per_km * 1e-6 + np.asarray(equipment_s,
+                                                                                 dtype=float)
+
+
+def efficiency(model: ModelLike, accelerator: str | physics.Accelerator, *, network: Network,
+               **config: Any) -> tuple[np.ndarray, StepModel, StepModel]:
+    """Efficiency of every configuration: step time with an unlimited DCI at zero distance ÷
+    step time. Returns ``(efficiency, step, baseline)``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> net = Network(scale_up_gbps=3600.0, scale_out_gbps=400.0, dci_gbps=[100.0, 1e5],
+    ...               dci_latency_s=1.5e-3)
+    >>> eff, _, _ = efficiency(m, "H100", network=net, tp=8, dp=16, sites=2, global_batch=256)
+    >>> bool(eff[0] < eff[1] <= 1.0)
+    True
+    """
+    run = step(model, accelerator, network=network, **config)
+    base = step(model, accelerator, network=network.unlimited_dci(), **config)
+    with np.errstate(invalid="ignore"):
+        eff = np.where(run.valid, base.step_s / run.step_s, np.nan)
+    return eff, run, base
+
+
+def dci_gbps_needed(model: ModelLike, accelerator: str | physics.Accelerator, *,
+                    network: Network, target: float = 0.95, **config: Any) -> np.ndarray:
+    """The DCI bandwidth (Gb/s per direction between sites) at which each configuration reaches
+    `target` efficiency; inf where no bandwidth does (latency alone costs too much), 0 where
+    the job does not cross the DCI.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> net = Network(scale_up_gbps=3600.0, scale_out_gbps=400.0, dci_latency_s=1.5e-3)
+    >>> need = dci_gbps_needed(m, "H100", network=net, tp=8, dp=16, sites=2,
+    ...                        global_batch=256, target=[0.9, 0.99])
+    >>> bool(need[0] < need[1])
+    True
+    """
+    goal = np.asarray(target, dtype=float)
+    if np.any((goal <= 0) | (goal > 1)):
+        raise ValidationError("must be in (0, 1]", field="target_efficiency")
+    base = step(model, accelerator, network=network.unlimited_dci(), **config).step_s
+    lo_g, hi_g = (math.log(x) for x in BRACKET_GBPS)
+
+    def eff_at(log_gbps: np.ndarray) -> np.ndarray:
+        run = step(model, accelerator, network=replace(network, dci_gbps=np.exp(log_gbps)),
+                   **config).step_s
+        with np.errstate(invalid="ignore"):
+            return np.asarray(base / run)
+
+    top = eff_at(np.asarray(hi_g))
+    shape = np.broadcast_shapes(np.shape(top), np.shape(goal))
+    lo = np.full(shape, lo_g)
+    hi = np.full(shape, hi_g)
+    for _ in range(HALVINGS):
+        mid = (lo + hi) / 2.0
+        ok = eff_at(mid) >= goal
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid)
+    out = np.exp(hi)
+    out = np.where(top >= goal, out, np.inf)
+    bottom = eff_at(np.full(shape, lo_g))
+    out = np.where(bottom >= goal, 0.0, out)  # reached with (almost) no DCI: it is not crossed
+    return np.where(np.isfinite(base), out, np.nan)
+
+
+@dataclass(frozen=True)
+class EfficiencyTable:
+    """Efficiency of one job over distances (rows) and DCI bandwidths (columns), result
+    protocol: ``efficiency[i, j]`` at ``distance_km[i]`` and ``dci_gbps[j]``; ``step_s`` and
+    ``dci_share`` alike."""
+
+    model: str
+    distance_km: np.ndarray
+    dci_gbps: np.ndarray
+    efficiency: np.ndarray
+    step_s: np.ndarray
+    dci_share: np.ndarray
+    baseline_step_s: float
+    binding: Binding
+
+    def __post_init__(self) -> None:
+        for name in ("distance_km", "dci_gbps", "efficiency", "step_s", "dci_share"):
+            object.__setattr__(self, name, freeze(np.asarray(getattr(self, name))))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Headline: the baseline step and the worst and best efficiency; then the rows."""
+        return {"baseline_step_s": self.baseline_step_s,
+                "min_efficiency": float(np.nanmin(self.efficiency)),
+                "max_efficiency": float(np.nanmax(self.efficiency)),
+                "model": self.model, "binding": self.binding.to_dict(),
+                "rows": [{"distance_km": float(d), "dci_gbps": float(g),
+                          "efficiency": float(self.efficiency[i, j]),
+                          "step_s": float(self.step_s[i, j]),
+                          "dci_share": float(self.dci_share[i, j])}
+                         for i, d in enumerate(self.distance_km)
+                         for j, g in enumerate(self.dci_gbps)]}
+
+
+def efficiency_table(model: ModelLike, accelerator: str | physics.Accelerator, *,
+                     network: Network, distance_km: Sequence[float],
+                     dci_gbps: Sequence[float], equipment_s: float = 0.0,
+                     **config: Any) -> EfficiencyTable:
+    """Efficiency against inter-site distance and DCI bandwidth, one configuration, one call.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> net = Network(scale_up_gbps=3600.0, scale_out_gbps=400.0)
+    >>> t = efficiency_table(m, "H100", network=net, distance_km=[10, 1000],
+    ...                      dci_gbps=[100, 10000], tp=8, dp=16, sites=2, global_batch=256)
+    >>> t.efficiency.shape, bool(t.efficiency[0, 1] >= t.efficiency[1, 0])
+    ((2, 2), True)
+    """
+    d = np.asarray(distance_km, dtype=float)
+    g = np.asarray(dci_gbps, dtype=float)
+    if np.any(d < 0) or np.any(g <= 0):
+        raise ValidationError("distances must be >= 0 and bandwidths > 0", field="table")
+    latency = distance_latency_s(d, equipment_s=equipment_s)[:, None]
+    net = replace(network, dci_gbps=g[None, :], dci_latency_s=latency)
+    eff, run, base = efficiency(model, accelerator, network=net, **config)
+    if eff.ndim != 2:
+        raise ValidationError("the job's own options must be scalars in a table",
+                              field="table")
+    worst = np.unravel_index(int(np.nanargmin(eff)), eff.shape)
+    binding = Binding("tier", "dci", f"efficiency falls to {eff[worst]:.1%} at "
+                      f"{d[worst[0]]:,.0f} km and {g[worst[1]]:,.0f} Gb/s")
+    return EfficiencyTable(model=run.model, distance_km=d, dci_gbps=g, efficiency=eff,
+                           step_s=run.step_s, dci_share=run.dci_share,
+                           baseline_step_s=float(np.nanmin(base.step_s)), binding=binding)
+
+
+def _divisors(n: int) -> list[int]:
+    return [k for k in range(1, n + 1) if n % k == 0]
+
+
+@dataclass(frozen=True)
+class ParallelismSearch:
+    """The mappings of a job, fastest first (result protocol): each row the degrees, the
+    recomputation, ZeRO stage, step time, MFU and memory; ``searched`` how many were evaluated
+    and ``fitting`` how many fit in memory."""
+
+    model: str
+    accelerator: str
+    accelerators: int
+    searched: int
+    fitting: int
+    rows: tuple[Mapping[str, Any], ...]
+    binding: Binding
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", freeze(list(self.rows)))
+        object.__setattr__(self, "options", freeze(dict(self.options)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Headline: the best step time, counts; then the ranked mappings."""
+        best = self.rows[0] if self.rows else {}
+        return {"step_s": best.get("step_s"), "mfu": best.get("mfu"),
+                "searched": self.searched, "fitting": self.fitting,
+                "model": self.model, "accelerator": self.accelerator,
+                "accelerators": self.accelerators, "binding": self.binding.to_dict(),
+                "mappings": [dict(r) for r in self.rows]}
+
+
+def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator, *,
+                       accelerators: int, network: Network, global_batch: int,
+                       seq_len: int | None = None, sites: int = 1, across: str = "dp",
+                       recompute: Sequence[str] = RECOMPUTE, zero: Sequence[int] = (0, 1, 3),
+                       microbatch: Sequence[int] = (1, 2, 4), cp: Sequence[int] = (1,),
+                       ep: Sequence[int] = (1,), top: int = 10,
+                       **config: Any) -> ParallelismSearch:
+    """Rank the parallelism mappings of `accelerators` by step time (those that fit in memory).
+
+    TP runs over the divisors of the heads up to the scale-up domain, PP over the divisors of
+    the layers, DP is what is left (it must divide by `sites` when `across` is ``dp``, PP when
+    ``pp``); every combination with each microbatch, CP and EP is evaluated in one vectorised
+    call per recomputation and ZeRO stage.
+
+    Raises
+    ------
+    InfeasibleError
+        When no mapping fits in memory, with the smallest shortfall.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> net = Network(scale_up_gbps=3600.0, scale_out_gbps=400.0)
+    >>> found = search_parallelism(m, "H100", accelerators=64, network=net,
+    ...                            global_batch=256)
+    >>> found.rows[0]["step_s"] <= found.rows[-1]["step_s"], found.fitting <= found.searched
+    (True, True)
+    """
+    if accelerators < 1:
+        raise ValidationError("must be >= 1", field="accelerators")
+    domain = int(np.max(np.asarray(network.scale_up_domain)))
+    combos = []
+    for tp, pp, c in itertools.product(_divisors(int(model.heads)), _divisors(int(model.layers)),
+                                       cp):
+        if tp > max(domain, 1) or accelerators % (tp * pp * c):
+            continue
+        dp = accelerators // (tp * pp * c)
+        for b, e in itertools.product(microbatch, ep):
+            combos.append((tp, pp, dp, c, b, e))
+    if not combos:
+        raise InfeasibleError(f"no parallelism divides {accelerators:,} accelerators",
+                              field="accelerators")
+    grid = np.asarray(combos, dtype=float).T
+    rows: list[dict[str, Any]] = []
+    searched = fitting = 0
+    short = math.inf
+    for rc, z in itertools.product(recompute, zero):
+        run = step(model, accelerator, network=network, tp=grid[0], pp=grid[1], dp=grid[2],
+                   cp=grid[3], microbatch=grid[4], ep=grid[5], global_batch=global_batch,
+                   seq_len=seq_len, recompute=rc, zero=z, sites=sites, across=across,
+                   **config)
+        ok = run.valid & run.fits
+        searched += int(run.valid.sum())
+        fitting += int(ok.sum())
+        if (run.valid & ~run.fits).any():
+            short = min(short, float(np.min((run.memory_bytes - run.hbm_bytes)[
+                run.valid & ~run.fits])))
+        for i in np.flatnonzero(ok):
+            rows.append({"tp": int(grid[0][i]), "pp": int(grid[1][i]), "dp": int(grid[2][i]),
+                         "cp": int(grid[3][i]), "ep": int(grid[5][i]),
+                         "microbatch": int(grid[4][i]), "recompute": rc, "zero": int(z),
+                         "step_s": float(run.step_s[i]), "mfu": float(run.mfu[i]),
+                         "exposed_comm_s": float(run.exposed_comm_s[i]),
+                         "dci_s": float(run.dci_s[i]),
+                         "memory_gb_per_accelerator": float(run.memory_bytes[i] / 1e9)})
+    if not rows:
+        detail = (f"; the closest is {short / 1e9:,.1f} GB per accelerator short"
+                  if math.isfinite(short) else "")
+        raise InfeasibleError(f"no mapping of {model.name} on {accelerators:,} accelerators "
+                              f"fits in memory{detail}", field="parallelism")
+    rows.sort(key=lambda r: r["step_s"])
+    best = rows[0]
+    binding = Binding("compute", None,
+                      f"the best of {fitting:,} mappings that fit (of {searched:,}) is tp="
+                      f"{best['tp']}, pp={best['pp']}, dp={best['dp']}: "
+                      f"{best['step_s']:.3g} s per step, MFU {best['mfu']:.0%}")
+    name = accelerator if isinstance(accelerator, str) else accelerator.name
+    return ParallelismSearch(model=str(model.name), accelerator=name,
+                             accelerators=accelerators, searched=searched, fitting=fitting,
+                             rows=tuple(rows[:top]), binding=binding,
+                             options={"global_batch": global_batch, "sites": sites,
+                                      "across": across})
