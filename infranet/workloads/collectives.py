@@ -36,23 +36,34 @@ array; they broadcast, so one call prices many configurations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from infranet import physics
 from infranet.errors import ValidationError, did_you_mean
+from infranet.results import Binding, FrozenDict, plain
 
 __all__ = [
     "ALGORITHMS",
     "LEVEL_NAMES",
     "OPS",
+    "Collective",
     "Level",
+    "base_latency_s",
     "best_algorithm",
     "bus_factor",
+    "collective",
     "hierarchical_time_s",
+    "levels_of",
+    "parse_group",
     "rate_bytes_per_s",
+    "step_figures",
+    "tier_alpha_s",
     "time_s",
 ]
 
@@ -62,11 +73,52 @@ OPS = ("allreduce", "reduce_scatter", "allgather", "alltoall", "broadcast", "sen
 #: The algorithms; ``auto`` is the fastest valid one, ``hierarchical`` works over tiers.
 ALGORITHMS = ("ring", "tree", "halving_doubling", "direct", "in_network", "hierarchical", "auto")
 
-#: The tiers a group spans, from the inside out.
-LEVEL_NAMES = ("scale_up", "scale_out", "dci")
+#: The tiers a group spans, from the inside out; ``flat`` is one tier given by its numbers.
+LEVEL_NAMES = ("scale_up", "scale_out", "dci", "flat")
 
 # the algorithms a flat (one-tier) collective chooses among
 _FLAT = ("ring", "tree", "halving_doubling", "direct", "in_network")
+
+
+@functools.cache
+def step_figures() -> Mapping[str, physics.Figure]:
+    """The latency figures of collectives (``infranet/data/collectives.csv``), by name: the α
+    of one step in each tier and the base latency of a collective, each with its source.
+
+    Examples
+    --------
+    >>> step_figures()["scale_out_step_us"].value, step_figures()["base_us"].range
+    (2.7, (6.6, 14.0))
+    """
+    from types import MappingProxyType
+
+    return MappingProxyType(physics.read_catalogue("collectives.csv", physics.Figure.from_row,
+                                                   text=("tier",)))
+
+
+def tier_alpha_s(tier: str) -> float:
+    """The latency of one step of a collective in `tier` (``scale_up``, ``scale_out``,
+    ``dci``), in seconds, from ``infranet/data/collectives.csv`` (NCCL's own model; the DCI
+    tier's fibre latency comes on top, per step).
+
+    Examples
+    --------
+    >>> tier_alpha_s("scale_up") * 1e6, tier_alpha_s("scale_out") * 1e6
+    (0.6, 2.7)
+    """
+    _check_name(tier, LEVEL_NAMES[:3], "tier")
+    return step_figures()[f"{tier}_step_us"].value * 1e-6
+
+
+def base_latency_s() -> float:
+    """The fixed latency of launching one collective, in seconds (``collectives.csv``).
+
+    Examples
+    --------
+    >>> base_latency_s() * 1e6
+    6.6
+    """
+    return step_figures()["base_us"].value * 1e-6
 
 
 def _check_name(value: str, choices: Sequence[str], field: str) -> str:
@@ -336,6 +388,29 @@ _PHASES = {
 }
 
 
+def _phases(op: str, size: np.ndarray,
+            levels: Sequence[Level]) -> list[list[tuple[str, np.ndarray]]]:
+    """Per level, the collectives it runs and the size of each: ``[(op, size_bytes), ...]``."""
+    if op == "sendrecv":
+        top = None
+        for i, level in enumerate(levels):
+            if np.any(np.asarray(level.ranks) > 1):
+                top = i
+        return [[(op, size)] if i == top else [] for i in range(len(levels))]
+    up, at_top, down = _PHASES[op]
+    shrinking = op in ("allreduce", "reduce_scatter", "allgather")
+    out: list[list[tuple[str, np.ndarray]]] = []
+    here = size
+    for i, level in enumerate(levels):
+        if i == len(levels) - 1:
+            out.append([(at_top, here)])
+        else:
+            out.append([(phase, here) for phase in (up, down) if phase is not None])
+        if shrinking:
+            here = here / _array(level.ranks, "ranks", low=1.0)
+    return out
+
+
 def hierarchical_time_s(
     op: str,
     size_bytes: Any,
@@ -389,35 +464,288 @@ def hierarchical_time_s(
         raise ValidationError("a hierarchical collective needs at least one tier", field="levels")
     size = _array(size_bytes, "size_bytes")
     tiers: list[np.ndarray] = []
-    if op == "sendrecv":
-        top = None
-        for i, level in enumerate(levels):
-            if np.any(np.asarray(level.ranks) > 1):
-                top = i
-        for i, level in enumerate(levels):
-            if i == top:
-                tiers.append(np.asarray(level.time_s(op, size, algorithm=flat)))
-            else:
-                tiers.append(np.zeros(()))
-    else:
-        up, at_top, down = _PHASES[op]
-        shrinking = op in ("allreduce", "reduce_scatter", "allgather")
-        here = size
-        for i, level in enumerate(levels):
-            if i == len(levels) - 1:
-                t = level.time_s(at_top, here, algorithm=flat)
-            else:
-                t = np.zeros(())
-                if up is not None:
-                    t = t + level.time_s(up, here, algorithm=flat)
-                if down is not None:
-                    t = t + level.time_s(down, here, algorithm=flat)
-            tiers.append(np.asarray(t))
-            if shrinking:
-                here = here / _array(level.ranks, "ranks", low=1.0)
+    for level, phases in zip(levels, _phases(op, size, levels), strict=True):
+        t: Any = np.zeros(())
+        for phase, here in phases:
+            t = t + level.time_s(phase, here, algorithm=flat)
+        tiers.append(np.asarray(t))
     shape = np.broadcast_shapes(*(t.shape for t in tiers))
     tiers = [np.broadcast_to(t, shape).copy() for t in tiers]
     total = np.sum(tiers, axis=0)
     if per_level:
         return total, tuple(tiers)
     return total
+
+
+# ---------------------------------------------------------------------------------------------
+# one collective, as a result
+
+
+@dataclass(frozen=True)
+class Collective:
+    """One collective over tiers: its time, algorithm and bus bandwidth, tier by tier, and
+    what binds it (result protocol).
+
+    Attributes
+    ----------
+    op, algorithm : str
+        The operation and the algorithm asked for.
+    chosen : str
+        The algorithm that ran: a flat one, or ``hierarchical`` over several tiers.
+    size_bytes : float
+        nccl-tests' size (the buffer each rank holds), bytes.
+    ranks : int
+        Ranks of the whole group.
+    time_s : float
+        Seconds: the base latency of a launch plus the sum of the tiers' times (each tier waits
+        for its slowest member).
+    base_s : float
+        The fixed latency of launching it, s (0 for a bare α-β question).
+    levels : tuple of FrozenDict
+        Per tier: ``tier``, ``element`` (what sets its bandwidth: ``scale_up``, ``spine``, a
+        DCI link), ``ranks``, ``gbps`` (per rank and direction), ``alpha_us``, ``latency_ms``
+        (one-way path latency added per step), ``window_bytes``, ``size_bytes`` (what reaches
+        it), ``algorithm``, ``time_ms``, ``bandwidth_ms`` (its time at zero latency),
+        ``share`` (of the whole time).
+    binding : Binding
+        The tier that takes the most time (``tier``), or at the DCI the link or cut that
+        sets its capacity (``link``, ``cut``), or distance (``propagation``) where the
+        latency of the steps or the window over the RTT dominates.
+    notes : tuple of str
+    """
+
+    op: str
+    algorithm: str
+    chosen: str
+    size_bytes: float
+    ranks: int
+    time_s: float
+    base_s: float
+    levels: tuple[FrozenDict, ...]
+    binding: Binding
+    notes: tuple[str, ...] = ()
+
+    @property
+    def time_ms(self) -> float:
+        return self.time_s * 1e3
+
+    @property
+    def algbw_gbps(self) -> float:
+        """Algorithm bandwidth, Gb/s: size / time (nccl-tests' algbw in GB/s is this / 8)."""
+        if self.time_s <= 0:
+            return math.inf if self.size_bytes > 0 and self.ranks > 1 else 0.0
+        return self.size_bytes * 8 / 1e9 / self.time_s
+
+    @property
+    def busbw_gbps(self) -> float:
+        """Bus bandwidth, Gb/s: algbw × :func:`bus_factor` (nccl-tests' busbw is this / 8)."""
+        if self.ranks <= 1:
+            return 0.0
+        return self.algbw_gbps * float(bus_factor(self.op, self.ranks))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the headline scalars (``time_ms``, ``algbw_gbps``, ``busbw_gbps``, their
+        nccl-tests GB/s), then the tiers."""
+        return {
+            "op": self.op, "algorithm": self.algorithm, "chosen": self.chosen,
+            "size_bytes": self.size_bytes, "ranks": self.ranks, "time_ms": self.time_ms,
+            "algbw_gbps": self.algbw_gbps, "busbw_gbps": self.busbw_gbps,
+            "algbw_gbytes_per_s": self.algbw_gbps / 8, "busbw_gbytes_per_s": self.busbw_gbps / 8,
+            "base_us": self.base_s * 1e6, "binding": self.binding.to_dict(),
+            "levels": [plain(row) for row in self.levels], "notes": list(self.notes),
+        }
+
+
+def collective(
+    op: str,
+    size_bytes: float,
+    levels: Any,
+    *,
+    algorithm: str = "auto",
+    base_s: float = 0.0,
+) -> Collective:
+    """Price one collective over tiers and say what binds it.
+
+    Parameters
+    ----------
+    op : str
+        One of :data:`OPS`.
+    size_bytes : float
+        nccl-tests' size: the buffer each rank holds, bytes.
+    levels : sequence of Level, or Placement
+        The tiers, innermost first (a bare question is one ``flat`` Level), or a group placed
+        on a topology (:func:`infranet.workloads.groups.place`), whose launch latency
+        (``collectives.csv``) is added and whose tiers are named by what sets them.
+    algorithm : str, optional
+        ``auto`` (or ``hierarchical``): each tier's fastest valid algorithm; a flat algorithm
+        runs in every tier.
+    base_s : float, optional
+        Fixed launch latency added once, s (a Placement brings its own).
+
+    Raises
+    ------
+    ValidationError
+        For an unknown op or algorithm, or an algorithm that cannot run `op` on these ranks.
+
+    Examples
+    --------
+    >>> c = collective("allreduce", 64 * 2**20, [Level("flat", 8, 3600.0, 3e-6)],
+    ...                algorithm="ring")
+    >>> round(c.time_ms, 4), round(c.busbw_gbps / 8, 1)  # busbw in nccl-tests' GB/s
+    (0.303, 387.6)
+    >>> c.binding.kind, c.levels[0]["algorithm"]
+    ('tier', 'ring')
+    """
+    from infranet.workloads.groups import Placement
+
+    _check_name(op, OPS, "op")
+    _check_name(algorithm, ALGORITHMS, "algorithm")
+    size = float(_array(size_bytes, "size_bytes"))
+    names: tuple[str, ...]
+    dci: Mapping[str, Any] = {}
+    if isinstance(levels, Placement):
+        placement = levels
+        levels, names, dci = placement.levels, placement.tier_names, placement.dci
+        base_s = base_latency_s()
+        ranks = placement.ranks
+    else:
+        levels = tuple(levels)
+        names = tuple(level.name for level in levels)
+        ranks = int(np.prod([np.max(level.ranks) for level in levels]))
+    if not levels:
+        raise ValidationError("a collective needs at least one tier", field="levels")
+    flat = "auto" if algorithm == "hierarchical" else algorithm
+    rows: list[dict[str, Any]] = []
+    for level, name, phases in zip(levels, names, _phases(op, np.asarray(size), levels),
+                                   strict=True):
+        rows.append(_level_row(op, level, name, phases, flat))
+    busy = [row for row in rows if row["time_s"] > 0 or row["ranks"] > 1]
+    bad = [row for row in rows if not np.isfinite(row["time_s"])]
+    if bad:
+        row = bad[0]
+        raise ValidationError(f"{algorithm} cannot run {op} over {row['ranks']} ranks of the "
+                              f"{row['tier']} tier (halving-doubling needs a power of two; a "
+                              f"tree runs all-reduce and broadcast; in_network needs switches "
+                              "that reduce); try --algorithm auto", field="algorithm")
+    total = float(base_s) + sum(row["time_s"] for row in rows)
+    spanning = [row for row in busy if row["ranks"] > 1]
+    if algorithm not in ("auto", "hierarchical"):
+        chosen = algorithm
+    elif len(spanning) > 1:
+        chosen = "hierarchical"
+    else:
+        chosen = spanning[0]["algorithm"] if spanning else "none"
+    for row in rows:
+        row["share"] = row["time_s"] / total if total > 0 else 0.0
+    binding = _binding(op, rows, total, ranks, dci)
+    notes = []
+    if len(rows) and any(np.ndim(level.ranks) for level in levels):
+        notes.append("members differ: each tier's time is that of its slowest member")
+    if dci and len(dci.get("edges", ())) > 2:
+        notes.append("the ring's edges are priced one at a time by max-flow; where they share "
+                     "links, infranet.workloads.contention prices them together")
+    levels_out = tuple(FrozenDict({k: v for k, v in row.items() if k != "time_s"})
+                       for row in rows)
+    return Collective(op, algorithm, chosen, size, ranks, total, float(base_s), levels_out,
+                      binding, tuple(notes))
+
+
+def _level_row(op: str, level: Level, name: str, phases: Sequence[tuple[str, np.ndarray]],
+               algorithm: str) -> dict[str, Any]:
+    """One tier's time (its slowest member's), algorithm and figures."""
+    time: Any = np.zeros(())
+    pure: Any = np.zeros(())
+    chosen: list[np.ndarray] = []
+    for phase, here in phases:
+        if algorithm == "auto":
+            pick, t = best_algorithm(phase, here, level.ranks, level.gbps, level.alpha_s,
+                                     latency_s=level.latency_s, window_bytes=level.window_bytes,
+                                     in_network=level.in_network)
+        else:
+            t = level.time_s(phase, here, algorithm=algorithm)
+            pick = np.full(np.shape(t), algorithm, dtype=object)
+        time = time + t
+        chosen.append(np.asarray(pick, dtype=object))
+        pure = pure + Level(level.name, level.ranks, level.gbps, 0.0,
+                            in_network=level.in_network).time_s(phase, here, algorithm=algorithm)
+    time = np.asarray(time, dtype=float)
+    worst = int(np.argmax(time)) if time.ndim else 0
+    ranks = np.asarray(level.ranks, dtype=float)
+    gbps = np.asarray(level.gbps, dtype=float)
+
+    def at(value: Any) -> float:
+        array = np.asarray(value, dtype=float)
+        return float(array.flat[worst] if array.ndim else array)
+
+    picked = [str(np.asarray(c).flat[worst] if np.ndim(c) else c) for c in chosen]
+    size_here = at(phases[0][1]) if phases else math.nan
+    return {
+        "tier": level.name, "element": name, "ranks": int(at(ranks)), "gbps": at(gbps),
+        "alpha_us": at(level.alpha_s) * 1e6, "latency_ms": at(level.latency_s) * 1e3,
+        "window_bytes": None if level.window_bytes is None else at(level.window_bytes),
+        "size_bytes": size_here, "algorithm": "/".join(dict.fromkeys(picked)) or "none",
+        "time_s": at(time), "time_ms": at(time) * 1e3, "bandwidth_ms": at(pure) * 1e3,
+    }
+
+
+def _binding(op: str, rows: Sequence[Mapping[str, Any]], total: float, ranks: int,
+             dci: Mapping[str, Any]) -> Binding:
+    spanning = [row for row in rows if row["ranks"] > 1]
+    if not spanning:
+        return Binding.nothing(f"one rank: {op} moves nothing")
+    row = max(spanning, key=lambda r: r["time_s"])
+    share = row["time_s"] / total if total > 0 else 0.0
+    where = (f"{row['tier']} ({row['ranks']} ranks at {row['gbps']:.6g} Gb/s each) takes "
+             f"{row['time_ms']:.4g} of {total * 1e3:.4g} ms ({share:.0%})")
+    latency_ms = row["time_ms"] - row["bandwidth_ms"]
+    if row["tier"] == "dci":
+        window = row["window_bytes"]
+        rtt_s = 2 * row["latency_ms"] / 1e3
+        if window is not None and rtt_s > 0 and window / rtt_s * 8 / 1e9 < row["gbps"]:
+            cap = window / rtt_s * 8 / 1e9
+            return Binding("propagation", ", ".join(dci.get("path", ())) or None,
+                           f"{where}: the window of {window:.6g} bytes over an RTT of "
+                           f"{rtt_s * 1e3:.4g} ms caps each flow at {cap:.4g} Gb/s")
+        if latency_ms > row["bandwidth_ms"]:
+            return Binding("propagation", ", ".join(dci.get("path", ())) or None,
+                           f"{where}, {latency_ms:.4g} ms of it in step latency "
+                           f"({row['latency_ms']:.4g} ms one way per step)")
+        cut = list(dci.get("cut", ()))
+        if cut:
+            return Binding("link" if len(cut) == 1 else "cut", ", ".join(cut),
+                           f"{where}: {', '.join(cut)} carries {dci['gbps']:.6g} Gb/s")
+    kind = "step latency" if latency_ms > row["bandwidth_ms"] else "bandwidth"
+    return Binding("tier", row["element"] if row["element"] != "flat" else None,
+                   f"{where}, mostly {kind}")
+
+
+def levels_of(topology: Any, group: Sequence[Any], *,
+              window_bytes: float | None = None) -> tuple[Level, ...]:
+    """The tiers of `group` placed on `topology`, innermost first: see
+    :func:`infranet.workloads.groups.place`, whose Placement also names what sets each tier.
+
+    Examples
+    --------
+    >>> import infranet
+    >>> topo = infranet.read("topologies/texas-mesh.yaml")
+    >>> levels = levels_of(topo, ["fort-worth=64", "temple=64"])  # H100 and GB200 domains
+    >>> [(level.name, np.asarray(level.ranks).tolist()) for level in levels]
+    [('scale_up', [8.0, 64.0]), ('scale_out', [8.0, 1.0]), ('dci', 2)]
+    """
+    from infranet.workloads.groups import place
+
+    return place(topology, group, window_bytes=window_bytes).levels
+
+
+def parse_group(texts: Any) -> Any:
+    """Read group members written ``SITE[/CLUSTER][=N]``
+    (:func:`infranet.workloads.groups.parse_group`).
+
+    Examples
+    --------
+    >>> [str(member) for member in parse_group(["abilene/stargate-ph1=1024", "temple"])]
+    ['abilene/stargate-ph1=1024', 'temple']
+    """
+    from infranet.workloads.groups import parse_group as parse
+
+    return parse(texts)
