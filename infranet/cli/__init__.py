@@ -26,6 +26,7 @@ _COMMANDS = {
     "maxflow": ("infranet.cli.flow:maxflow", "Maximum flow and a minimum cut between two sites."),
     "route": ("infranet.cli.routing:route", "Route a traffic matrix; link utilisation, MLU."),
     "bench": ("infranet.cli.routing:bench", "Benchmark suites: bench routing."),
+    "size": ("infranet.cli.training:size", "Size workloads: a training job's step and DCI."),
 }
 
 

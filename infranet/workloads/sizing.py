@@ -35,18 +35,21 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from infranet import physics
-from infranet.errors import InfeasibleError, ValidationError
+from infranet.errors import InfeasibleError, ValidationError, did_you_mean
 from infranet.results import Binding, freeze
 from infranet.workloads.training import RECOMPUTE, ModelLike, Network, StepModel, step
 
 __all__ = [
     "EfficiencyTable",
+    "JobPlacement",
     "ParallelismSearch",
     "dci_gbps_needed",
     "distance_latency_s",
     "efficiency",
     "efficiency_table",
+    "place_job",
     "search_parallelism",
+    "size_training",
 ]
 
 #: Bracket of the bandwidth bisection, Gb/s.
@@ -323,3 +326,220 @@ def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator,
                              rows=tuple(rows[:top]), binding=binding,
                              options={"global_batch": global_batch, "sites": sites,
                                       "across": across})
+
+
+@dataclass(frozen=True)
+class JobPlacement:
+    """Where a job runs: per site the cluster, its accelerator and its ranks, the tiers the
+    job's groups see (:class:`~infranet.workloads.training.Network`), power per accelerator
+    and PUE, and the DCI's tightest cut."""
+
+    sites: tuple[str, ...]
+    clusters: tuple[str, ...]
+    accelerators: tuple[str, ...]
+    ranks: tuple[int, ...]
+    networks: tuple[Network, ...]
+    it_w: tuple[float | None, ...]
+    pue: tuple[float, ...]
+    dci_gbps: float
+    dci_latency_s: float
+    dci_cut: tuple[str, ...]
+
+
+def _cluster_for(topology: Any, site: str, cluster: str | None, ranks: int,
+                 accelerator: str | None) -> dict[str, Any]:
+    from infranet.errors import UnknownNameError
+
+    spec = topology.site(site)
+    clusters = list(spec.get("clusters") or ())
+    if cluster is not None:
+        names = [c["name"] for c in clusters]
+        if cluster not in names:
+            raise UnknownNameError(f"unknown cluster {cluster!r}{did_you_mean(cluster, names)}",
+                                   file=topology.file, element=f"site {site!r}",
+                                   field="sites")
+        chosen = clusters[names.index(cluster)]
+    else:
+        fitting = [c for c in clusters if int(c["count"]) >= ranks
+                   and (accelerator is None or c["accelerator"] == accelerator)]
+        if not fitting:
+            have = ", ".join(f"{c['name']} ({int(c['count']):,} {c['accelerator']})"
+                             for c in clusters) or "no clusters"
+            what = f"{ranks:,} {accelerator}" if accelerator else f"{ranks:,} accelerators"
+            raise InfeasibleError(f"no cluster of {site} holds {what}: it has {have}",
+                                  file=topology.file, element=f"site {site!r}",
+                                  field="accelerators")
+        chosen = fitting[0]
+    if int(chosen["count"]) < ranks:
+        raise InfeasibleError(f"cluster {chosen['name']} has {int(chosen['count']):,} "
+                              f"accelerators, {ranks - int(chosen['count']):,} short of "
+                              f"{ranks:,}", file=topology.file, element=f"site {site!r}",
+                              field="accelerators")
+    if accelerator is not None and chosen["accelerator"] != accelerator:
+        raise InfeasibleError(f"cluster {chosen['name']} holds {chosen['accelerator']}, not "
+                              f"{accelerator}", file=topology.file, element=f"site {site!r}",
+                              field="accelerator")
+    return dict(chosen)
+
+
+def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
+              accelerator: str | None = None, window_bytes: float | None = None
+              ) -> JobPlacement:
+    """Place a job of `accelerators` on `topology`: over `sites` (``SITE`` or
+    ``SITE/CLUSTER``, an equal share each), else on the one datacenter cluster that can hold
+    it (the first in the file).
+
+    Raises
+    ------
+    InfeasibleError
+        When no datacenter can hold the job (saying what is short), or a site's cluster cannot
+        hold its share.
+    """
+    from infranet.fabrics.power import cluster_power, site_pue
+    from infranet.workloads.groups import place
+
+    if not sites:
+        best: tuple[int, str, str] | None = None
+        for name in topology.datacenters:
+            for c in topology.site(name).get("clusters") or ():
+                if accelerator is not None and c["accelerator"] != accelerator:
+                    continue
+                if int(c["count"]) >= accelerators:
+                    sites = (f"{name}/{c['name']}",)
+                    break
+                if best is None or int(c["count"]) > best[0]:
+                    best = (int(c["count"]), name, str(c["name"]))
+            if sites:
+                break
+        if not sites:
+            what = f"{accelerators:,} {accelerator}" if accelerator else \
+                f"{accelerators:,} accelerators"
+            detail = (f"the largest cluster, {best[1]}/{best[2]}, has {best[0]:,}: "
+                      f"{accelerators - best[0]:,} short; give --sites to span several"
+                      if best else "it has no clusters" + (f" of {accelerator}"
+                                                           if accelerator else ""))
+            raise InfeasibleError(f"no datacenter of {topology.name} holds {what}: {detail}",
+                                  file=topology.file, field="accelerators")
+    if accelerators % len(sites):
+        raise ValidationError(f"{accelerators:,} accelerators do not split evenly over "
+                              f"{len(sites)} sites", file=topology.file, field="sites")
+    share = accelerators // len(sites)
+    members, clusters = [], []
+    for text in sites:
+        site, _, cluster = text.partition("/")
+        if site not in topology.datacenters:
+            from infranet.errors import UnknownNameError
+
+            raise UnknownNameError(f"unknown datacenter {site!r}"
+                                   f"{did_you_mean(site, list(topology.datacenters))}",
+                                   file=topology.file, field="sites")
+        chosen = _cluster_for(topology, site, cluster or None, share, accelerator)
+        clusters.append(chosen)
+        members.append((site, str(chosen["name"]), share))
+    placed = place(topology, members, window_bytes=window_bytes)
+    levels = {lv.name: lv for lv in placed.levels}
+    dci = dict(placed.dci)
+    dci_gbps = float(dci.get("gbps", math.inf))
+    latency = float(dci.get("one_way_ms", 0.0)) / 1e3
+    nets, it_w, pues = [], [], []
+    catalogue = topology.accelerators()
+    for i, c in enumerate(clusters):
+        def pick(value: Any, i: int = i) -> float:
+            arr = np.asarray(value, dtype=float)
+            return float(arr if arr.ndim == 0 else arr[i])
+        up, out = levels["scale_up"], levels["scale_out"]
+        domain = int(physics.accelerator(c["accelerator"], catalogue).scale_up_domain or 1)
+        domain = int((c.get("scale_up") or {}).get("domain") or domain)
+        nets.append(Network(
+            scale_up_gbps=pick(up.gbps), scale_out_gbps=pick(out.gbps),
+            scale_up_domain=domain, scale_up_alpha_s=pick(up.alpha_s),
+            scale_out_alpha_s=pick(out.alpha_s), dci_gbps=dci_gbps, dci_latency_s=latency,
+            dci_alpha_s=float(levels["dci"].alpha_s) if "dci" in levels else 0.0,
+            window_bytes=window_bytes))
+        power = cluster_power(c, catalogue, site=members[i][0])
+        it_w.append(None if power.it_power_kw is None
+                    else power.it_power_kw * 1000.0 / power.count)
+        pues.append(site_pue(topology.site(members[i][0]))[0])
+    return JobPlacement(sites=tuple(m[0] for m in members),
+                        clusters=tuple(m[1] for m in members),
+                        accelerators=tuple(str(c["accelerator"]) for c in clusters),
+                        ranks=tuple(m[2] for m in members), networks=tuple(nets),
+                        it_w=tuple(it_w), pue=tuple(pues), dci_gbps=dci_gbps,
+                        dci_latency_s=latency, dci_cut=tuple(dci.get("cut", ())))
+
+
+def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
+    """Answer a :class:`~infranet.workloads.job.TrainingJob` on `topology`: the step
+    (:class:`~infranet.workloads.training.TrainingStep` with its efficiency, and
+    ``dci_gbps_needed`` when the job solves for it), a
+    :class:`~infranet.workloads.training.GenerationsStep` when its sites hold different
+    accelerators, or the ranked mappings (:class:`ParallelismSearch`) when it searches.
+
+    Raises
+    ------
+    InfeasibleError
+        When no datacenter can hold the job, or its memory does not fit (naming the parts and
+        the shortfall).
+    """
+    from infranet.workloads.models import load_model
+    from infranet.workloads.training import SiteShare, require_fit, step_across_generations
+
+    record = model if model is not None else load_model(job.model_path())
+    where = place_job(topology, accelerators=job.accelerators, sites=job.sites,
+                      accelerator=job.accelerator, window_bytes=job.window)
+    degrees = job.degrees()
+    n_sites = len(where.sites)
+    config: dict[str, Any] = dict(
+        microbatch=job.microbatch, global_batch=job.global_batch, seq_len=job.seq_len,
+        recompute=job.recompute, schedule=job.schedule, chunks=job.chunks, zero=job.zero,
+        compute_fraction=job.compute_fraction)
+    catalogue = topology.accelerators()
+    if len(set(where.accelerators)) > 1:
+        if job.across != "dp" or job.search:
+            raise ValidationError("sites of different accelerators run data-parallel only "
+                                  "(across: dp), without a search", file=job.file,
+                                  element="job", field="across")
+        per_replica = degrees["tp"] * degrees["pp"] * degrees["cp"]
+        shares = [SiteShare(site, physics.accelerator(acc, catalogue), net,
+                            dp=ranks // per_replica, it_w_per_accelerator=w, pue=p)
+                  for site, acc, net, ranks, w, p in zip(
+                      where.sites, where.accelerators, where.networks, where.ranks,
+                      where.it_w, where.pue, strict=True)]
+        run = step_across_generations(
+            record, shares, dci_gbps=where.dci_gbps, dci_latency_s=where.dci_latency_s,
+            dci_alpha_s=float(np.asarray(where.networks[0].dci_alpha_s)),
+            sync_every=job.sync_every, compression=job.compression,
+            tp=degrees["tp"], pp=degrees["pp"], cp=degrees["cp"], ep=degrees["ep"],
+            **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")},
+            global_batch=job.global_batch, microbatch=job.microbatch)
+        base = step_across_generations(
+            record, shares, dci_gbps=math.inf, sync_every=job.sync_every,
+            compression=job.compression, tp=degrees["tp"], pp=degrees["pp"],
+            cp=degrees["cp"], ep=degrees["ep"],
+            **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")},
+            global_batch=job.global_batch, microbatch=job.microbatch)
+        return replace(run, efficiency=base.step_s / run.step_s)
+    acc = physics.accelerator(where.accelerators[0], catalogue)
+    net = where.networks[0]
+    common = dict(config, sites=n_sites, across=job.across, sync_every=job.sync_every,
+                  compression=job.compression, it_w_per_accelerator=where.it_w[0],
+                  pue=where.pue[0])
+    if job.search:
+        common.pop("microbatch")
+        common.pop("recompute")
+        common.pop("zero")
+        return search_parallelism(record, acc, accelerators=job.accelerators, network=net,
+                                  **common)
+    one = step(record, acc, network=net, **degrees, **common).at()
+    require_fit(one, file=job.file)
+    ideal = step(record, acc, network=net.unlimited_dci(), **degrees, **common).at()
+    needed = None
+    if job.solve == "dci-bandwidth":
+        needed = float(dci_gbps_needed(record, acc, network=net, target=job.target_efficiency,
+                                       **degrees, **common))
+    return replace(one, efficiency=ideal.step_s / one.step_s, dci_gbps_needed=needed,
+                   options={**one.options, "sites": list(where.sites),
+                            "clusters": list(where.clusters),
+                            "dci_gbps": where.dci_gbps, "dci_one_way_ms":
+                            where.dci_latency_s * 1e3, "dci_cut": list(where.dci_cut),
+                            **degrees})

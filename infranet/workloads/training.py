@@ -63,7 +63,7 @@ activations (the 34 assumes multi-head attention), MoE's top-k larger expert act
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -78,8 +78,10 @@ __all__ = [
     "ACROSS",
     "RECOMPUTE",
     "SCHEDULES",
+    "GenerationsStep",
     "ModelLike",
     "Network",
+    "SiteShare",
     "StepModel",
     "TrainingStep",
     "collective_s",
@@ -87,6 +89,7 @@ __all__ = [
     "memory_bytes",
     "require_fit",
     "step",
+    "step_across_generations",
 ]
 
 #: Activation recomputation choices.
@@ -768,3 +771,166 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
 
 def _scalar(x: np.ndarray) -> float | None:
     return float(x) if np.ndim(x) == 0 else None
+
+
+@dataclass(frozen=True)
+class SiteShare:
+    """One site of a job across accelerator generations: its accelerator, the tiers its groups
+    see, its data-parallel replicas and (in the result) the batch it gets."""
+
+    site: str
+    accelerator: str | physics.Accelerator
+    network: Network
+    dp: int
+    it_w_per_accelerator: float | None = None
+    pue: float | None = None
+
+
+@dataclass(frozen=True)
+class GenerationsStep:
+    """A data-parallel job across sites of different accelerators (result protocol).
+
+    ``sites`` has one row per site: its batch share (sequences), its own step (inside the site,
+    its DP synchronisation included), MFU and memory; ``step_s`` is the slowest site's step
+    plus the exposed synchronisation across the DCI (``dci_s``; divided by ``sync_every`` with
+    an outer synchronisation).
+    """
+
+    model: str
+    step_s: float
+    compute_s: float
+    exposed_comm_s: float
+    dci_s: float
+    tokens_per_s: float
+    mfu: float
+    power_mw: float
+    memory_gb_per_accelerator: float
+    sites: tuple[Mapping[str, Any], ...]
+    binding: Binding
+    efficiency: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sites", freeze(list(self.sites)))
+
+    @property
+    def dci_share(self) -> float:
+        return self.dci_s / self.step_s if self.step_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step_s": self.step_s, "compute_s": self.compute_s,
+                "exposed_comm_s": self.exposed_comm_s, "dci_s": self.dci_s,
+                "dci_share": self.dci_share, "efficiency": self.efficiency, "mfu": self.mfu,
+                "tokens_per_s": self.tokens_per_s,
+                "memory_gb_per_accelerator": self.memory_gb_per_accelerator,
+                "power_mw": self.power_mw, "model": self.model,
+                "binding": self.binding.to_dict(), "sites": [dict(s) for s in self.sites]}
+
+
+def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
+                            dci_gbps: float, dci_latency_s: float = 0.0,
+                            dci_alpha_s: float = 0.0, global_batch: int = 1024,
+                            microbatch: int = 1, sync_every: int = 1,
+                            compression: float = 1.0, **config: Any) -> GenerationsStep:
+    """Step of a data-parallel job over sites of different accelerator generations.
+
+    The global batch is split in proportion to each site's throughput (sequences per second of
+    its replicas, from its own step model), in whole microbatches per replica; each site runs
+    its share with its own tiers; the step waits for the slowest site, then for the
+    synchronisation across the DCI: an all-reduce of the gradients (``2·N`` bytes, bf16) among
+    the sites, each site's ranks sharing ``dci_gbps``, hidden behind the slowest site's last
+    backward pass as in :func:`step` (or, every ``sync_every`` steps, an outer synchronisation
+    of ``2·N/compression`` bytes, not hidden).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> new = SiteShare("a", "H100", Network(3600.0, 400.0), dp=8)
+    >>> old = SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8)
+    >>> r = step_across_generations(m, [new, old], dci_gbps=400.0, tp=8, global_batch=512)
+    >>> [row["batch"] for row in r.sites]  # the H100 site takes 2.8 times the A100's
+    [376, 136]
+    """
+    if len(shares) < 1:
+        raise ValidationError("give at least one site", field="sites")
+    b = int(microbatch)
+    records = [s.accelerator if isinstance(s.accelerator, physics.Accelerator)
+               else physics.accelerator(s.accelerator) for s in shares]
+    # Throughput per replica: one microbatch per replica through each site's model.
+    rates = []
+    for s, rec in zip(shares, records, strict=True):
+        probe = step(model, rec, network=s.network, dp=s.dp, microbatch=b,
+                     global_batch=s.dp * b * 64, **config)
+        rates.append(s.dp * b * 64 / float(probe.step_s))
+    total = sum(rates)
+    quanta = [s.dp * b for s in shares]
+    batches = [max(q, round(global_batch * r / total / q) * q)
+               for q, r in zip(quanta, rates, strict=True)]
+    # Give the rounding's surplus or deficit to the sites whose steps it stretches least.
+    while sum(batches) != global_batch:
+        diff = global_batch - sum(batches)
+        times = [bt / r for bt, r in zip(batches, rates, strict=True)]
+        if diff > 0:
+            i = min(range(len(shares)), key=lambda k: (times[k] + quanta[k] / rates[k]
+                                                        if quanta[k] <= diff else math.inf))
+            if quanta[i] > diff:
+                break
+            batches[i] += quanta[i]
+        else:
+            i = max(range(len(shares)), key=lambda k: times[k] if batches[k] > quanta[k]
+                    and quanta[k] <= -diff else -math.inf)
+            if batches[i] <= quanta[i] or quanta[i] > -diff:
+                break
+            batches[i] -= quanta[i]
+    rows: list[dict[str, Any]] = []
+    runs = []
+    for s, rec, bt in zip(shares, records, batches, strict=True):
+        run = step(model, rec, network=s.network, dp=s.dp, microbatch=b, global_batch=bt,
+                   it_w_per_accelerator=s.it_w_per_accelerator, pue=s.pue, **config).at()
+        runs.append(run)
+        rows.append({"site": s.site, "accelerator": rec.name, "dp": s.dp, "batch": bt,
+                     "accelerators": int(run.accelerators), "step_s": run.step_s,
+                     "mfu": run.mfu, "memory_gb_per_accelerator": run.memory_bytes / 1e9,
+                     "fits": run.fits, "power_mw": run.power_mw})
+    slowest = max(range(len(runs)), key=lambda k: runs[k].step_s)
+    inside = runs[slowest].step_s
+    n = len(shares)
+    grads = BF16_BYTES * float(model.parameters)
+    sync_bytes = grads / (compression if sync_every > 1 else 1.0)
+    ring = 2.0 * (n - 1) / n if n > 1 else 0.0
+    dci_time = (ring * sync_bytes * 8.0 / (dci_gbps * 1e9)
+                + 2.0 * (n - 1) * (dci_alpha_s + dci_latency_s)) if n > 1 else 0.0
+    if sync_every > 1:
+        dci_exposed = dci_time / sync_every
+    else:
+        last = runs[slowest]
+        m = batches[slowest] / (shares[slowest].dp * b)
+        window = last.compute_s / m * 2.0 / 3.0
+        hidden = max(window - last.dp_s, 0.0)
+        dci_exposed = max(dci_time - hidden, 0.0)
+    step_s = inside + dci_exposed
+    seq = float(config.get("seq_len") or getattr(model, "seq_len", 0) or 0)
+    tokens = global_batch * seq
+    _, model_flops = flops_per_token(model, seq)
+    peak = sum(float(r.accelerators) * float(rec.bf16_flops_per_s or 0.0)
+               for r, rec in zip(runs, records, strict=True))
+    mfu = float(model_flops) * tokens / step_s / peak if peak else math.nan
+    if not all(r.fits for r in runs):
+        bad = next(r for r in rows if not r["fits"])
+        binding = Binding("memory", bad["site"], f"{bad['site']} needs "
+                          f"{bad['memory_gb_per_accelerator']:,.1f} GB per accelerator")
+    elif dci_exposed > inside - runs[slowest].compute_s - runs[slowest].bubble_s:
+        binding = Binding("tier", "dci", f"the synchronisation across the DCI adds "
+                          f"{dci_exposed:.3g} s to a {step_s:.3g} s step")
+    else:
+        binding = Binding("site", rows[slowest]["site"],
+                          f"{rows[slowest]['site']} ({rows[slowest]['accelerator']}) is the "
+                          f"slowest site: {inside:.3g} s for {batches[slowest]} sequences")
+    return GenerationsStep(
+        model=str(model.name), step_s=step_s, compute_s=runs[slowest].compute_s,
+        exposed_comm_s=step_s - runs[slowest].compute_s - runs[slowest].bubble_s,
+        dci_s=dci_exposed, tokens_per_s=tokens / step_s, mfu=mfu,
+        power_mw=sum(r.power_mw for r in runs),
+        memory_gb_per_accelerator=max(r.memory_bytes for r in runs) / 1e9,
+        sites=tuple(rows), binding=binding)
