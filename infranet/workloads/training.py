@@ -72,7 +72,7 @@ from numpy.typing import ArrayLike
 
 from infranet import physics
 from infranet.errors import ValidationError
-from infranet.results import Binding, freeze
+from infranet.results import Binding, FrozenState, freeze
 
 __all__ = [
     "ACROSS",
@@ -85,6 +85,7 @@ __all__ = [
     "StepModel",
     "TrainingStep",
     "collective_s",
+    "collective_terms",
     "flops_per_token",
     "memory_bytes",
     "require_fit",
@@ -174,6 +175,24 @@ def collective_s(op: str, size_bytes: ArrayLike, ranks: ArrayLike, gbps: ArrayLi
 
     algorithm = "direct" if op in ("alltoall", "sendrecv") else "ring"
     return time_s(op, algorithm, size_bytes, ranks, gbps, alpha_s, latency_s=latency_s)
+
+
+def collective_terms(op: str, size_bytes: ArrayLike, ranks: ArrayLike
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The two terms of :func:`collective_s` by the collective kernel: the number of steps
+    (each costs α plus the path's latency) and the seconds at 8 Gb/s (1 GB/s) per rank, so
+    that ``time = steps·(α + ℓ) + seconds·8/gbps``; a sweep over bandwidths and distances is
+    then two multiplications.
+
+    Examples
+    --------
+    >>> steps, seconds = collective_terms("allreduce", 1e9, 8)
+    >>> float(steps), float(seconds)  # 2(p − 1) steps; 2·7/8 of 1 GB at 1 GB/s
+    (14.0, 1.75)
+    """
+    steps = collective_s(op, 0.0, ranks, 8.0, 1.0)
+    seconds = collective_s(op, size_bytes, ranks, 8.0, 0.0)
+    return steps, seconds
 
 
 def flops_per_token(model: ModelLike, seq_len: ArrayLike, recompute: str = "selective"
@@ -279,7 +298,7 @@ def _level_split(stride: np.ndarray, size: np.ndarray, domain: np.ndarray
 
 
 @dataclass(frozen=True)
-class StepModel:
+class StepModel(FrozenState):
     """Step times of many training configurations (result protocol); every array has the
     broadcast shape of the inputs.
 
@@ -330,8 +349,8 @@ class StepModel:
     def __post_init__(self) -> None:
         for f in self.__dataclass_fields__:
             value = getattr(self, f)
-            if isinstance(value, np.ndarray):
-                object.__setattr__(self, f, freeze(value))
+            if isinstance(value, np.ndarray) and value.flags.writeable:
+                object.__setattr__(self, f, freeze(value))  # views handed in read-only stay
         object.__setattr__(self, "options", freeze(dict(self.options)))
 
     @property
@@ -660,9 +679,9 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     dci_pp = across == "pp"
     crossing = dp * tp * cp  # ranks that send across one site boundary at once
     pp_dci_gbps = np.minimum(np.minimum(dci_gbps / crossing, so_gbps), window_cap)
-    pp_dci = np.where(dci_pp & (n_sites > 1),
-                      collective_s("sendrecv", p2p, 2, pp_dci_gbps, a_dci, latency_s=dci_lat),
-                      0.0)
+    pp_dci = (np.where(n_sites > 1, collective_s("sendrecv", p2p, 2, pp_dci_gbps, a_dci,
+                                                 latency_s=dci_lat), 0.0)
+              if dci_pp else np.zeros(()))
     transfer_bw = np.maximum(np.where(pp > 1, p2p * 8 / (so_gbps * 1e9), 0.0),
                              np.where(dci_pp & (n_sites > 1),
                                       p2p * 8 / (pp_dci_gbps * 1e9), 0.0))
@@ -690,9 +709,11 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     shard = grads / dp_local
     outer = h_sync > 1
     sync_bytes = np.where(outer, shard / ratio, shard * volume)
-    dci_sync = collective_s("allreduce", sync_bytes, dp_sites, dci_rank_gbps, a_dci,
-                            latency_s=dci_lat)
-    dci_sync_latency = collective_s("allreduce", 0.0, dp_sites, 1.0, a_dci, latency_s=dci_lat)
+    # The kernel's step count and volume on the (small) shape of the degrees, then the
+    # (large) sweep of bandwidths and distances by α-β arithmetic: the same ring, priced once.
+    ring_steps, ring_bytes_s = collective_terms("allreduce", sync_bytes, dp_sites)
+    dci_sync_latency = ring_steps * (a_dci + dci_lat)
+    dci_sync = dci_sync_latency + ring_bytes_s * (8.0 / dci_rank_gbps)
     dp_inner_dci = np.where(outer, 0.0, dci_sync)
     outer_s = np.where(outer, dci_sync / h_sync, 0.0)
     dp_s = dp_up_s + dp_out_s + dp_inner_dci
@@ -745,7 +766,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         step_s, compute_s, dci_s, mem["total"], power_mw, fits, valid)))
 
     def full(x: Any) -> np.ndarray:
-        return np.broadcast_to(np.asarray(x, dtype=float), shape).copy()
+        return np.broadcast_to(np.asarray(x, dtype=float), shape)  # a read-only view
 
     result = StepModel(
         model=str(model.name), accelerator=record.name, recompute=recompute,
@@ -760,7 +781,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         memory_gradients_bytes=full(mem["gradients"]),
         memory_optimizer_bytes=full(mem["optimizer"]),
         memory_activations_bytes=full(mem["activations"]), hbm_bytes=hbm,
-        fits=np.broadcast_to(fits, shape).copy(), valid=np.broadcast_to(valid, shape).copy(),
+        fits=np.broadcast_to(fits, shape), valid=np.broadcast_to(valid, shape),
         power_mw=full(power_mw), accelerators=full(n_acc),
         options={"compute_fraction": float(np.mean(fraction)), "zero": _scalar(zero),
                  "sync_every": _scalar(h_sync), "compression": _scalar(ratio)})
