@@ -4,11 +4,11 @@ Propagation per km comes from the media catalogue (``infranet/data/media.csv``);
 (in-line amplifiers, terminals/FEC) are defaults that every link may override. Distances on the
 Earth come from :func:`geodesic_km` (WGS84 ellipsoid, pyproj), never from planar maths on degrees.
 
-The catalogues of ``infranet/data`` (media, accelerators, switches, optics, and the named figures
-of fabrics and facilities) are read by one reader, :func:`read_catalogue`, into frozen records
-whose field names carry their units (:class:`Accelerator`, :class:`Switch`, :class:`Optic`,
-:class:`Figure`, :class:`Medium`). Every row names its source; a figure that is not published is
-``None``, never 0.
+The catalogues of ``infranet/data`` (media, accelerators, switches, optics, models, and the named
+figures of fabrics and facilities) are read by one reader, :func:`read_catalogue`, into frozen
+records whose field names carry their units (:class:`Accelerator`, :class:`Switch`,
+:class:`Optic`, :class:`Model`, :class:`Figure`, :class:`Medium`). Every row names its source;
+a figure that is not published is ``None``, never 0.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from infranet.results import FrozenDict
 __all__ = [
     "AMPLIFIER_LATENCY_MS",
     "AMPLIFIER_SPACING_KM",
+    "MODEL_REQUIRED",
     "ROUTE_FACTOR",
     "SCALE_UP_KINDS",
     "TERMINAL_LATENCY_MS",
@@ -38,6 +39,7 @@ __all__ = [
     "Cell",
     "Figure",
     "Medium",
+    "Model",
     "Optic",
     "Switch",
     "accelerator",
@@ -45,8 +47,11 @@ __all__ = [
     "figure",
     "figures",
     "geodesic_km",
+    "kv_bytes_per_token_of_shape",
     "media",
     "medium",
+    "model",
+    "models",
     "optic",
     "optics",
     "path_length_km",
@@ -74,7 +79,8 @@ T = TypeVar("T")
 #: Columns that hold text in every catalogue; any other column is a number, or a range when its
 #: name is ``range`` or contains ``_range``.
 _TEXT_COLUMNS = frozenset({"name", "vendor", "kind", "form_factor", "source", "system", "unit",
-                           "description", "amplified", "scale_up_kind"})
+                           "description", "amplified", "scale_up_kind", "gated_ffn",
+                           "tied_embeddings"})
 #: How an accelerator's own scale-up domain is joined, as a cluster's ``scale_up.kind`` models
 #: it: NVLink switches (``nvswitch``) or direct links in a torus (``torus``, TPU ICI).
 SCALE_UP_KINDS = ("nvswitch", "torus")
@@ -194,7 +200,9 @@ def _text(row: Row, column: str) -> str:
 
 
 def _scaled(value: float | None, factor: float) -> float | None:
-    return None if value is None else value * factor
+    """`value` x `factor` to 15 significant digits (2.039 TB/s is 2.039e12 B/s, not
+    2039000000000.0002)."""
+    return None if value is None else float(f"{value * factor:.15g}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -489,6 +497,273 @@ def optic(name: str) -> Optic:
     800.0
     """
     return _lookup(optics(), name, "optic")
+
+
+# ---------------------------------------------------------------------------------------------
+# models
+
+#: Suffixes a parameter count may carry in a user's file ("70.6B"): thousand, million, billion,
+#: trillion. Only parameter counts take them: "8K" tokens is ambiguous (8,000 or 8,192).
+_COUNT_SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+_COUNT_COLUMNS = frozenset({"parameters", "active_parameters"})
+
+
+def _whole(row: Row, column: str, *, minimum: int) -> int | None:
+    """A whole number >= `minimum` from a catalogue cell or a user's file, or None when absent.
+
+    Parameter counts may also be written ``"70.6B"`` or ``"7.06e10"`` (YAML reads ``70.6e9``,
+    without a dot before ``e`` and a sign after it, as text).
+    """
+    value: Any = row.get(column)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("_", "")
+        factor = 1.0
+        if column in _COUNT_COLUMNS and text[-1:].lower() in _COUNT_SUFFIXES:
+            factor, text = _COUNT_SUFFIXES[text[-1].lower()], text[:-1]
+        try:
+            value = float(text) * factor
+        except ValueError:
+            example = "70.6B or 70600000000" if column in _COUNT_COLUMNS else "80"
+            raise ValidationError(f"expected a whole number, e.g. {example}, got {value!r}",
+                                  field=column) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise ValidationError(f"expected a whole number >= {minimum}, got {value!r}",
+                              field=column)
+    if value != round(value) or value < minimum:
+        raise ValidationError(f"expected a whole number >= {minimum}, got {value:g}",
+                              field=column)
+    return round(value)
+
+
+def _flag(row: Row, column: str, default: bool) -> bool:
+    value = row.get(column)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValidationError(f"expected true or false, got {value!r}", field=column)
+    return text == "true"
+
+
+#: The fields of :class:`Model` a user's file (and a row of ``models.csv``) must give.
+MODEL_REQUIRED = ("parameters", "layers", "hidden", "ffn_hidden", "heads", "kv_heads", "vocab",
+                  "seq_len")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Model:
+    """A transformer's published shape: what the training and inference models count.
+
+    Attributes
+    ----------
+    parameters : int
+        Total parameters, the published count (all experts of a mixture of experts).
+    active_parameters : int
+        Parameters used per token: all of them for a dense model; for a mixture of experts the
+        published count (shared parts and ``top_k`` routed experts).
+    layers, hidden, heads, kv_heads, head_dim, vocab : int
+        Transformer blocks, model width, attention heads, key/value heads (grouped-query
+        attention: ``heads`` is a multiple), width of a head, vocabulary.
+    ffn_hidden : int
+        Inner width of a feed-forward block; of one routed expert for a mixture of experts.
+    seq_len : int
+        Pre-training sequence length, tokens.
+    experts, top_k : int
+        Routed experts per MoE layer and how many each token uses; 0 for a dense model.
+    shared_experts : int
+        Experts every token uses beside its ``top_k`` (DeepSeek-V3: 1), each of ``ffn_hidden``.
+    dense_layers, dense_ffn_hidden : int
+        The first ``dense_layers`` blocks of a mixture of experts are dense, with a
+        feed-forward block of ``dense_ffn_hidden`` (DeepSeek-V3: 3 of 18,432); 0 otherwise.
+    q_lora_rank, kv_lora_rank, rope_head_dim : int
+        Multi-head latent attention (MLA, DeepSeek-V2/V3): rank of the query and key/value
+        compressions and the width of the decoupled RoPE key; 0 for ordinary attention.
+    gated_ffn : bool
+        A gated feed-forward block (SwiGLU: three matrices) rather than two (GELU).
+    tied_embeddings : bool
+        The output layer shares the input embedding's matrix.
+    kv_bytes_per_token : int
+        KV cache per token over all layers in bf16, bytes: the published figure where the
+        architecture gives one (MLA: the compressed latent and the RoPE key), else
+        2 (K and V) x layers x kv_heads x head_dim x 2 bytes.
+    source : str
+        Where the figures come from.
+    """
+
+    name: str
+    parameters: int
+    active_parameters: int
+    layers: int
+    hidden: int
+    ffn_hidden: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    vocab: int
+    seq_len: int
+    experts: int = 0
+    top_k: int = 0
+    kv_bytes_per_token: int
+    shared_experts: int = 0
+    dense_layers: int = 0
+    dense_ffn_hidden: int = 0
+    q_lora_rank: int = 0
+    kv_lora_rank: int = 0
+    rope_head_dim: int = 0
+    gated_ffn: bool = True
+    tied_embeddings: bool = False
+    source: str = ""
+
+    @property
+    def is_moe(self) -> bool:
+        """True for a mixture of experts (more than one routed expert)."""
+        return self.experts > 1
+
+    @property
+    def moe_layers(self) -> int:
+        """Blocks whose feed-forward part is a mixture of experts (0 for a dense model).
+
+        Examples
+        --------
+        >>> model("deepseek-v3").moe_layers, model("llama3-70b").moe_layers
+        (58, 0)
+        """
+        return self.layers - self.dense_layers if self.is_moe else 0
+
+    @classmethod
+    def from_row(cls, row: Row) -> Model:
+        """Build the record from a row of ``models.csv`` or a user's model file (the same
+        keys: the fields of the record; ``head_dim`` defaults to ``hidden / heads``,
+        ``active_parameters`` to ``parameters`` for a dense model, ``kv_bytes_per_token`` to the
+        formula of the attention in use).
+
+        Raises
+        ------
+        ValidationError
+            Naming the field that is missing, not a whole number, out of range, or at odds with
+            another.
+
+        Examples
+        --------
+        >>> tiny = Model.from_row({"name": "tiny", "parameters": "1.2B", "layers": 16,
+        ...                        "hidden": 2048, "ffn_hidden": 8192, "heads": 16,
+        ...                        "kv_heads": 4, "vocab": 32000, "seq_len": 4096})
+        >>> tiny.parameters, tiny.head_dim, tiny.kv_bytes_per_token  # 2 x 16 x 4 x 128 x 2
+        (1200000000, 128, 32768)
+        >>> Model.from_row({**tiny.__dict__, "layers": 2.5})
+        Traceback (most recent call last):
+        ...
+        infranet.errors.ValidationError: layers: expected a whole number >= 1, got 2.5
+        """
+        values: dict[str, Any] = {}
+        for column in MODEL_REQUIRED:
+            number = _whole(row, column, minimum=1)
+            if number is None:
+                raise ValidationError("missing; a model gives " + ", ".join(MODEL_REQUIRED),
+                                      field=column)
+            values[column] = number
+        for column in ("experts", "top_k", "shared_experts", "dense_layers",
+                       "dense_ffn_hidden", "q_lora_rank", "kv_lora_rank", "rope_head_dim"):
+            values[column] = _whole(row, column, minimum=0) or 0
+        for column in ("head_dim", "active_parameters", "kv_bytes_per_token"):
+            values[column] = _whole(row, column, minimum=1)
+        heads, kv_heads = values["heads"], values["kv_heads"]
+        if heads % kv_heads:
+            raise ValidationError(f"heads ({heads}) must be a multiple of kv_heads "
+                                  f"({kv_heads})", field="kv_heads")
+        if values["head_dim"] is None:
+            if values["hidden"] % heads:
+                raise ValidationError(f"hidden ({values['hidden']}) is not a multiple of heads "
+                                      f"({heads}); give head_dim", field="head_dim")
+            values["head_dim"] = values["hidden"] // heads
+        experts, top_k = values["experts"], values["top_k"]
+        if experts > 1 and not 1 <= top_k <= experts:
+            raise ValidationError(f"a mixture of {experts} experts needs 1 <= top_k <= "
+                                  f"{experts}, got {top_k}", field="top_k")
+        if experts <= 1 and (top_k > 1 or values["shared_experts"] or values["dense_layers"]):
+            field_ = next(c for c in ("top_k", "shared_experts", "dense_layers")
+                          if values[c] > (1 if c == "top_k" else 0))
+            raise ValidationError("only a mixture of experts (experts >= 2) has it",
+                                  field=field_)
+        if values["dense_layers"] >= values["layers"]:
+            raise ValidationError(f"must be fewer than layers ({values['layers']}), got "
+                                  f"{values['dense_layers']}", field="dense_layers")
+        if values["dense_layers"] and not values["dense_ffn_hidden"]:
+            raise ValidationError("dense_layers need their feed-forward width",
+                                  field="dense_ffn_hidden")
+        if values["rope_head_dim"] and not values["kv_lora_rank"]:
+            raise ValidationError("a decoupled RoPE key belongs to latent attention; give "
+                                  "kv_lora_rank", field="rope_head_dim")
+        if values["active_parameters"] is None:
+            if experts > 1:
+                raise ValidationError("a mixture of experts gives the parameters each token "
+                                      "uses", field="active_parameters")
+            values["active_parameters"] = values["parameters"]
+        if values["active_parameters"] > values["parameters"]:
+            raise ValidationError(f"{values['active_parameters']:,} is more than parameters "
+                                  f"({values['parameters']:,})", field="active_parameters")
+        if values["kv_bytes_per_token"] is None:
+            values["kv_bytes_per_token"] = kv_bytes_per_token_of_shape(
+                layers=values["layers"], kv_heads=kv_heads, head_dim=values["head_dim"],
+                kv_lora_rank=values["kv_lora_rank"], rope_head_dim=values["rope_head_dim"])
+        return cls(name=_text(row, "name"), source=_text(row, "source"),
+                   gated_ffn=_flag(row, "gated_ffn", True),
+                   tied_embeddings=_flag(row, "tied_embeddings", False), **values)
+
+
+def kv_bytes_per_token_of_shape(*, layers: int, kv_heads: int, head_dim: int,
+                                kv_lora_rank: int = 0, rope_head_dim: int = 0,
+                                bytes_per_value: float = 2.0) -> int:
+    """KV cache per token over all layers, bytes, from the attention's shape.
+
+    Ordinary (grouped-query) attention caches a key and a value per KV head:
+    ``2 x layers x kv_heads x head_dim x bytes``. Latent attention (MLA, ``kv_lora_rank > 0``)
+    caches the compressed latent and the decoupled RoPE key:
+    ``(kv_lora_rank + rope_head_dim) x layers x bytes``.
+
+    Examples
+    --------
+    >>> kv_bytes_per_token_of_shape(layers=80, kv_heads=8, head_dim=128) // 1024  # KiB
+    320
+    >>> kv_bytes_per_token_of_shape(layers=61, kv_heads=128, head_dim=128, kv_lora_rank=512,
+    ...                             rope_head_dim=64)
+    70272
+    """
+    if kv_lora_rank:
+        return round((kv_lora_rank + rope_head_dim) * layers * bytes_per_value)
+    return round(2 * layers * kv_heads * head_dim * bytes_per_value)
+
+
+@functools.cache
+def models() -> Mapping[str, Model]:
+    """Return the model catalogue by name (``infranet/data/models.csv``).
+
+    Examples
+    --------
+    >>> models()["llama3-70b"].layers
+    80
+    """
+    return MappingProxyType(read_catalogue("models.csv", Model.from_row))
+
+
+def model(name: str) -> Model:
+    """Return the catalogue model called `name`.
+
+    Examples
+    --------
+    >>> model("mixtral-8x7b").experts, model("mixtral-8x7b").top_k
+    (8, 2)
+    >>> model("llama3-7b")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    infranet.errors.UnknownNameError: unknown model 'llama3-7b' (did you mean 'llama3-70b'?); ...
+    """
+    return _lookup(models(), name, "model")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,8 +32,20 @@ _BYTE_RATES = {"B/s": 8e-9, "kB/s": 8e-6, "MB/s": 8e-3, "GB/s": 8.0, "TB/s": 8e3
 _LENGTH = {"m": 1e-3, "km": 1.0, "mi": 1.609344, "mile": 1.609344, "miles": 1.609344}
 _TIME = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "μs": 1e-3, "ms": 1.0, "s": 1e3}
 _POWER = {"w": 1e-6, "kw": 1e-3, "mw": 1.0, "gw": 1e3}
-_SIZE = {"B": 1.0, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
-         "KiB": 2.0**10, "MiB": 2.0**20, "GiB": 2.0**30, "TiB": 2.0**40}
+_SIZE = {"B": 1.0, "byte": 1.0, "bytes": 1.0, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+         "PB": 1e15, "KiB": 2.0**10, "MiB": 2.0**20, "GiB": 2.0**30, "TiB": 2.0**40,
+         "PiB": 2.0**50}
+#: Bit units written where a size in bytes is asked for: refused, never divided by 8 silently
+#: ("64Mb" is far more often a typo for 64 MB than a size in bits).
+_SIZE_BITS = {
+    **dict.fromkeys(("b", "bit", "bits"), ("bits", "B")),
+    **dict.fromkeys(("kb", "Kb", "kbit"), ("kilobits", "kB or KiB")),
+    **dict.fromkeys(("Mb", "Mbit"), ("megabits", "MB or MiB")),
+    **dict.fromkeys(("Gb", "Gbit"), ("gigabits", "GB or GiB")),
+    **dict.fromkeys(("Tb", "Tbit"), ("terabits", "TB or TiB")),
+    "Kib": ("kibibits", "KiB"), "Mib": ("mebibits", "MiB"), "Gib": ("gibibits", "GiB"),
+    "Tib": ("tebibits", "TiB"),
+}
 
 QUANTITIES: dict[str, tuple[str, dict[str, float]]] = {
     "bandwidth": ("Gb/s", _BANDWIDTH),
@@ -59,22 +71,27 @@ def _lookup(quantity: str, unit: str) -> float | None:
     return table.get(key)
 
 
-def parse(value: object, quantity: str, *, where: str = "") -> float:
-    """Return `value` in the canonical unit of `quantity` (Gb/s, km, ms, MW or bytes).
+def parse(value: object, quantity: str, *, where: str = "", unit: str | None = None) -> float:
+    """Return `value` in the canonical unit of `quantity` (Gb/s, km, ms, MW or bytes), or in
+    `unit`.
 
     Parameters
     ----------
     value
-        A number (already in the canonical unit) or a string with a unit.
+        A number (in `unit`, by default the canonical one) or a string with a unit.
     quantity
         One of ``bandwidth``, ``length``, ``time``, ``power``, ``size``.
     where
         Prefix for error messages: the file, element and field being parsed.
+    unit
+        A unit of `quantity` (e.g. ``"s"`` for time): the unit of a bare number and of the
+        result. Default: the canonical unit.
 
     Raises
     ------
     ValidationError
-        For booleans, NaN, infinities, unknown units and unparsable strings.
+        For booleans, NaN, infinities, unknown units and unparsable strings; for a size, bit
+        units (``Mb``, ``Gbit``): sizes are in bytes.
 
     Examples
     --------
@@ -88,8 +105,18 @@ def parse(value: object, quantity: str, *, where: str = "") -> float:
     (1.5, 0.25)
     >>> parse(300, "power")
     300.0
+    >>> parse("3us", "time", unit="s"), parse(0.5, "time", unit="s")
+    (3e-06, 0.5)
+    >>> parse("64 Mb", "size")
+    Traceback (most recent call last):
+    ...
+    infranet.errors.ValidationError: 'Mb' is megabits; a size is in bytes: write MB or MiB
     """
     canonical, table = QUANTITIES[quantity]
+    scale = 1.0 if unit is None else _lookup(quantity, unit)
+    if scale is None:
+        raise ValueError(f"{unit!r} is not a unit of {quantity}")
+    canonical = canonical if unit is None else unit
     prefix = f"{where}: " if where else ""
     if isinstance(value, bool) or value is None:
         raise ValidationError(f"{prefix}expected a {quantity} in {canonical}, got {value!r}")
@@ -103,17 +130,21 @@ def parse(value: object, quantity: str, *, where: str = "") -> float:
                 f"or a number with a unit, e.g. '{_example(quantity)}'"
             )
         number = float(match.group(1).replace(",", "").replace("_", ""))
-        unit = match.group(2)
-        if unit:
-            factor = _lookup(quantity, unit)
+        written = match.group(2)
+        if written:
+            factor = _lookup(quantity, written)
+            if factor is None and quantity == "size" and written in _SIZE_BITS:
+                noun, instead = _SIZE_BITS[written]
+                raise ValidationError(
+                    f"{prefix}{written!r} is {noun}; a size is in bytes: write {instead}")
             if factor is None:
                 # bit rates last: a case-insensitive near miss suggests Gb/s, not GB/s
                 spellings = (list(_BYTE_RATES) if quantity == "bandwidth" else []) + list(table)
                 raise ValidationError(
-                    f"{prefix}unknown {quantity} unit {unit!r} in {value!r}"
-                    f"{did_you_mean(unit, spellings)}; known units: {_known(quantity)}"
+                    f"{prefix}unknown {quantity} unit {written!r} in {value!r}"
+                    f"{did_you_mean(written, spellings)}; known units: {_known(quantity)}"
                 )
-            number *= factor
+            number *= factor / scale
     else:
         raise ValidationError(
             f"{prefix}expected a {quantity} (number in {canonical} or string with a unit), "
@@ -124,8 +155,22 @@ def parse(value: object, quantity: str, *, where: str = "") -> float:
     return number
 
 
-def format_quantity(value: float, quantity: str) -> str:
-    """Return a short human string for a canonical value, choosing a readable prefix.
+#: Units a value is printed in, largest first (the first not above it is chosen).
+_DISPLAY: dict[str, tuple[tuple[str, float], ...]] = {
+    "bandwidth": (("Pb/s", 1e6), ("Tb/s", 1e3), ("Gb/s", 1.0), ("Mb/s", 1e-3)),
+    "length": (("km", 1.0), ("m", 1e-3)),
+    "time": (("s", 1e3), ("ms", 1.0), ("us", 1e-3), ("ns", 1e-6)),
+    "power": (("GW", 1e3), ("MW", 1.0), ("kW", 1e-3), ("W", 1e-6)),
+    "size": (("PiB", 2.0**50), ("TiB", 2.0**40), ("GiB", 2.0**30), ("MiB", 2.0**20),
+             ("KiB", 2.0**10), ("B", 1.0)),
+}
+
+
+def format_quantity(value: float, quantity: str, *, unit: str | None = None) -> str:
+    """Return a short human string for a value, choosing a readable prefix (four significant
+    digits; :func:`parse` reads it back).
+
+    `value` is in the canonical unit of `quantity`, or in `unit` when given.
 
     Examples
     --------
@@ -135,13 +180,20 @@ def format_quantity(value: float, quantity: str) -> str:
     '400 Mb/s'
     >>> format_quantity(640.0, "length")
     '640 km'
+    >>> format_quantity(64 * 2**20, "size"), format_quantity(3e-6, "time", unit="s")
+    ('64 MiB', '3 us')
     """
-    if quantity == "bandwidth":
-        for unit, factor in (("Pb/s", 1e6), ("Tb/s", 1e3), ("Gb/s", 1.0), ("Mb/s", 1e-3)):
-            if abs(value) >= factor or unit == "Mb/s":
-                return f"{value / factor:.4g} {unit}"
-    canonical = QUANTITIES[quantity][0]
-    return f"{value:.4g} {canonical}"
+    if unit is not None:
+        factor = _lookup(quantity, unit)
+        if factor is None:
+            raise ValueError(f"{unit!r} is not a unit of {quantity}")
+        value *= factor
+    choices = _DISPLAY[quantity]
+    for name, factor in choices:
+        if abs(value) >= factor:
+            return f"{value / factor:.4g} {name}"
+    name, factor = choices[-1]
+    return f"{value / factor:.4g} {name}"
 
 
 def _known(quantity: str) -> str:

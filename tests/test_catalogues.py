@@ -16,6 +16,7 @@ TABLES = {
     "optics": ("optics.csv", physics.optics),
     "figures": ("figures.csv", physics.figures),
     "media": ("media.csv", physics.media),
+    "models": ("models.csv", physics.models),
 }
 ACCELERATOR_COLUMNS = {"name", "vendor", "bf16_tflops", "fp8_tflops", "hbm_gb",
                        "hbm_tbytes_per_s", "power_w", "scale_up_gbytes_per_s", "scale_up_domain",

@@ -27,6 +27,7 @@ _COMMANDS = {
     "route": ("infranet.cli.routing:route", "Route a traffic matrix; link utilisation, MLU."),
     "bench": ("infranet.cli.routing:bench", "Benchmark suites: bench routing."),
     "size": ("infranet.cli.training:size", "Size workloads: a training job's step and DCI."),
+    "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
 }
 
 

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from infranet.io import Progress
     from infranet.model import Topology
 
-__all__ = ["OUTPUT_HELP", "Rate", "input_options", "load", "output_format", "reading", "warn",
-           "what_option", "writes_files"]
+__all__ = ["BANDWIDTH", "DATA_SIZE", "DURATION", "LENGTH", "OUTPUT_HELP", "POWER", "Quantity",
+           "Rate", "input_options", "load", "output_format", "reading", "warn", "what_option",
+           "writes_files"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,10 +34,30 @@ OUTPUT_HELP = ("Files are written whole or not at all; only a regular file is re
 PROGRESS_BYTES = 4 * 2**20
 
 
-class Rate(click.ParamType):
-    """A bandwidth in Gb/s: a number, or a string with a unit (400G, 12.8 Tb/s); > 0."""
+class Quantity(click.ParamType):
+    """A quantity with a unit, read by :func:`infranet.units.parse`: a number in `unit` (the
+    quantity's canonical unit by default) or a string with a unit ("64MiB", "450GB/s", "3us").
 
-    name = "RATE"
+    `positive` refuses 0 as well as negative values. A bad value is one line from click that
+    shows an example.
+
+    Examples
+    --------
+    >>> DURATION.convert("3us", None, None), BANDWIDTH.convert("450GB/s", None, None)
+    (3e-06, 3600.0)
+    >>> DATA_SIZE.convert("64MiB", None, None), LENGTH.convert("300 m", None, None)
+    (67108864.0, 0.3)
+    """
+
+    def __init__(self, quantity: str, *, unit: str | None = None, metavar: str | None = None,
+                 example: str = "", positive: bool = True) -> None:
+        from infranet.units import QUANTITIES
+
+        self.quantity = quantity
+        self.unit = unit or QUANTITIES[quantity][0]
+        self.name = metavar or quantity.upper()
+        self.example = example or f"1 {self.unit}"
+        self.positive = positive
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
@@ -46,12 +67,39 @@ class Rate(click.ParamType):
         if isinstance(value, float):
             return value
         try:
-            rate = parse(value, "bandwidth")
+            number = parse(value, self.quantity, unit=self.unit)
         except ValidationError as err:
-            self.fail(err.detail, param, ctx)
-        if rate <= 0:
-            self.fail(f"must be > 0, got {value!r}", param, ctx)
-        return rate
+            detail = err.detail.split(", e.g. ")[0]  # one example: this type's
+            self.fail(f"{detail} (e.g. {self.example})", param, ctx)
+        if number < 0 or (self.positive and number == 0):
+            bound = "> 0" if self.positive else ">= 0"
+            self.fail(f"must be {bound}, got {value!r} (e.g. {self.example})", param, ctx)
+        return number
+
+    def __repr__(self) -> str:
+        return f"Quantity({self.quantity!r}, unit={self.unit!r})"
+
+
+#: A data size in bytes: "64MiB", "140GB", "2.5 GiB" (bits are refused: "64Mb" is an error
+#: that says to write MB or MiB); a bare number is bytes.
+DATA_SIZE = Quantity("size", metavar="SIZE", example="64MiB or 140GB")
+#: A bandwidth in Gb/s (bits): "400G", "3.2Tb/s", "450GB/s" (bytes: x 8); a bare number is Gb/s.
+BANDWIDTH = Quantity("bandwidth", metavar="RATE", example="400G, 3.2Tb/s or 450GB/s")
+#: A duration in seconds: "3us", "10ms", "2 s" (ns, us, µs, ms, s); a bare number is seconds;
+#: 0 is allowed.
+DURATION = Quantity("time", unit="s", metavar="DURATION", example="3us or 10ms",
+                    positive=False)
+#: A length in km: "620 km", "300 m", "10 mi"; a bare number is km; 0 is allowed.
+LENGTH = Quantity("length", metavar="LENGTH", example="300km or 500m", positive=False)
+#: A power in MW: "300 MW", "120 kW"; a bare number is MW.
+POWER = Quantity("power", metavar="POWER", example="300MW or 120kW")
+
+
+class Rate(Quantity):
+    """A bandwidth in Gb/s, > 0: the type of :data:`BANDWIDTH`, for code that builds its own."""
+
+    def __init__(self) -> None:
+        super().__init__("bandwidth", metavar="RATE", example="400G, 3.2Tb/s or 450GB/s")
 
 
 def input_options(function: F) -> F:

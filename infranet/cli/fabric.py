@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from infranet.cli._options import (
-    Rate,
+    BANDWIDTH,
     input_options,
     load,
     output_format,
@@ -111,7 +111,7 @@ def _design_options() -> list[click.Option]:
             options.setdefault(option.name, (option, []))[1].append(design.name)
     out = []
     for name, (option, readers) in options.items():
-        kind: Any = (Rate() if option.kind == "bandwidth" else _Dims()
+        kind: Any = (BANDWIDTH if option.kind == "bandwidth" else _Dims()
                      if option.kind == "integers" else _TYPES[option.kind])
         unit = (" RATE is Gb/s, or a number with a unit (400G, 1.6T)."
                 if option.kind == "bandwidth" else "")
@@ -137,7 +137,7 @@ def _design_options() -> list[click.Option]:
 @click.option("--scale-up", "scale_up", default=None, metavar="nvswitch:N|torus:AxBxC",
               help="Scale-up domains, e.g. nvswitch:8, nvswitch:72 or torus:4x4x4 (default: "
                    "none; rail_optimized takes the accelerator's NVLink domain).")
-@click.option("--dci", type=Rate(), default=None,
+@click.option("--dci", type=BANDWIDTH, default=None,
               help="Capacity from the cluster to the site's DCI gateway, per direction: Gb/s, "
                    "or a number with a unit (12.8T). Default: none (the cluster view then "
                    "refuses the cluster; the accelerator view gives each top switch one NIC "

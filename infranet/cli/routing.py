@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from infranet.cli._options import (
-    Rate,
+    BANDWIDTH,
     input_options,
     load,
     output_format,
@@ -83,7 +83,7 @@ _ROUTE_PARTS = ("summary", "links", "failures")
                    "igp-wo, or a plug-in's name (see docs/routing.md).")
 @click.option("--option", "algorithm_options", multiple=True, metavar="KEY=VALUE",
               help="An option of the algorithm, e.g. --option k=4 --option eps=0.05.")
-@click.option("--default-capacity", type=Rate(), default=None,
+@click.option("--default-capacity", type=BANDWIDTH, default=None,
               help="Capacity per direction of links that have none (topohub and Topology Zoo "
                    "files often give none), e.g. 10G.")
 @click.option("--optimum/--no-optimum", default=True, show_default=True,

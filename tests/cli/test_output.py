@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from infranet.cli.catalogue import CATALOGUES
 from infranet.output import text
 
 from .conftest import commands, invoke, takes
@@ -38,6 +39,9 @@ def invocations(ring: Path, demands: Path, cluster: Path) -> dict[str, list[list
                   ["route", r, "--demands", d, "--what", "summary"]],
         "fabric report": [["fabric", "report", c], ["fabric", "report", c, "--what", "tiers"]],
         "bench routing": [["bench", "routing", "--algorithms", "spf"]],
+        "catalogue": [*(["catalogue", kind] for kind in CATALOGUES),
+                      ["catalogue", "models", "deepseek-v3"],
+                      ["catalogue", "accelerators", "H100"]],
     }
 
 
