@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from infranet.cli._options import input_options, load, output_format
+from infranet.cli._options import DATA_SIZE, input_options, load, output_format
 from infranet.workloads.job import JOB
 
 F = Callable[..., Any]
@@ -27,19 +27,12 @@ def _job_options(function: F) -> F:
         default = f" (default: {attr.default})" if attr.default is not None else ""
         metavar = {"sites": "SITE[,SITE...]", "parallelism": "tp=8,pp=16,dp=128",
                    "model": "NAME|MODEL.yaml", "window": "SIZE"}.get(attr.name)
-        if attr.name == "window":
-            kind = _size_type()
+        if attr.kind == "size":
+            kind = DATA_SIZE
         function = click.option(flag, attr.name, type=kind, default=None, metavar=metavar,
                                 help=f"{attr.description[0].upper()}{attr.description[1:]}"
                                      f"{default}.")(function)
     return function
-
-
-def _size_type() -> Any:
-    """The shared data-size parameter type."""
-    from infranet.cli import _options
-
-    return getattr(_options, "DATA_SIZE", str)
 
 
 @click.group()
@@ -70,7 +63,8 @@ def training(file: str, job_file: str | None, input_format: str | None,
       infranet size training topologies/texas-ring.yaml --model llama3-70b \\
           --accelerators 8192 --parallelism tp=8,pp=8 --sites abilene,temple \\
           --solve dci-bandwidth --format json
-      infranet size training topologies/texas-ring.yaml --job job.yaml
+      infranet size training topologies/texas-ring.yaml \\
+          --job examples/jobs/llama3-70b-two-sites.yaml
     """
     from infranet.errors import ValidationError
     from infranet.output import emit

@@ -29,11 +29,10 @@ from typing import Any
 
 from infranet import units
 from infranet.errors import ValidationError, did_you_mean
-from infranet.model.schema import Attr
 from infranet.results import FrozenDict
 from infranet.workloads.training import ACROSS, RECOMPUTE, SCHEDULES
 
-__all__ = ["DEGREES", "JOB", "SEARCHES", "SOLVES", "TrainingJob", "job_from_mapping",
+__all__ = ["DEGREES", "JOB", "SEARCHES", "SOLVES", "JobField", "TrainingJob", "job_from_mapping",
            "parse_parallelism", "read_job", "reference_markdown"]
 
 #: The parallelism degrees a job names.
@@ -42,46 +41,83 @@ DEGREES = ("tp", "pp", "dp", "ep", "cp")
 SOLVES = ("dci-bandwidth",)
 SEARCHES = ("parallelism",)
 
+
+
+@dataclass(frozen=True)
+class JobField:
+    """One field of a job file: `kind` is ``str``, ``choice``, ``strings``, ``integer``,
+    ``number`` or a quantity of :data:`infranet.units.QUANTITIES` (parsed with its unit).
+
+    (The topology schema's ``Attr`` has the same shape; it lives with the model, whose import
+    brings the Topology and pandas: the job's table is read by ``infranet size --help``.)
+    """
+
+    name: str
+    kind: str
+    description: str
+    default: Any = None
+    required: bool = False
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+    maximum: float | None = None
+    maximum_reason: str = ""
+
+    def describe_type(self) -> str:
+        """The type as the reference says it."""
+        if self.kind == "choice":
+            return " \\| ".join(f"`{c}`" for c in self.choices)
+        kind = f"{self.kind} ({self.unit})" if self.kind in units.QUANTITIES else {
+            "strings": "list of strings"}.get(self.kind, self.kind)
+        if self.maximum is not None:
+            return f"{kind}, at most {self.maximum:g}"
+        return kind
+
+
+
+
 #: The schema of a job file: one row per field.
 JOB = (
-    Attr("model", "str", "a catalogue model (`infranet catalogue models`) or a model YAML "
+    JobField("model", "str", "a catalogue model (`infranet catalogue models`) or a model YAML "
          "file, relative to the job file", required=True),
-    Attr("accelerators", "integer", "accelerators the job runs on (over every site)",
+    JobField("accelerators", "integer", "accelerators the job runs on (over every site)",
          required=True, minimum=1),
-    Attr("parallelism", "str", "degrees `tp`, `pp`, `dp`, `ep`, `cp` as a mapping or as "
+    JobField("parallelism", "str", "degrees `tp`, `pp`, `dp`, `ep`, `cp` as a mapping or as "
          "`tp=8,pp=16,dp=128`; missing degrees are 1, a missing `dp` is what the "
-         "accelerators leave; tp·pp·dp·cp must be the accelerators", required=True),
-    Attr("microbatch", "integer", "sequences per microbatch", default=1, minimum=1),
-    Attr("global_batch", "integer", "sequences per step", default=1024, minimum=1),
-    Attr("seq_len", "integer", "tokens per sequence (default: the model's)", minimum=1),
-    Attr("recompute", "choice", "activation recomputation (Korthikanti et al. 2022)",
+         "accelerators leave; tp·pp·dp·cp must be the accelerators; required unless the job "
+         "searches"),
+    JobField("microbatch", "integer", "sequences per microbatch", default=1, minimum=1),
+    JobField("global_batch", "integer", "sequences per step", default=1024, minimum=1),
+    JobField("seq_len", "integer", "tokens per sequence (default: the model's)", minimum=1),
+    JobField("recompute", "choice", "activation recomputation (Korthikanti et al. 2022)",
          default="selective", choices=RECOMPUTE),
-    Attr("schedule", "choice", "pipeline schedule", default="1f1b", choices=SCHEDULES),
-    Attr("chunks", "integer", "model chunks per rank in the interleaved schedule", default=1,
+    JobField("schedule", "choice", "pipeline schedule", default="1f1b", choices=SCHEDULES),
+    JobField("chunks", "integer", "model chunks per rank in the interleaved schedule", default=1,
          minimum=1),
-    Attr("zero", "integer", "ZeRO stage: 0 none, 1 optimizer state, 2 and gradients, 3 and "
+    JobField("zero", "integer", "ZeRO stage: 0 none, 1 optimizer state, 2 and gradients, 3 and "
          "weights (FSDP)", default=1, minimum=0, maximum=3, maximum_reason="ZeRO has 3 stages"),
-    Attr("accelerator", "str", "the accelerator (a catalogue name); default: the clusters' "
+    JobField("accelerator", "str", "the accelerator (a catalogue name); default: the clusters' "
          "own"),
-    Attr("sites", "strings", "datacenters the job spans, `SITE` or `SITE/CLUSTER`; default: "
+    JobField("sites", "strings", "datacenters the job spans, `SITE` or `SITE/CLUSTER`; default: "
          "the one datacenter that can hold it"),
-    Attr("across", "choice", "what crosses the DCI between sites", default="dp",
+    JobField("across", "choice", "what crosses the DCI between sites", default="dp",
          choices=ACROSS),
-    Attr("sync_every", "integer", "DiLoCo-style outer synchronisation across sites every H "
+    JobField("sync_every", "integer", "DiLoCo-style outer synchronisation across sites every H "
          "steps (1: every step)", default=1, minimum=1),
-    Attr("compression", "number", "ratio the outer synchronisation's traffic is compressed by",
+    JobField("compression", "number", "ratio the outer synchronisation's traffic is compressed by",
          default=1.0, minimum=1.0),
-    Attr("window", "size", "transport window of DCI flows (caps each at window / RTT)",
+    JobField("window", "size", "transport window of DCI flows (caps each at window / RTT)",
          unit="B", minimum=0.0, exclusive_minimum=True),
-    Attr("compute_fraction", "number", "fraction of peak the compute reaches (default: the "
+    JobField("compute_fraction", "number", "fraction of peak the compute reaches (default: the "
          "catalogue figure `training_compute_fraction`)", minimum=0.0, exclusive_minimum=True,
          maximum=1.0, maximum_reason="a fraction of peak"),
-    Attr("target_efficiency", "number", "efficiency the DCI must allow (step time with an "
+    JobField("target_efficiency", "number", "efficiency the DCI must allow (step time with an "
          "unlimited DCI at zero distance ÷ step time)", default=0.95, minimum=0.0,
          exclusive_minimum=True, maximum=1.0, maximum_reason="an efficiency"),
-    Attr("solve", "choice", "solve for the DCI bandwidth that reaches `target_efficiency`",
+    JobField("solve", "choice", "solve for the DCI bandwidth that reaches `target_efficiency`",
          choices=SOLVES),
-    Attr("search", "choice", "rank the parallelism mappings of the accelerators by step time",
+    JobField("search", "choice", "rank the parallelism mappings of the accelerators by step time",
          choices=SEARCHES),
 )
 
@@ -179,7 +215,7 @@ def parse_parallelism(raw: Any, *, accelerators: int, file: str | None = None,
     return {k: out.get(k, 1) for k in DEGREES}
 
 
-def _value(raw: Any, attr: Attr, file: str | None) -> Any:
+def _value(raw: Any, attr: JobField, file: str | None) -> Any:
     def fail(message: str) -> ValidationError:
         return ValidationError(message, file=file, element="job", field=attr.name)
 
@@ -260,7 +296,11 @@ def job_from_mapping(raw: Any, *, file: str | None = None) -> TrainingJob:
         if attr.name == "parallelism":
             continue
         values[attr.name] = _value(given, attr, file)
-    values["parallelism"] = parse_parallelism(raw["parallelism"],
+    if raw.get("parallelism") is None and values.get("search") is None:
+        raise ValidationError("missing; give the degrees (tp=8,pp=16,dp=128) or search them "
+                              "(search: parallelism)", file=file, element="job",
+                              field="parallelism")
+    values["parallelism"] = parse_parallelism(raw.get("parallelism") or {},
                                               accelerators=int(values["accelerators"]),
                                               file=file)
     return TrainingJob(**values, file=file)

@@ -37,7 +37,14 @@ from numpy.typing import ArrayLike
 from infranet import physics
 from infranet.errors import InfeasibleError, ValidationError, did_you_mean
 from infranet.results import Binding, freeze
-from infranet.workloads.training import RECOMPUTE, ModelLike, Network, StepModel, step
+from infranet.workloads.training import (
+    ACROSS,
+    RECOMPUTE,
+    ModelLike,
+    Network,
+    StepModel,
+    step,
+)
 
 __all__ = [
     "EfficiencyTable",
@@ -244,7 +251,8 @@ class ParallelismSearch:
 
 def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator, *,
                        accelerators: int, network: Network, global_batch: int,
-                       seq_len: int | None = None, sites: int = 1, across: str = "dp",
+                       seq_len: int | None = None, sites: int = 1,
+                       across: str | Sequence[str] = "dp",
                        recompute: Sequence[str] = RECOMPUTE, zero: Sequence[int] = (0, 1, 3),
                        microbatch: Sequence[int] = (1, 2, 4), cp: Sequence[int] = (1,),
                        ep: Sequence[int] = (1,), top: int = 10,
@@ -254,7 +262,8 @@ def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator,
     TP runs over the divisors of the heads up to the scale-up domain, PP over the divisors of
     the layers, DP is what is left (it must divide by `sites` when `across` is ``dp``, PP when
     ``pp``); every combination with each microbatch, CP and EP is evaluated in one vectorised
-    call per recomputation and ZeRO stage.
+    call per recomputation, ZeRO stage and (over several sites) what crosses the DCI:
+    `across` names one (``dp``, ``pp``) or several to rank together.
 
     Raises
     ------
@@ -290,10 +299,11 @@ def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator,
     rows: list[dict[str, Any]] = []
     searched = fitting = 0
     short = math.inf
-    for rc, z in itertools.product(recompute, zero):
+    crossings = (across,) if isinstance(across, str) else tuple(across)
+    for rc, z, over in itertools.product(recompute, zero, crossings):
         run = step(model, accelerator, network=network, tp=grid[0], pp=grid[1], dp=grid[2],
                    cp=grid[3], microbatch=grid[4], ep=grid[5], global_batch=global_batch,
-                   seq_len=seq_len, recompute=rc, zero=z, sites=sites, across=across,
+                   seq_len=seq_len, recompute=rc, zero=z, sites=sites, across=over,
                    **config)
         ok = run.valid & run.fits
         searched += int(run.valid.sum())
@@ -305,6 +315,7 @@ def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator,
             rows.append({"tp": int(grid[0][i]), "pp": int(grid[1][i]), "dp": int(grid[2][i]),
                          "cp": int(grid[3][i]), "ep": int(grid[5][i]),
                          "microbatch": int(grid[4][i]), "recompute": rc, "zero": int(z),
+                         "across": over if sites > 1 else "",
                          "step_s": float(run.step_s[i]), "mfu": float(run.mfu[i]),
                          "exposed_comm_s": float(run.exposed_comm_s[i]),
                          "dci_s": float(run.dci_s[i]),
@@ -325,7 +336,7 @@ def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator,
                              accelerators=accelerators, searched=searched, fitting=fitting,
                              rows=tuple(rows[:top]), binding=binding,
                              options={"global_batch": global_batch, "sites": sites,
-                                      "across": across})
+                                      "across": list(crossings)})
 
 
 @dataclass(frozen=True)
@@ -525,11 +536,10 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
                   compression=job.compression, it_w_per_accelerator=where.it_w[0],
                   pue=where.pue[0])
     if job.search:
-        common.pop("microbatch")
-        common.pop("recompute")
-        common.pop("zero")
+        for fixed in ("microbatch", "recompute", "zero", "across"):
+            common.pop(fixed)
         return search_parallelism(record, acc, accelerators=job.accelerators, network=net,
-                                  **common)
+                                  across=ACROSS if n_sites > 1 else "dp", **common)
     one = step(record, acc, network=net, **degrees, **common).at()
     require_fit(one, file=job.file)
     ideal = step(record, acc, network=net.unlimited_dci(), **degrees, **common).at()

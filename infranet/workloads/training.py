@@ -55,7 +55,8 @@ weights); activations per layer and microbatch from Korthikanti et al. 2022 with
 parallelism: ``s·b·h·(34 + 5·a·s/h)/tp`` without recomputation, ``34·s·b·h/tp`` with
 selective, ``2·s·b·h/tp`` with full, ``s`` divided by ``cp``; the first stage holds ``pp``
 microbatches in flight (``× (1 + (pp − 1)/(pp·v))`` interleaved). DiLoCo adds the outer
-optimizer's fp32 anchor and momentum (8 bytes per local parameter). Left out: the embedding's
+optimizer's fp32 anchor and momentum (8 bytes per local parameter, sharded over the site's
+data-parallel ranks from ZeRO stage 1 as the inner optimizer's state is). Left out: the embedding's
 own activations, framework workspace and fragmentation, grouped-query attention's smaller K/V
 activations (the 34 assumes multi-head attention), MoE's top-k larger expert activations.
 """
@@ -113,13 +114,24 @@ ATTENTION_COEFFICIENT = 5
 
 
 class ModelLike(Protocol):
-    """What the step model reads of a model (:class:`infranet.physics.Model`)."""
+    """What the step model reads of a model (:class:`infranet.physics.Model`); it also reads,
+    where given, ``active_parameters``, ``kv_heads``, ``head_dim``, ``seq_len``, ``experts``
+    and ``top_k``."""
 
-    name: str
-    parameters: float
-    layers: int
-    hidden: int
-    heads: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def parameters(self) -> float: ...
+
+    @property
+    def layers(self) -> int: ...
+
+    @property
+    def hidden(self) -> int: ...
+
+    @property
+    def heads(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -247,7 +259,8 @@ def memory_bytes(model: ModelLike, *, tp: ArrayLike = 1, pp: ArrayLike = 1, dp: 
                  ep: ArrayLike = 1, cp: ArrayLike = 1, microbatch: ArrayLike = 1,
                  seq_len: ArrayLike, microbatches: ArrayLike | None = None,
                  recompute: str = "selective", zero: ArrayLike = 1, chunks: ArrayLike = 1,
-                 outer_state: ArrayLike = False) -> dict[str, np.ndarray]:
+                 outer_state: ArrayLike = False, outer_shards: ArrayLike = 1
+                 ) -> dict[str, np.ndarray]:
     """Memory per accelerator, bytes, by part: ``weights``, ``gradients``, ``optimizer``,
     ``activations`` (and their ``total``); see the module's documentation for the model.
 
@@ -269,7 +282,8 @@ def memory_bytes(model: ModelLike, *, tp: ArrayLike = 1, pp: ArrayLike = 1, dp: 
     weights = BF16_BYTES * local / np.where(zero >= 3, dp, 1.0)
     gradients = BF16_BYTES * local / np.where(zero >= 2, dp, 1.0)
     optimizer = ADAM_STATE_BYTES * local / np.where(zero >= 1, dp, 1.0)
-    optimizer = optimizer + OUTER_STATE_BYTES * local * np.asarray(outer_state, dtype=float)
+    optimizer = optimizer + (OUTER_STATE_BYTES * local * np.asarray(outer_state, dtype=float)
+                             / np.where(zero >= 1, np.asarray(outer_shards, dtype=float), 1.0))
     s = np.asarray(seq_len, dtype=float) / cp
     b = np.asarray(microbatch, dtype=float)
     h = float(model.hidden)
@@ -323,6 +337,8 @@ class StepModel(FrozenState):
     tp_s: np.ndarray
     pp_s: np.ndarray
     dp_s: np.ndarray
+    dp_exposed_s: np.ndarray
+    outer_sync_s: np.ndarray
     ep_s: np.ndarray
     cp_s: np.ndarray
     dci_s: np.ndarray
@@ -388,7 +404,8 @@ class StepModel(FrozenState):
 
 
 _ARRAY_SCALARS = ("step_s", "compute_s", "bubble_s", "exposed_comm_s", "tp_s", "pp_s", "dp_s",
-                  "ep_s", "cp_s", "dci_s", "dci_latency_part_s", "scale_up_exposed_s",
+                  "dp_exposed_s", "outer_sync_s", "ep_s", "cp_s", "dci_s",
+                  "dci_latency_part_s", "scale_up_exposed_s",
                   "scale_out_exposed_s", "dci_bytes", "tokens_per_s", "mfu", "hfu",
                   "memory_bytes", "memory_weights_bytes", "memory_gradients_bytes",
                   "memory_optimizer_bytes", "memory_activations_bytes", "power_mw",
@@ -412,6 +429,8 @@ class TrainingStep:
     tp_s: float
     pp_s: float
     dp_s: float
+    dp_exposed_s: float
+    outer_sync_s: float
     ep_s: float
     cp_s: float
     dci_s: float
@@ -450,7 +469,10 @@ class TrainingStep:
     def to_dict(self) -> dict[str, Any]:
         """Headline scalars (``step_s``, ``compute_s``, ``exposed_comm_s``, ``dci_s``,
         ``dci_share``, ``efficiency``, ``mfu``, ``tokens_per_s``,
-        ``memory_gb_per_accelerator``, ``power_mw``), then the breakdown."""
+        ``memory_gb_per_accelerator``, ``power_mw``), then ``breakdown_s`` (parts that add up
+        to the step: compute, bubble, the exposed TP, CP, EP, pipeline and DP communication,
+        the outer synchronisation), ``exposed_by_tier_s``, ``dp_sync_s`` (the whole DP
+        synchronisation, hidden or not) and memory by part."""
         out: dict[str, Any] = {
             "step_s": self.step_s, "compute_s": self.compute_s,
             "exposed_comm_s": self.exposed_comm_s, "dci_s": self.dci_s,
@@ -465,10 +487,13 @@ class TrainingStep:
             "model": self.model, "accelerator": self.accelerator,
             "binding": self.binding.to_dict(),
             "breakdown_s": {"compute": self.compute_s, "bubble": self.bubble_s,
-                            "tp": self.tp_s, "pp": self.pp_s, "dp": self.dp_s,
-                            "ep": self.ep_s, "cp": self.cp_s, "dci_exposed": self.dci_s,
-                            "scale_up_exposed": self.scale_up_exposed_s,
-                            "scale_out_exposed": self.scale_out_exposed_s},
+                            "tp": self.tp_s, "cp": self.cp_s, "ep": self.ep_s,
+                            "pp": self.pp_s, "dp_exposed": self.dp_exposed_s,
+                            "outer_sync": self.outer_sync_s},
+            "exposed_by_tier_s": {"scale_up": self.scale_up_exposed_s,
+                                  "scale_out": self.scale_out_exposed_s,
+                                  "dci": self.dci_s},
+            "dp_sync_s": self.dp_s,
             "dci_gb_per_step": self.dci_bytes / 1e9,
             "memory_gb": {"weights": self.memory_weights_bytes / 1e9,
                           "gradients": self.memory_gradients_bytes / 1e9,
@@ -623,6 +648,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
              & (tp >= 1) & (pp >= 1) & (dp >= 1) & (ep >= 1) & (cp >= 1) & (n_sites >= 1)
              & (h_sync >= 1) & (ratio >= 1))
     valid &= np.mod(dp if across == "dp" else pp, n_sites) == 0
+    tp, pp, dp, ep, cp, n_sites = (np.maximum(x, 1.0) for x in (tp, pp, dp, ep, cp, n_sites))
     m = np.maximum(np.floor(m), 1.0)
 
     # FLOPs and compute time.
@@ -691,8 +717,9 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     fill = 2.0 * (out_boundaries * pp_out + dci_boundaries * pp_dci)
     pipeline_s = (m + (pp - 1.0) / v) * slot + np.where(pp > 1, fill, 0.0)
     bubble_s = (pp - 1.0) / v * t_mb
-    pp_s = m * (slot - stage_mb) + np.where(pp > 1, fill, 0.0)
-    dci_pp_s = np.where(dci_pp, m * np.maximum(slot - stage_mb, 0.0) * (n_sites > 1)
+    scale = m + (pp - 1.0) / v  # slots of the schedule
+    pp_s = scale * (slot - stage_mb) + np.where(pp > 1, fill, 0.0)
+    dci_pp_s = np.where(dci_pp, scale * np.maximum(slot - stage_mb, 0.0) * (n_sites > 1)
                         + 2.0 * dci_boundaries * pp_dci, 0.0)
 
     # DP: hierarchical reduce-scatter / all-gather over scale-up, scale-out and sites.
@@ -700,7 +727,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         + BF16_BYTES * expert_parameters(model) / (tp * pp * ep)
     volume = np.where(zero >= 3, 1.5, 1.0)
     dp_sites = np.where(across == "dp", n_sites, 1.0)
-    dp_local = dp / dp_sites
+    dp_local = np.maximum(dp / dp_sites, 1.0)  # invalid splits are marked, not priced
     dp_up, dp_out = _level_split(tp * cp, dp_local, domain)
     dp_up_s = volume * collective_s("allreduce", grads, dp_up, su_gbps, a_up)
     dp_out_s = volume * collective_s("allreduce", grads / dp_up, dp_out, so_gbps, a_out)
@@ -736,7 +763,6 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     tp_up = tp <= domain
     cp_up = tp * cp <= domain
     ep_up = tp * cp * ep <= domain
-    scale = m + (pp - 1.0) / v
     up_exposed = (scale * (tp_mb * tp_up + cp_mb * cp_up + ep_mb * ep_up) + up_dp_exposed)
     out_exposed = (scale * (tp_mb * ~tp_up + cp_mb * ~cp_up + ep_mb * ~ep_up) + out_dp_exposed
                    + np.maximum(pp_s - dci_pp_s, 0.0))
@@ -748,9 +774,12 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
                  / h_sync, 2.0 * (dp_sites - 1) / dp_sites * shard * volume * ranks_per_site),
         2.0 * m * p2p * crossing), 0.0)
 
-    mem = memory_bytes(model, tp=tp, pp=pp, dp=dp, ep=ep, cp=cp, microbatch=b, seq_len=s_len,
+    # ZeRO shards over the ranks that synchronise every step: the site's alone under an outer
+    # synchronisation.
+    shard_dp = np.where(outer & (n_sites > 1), dp_local, dp)
+    mem = memory_bytes(model, tp=tp, pp=pp, dp=shard_dp, ep=ep, cp=cp, microbatch=b, seq_len=s_len,
                        microbatches=m, recompute=recompute, zero=zero, chunks=v,
-                       outer_state=outer & (n_sites > 1))
+                       outer_state=outer & (n_sites > 1), outer_shards=dp_local)
     fits = mem["total"] <= hbm
 
     step_s = np.where(valid, step_s, np.inf)
@@ -773,7 +802,9 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         schedule=schedule, across=across,
         step_s=full(step_s), compute_s=full(compute_s), bubble_s=full(bubble_s),
         exposed_comm_s=full(exposed), tp_s=full(scale * tp_mb), pp_s=full(pp_s),
-        dp_s=full(dp_s), ep_s=full(scale * ep_mb), cp_s=full(scale * cp_mb), dci_s=full(dci_s),
+        dp_s=full(dp_s), dp_exposed_s=full(dp_exposed),
+        outer_sync_s=full(outer_s), ep_s=full(scale * ep_mb), cp_s=full(scale * cp_mb),
+        dci_s=full(dci_s),
         dci_latency_part_s=full(dci_latency_part), scale_up_exposed_s=full(up_exposed),
         scale_out_exposed_s=full(out_exposed), dci_bytes=full(dci_bytes),
         tokens_per_s=full(tokens_per_s), mfu=full(mfu), hfu=full(hfu),

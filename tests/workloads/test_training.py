@@ -249,3 +249,21 @@ def test_monotone_in_bandwidth_distance_and_h(gbps, more, km, further, pp, acros
     assert float(run(gbps, lat + further * 4.8974e-6).step_s) >= float(base.step_s) * (1 - 1e-12)
     if across == "dp":
         assert float(run(gbps, lat, sync_every=h * 2).dci_bytes) <= float(base.dci_bytes)
+
+
+@pytest.mark.parametrize("across,kw", [("dp", {}), ("dp", {"sync_every": 10}),
+                                       ("pp", {"pp": 8, "dp": 4}),
+                                       ("dp", {"zero": 3, "schedule": "interleaved",
+                                               "chunks": 2})])
+def test_breakdown_adds_up_to_the_step(across, kw):
+    net = replace(H100, dci_gbps=np.array([50.0, 400.0, 6400.0]), dci_latency_s=2e-3,
+                  scale_up_alpha_s=0.6e-6, scale_out_alpha_s=2.7e-6, dci_alpha_s=2.7e-6)
+    s = step(LLAMA70, "H100", network=net, **{"tp": 8, "pp": 4, "dp": 8, "sites": 2,
+                                               "global_batch": 64, "across": across, **kw})
+    parts = (s.compute_s + s.bubble_s + s.tp_s + s.cp_s + s.ep_s + s.pp_s + s.dp_exposed_s
+             + s.outer_sync_s)
+    np.testing.assert_allclose(parts, s.step_s, rtol=1e-12)
+    tiers = s.scale_up_exposed_s + s.scale_out_exposed_s + s.dci_s
+    np.testing.assert_allclose(tiers, s.exposed_comm_s, rtol=1e-9)
+    one = s.at(0).to_dict()
+    assert sum(one["breakdown_s"].values()) == pytest.approx(one["step_s"], rel=1e-12)
