@@ -648,7 +648,8 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
              & (tp >= 1) & (pp >= 1) & (dp >= 1) & (ep >= 1) & (cp >= 1) & (n_sites >= 1)
              & (h_sync >= 1) & (ratio >= 1))
     valid &= np.mod(dp if across == "dp" else pp, n_sites) == 0
-    tp, pp, dp, ep, cp, n_sites = (np.maximum(x, 1.0) for x in (tp, pp, dp, ep, cp, n_sites))
+    tp, pp, dp, ep, cp, n_sites = (np.asarray(np.maximum(x, 1.0), dtype=float)
+                                   for x in (tp, pp, dp, ep, cp, n_sites))
     m = np.maximum(np.floor(m), 1.0)
 
     # FLOPs and compute time.
