@@ -88,16 +88,24 @@ def training(file: str, job_file: str | None, input_format: str | None,
              title=f"parallelism of {data['model']} on {data['accelerators']:,} "
                    f"{data['accelerator']}, fastest first ({data['binding']['summary']})")
         return
-    if "sites" in data:
-        rows = data["sites"]
+    if "sites" in data:  # across accelerator generations: one row per site
+        rows = [{k: v for k, v in row.items()} for row in data["sites"]]
     else:
-        step_s = data["step_s"]
-        rows = [{"part": part, "seconds": seconds,
-                 "share": seconds / step_s if step_s else 0.0}
-                for part, seconds in data["breakdown_s"].items()]
+        rows = [_flat(data)]
     needed = data.get("dci_gbps_needed")
     extra = f"; DCI for {job.target_efficiency:.0%}: {needed:,.1f} Gb/s" if needed else ""
-    emit(data, fmt, rows=rows,
+    emit(data, fmt, rows=rows, transpose="sites" not in data,
          title=f"step {data['step_s']:.3g} s, efficiency {data['efficiency']:.1%}, MFU "
                f"{data['mfu']:.1%}, DCI share {data['dci_share']:.1%}{extra}; "
                f"{data['binding']['summary']}")
+
+
+def _flat(data: dict[str, Any]) -> dict[str, Any]:
+    """One record of every number of a step's JSON, nested parts under their own names:
+    ``compute_s`` of the breakdown, ``memory_weights_gb``, ``scale_up_exposed_s``."""
+    out = {k: v for k, v in data.items()
+           if not isinstance(v, (dict, list)) and k not in ("model", "accelerator")}
+    out.update({f"{part}_s": v for part, v in data["breakdown_s"].items()})
+    out.update({f"{tier}_exposed_s": v for tier, v in data["exposed_by_tier_s"].items()})
+    out.update({f"memory_{part}_gb": v for part, v in data["memory_gb"].items()})
+    return out  # the binding's summary is the title's

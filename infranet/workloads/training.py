@@ -517,9 +517,10 @@ def step_binding(s: TrainingStep) -> Binding:
     name = max(parts, key=lambda k: parts[k])
     share = parts[name] / s.step_s if s.step_s > 0 else 0.0
     if name == "compute":
+        bubble = f" and the pipeline bubble {s.bubble_s:.3g} s are" if s.bubble_s else " is"
         return Binding("compute", s.accelerator,
-                       f"compute {s.compute_s:.3g} s and bubble {s.bubble_s:.3g} s are "
-                       f"{share:.0%} of a {s.step_s:.3g} s step (MFU {s.mfu:.0%})")
+                       f"compute {s.compute_s:.3g} s{bubble} {share:.0%} of a "
+                       f"{s.step_s:.3g} s step (MFU {s.mfu:.0%})")
     if name == "dci" and s.dci_latency_part_s > s.dci_s / 2:
         return Binding("propagation", "dci",
                        f"latency across the DCI is {s.dci_latency_part_s:.3g} s of the "

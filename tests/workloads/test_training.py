@@ -267,3 +267,19 @@ def test_breakdown_adds_up_to_the_step(across, kw):
     np.testing.assert_allclose(tiers, s.exposed_comm_s, rtol=1e-9)
     one = s.at(0).to_dict()
     assert sum(one["breakdown_s"].values()) == pytest.approx(one["step_s"], rel=1e-12)
+
+
+def test_window_caps_the_dci_rate():
+    """Each rank's flow across the DCI runs at most window / RTT (SimGrid CM02): 4 MiB over a
+    2 ms RTT is 16.8 Gb/s; the 1,024 ranks of a site then move 17.2 Tb/s between them, below
+    the 51.2 Tb/s of the DCI, and the synchronisation slows by the ratio."""
+    kw = dict(tp=8, pp=4, dp=64, sites=2, global_batch=256)
+    net = replace(QUIET, dci_gbps=51200.0, dci_latency_s=1e-3)
+    free = step(LLAMA70, "H100", network=net, **kw)
+    capped = step(LLAMA70, "H100", network=replace(net, window_bytes=4 * 2**20), **kw)
+    base = step(LLAMA70, "H100", network=QUIET, **kw)
+    latency = 2 * 1e-3
+    per_rank_free = 51200.0 / 1024
+    per_rank_capped = 4 * 2**20 * 8 / 2e-3 / 1e9
+    ratio = ((capped.dp_s - base.dp_s - latency) / (free.dp_s - base.dp_s - latency))
+    assert float(ratio) == pytest.approx(per_rank_free / per_rank_capped, rel=1e-9)
