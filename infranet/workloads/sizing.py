@@ -407,6 +407,7 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
         hold its share.
     """
     from infranet.fabrics.power import cluster_power, site_pue
+    from infranet.workloads.collectives import base_latency_s
     from infranet.workloads.groups import place
 
     if not sites:
@@ -466,7 +467,7 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
             scale_up_domain=domain, scale_up_alpha_s=pick(up.alpha_s),
             scale_out_alpha_s=pick(out.alpha_s), dci_gbps=dci_gbps, dci_latency_s=latency,
             dci_alpha_s=float(levels["dci"].alpha_s) if "dci" in levels else 0.0,
-            window_bytes=window_bytes))
+            window_bytes=window_bytes, collective_base_s=base_latency_s()))
         power = cluster_power(c, catalogue, site=members[i][0])
         it_w.append(None if power.it_power_kw is None
                     else power.it_power_kw * 1000.0 / power.count)

@@ -153,6 +153,10 @@ class Network:
         One-way latency between the sites, s (propagation and equipment).
     window_bytes : array-like or None
         A cap on each flow's rate across the DCI at window / RTT (SimGrid CM02); None: no cap.
+    collective_base_s : array-like
+        Fixed latency of launching one collective, s, paid by each TP, CP and EP collective of
+        a microbatch (NCCL's base latency, ``infranet/data/collectives.csv``; the DP
+        synchronisation's few large bucketed collectives are bandwidth-bound and leave it out).
     """
 
     scale_up_gbps: ArrayLike
@@ -164,6 +168,7 @@ class Network:
     dci_latency_s: ArrayLike = 0.0
     dci_alpha_s: ArrayLike = 0.0
     window_bytes: ArrayLike | None = None
+    collective_base_s: ArrayLike = 0.0
 
     def unlimited_dci(self) -> Network:
         """The same tiers with an unlimited DCI at zero distance (the efficiency baseline)."""
@@ -677,8 +682,9 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     act = b * s_len * h * BF16_BYTES / cp  # one microbatch's activations per rank
     tp_gbps, tp_alpha = tier(tp)
     per_layer_tp = 6.0 if recompute == "full" else 4.0
-    tp_mb = (layers / pp) * per_layer_tp * collective_s("allreduce", act, tp, tp_gbps,
-                                                         tp_alpha)
+    base = np.asarray(network.collective_base_s, dtype=float)
+    tp_mb = (layers / pp) * per_layer_tp * (collective_s("allreduce", act, tp, tp_gbps,
+                                                          tp_alpha) + base * (tp > 1))
     cp_gbps, cp_alpha = tier(tp * cp)
     kv_width = float(getattr(model, "kv_heads", None) or model.heads) * (_q_width(model)
                                                                          / model.heads)
@@ -686,13 +692,13 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     cp_rounds = 1.5 if recompute == "full" else 1.0
     cp_mb = (layers / pp) * cp_rounds * (collective_s("allgather", kv, cp, cp_gbps, cp_alpha)
                                          + collective_s("reduce_scatter", kv, cp, cp_gbps,
-                                                        cp_alpha))
+                                                        cp_alpha) + 2.0 * base * (cp > 1))
     experts = int(getattr(model, "experts", 0) or 0)
     top_k = float(getattr(model, "top_k", 0) or 1)
     ep_gbps, ep_alpha = tier(tp * cp * ep)
     per_layer_ep = (6.0 if recompute == "full" else 4.0) if experts > 1 else 0.0
-    ep_mb = (layers / pp) * per_layer_ep * collective_s("alltoall", act * top_k / tp, ep,
-                                                        ep_gbps, ep_alpha)
+    ep_mb = (layers / pp) * per_layer_ep * (collective_s("alltoall", act * top_k / tp, ep,
+                                                         ep_gbps, ep_alpha) + base * (ep > 1))
     stage_mb = t_mb + tp_mb + cp_mb + ep_mb
 
     # Pipeline: boundaries on scale-out, (sites - 1) of them across the DCI when across == pp.

@@ -283,3 +283,14 @@ def test_window_caps_the_dci_rate():
     per_rank_capped = 4 * 2**20 * 8 / 2e-3 / 1e9
     ratio = ((capped.dp_s - base.dp_s - latency) / (free.dp_s - base.dp_s - latency))
     assert float(ratio) == pytest.approx(per_rank_free / per_rank_capped, rel=1e-9)
+
+
+def test_collective_launch_latency_is_paid_per_tp_collective():
+    """NCCL's base latency per collective: 4 TP collectives per layer and microbatch (6 with
+    full recomputation), over every slot of the schedule."""
+    kw = dict(tp=8, pp=4, dp=8, global_batch=64)
+    plain = step(LLAMA70, "H100", network=H100, **kw)
+    based = step(LLAMA70, "H100", network=replace(H100, collective_base_s=6.6e-6), **kw)
+    m, slots = 64 / 8, 64 / 8 + 3
+    assert float(based.tp_s - plain.tp_s) == pytest.approx(80 / 4 * 4 * 6.6e-6 * slots)
+    assert m == 8
