@@ -38,7 +38,8 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
                    max_links: int = 8, names: st.SearchStrategy[str] = NAMES,
                    located: str = "some", capacities: str = "all", lengths: bool = True,
                    routes: bool = True, srlgs: bool = True, clusters: bool = False,
-                   dci: bool = False, extras: bool = False, connected: bool = False,
+                   dci: bool = False, min_clusters: int = 0, extras: bool = False,
+                   connected: bool = False,
                    capacity_range: tuple[float, float] = (1e-3, 1e6)) -> dict[str, Any]:
     """A valid topology spec (the content of a topology file).
 
@@ -64,6 +65,9 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
         population.
     dci
         Whether those clusters carry a DCI capacity (1 to 100,000 Gb/s).
+    min_clusters
+        With `clusters`: at least this many sites (the first ones) are datacenters with a
+        cluster (``min_sites`` must allow them).
     extras
         Whether to draw the rarer keys too: media, ``meta``, notes, descriptions, a default
         route factor; on sites ``pue``; on links ``fiber_pairs``, ``cost``, ``route_factor``,
@@ -79,12 +83,13 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
     site_names = draw(st.lists(names, min_size=min_sites, max_size=max_sites, unique=True))
     sites: list[dict[str, Any]] = []
     where: dict[str, list[float]] = {}
-    for name in site_names:
-        site: dict[str, Any] = {"name": name,
-                                "kind": draw(st.sampled_from(["datacenter", "pop", "region"]))}
+    for i, name in enumerate(site_names):
+        forced = clusters and i < min_clusters
+        site: dict[str, Any] = {"name": name, "kind": "datacenter" if forced else
+                                draw(st.sampled_from(["datacenter", "pop", "region"]))}
         if located == "all" or draw(st.booleans()):
             site["location"] = where[name] = [draw(_LON), draw(_LAT)]
-        if clusters and site["kind"] == "datacenter" and draw(st.booleans()):
+        if clusters and site["kind"] == "datacenter" and (forced or draw(st.booleans())):
             site["power_mw"] = draw(st.floats(0, 5000))
             site["clusters"] = [{"accelerator": draw(st.sampled_from(["H100", "GB200"])),
                                  "count": 72 * draw(st.integers(1, 10**4))}]

@@ -28,6 +28,7 @@ _COMMANDS = {
     "bench": ("infranet.cli.routing:bench", "Benchmark suites: bench routing."),
     "size": ("infranet.cli.training:size", "Size workloads: a training job's step and DCI."),
     "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
+    "collective": ("infranet.cli.collective:collective", "Time of a collective; what binds it."),
 }
 
 

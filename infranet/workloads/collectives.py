@@ -603,7 +603,9 @@ def collective(
     size = float(_array(size_bytes, "size_bytes"))
     names: tuple[str, ...]
     dci: Mapping[str, Any] = {}
+    notes: list[str] = []
     if isinstance(levels, Placement):
+        notes.extend(levels.notes)
         placement = levels
         levels, names, dci = placement.levels, placement.tier_names, placement.dci
         base_s = base_latency_s()
@@ -638,7 +640,6 @@ def collective(
     for row in rows:
         row["share"] = row["time_s"] / total if total > 0 else 0.0
     binding = _binding(op, rows, total, ranks, dci)
-    notes = []
     if len(rows) and any(np.ndim(level.ranks) for level in levels):
         notes.append("members differ: each tier's time is that of its slowest member")
     if dci and len(dci.get("edges", ())) > 2:

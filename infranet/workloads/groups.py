@@ -44,7 +44,7 @@ __all__ = ["Member", "Placement", "levels_of", "parse_group", "place"]
 #: The scale-out tiers of a fabric summary, and the tier of direct links between accelerators.
 SCALE_OUT_TIERS = ("leaf", "spine", "core", "direct")
 
-_MEMBER = re.compile(r"^\s*([^/=\s]+)\s*(?:/\s*([^=\s]+)\s*)?(?:=\s*(\S+)\s*)?$")
+_MEMBER = re.compile(r"^\s*([^/=\s]+)\s*(?:/\s*([^/=\s]+)\s*)?(?:=\s*([^=\s]+)\s*)?$")
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,15 @@ class Placement:
         The DCI ring: ``gbps`` (capacity per member, Gb/s per direction), ``one_way_ms``,
         ``cut`` (the links of the tightest minimum cut), ``edges`` (per ring edge: ``a, b,
         gbps, one_way_ms, length_km, cut``). Empty with one member.
+    notes : tuple of str
+        Figures taken from the accelerator catalogue where a cluster gives no fabric spec.
     """
 
     members: tuple[Member, ...]
     levels: tuple[Level, ...]
     tier_names: tuple[str, ...]
     dci: FrozenDict = field(default_factory=FrozenDict)
+    notes: tuple[str, ...] = ()
 
     @property
     def ranks(self) -> int:
@@ -178,30 +181,44 @@ def _resolve(topology: Topology, member: Member, i: int) -> tuple[Member, dict[s
     return Member(member.site, str(cluster["name"]), ranks), cluster
 
 
-def _intra(topology: Topology, member: Member, cluster: dict[str, Any],
-           i: int) -> tuple[int, float, int, float, str]:
+def _intra(topology: Topology, member: Member, cluster: dict[str, Any], i: int,
+           notes: list[str]) -> tuple[int, float, int, float, str]:
     """(scale-up ranks, Gb/s, scale-out ranks, Gb/s, scale-out tier name) of one member."""
+    from infranet import physics
     from infranet.fabrics.spec import summary
 
-    rows = {row["tier"]: row for row in summary(cluster, topology.accelerators()).tiers}
+    catalogue = topology.accelerators()
+    rows = {row["tier"]: row for row in summary(cluster, catalogue).tiers}
+    chip = physics.accelerator(str(cluster["accelerator"]), catalogue)
     n = int(member.ranks or 0)
+    where = f"group member {i + 1} ({member})"
     out_rows = [rows[t] for t in SCALE_OUT_TIERS if t in rows]
     if out_rows:
         slowest = min(out_rows, key=lambda row: float(row["gbps_per_accelerator"]))
         out_gbps, out_name = float(slowest["gbps_per_accelerator"]), str(slowest["tier"])
+    elif chip.nic_gbps is not None:
+        out_gbps, out_name = float(chip.nic_gbps), "nic"
+        notes.append(f"{member.site}/{member.cluster} gives no scale_out fabric: its ranks "
+                     f"meet at their NICs ({chip.nic_gbps:g} Gb/s, accelerators.csv), "
+                     "non-blocking")
     else:
         out_gbps, out_name = math.nan, "scale_out"
     if "scale_up" in rows:
         domain = int(rows["scale_up"]["accelerators"])
         up_gbps = float(rows["scale_up"]["gbps_per_accelerator"])
+    elif chip.scale_up_domain and chip.scale_up_gbps:
+        domain, up_gbps = int(chip.scale_up_domain), float(chip.scale_up_gbps)
+        notes.append(f"{member.site}/{member.cluster} gives no scale_up spec: the "
+                     f"{chip.name}'s own domain of {domain} at {up_gbps:g} Gb/s "
+                     "(accelerators.csv)")
     else:
         domain, up_gbps = 1, out_gbps
     up_ranks = min(domain, n)
     out_ranks = math.ceil(n / up_ranks)
-    if out_ranks > 1 and not out_rows:
+    if out_ranks > 1 and math.isnan(out_gbps):
         raise ValidationError(f"{n} ranks exceed the scale-up domain of {domain} and cluster "
                               f"{member.cluster!r} has no scale-out fabric", file=topology.file,
-                              element=f"group member {i + 1} ({member})", field="ranks")
+                              element=where, field="ranks")
     return up_ranks, up_gbps, out_ranks, out_gbps, out_name
 
 
@@ -263,8 +280,9 @@ def place(topology: Topology, group: Sequence[Any], *,
         raise ValidationError(f"members hold different numbers of ranks ({listing}); a "
                               "collective over tiers needs the same number in each",
                               file=topology.file, field="group")
-    intra = [_intra(topology, m, c, i) for i, (m, c) in enumerate(zip(resolved, clusters,
-                                                                      strict=True))]
+    notes: list[str] = []
+    intra = [_intra(topology, m, c, i, notes)
+             for i, (m, c) in enumerate(zip(resolved, clusters, strict=True))]
     up_ranks, up_gbps, out_ranks, out_gbps, out_names = (list(col) for col in zip(*intra,
                                                                                   strict=True))
     levels = [
@@ -280,7 +298,7 @@ def place(topology: Topology, group: Sequence[Any], *,
         levels.append(Level("dci", len(resolved), dci["gbps"] / n, tier_alpha_s("dci"),
                             latency_s=dci["one_way_ms"] / 1e3, window_bytes=window_bytes))
         names.append(", ".join(dci["cut"]) or "dci")
-    return Placement(tuple(resolved), tuple(levels), tuple(names), freeze(dci))
+    return Placement(tuple(resolved), tuple(levels), tuple(names), freeze(dci), tuple(notes))
 
 
 def _ring(topology: Topology, members: Sequence[Member]) -> dict[str, Any]:

@@ -152,6 +152,9 @@ def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
         "fabric report": [["fabric", "report", p, "--format", "json"]],
         "size training": [["size", "training", p, "--model", "llama3-8b", "--accelerators",
                            "64", "--parallelism", "tp=8", "--global-batch", "64"]],
+        "collective": [["collective", "--size", "1GB", "--topology", p, "--group", "dc=16"],
+                       ["collective", "--size", "1GB", "--topology", p, "--group", "x=8",
+                        "--group", "z=8", "--window", "4MiB"]],
     }
 
 
@@ -172,7 +175,7 @@ def test_commands_answer_success_or_one_line(tmp_path_factory, case):
     path = folder / f"input{SEEDS[name][0]}"
     path.write_bytes(data)
     for command, runs in _runs(path, folder / "out.json").items():
-        if command in ("fabric report", "size training") and name != "cluster":
+        if command == "fabric report" and name != "cluster":
             continue  # the other seeds hold no cluster
         for args in runs:
             _accept(invoke(*args, env={"COLUMNS": "100"}), args)

@@ -47,6 +47,9 @@ def invocations(ring: Path, demands: Path, cluster: Path) -> dict[str, list[list
         "catalogue": [*(["catalogue", kind] for kind in CATALOGUES),
                       ["catalogue", "models", "deepseek-v3"],
                       ["catalogue", "accelerators", "H100"]],
+        "collective": [["collective", "--size", "64MiB", "--ranks", "8", "--bandwidth",
+                        "450GB/s", "--latency", "3us"],
+                       ["collective", "--size", "1GB", "--topology", c, "--group", "dc=64"]],
     }
 
 
