@@ -59,3 +59,29 @@ def test_unit_typo_suggests():
 def test_format_then_parse_is_close(value):
     text = format_quantity(value, "bandwidth")
     assert parse(text, "bandwidth") == pytest.approx(value, rel=1e-3)
+
+
+@pytest.mark.parametrize(("text", "quantity", "unit", "expected"), [
+    ("3us", "time", "s", 3e-6),
+    ("10 ms", "time", "s", 0.01),
+    (0.5, "time", "s", 0.5),  # a bare number is in the unit asked for
+    ("0.5", "time", "s", 0.5),
+    ("120 kW", "power", "kW", 120.0),
+    ("2 km", "length", "m", 2000.0),
+    ("1 GiB", "size", "MiB", 1024.0),
+])
+def test_parse_into_a_unit(text, quantity, unit, expected):
+    assert parse(text, quantity, unit=unit) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("text", "instead"), [("64 Mb", "MB or MiB"), ("1Gbit", "GB or GiB"),
+                                               ("8 b", "B"), ("2 Kib", "KiB")])
+def test_sizes_in_bits_are_refused_not_divided(text, instead):
+    with pytest.raises(ValidationError, match=f"a size is in bytes: write {instead}$"):
+        parse(text, "size")
+
+
+@pytest.mark.parametrize("quantity", ["bandwidth", "length", "time", "power", "size"])
+@given(value=st.floats(min_value=1e-9, max_value=1e15, allow_nan=False))
+def test_every_quantity_formats_and_parses_back(quantity, value):
+    assert parse(format_quantity(value, quantity), quantity) == pytest.approx(value, rel=5e-4)

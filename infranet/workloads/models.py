@@ -71,8 +71,8 @@ FIELDS: tuple[Field, ...] = (
           "Total parameters, the published count (every expert of a mixture of experts). A "
           "whole number, or with a suffix: `70.6B`, `400M` (YAML reads `70.6e9` as text; it is "
           "accepted too)."),
-    Field("active_parameters", "count", "`parameters` for a dense model; from the shape for a "
-          "mixture of experts",
+    Field("active_parameters", "count", "`parameters` for a dense model; for a mixture of "
+          "experts, `parameters` less the routed experts a token does not use (from the shape)",
           "Parameters a token uses: the shared parts and `top_k` routed experts. Training "
           "FLOPs count these (6 per parameter per token)."),
     Field("layers", "count", None, "Transformer blocks."),
@@ -121,7 +121,8 @@ _KNOWN = tuple(f.name for f in FIELDS)
 
 def load_model(name_or_path: str | os.PathLike[str] | Model) -> Model:
     """Return a model: a catalogue name (``llama3-70b``), a model file (``.yaml``, ``.yml``,
-    ``.json``, or any path to an existing file), or a :class:`~infranet.physics.Model` as it is.
+    ``.json``, any path to an existing file, ``-`` for standard input), or a
+    :class:`~infranet.physics.Model` as it is.
 
     Raises
     ------
@@ -145,8 +146,9 @@ def load_model(name_or_path: str | os.PathLike[str] | Model) -> Model:
     catalogue = models()
     if text in catalogue:
         return catalogue[text]
-    if (isinstance(name_or_path, Path) or text.lower().endswith(MODEL_FILE_SUFFIXES)
-            or os.sep in text or "/" in text or os.path.isfile(text)):
+    if (isinstance(name_or_path, Path) or text == "-"
+            or text.lower().endswith(MODEL_FILE_SUFFIXES) or os.sep in text or "/" in text
+            or os.path.isfile(text)):
         return read_model(text)
     raise UnknownNameError(
         f"unknown model {text!r}{did_you_mean(text, catalogue)}; known: "

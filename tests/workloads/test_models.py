@@ -231,3 +231,11 @@ def test_docs_table_is_generated_from_the_fields():
     assert begin in text and end in text
     table = text.split(begin, 1)[1].split(end, 1)[0].strip()
     assert table == wm.reference_markdown().strip(), "run: python docs/generate_reference.py"
+
+
+def test_a_model_file_on_standard_input(monkeypatch):
+    import io as _io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", _io.TextIOWrapper(_io.BytesIO(GOOD.encode())))
+    assert wm.load_model("-").name == "my-13b"
