@@ -327,7 +327,8 @@ class StepModel(FrozenState):
     synchronisation), and its parts ``tp_s``, ``pp_s``, ``dp_s`` (the whole DP synchronisation,
     hidden or not), ``ep_s``, ``cp_s``, ``dci_s`` (exposed time on the DCI). Memory per
     accelerator in bytes (``memory_*``, ``fits``); ``tokens_per_s``, ``mfu``, ``hfu``,
-    ``power_mw`` (facility), ``dci_bytes`` per step (average over outer steps), ``valid``.
+    ``power_mw`` (facility), ``dci_bytes`` per step each way across a site boundary (the
+    average over outer steps), ``valid``.
     """
 
     model: str
@@ -780,7 +781,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         across == "dp",
         np.where(outer, 2.0 * (dp_sites - 1) / dp_sites * shard / ratio * ranks_per_site
                  / h_sync, 2.0 * (dp_sites - 1) / dp_sites * shard * volume * ranks_per_site),
-        2.0 * m * p2p * crossing), 0.0)
+        m * p2p * crossing), 0.0)  # each way, over one site boundary
 
     # ZeRO shards over the ranks that synchronise every step: the site's alone under an outer
     # synchronisation.

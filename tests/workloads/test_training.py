@@ -294,3 +294,13 @@ def test_collective_launch_latency_is_paid_per_tp_collective():
     m, slots = 64 / 8, 64 / 8 + 3
     assert float(based.tp_s - plain.tp_s) == pytest.approx(80 / 4 * 4 * 6.6e-6 * slots)
     assert m == 8
+
+
+def test_pipeline_across_sites_moves_every_microbatch_once_each_way():
+    """PP across the DCI: every microbatch's activations cross forward (and their gradients
+    back), b·s·h·2 bytes per replica: m·b·s·h·2·dp each way per step."""
+    s = step(LLAMA70, "H100", network=replace(H100, dci_gbps=800.0), tp=8, pp=8, dp=4,
+             sites=2, across="pp", global_batch=64, microbatch=2)
+    m = 64 / (4 * 2)
+    assert float(s.dci_bytes) == m * 2 * 8192 * 8192 * 2 * 4
+    assert float(s.dci_s) > 0 and float(s.dp_s) > 0
