@@ -494,7 +494,12 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
         the shortfall).
     """
     from infranet.workloads.models import load_model
-    from infranet.workloads.training import SiteShare, require_fit, step_across_generations
+    from infranet.workloads.training import (
+        SiteShare,
+        check_config,
+        require_fit,
+        step_across_generations,
+    )
 
     record = model if model is not None else load_model(job.model_path())
     where = place_job(topology, accelerators=job.accelerators, sites=job.sites,
@@ -512,6 +517,11 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
                                   "(across: dp), without a search", file=job.file,
                                   element="job", field="across")
         per_replica = degrees["tp"] * degrees["pp"] * degrees["cp"]
+        for ranks in where.ranks:
+            check_config(record, **{**degrees, "dp": ranks // per_replica},
+                         microbatch=job.microbatch, global_batch=ranks // per_replica
+                         * job.microbatch, schedule=job.schedule, chunks=job.chunks,
+                         file=job.file)
         shares = [SiteShare(site, physics.accelerator(acc, catalogue), net,
                             dp=ranks // per_replica, it_w_per_accelerator=w, pue=p)
                   for site, acc, net, ranks, w, p in zip(
@@ -541,6 +551,9 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
             common.pop(fixed)
         return search_parallelism(record, acc, accelerators=job.accelerators, network=net,
                                   across=ACROSS if n_sites > 1 else "dp", **common)
+    check_config(record, **degrees, microbatch=job.microbatch, global_batch=job.global_batch,
+                 schedule=job.schedule, chunks=job.chunks, sites=n_sites, across=job.across,
+                 file=job.file)
     one = step(record, acc, network=net, **degrees, **common).at()
     require_fit(one, file=job.file)
     ideal = step(record, acc, network=net.unlimited_dci(), **degrees, **common).at()

@@ -85,6 +85,7 @@ __all__ = [
     "SiteShare",
     "StepModel",
     "TrainingStep",
+    "check_config",
     "collective_s",
     "collective_terms",
     "flops_per_token",
@@ -533,6 +534,48 @@ def step_binding(s: TrainingStep) -> Binding:
                        f"{s.dci_s:.3g} s the step waits on it ({share:.0%} of the step)")
     return Binding("tier", name, f"exposed communication on {name} is {parts[name]:.3g} s, "
                                  f"{share:.0%} of a {s.step_s:.3g} s step")
+
+
+def check_config(model: ModelLike, *, tp: int = 1, pp: int = 1, dp: int = 1, ep: int = 1,
+                 cp: int = 1, microbatch: int = 1, global_batch: int = 1024,
+                 schedule: str = "1f1b", chunks: int = 1, sites: int = 1, across: str = "dp",
+                 file: str | None = None) -> None:
+    """Raise, naming the field, when one configuration breaks a rule :func:`step` marks
+    invalid (degrees that do not divide the heads, layers or replicas; a batch that does not
+    split into whole microbatches).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=61, hidden=4096, heads=32)
+    >>> try:
+    ...     check_config(m, pp=8)
+    ... except ValidationError as err:
+    ...     print(err)
+    job: parallelism: pp = 8 does not divide the 61 layers of m
+    """
+    def fail(field_name: str, message: str) -> ValidationError:
+        return ValidationError(message, file=file, element="job", field=field_name)
+
+    v = chunks if schedule == "interleaved" else 1
+    if model.heads % tp:
+        raise fail("parallelism", f"tp = {tp} does not divide the {model.heads} attention "
+                                  f"heads of {model.name}")
+    if model.layers % (pp * v):
+        what = f"pp = {pp}" if v == 1 else f"pp × chunks = {pp} × {v}"
+        raise fail("parallelism", f"{what} does not divide the {model.layers} layers of "
+                                  f"{model.name}")
+    if (dp * cp) % ep:
+        raise fail("parallelism", f"ep = {ep} does not divide dp·cp = {dp * cp:,}")
+    if global_batch % (dp * microbatch):
+        raise fail("global_batch", f"{global_batch:,} sequences do not split into whole "
+                                   f"microbatches of {microbatch} over dp = {dp:,}; use a "
+                                   f"multiple of {dp * microbatch:,}")
+    degree = dp if across == "dp" else pp
+    if degree % sites:
+        raise fail("across", f"{across} = {degree:,} does not split over {sites} sites; "
+                             f"{'give pp a multiple of the sites' if across == 'pp' else ''}"
+                             .rstrip("; "))
 
 
 def require_fit(s: TrainingStep, *, file: str | None = None) -> TrainingStep:

@@ -68,6 +68,14 @@ def test_without_sites_the_one_datacenter_that_holds_it():
     (["--accelerators", "64", "--parallelism", "tp=8,pp=16"], "does not divide 64"),
     (["--accelerators", "64", "--parallelism", "tp=8", "--sites", "abilene,tempel"],
      "did you mean 'temple'"),
+    (["--accelerators", "1024", "--parallelism", "tp=8,pp=16", "--global-batch", "100"],
+     "job: global_batch: 100 sequences do not split into whole microbatches of 1 over dp = 8"),
+    (["--accelerators", "1024", "--parallelism", "tp=8,pp=3", "--global-batch", "100"],
+     "does not divide 1,024 accelerators"),
+    (["--accelerators", "1280", "--parallelism", "tp=8,pp=160"],
+     "pp = 160 does not divide the 80 layers of llama3-70b"),
+    (["--accelerators", "1024", "--parallelism", "tp=8,pp=1", "--sites",
+      "temple,san-antonio", "--across", "pp"], "pp = 1 does not split over 2 sites"),
 ])
 def test_errors_are_one_line(args, message):
     code, out, err = run("size", "training", RING, "--model", "llama3-70b", *args)
