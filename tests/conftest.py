@@ -104,7 +104,7 @@ def _run_stage(words: list[str], cwd: Path, stdin: str | None, command: str):
             if not SHARED_DATA.is_dir():
                 pytest.skip("../shared/data is not beside the checkout")
             word = str(SHARED_DATA / word.removeprefix("../shared/data/"))
-        elif word.startswith("topologies/"):
+        elif word.startswith(("topologies/", "examples/")):
             word = str(ROOT / word)
         args += sorted(glob.glob(word)) if "*" in word else [word]
     old = os.getcwd()

@@ -38,3 +38,10 @@ def test_bench_io_quick(capsys):
     out = capsys.readouterr().out
     assert "all results identical" in out
     assert "yaml.load(CSafeLoader)" in out and "ratio" in out
+
+
+def test_bench_training_quick(capsys):
+    bench = _load(BENCHMARKS / "bench_training.py")
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "sampled results identical: yes" in out and "ratio" in out

@@ -39,12 +39,17 @@ def invocations(ring: Path, demands: Path, cluster: Path) -> dict[str, list[list
                   ["route", r, "--demands", d, "--what", "summary"]],
         "fabric report": [["fabric", "report", c], ["fabric", "report", c, "--what", "tiers"]],
         "bench routing": [["bench", "routing", "--algorithms", "spf"]],
-        "collective": [["collective", "--size", "64MiB", "--ranks", "8", "--bandwidth",
-                        "450GB/s", "--latency", "3us"],
-                       ["collective", "--size", "1GB", "--topology", c, "--group", "dc=64"]],
+        "size training": [["size", "training", c, "--model", "llama3-8b", "--accelerators",
+                           "64", "--parallelism", "tp=8", "--global-batch", "64"],
+                          ["size", "training", c, "--model", "llama3-8b", "--accelerators",
+                           "64", "--parallelism", "tp=8", "--global-batch", "64",
+                           "--search", "parallelism"]],
         "catalogue": [*(["catalogue", kind] for kind in CATALOGUES),
                       ["catalogue", "models", "deepseek-v3"],
                       ["catalogue", "accelerators", "H100"]],
+        "collective": [["collective", "--size", "64MiB", "--ranks", "8", "--bandwidth",
+                        "450GB/s", "--latency", "3us"],
+                       ["collective", "--size", "1GB", "--topology", c, "--group", "dc=64"]],
     }
 
 

@@ -1,0 +1,111 @@
+"""``infranet size training``: a training job's step time, what limits it and the DCI it needs.
+
+The command's options are the job file's fields (:data:`infranet.workloads.job.JOB`), one table
+for both: ``--global-batch`` is ``global_batch``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from infranet.cli._options import DATA_SIZE, input_options, load, output_format
+from infranet.workloads.job import JOB
+
+F = Callable[..., Any]
+
+
+def _job_options(function: F) -> F:
+    """One option per field of the job schema, in its order."""
+    for attr in reversed(JOB):
+        flag = "--" + attr.name.replace("_", "-")
+        kind: Any = {"integer": int, "number": float}.get(attr.kind, str)
+        if attr.kind == "choice":
+            kind = click.Choice(list(attr.choices))
+        default = f" (default: {attr.default})" if attr.default is not None else ""
+        metavar = {"sites": "SITE[,SITE...]", "parallelism": "tp=8,pp=16,dp=128",
+                   "model": "NAME|MODEL.yaml", "window": "SIZE"}.get(attr.name)
+        if attr.kind == "size":
+            kind = DATA_SIZE
+        function = click.option(flag, attr.name, type=kind, default=None, metavar=metavar,
+                                help=f"{attr.description[0].upper()}{attr.description[1:]}"
+                                     f"{default}.")(function)
+    return function
+
+
+@click.group()
+def size() -> None:
+    """Size workloads on a topology: size training."""
+
+
+@size.command()
+@click.argument("file")
+@click.option("--job", "job_file", default=None, metavar="JOB.yaml",
+              help="Read the job from a file (docs/job.md) instead of the options below.")
+@_job_options
+@input_options
+@output_format
+def training(file: str, job_file: str | None, input_format: str | None,
+             capacity_unit: str | None, fmt: str, **fields: Any) -> None:
+    """Step time of a training job on a topology's datacenters, and what limits it.
+
+    The job runs on --sites (an equal share of the accelerators each) or, without them, on the
+    one datacenter cluster that can hold it. The JSON gives step_s, compute_s, exposed_comm_s,
+    dci_s, dci_share, efficiency (step time with an unlimited DCI at zero distance ÷ step
+    time), mfu, tokens_per_s, memory_gb_per_accelerator, power_mw and binding; with --solve
+    dci-bandwidth also dci_gbps_needed for --target-efficiency; --search parallelism ranks the
+    mappings of the accelerators instead.
+
+    \b
+    Examples:
+      infranet size training topologies/texas-ring.yaml --model llama3-70b \\
+          --accelerators 8192 --parallelism tp=8,pp=8 --sites abilene,temple \\
+          --solve dci-bandwidth --format json
+      infranet size training topologies/texas-ring.yaml \\
+          --job examples/jobs/llama3-70b-two-sites.yaml
+    """
+    from infranet.errors import ValidationError
+    from infranet.output import emit
+    from infranet.workloads.job import job_from_mapping, read_job
+    from infranet.workloads.sizing import size_training
+
+    given = {k: v for k, v in fields.items() if v is not None}
+    if job_file is not None:
+        if given:
+            names = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise ValidationError(f"give the job in {job_file} or as options, not both "
+                                  f"({names})", field="job")
+        job = read_job(job_file)
+    else:
+        job = job_from_mapping(given)
+    topology = load(file, input_format, capacity_unit)
+    result = size_training(topology, job)
+    data = result.to_dict()
+    if "mappings" in data:
+        emit(data, fmt, rows=data["mappings"],
+             title=f"parallelism of {data['model']} on {data['accelerators']:,} "
+                   f"{data['accelerator']}, fastest first ({data['binding']['summary']})")
+        return
+    if "sites" in data:  # across accelerator generations: one row per site
+        rows = [{k: v for k, v in row.items()} for row in data["sites"]]
+    else:
+        rows = [_flat(data)]
+    needed = data.get("dci_gbps_needed")
+    extra = f"; DCI for {job.target_efficiency:.0%}: {needed:,.1f} Gb/s" if needed else ""
+    emit(data, fmt, rows=rows, transpose="sites" not in data,
+         title=f"step {data['step_s']:.3g} s, efficiency {data['efficiency']:.1%}, MFU "
+               f"{data['mfu']:.1%}, DCI share {data['dci_share']:.1%}{extra}; "
+               f"{data['binding']['summary']}")
+
+
+def _flat(data: dict[str, Any]) -> dict[str, Any]:
+    """One record of every number of a step's JSON, nested parts under their own names:
+    ``compute_s`` of the breakdown, ``memory_weights_gb``, ``scale_up_exposed_s``."""
+    out = {k: v for k, v in data.items()
+           if not isinstance(v, (dict, list)) and k not in ("model", "accelerator")}
+    out.update({f"{part}_s": v for part, v in data["breakdown_s"].items()})
+    out.update({f"{tier}_exposed_s": v for tier, v in data["exposed_by_tier_s"].items()})
+    out.update({f"memory_{part}_gb": v for part, v in data["memory_gb"].items()})
+    return out  # the binding's summary is the title's

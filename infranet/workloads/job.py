@@ -1,0 +1,332 @@
+"""Training jobs as data: the JOB.yaml schema (one table of fields), its reader and its reference.
+
+A job file holds the options of ``infranet size training`` with the same names (underscores for
+the command's dashes)::
+
+    model: llama3-70b            # a catalogue name, or a model YAML file beside the job file
+    accelerators: 16384
+    parallelism: {tp: 8, pp: 16, dp: 128}   # or "tp=8,pp=16,dp=128"; dp may be left out
+    global_batch: 2048
+    seq_len: 8192
+    recompute: selective
+    sites: [abilene, temple]
+    across: dp
+    sync_every: 100
+
+:data:`JOB` is the schema: each field's type, unit, default and description, read by the
+reader (:func:`read_job`, :func:`job_from_mapping`) and written into ``docs/job.md`` by
+:func:`reference_markdown` (``python docs/generate_job_reference.py``; a test holds the two
+together). Errors are one line naming the file, the element (``job``) and the field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infranet import units
+from infranet.errors import ValidationError, did_you_mean
+from infranet.results import FrozenDict
+from infranet.workloads.training import ACROSS, RECOMPUTE, SCHEDULES
+
+__all__ = ["DEGREES", "JOB", "SEARCHES", "SOLVES", "JobField", "TrainingJob", "job_from_mapping",
+           "parse_parallelism", "read_job", "reference_markdown"]
+
+#: The parallelism degrees a job names.
+DEGREES = ("tp", "pp", "dp", "ep", "cp")
+#: What ``solve`` can solve for, and what ``search`` can search.
+SOLVES = ("dci-bandwidth",)
+SEARCHES = ("parallelism",)
+
+
+
+@dataclass(frozen=True)
+class JobField:
+    """One field of a job file: `kind` is ``str``, ``choice``, ``strings``, ``integer``,
+    ``number`` or a quantity of :data:`infranet.units.QUANTITIES` (parsed with its unit).
+
+    (The topology schema's ``Attr`` has the same shape; it lives with the model, whose import
+    brings the Topology and pandas: the job's table is read by ``infranet size --help``.)
+    """
+
+    name: str
+    kind: str
+    description: str
+    default: Any = None
+    required: bool = False
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+    maximum: float | None = None
+    maximum_reason: str = ""
+
+    def describe_type(self) -> str:
+        """The type as the reference says it."""
+        if self.kind == "choice":
+            return " \\| ".join(f"`{c}`" for c in self.choices)
+        kind = f"{self.kind} ({self.unit})" if self.kind in units.QUANTITIES else {
+            "strings": "list of strings"}.get(self.kind, self.kind)
+        if self.maximum is not None:
+            return f"{kind}, at most {self.maximum:g}"
+        return kind
+
+
+
+
+#: The schema of a job file: one row per field.
+JOB = (
+    JobField("model", "str", "a catalogue model (`infranet catalogue models`) or a model YAML "
+         "file, relative to the job file", required=True),
+    JobField("accelerators", "integer", "accelerators the job runs on (over every site)",
+         required=True, minimum=1),
+    JobField("parallelism", "str", "degrees `tp`, `pp`, `dp`, `ep`, `cp` as a mapping or as "
+         "`tp=8,pp=16,dp=128`; missing degrees are 1, a missing `dp` is what the "
+         "accelerators leave; tp·pp·dp·cp must be the accelerators; required unless the job "
+         "searches"),
+    JobField("microbatch", "integer", "sequences per microbatch", default=1, minimum=1),
+    JobField("global_batch", "integer", "sequences per step", default=1024, minimum=1),
+    JobField("seq_len", "integer", "tokens per sequence (default: the model's)", minimum=1),
+    JobField("recompute", "choice", "activation recomputation (Korthikanti et al. 2022)",
+         default="selective", choices=RECOMPUTE),
+    JobField("schedule", "choice", "pipeline schedule", default="1f1b", choices=SCHEDULES),
+    JobField("chunks", "integer", "model chunks per rank in the interleaved schedule", default=1,
+         minimum=1),
+    JobField("zero", "integer", "ZeRO stage: 0 none, 1 optimizer state, 2 and gradients, 3 and "
+         "weights (FSDP)", default=1, minimum=0, maximum=3, maximum_reason="ZeRO has 3 stages"),
+    JobField("accelerator", "str", "the accelerator (a catalogue name); default: the clusters' "
+         "own"),
+    JobField("sites", "strings", "datacenters the job spans, `SITE` or `SITE/CLUSTER`; default: "
+         "the one datacenter that can hold it"),
+    JobField("across", "choice", "what crosses the DCI between sites", default="dp",
+         choices=ACROSS),
+    JobField("sync_every", "integer", "DiLoCo-style outer synchronisation across sites every H "
+         "steps (1: every step)", default=1, minimum=1),
+    JobField("compression", "number", "ratio the outer synchronisation's traffic is compressed by",
+         default=1.0, minimum=1.0),
+    JobField("window", "size", "transport window of DCI flows (caps each at window / RTT)",
+         unit="B", minimum=0.0, exclusive_minimum=True),
+    JobField("compute_fraction", "number", "fraction of peak the compute reaches (default: the "
+         "catalogue figure `training_compute_fraction`)", minimum=0.0, exclusive_minimum=True,
+         maximum=1.0, maximum_reason="a fraction of peak"),
+    JobField("target_efficiency", "number", "efficiency the DCI must allow (step time with an "
+         "unlimited DCI at zero distance ÷ step time)", default=0.95, minimum=0.0,
+         exclusive_minimum=True, maximum=1.0, maximum_reason="an efficiency"),
+    JobField("solve", "choice", "solve for the DCI bandwidth that reaches `target_efficiency`",
+         choices=SOLVES),
+    JobField("search", "choice", "rank the parallelism mappings of the accelerators by step time",
+         choices=SEARCHES),
+)
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    """A training job's options, checked (see :data:`JOB`)."""
+
+    model: str
+    accelerators: int
+    parallelism: Mapping[str, int]
+    microbatch: int = 1
+    global_batch: int = 1024
+    seq_len: int | None = None
+    recompute: str = "selective"
+    schedule: str = "1f1b"
+    chunks: int = 1
+    zero: int = 1
+    accelerator: str | None = None
+    sites: tuple[str, ...] = ()
+    across: str = "dp"
+    sync_every: int = 1
+    compression: float = 1.0
+    window: float | None = None
+    compute_fraction: float | None = None
+    target_efficiency: float = 0.95
+    solve: str | None = None
+    search: str | None = None
+    file: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parallelism", FrozenDict(dict(self.parallelism)))
+
+    def degrees(self) -> dict[str, int]:
+        """Every degree, 1 where not given."""
+        return {k: int(self.parallelism.get(k, 1)) for k in DEGREES}
+
+    def model_path(self) -> str:
+        """The model as :func:`infranet.workloads.models.load_model` takes it: a file
+        relative to the job file when it names one that exists there, else as given."""
+        if self.file and self.file != "-" and self.model.endswith((".yaml", ".yml")):
+            beside = Path(self.file).parent / self.model
+            if beside.exists():
+                return str(beside)
+        return self.model
+
+
+def parse_parallelism(raw: Any, *, accelerators: int, file: str | None = None,
+                      element: str = "job") -> dict[str, int]:
+    """Degrees from ``"tp=8,pp=16,dp=128"`` or a mapping; a missing ``dp`` is what the
+    accelerators leave; checked against `accelerators`.
+
+    Examples
+    --------
+    >>> parse_parallelism("tp=8,pp=16", accelerators=16384)
+    {'tp': 8, 'pp': 16, 'dp': 128, 'ep': 1, 'cp': 1}
+    """
+    def fail(message: str) -> ValidationError:
+        return ValidationError(message, file=file, element=element, field="parallelism")
+
+    if isinstance(raw, str):
+        pairs: dict[str, Any] = {}
+        for part in (p for p in raw.replace(" ", "").split(",") if p):
+            key, eq, value = part.partition("=")
+            if not eq:
+                raise fail(f"expected NAME=DEGREE pairs such as tp=8,pp=16, got {part!r}")
+            pairs[key] = value
+    elif isinstance(raw, Mapping):
+        pairs = dict(raw)
+    else:
+        raise fail(f"expected a mapping or tp=8,pp=16,dp=128, got {type(raw).__name__}")
+    out: dict[str, int] = {}
+    for key, value in pairs.items():
+        if key not in DEGREES:
+            raise fail(f"unknown degree {key!r}{did_you_mean(str(key), DEGREES)}; allowed: "
+                       f"{', '.join(DEGREES)}")
+        try:
+            degree = int(str(value))
+        except ValueError:
+            raise fail(f"{key} must be a whole number, got {value!r}") from None
+        if degree < 1:
+            raise fail(f"{key} must be >= 1, got {degree}")
+        out[key] = degree
+    fixed = out.get("tp", 1) * out.get("pp", 1) * out.get("cp", 1)
+    if "dp" not in out:
+        if accelerators % fixed:
+            raise fail(f"tp·pp·cp = {fixed:,} does not divide {accelerators:,} accelerators")
+        out["dp"] = accelerators // fixed
+    total = fixed * out["dp"]
+    if total != accelerators:
+        raise fail(f"tp·pp·dp·cp = {total:,} but the job has {accelerators:,} accelerators")
+    if (out["dp"] * out.get("cp", 1)) % out.get("ep", 1):
+        raise fail(f"ep = {out.get('ep', 1)} must divide dp·cp = "
+                   f"{out['dp'] * out.get('cp', 1):,}")
+    return {k: out.get(k, 1) for k in DEGREES}
+
+
+def _value(raw: Any, attr: JobField, file: str | None) -> Any:
+    def fail(message: str) -> ValidationError:
+        return ValidationError(message, file=file, element="job", field=attr.name)
+
+    kind = attr.kind
+    if kind in ("str", "choice"):
+        if not isinstance(raw, str) or not raw.strip():
+            raise fail(f"expected text, got {raw!r}")
+        if kind == "choice" and raw not in attr.choices:
+            raise fail(f"must be one of {', '.join(attr.choices)}, got {raw!r}"
+                       f"{did_you_mean(raw, attr.choices)}")
+        return raw.strip()
+    if kind == "strings":
+        items = raw.split(",") if isinstance(raw, str) else raw
+        if not isinstance(items, (list, tuple)) or not all(isinstance(x, str) and x.strip()
+                                                           for x in items):
+            raise fail(f"expected a list of names, got {raw!r}")
+        return tuple(x.strip() for x in items)
+    if kind == "integer":
+        if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, float)
+                                                                  and raw.is_integer())):
+            raise fail(f"expected a whole number, got {raw!r}")
+        value: float = int(raw)
+    elif kind in units.QUANTITIES:
+        try:
+            value = units.parse(raw, kind)
+        except ValidationError as err:
+            raise fail(err.detail) from None
+    else:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise fail(f"expected a number, got {raw!r}")
+        value = float(raw)
+    if not math.isfinite(value):
+        raise fail(f"must be finite, got {raw!r}")
+    if attr.minimum is not None:
+        low = attr.minimum
+        if value < low or (attr.exclusive_minimum and value == low):
+            raise fail(f"must be {'>' if attr.exclusive_minimum else '>='} {low:g}, "
+                       f"got {raw!r}")
+    if attr.maximum is not None and value > attr.maximum:
+        raise fail(f"must be at most {attr.maximum:g} ({attr.maximum_reason}), got {raw!r}")
+    return value
+
+
+def job_from_mapping(raw: Any, *, file: str | None = None) -> TrainingJob:
+    """A :class:`TrainingJob` from a mapping of the job schema's fields (a parsed JOB.yaml,
+    or the command's options), checked.
+
+    Examples
+    --------
+    >>> job = job_from_mapping({"model": "llama3-70b", "accelerators": 1024,
+    ...                         "parallelism": "tp=8,pp=4", "sites": "abilene,temple"})
+    >>> job.degrees()["dp"], job.sites
+    (32, ('abilene', 'temple'))
+    >>> try:
+    ...     job_from_mapping({"model": "m", "accelerators": 8, "parallelism": "tp=8",
+    ...                       "recompute": "most"}, file="job.yaml")
+    ... except ValidationError as err:
+    ...     print(err)
+    job.yaml: job: recompute: must be one of none, selective, full, got 'most'
+    """
+    if not isinstance(raw, Mapping):
+        raise ValidationError(f"expected a mapping of the job's fields, got "
+                              f"{type(raw).__name__}", file=file, element="job")
+    known = {a.name: a for a in JOB}
+    for key in raw:
+        if key not in known:
+            raise ValidationError(f"unknown field{did_you_mean(str(key), known)}; allowed: "
+                                  f"{', '.join(known)}", file=file, element="job",
+                                  field=str(key))
+    values: dict[str, Any] = {}
+    for attr in JOB:
+        given = raw.get(attr.name)
+        if given is None:
+            if attr.required:
+                raise ValidationError(f"missing; {attr.description}", file=file,
+                                      element="job", field=attr.name)
+            continue
+        if attr.name == "parallelism":
+            continue
+        values[attr.name] = _value(given, attr, file)
+    if raw.get("parallelism") is None and values.get("search") is None:
+        raise ValidationError("missing; give the degrees (tp=8,pp=16,dp=128) or search them "
+                              "(search: parallelism)", file=file, element="job",
+                              field="parallelism")
+    values["parallelism"] = parse_parallelism(raw.get("parallelism") or {},
+                                              accelerators=int(values["accelerators"]),
+                                              file=file)
+    return TrainingJob(**values, file=file)
+
+
+def read_job(path: str | Path) -> TrainingJob:
+    """Read and check a JOB.yaml file (safe YAML).
+
+    Raises
+    ------
+    ValidationError, FormatError
+        One line naming the file, ``job`` and the field.
+    """
+    from infranet.io.files import read_text
+    from infranet.io.native import load_yaml
+
+    name = str(path)
+    raw = load_yaml(read_text(path), file=name)
+    return job_from_mapping(raw, file=name)
+
+
+def reference_markdown() -> str:
+    """The job file's reference table (Markdown), generated from :data:`JOB`."""
+    out = ["| key | type | default | description |", "|---|---|---|---|"]
+    for a in JOB:
+        default = "**required**" if a.required else ("" if a.default is None
+                                                     else f"`{a.default}`")
+        out.append(f"| `{a.name}` | {a.describe_type()} | {default} | {a.description} |")
+    return "\n".join(out) + "\n"

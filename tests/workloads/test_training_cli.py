@@ -1,0 +1,132 @@
+"""``infranet size training`` from a fresh install on the shipped topologies: its JSON, the
+solved DCI bandwidth, the search, job files and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from infranet.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+RING = str(ROOT / "topologies" / "texas-ring.yaml")
+MESH = str(ROOT / "topologies" / "texas-mesh.yaml")
+HEADLINE = ("step_s", "compute_s", "exposed_comm_s", "dci_s", "dci_share", "efficiency", "mfu",
+            "tokens_per_s", "memory_gb_per_accelerator", "power_mw", "binding")
+JOB = ["--model", "llama3-70b", "--accelerators", "8192", "--parallelism", "tp=4,pp=1",
+       "--global-batch", "2048", "--sites", "abilene,temple"]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_has_the_headline_and_solves_the_dci():
+    code, out, err = run("size", "training", MESH, *JOB, "--solve", "dci-bandwidth",
+                         "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    for key in HEADLINE:
+        assert key in data
+    assert data["dci_gbps_needed"] > 0 and data["accelerators"] == 8192
+    assert data["options"]["sites"] == ["abilene", "temple"]
+    assert 0 < data["efficiency"] <= 1 and 0 < data["mfu"] < 1
+    assert sum(data["breakdown_s"].values()) == pytest.approx(data["step_s"], rel=1e-9)
+
+
+def test_outer_sync_needs_a_tenth_or_less_of_the_dci():
+    def needed(*more: str) -> float:
+        code, out, err = run("size", "training", MESH, *JOB, "--solve", "dci-bandwidth",
+                             "--format", "json", *more)
+        assert code == 0, err
+        return json.loads(out)["dci_gbps_needed"]
+
+    assert needed("--sync-every", "100") < needed() / 5
+
+
+def test_without_sites_the_one_datacenter_that_holds_it():
+    code, out, err = run("size", "training", RING, "--model", "llama3-8b", "--accelerators",
+                         "1024", "--parallelism", "tp=8", "--accelerator", "H100",
+                         "--global-batch", "1024", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["accelerator"] == "H100" and data["options"]["sites"] == ["fort-worth"]
+    assert data["dci_s"] == 0 and data["efficiency"] == 1.0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--accelerators", "60000", "--parallelism", "tp=8", "--accelerator", "H100"],
+     "no datacenter of texas-vdc-ring holds 60,000 H100: the largest cluster, "
+     "fort-worth/ftw-h100, has 48,000: 12,000 short"),
+    (["--accelerators", "64", "--parallelism", "tp=8", "--accelerator", "H100",
+      "--global-batch", "64", "--zero", "0", "--recompute", "none"], "GB short"),
+    (["--accelerators", "64", "--parallelism", "tp=8,pp=16"], "does not divide 64"),
+    (["--accelerators", "64", "--parallelism", "tp=8", "--sites", "abilene,tempel"],
+     "did you mean 'temple'"),
+    (["--accelerators", "1024", "--parallelism", "tp=8,pp=16", "--global-batch", "100"],
+     "job: global_batch: 100 sequences do not split into whole microbatches of 1 over dp = 8"),
+    (["--accelerators", "1024", "--parallelism", "tp=8,pp=3", "--global-batch", "100"],
+     "does not divide 1,024 accelerators"),
+    (["--accelerators", "1280", "--parallelism", "tp=8,pp=160"],
+     "pp = 160 does not divide the 80 layers of llama3-70b"),
+    (["--accelerators", "1024", "--parallelism", "tp=8,pp=1", "--sites",
+      "temple,san-antonio", "--across", "pp"], "pp = 1 does not split over 2 sites"),
+])
+def test_errors_are_one_line(args, message):
+    code, out, err = run("size", "training", RING, "--model", "llama3-70b", *args)
+    assert code == 1 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+
+
+def test_unknown_model_is_one_line():
+    code, _, err = run("size", "training", RING, "--model", "llama4", "--accelerators", "8",
+                       "--parallelism", "tp=8")
+    assert code == 1 and "llama4" in err and err.count("\n") == 1
+
+
+def test_search_ranks_mappings():
+    code, out, err = run("size", "training", MESH, "--model", "llama3-8b", "--accelerators",
+                         "256", "--global-batch", "256", "--sites", "abilene,temple",
+                         "--search", "parallelism", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    steps = [m["step_s"] for m in data["mappings"]]
+    assert steps == sorted(steps) and data["step_s"] == steps[0]
+    assert {m["across"] for m in data["mappings"]} <= {"dp", "pp"}
+
+
+def test_job_file_gives_what_the_options_give(tmp_path):
+    job = tmp_path / "job.yaml"
+    job.write_text("model: llama3-70b\naccelerators: 8192\nparallelism: {tp: 4, pp: 1}\n"
+                   "global_batch: 2048\nsites: [abilene, temple]\n")
+    code, from_file, err = run("size", "training", MESH, "--job", str(job), "--format", "json")
+    assert code == 0, err
+    _, from_options, _ = run("size", "training", MESH, *JOB, "--format", "json")
+    assert json.loads(from_file)["step_s"] == json.loads(from_options)["step_s"]
+    code, _, err = run("size", "training", MESH, "--job", str(job), "--zero", "3")
+    assert code == 1 and "not both (--zero)" in err
+
+
+def test_shipped_job_example_runs():
+    code, out, err = run("size", "training", MESH, "--job",
+                         str(ROOT / "examples" / "jobs" / "llama3-70b-two-sites.yaml"))
+    assert code == 0, err
+    assert "DCI for 95%" in out
+
+
+def test_generations_across_sites():
+    """Fort Worth's H100 and Temple's GB200 in one data-parallel job: the batch splits."""
+    code, out, err = run("size", "training", RING, "--model", "llama3-8b", "--accelerators",
+                         "2048", "--parallelism", "tp=8", "--global-batch", "2048", "--sites",
+                         "fort-worth,temple", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    sites = {row["site"]: row for row in data["sites"]}
+    assert sites["temple"]["batch"] > sites["fort-worth"]["batch"]
+    assert sum(r["batch"] for r in data["sites"]) == 2048
+    assert data["binding"]["kind"] in ("site", "tier")

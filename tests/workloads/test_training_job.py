@@ -1,0 +1,127 @@
+"""Job files: the schema, the reader's one-line errors, the generated reference, placement of a
+job on a topology, and jobs across accelerator generations."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import infranet
+from infranet.errors import FormatError, InfeasibleError, UnknownNameError, ValidationError
+from infranet.results import check_result
+from infranet.workloads.job import JOB, parse_parallelism, read_job
+from infranet.workloads.sizing import place_job
+from infranet.workloads.training import Network, SiteShare, step, step_across_generations
+
+ROOT = Path(__file__).resolve().parents[2]
+LLAMA8 = SimpleNamespace(name="llama-8b", parameters=8.03e9, layers=32, hidden=4096, heads=32,
+                         kv_heads=8, head_dim=128, vocab=128256, seq_len=8192)
+
+
+def test_reference_is_generated_from_the_schema():
+    script = ROOT / "docs" / "generate_job_reference.py"
+    spec = importlib.util.spec_from_file_location("gen", script)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = (ROOT / "docs" / "job.md").read_text(encoding="utf-8")
+    assert gen.regenerate(text) == text, "run python docs/generate_job_reference.py"
+    for attr in JOB:
+        assert f"| `{attr.name}` |" in text
+
+
+def test_read_job_file(tmp_path):
+    path = tmp_path / "job.yaml"
+    path.write_text("model: llama3-70b\naccelerators: 1024\nparallelism: {tp: 8, pp: 4}\n"
+                    "sites: [abilene, temple]\nsync_every: 100\nwindow: 16MiB\n")
+    job = read_job(path)
+    assert job.degrees() == {"tp": 8, "pp": 4, "dp": 32, "ep": 1, "cp": 1}
+    assert job.sites == ("abilene", "temple") and job.sync_every == 100
+    assert job.window == 16 * 2**20
+
+
+@pytest.mark.parametrize("text,field,message", [
+    ("model: m\naccelerators: 8\nparallelism: tp=8\nzero: 4\n", "zero", "at most 3"),
+    ("model: m\naccelerators: 8\nparallelism: tp=3\n", "parallelism", "does not divide"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8,dp=2\n", "parallelism", "but the job has"),
+    ("model: m\naccelerators: 8\nparallelism: tq=8\n", "parallelism", "did you mean 'tp'"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\nglobal_bath: 4\n", "global_bath",
+     "global_batch"),
+    ("model: m\nparallelism: tp=8\n", "accelerators", "missing"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\nwindow: 4 parsecs\n", "window", ""),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\ncompression: 0.5\n", "compression", ">= 1"),
+])
+def test_job_errors_are_one_line_naming_file_and_field(tmp_path, text, field, message):
+    path = tmp_path / "job.yaml"
+    path.write_text(text)
+    with pytest.raises(ValidationError) as caught:
+        read_job(path)
+    line = str(caught.value)
+    assert "\n" not in line and line.startswith(f"{path}: job: {field}: ") and message in line
+
+
+def test_job_file_must_be_safe_yaml(tmp_path):
+    path = tmp_path / "job.yaml"
+    path.write_text("model: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(FormatError):
+        read_job(path)
+
+
+def test_parallelism_fills_dp():
+    assert parse_parallelism({"tp": 4, "cp": 2}, accelerators=64)["dp"] == 8
+    with pytest.raises(ValidationError, match="ep = 3 must divide"):
+        parse_parallelism("tp=8,ep=3", accelerators=64)
+
+
+def test_job_without_sites_lands_on_the_one_datacenter_that_holds_it():
+    topo = infranet.read(ROOT / "topologies" / "texas-ring.yaml")
+    placed = place_job(topo, accelerators=40000, accelerator="H100")
+    assert placed.sites == ("fort-worth",) and placed.accelerators == ("H100",)
+    with pytest.raises(InfeasibleError, match="largest cluster, fort-worth/ftw-h100, has "
+                                              "48,000: 2,000 short"):
+        place_job(topo, accelerators=50000, accelerator="H100")
+    with pytest.raises(UnknownNameError, match="did you mean 'temple'"):
+        place_job(topo, accelerators=64, sites=("tempel", "abilene"))
+
+
+def test_two_sites_see_the_fiber_between_them():
+    topo = infranet.read(ROOT / "topologies" / "texas-ring.yaml")
+    placed = place_job(topo, accelerators=2048, sites=("abilene", "temple"))
+    assert placed.accelerators == ("GB200", "GB200")
+    assert 1.0 < placed.dci_latency_s * 1e3 < 5.0  # a few hundred km of fiber, one way
+    assert placed.dci_gbps > 0 and placed.networks[0].scale_up_domain == 72
+
+
+def test_generations_split_the_batch_by_throughput_and_wait_for_the_slowest():
+    fast = SiteShare("a", "H100", Network(3600.0, 400.0), dp=8)
+    slow = SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8)
+    run = step_across_generations(LLAMA8, [fast, slow], dci_gbps=800.0, dci_latency_s=1e-3,
+                                  tp=8, global_batch=512)
+    check_result(run, headline=("step_s", "dci_s", "dci_share", "mfu", "tokens_per_s"))
+    batches = [r["batch"] for r in run.sites]
+    assert sum(batches) == 512 and all(b % 8 == 0 for b in batches)
+    assert batches[0] > 2 * batches[1]
+    times = [r["step_s"] for r in run.sites]
+    assert run.step_s >= max(times)
+    # Each site's steps within one microbatch of the other's: the split balances them.
+    assert abs(times[0] - times[1]) < max(times) / min(batches) * 8 * 2
+
+
+def test_identical_generations_match_the_homogeneous_model():
+    """Two H100 sites through the generations path give the step of one job over 2 sites
+    (NICs not capping the DCI: the aggregate and per-rank views then agree)."""
+    net = Network(3600.0, 1e6)
+    shares = [SiteShare(s, "H100", net, dp=4) for s in ("a", "b")]
+    kw = dict(tp=8, pp=2, global_batch=256)
+    for gbps, h in [(100.0, 1), (25.0, 1), (100.0, 10)]:
+        run = step_across_generations(LLAMA8, shares, dci_gbps=gbps, dci_latency_s=2e-3,
+                                      sync_every=h, **kw)
+        one = step(LLAMA8, "H100", network=Network(3600.0, 1e6, dci_gbps=gbps,
+                                                   dci_latency_s=2e-3),
+                   dp=8, sites=2, sync_every=h, **kw).at()
+        assert run.step_s == pytest.approx(one.step_s, rel=1e-9)
+        assert run.dci_s == pytest.approx(one.dci_s, rel=1e-9, abs=1e-12)
+        assert np.isfinite(run.mfu)
