@@ -90,3 +90,27 @@ def test_max_flow_names_its_cut_as_binding():
                                          {"a": "y", "b": "z", "capacity": 100}]})
     out = check_result(max_flow(topo, "x", "z"), headline=("value_gbps",))
     assert out["binding"]["kind"] == "link" and out["binding"]["name"] == "y--z"
+
+
+def test_the_cut_of_a_flow_with_round_off_holds_what_the_flow_carries():
+    """A saturated arc left with 1e-13 Gb/s of round-off must not count as room: networkx's
+    own cut of this network holds 972.49 Gb/s beside a flow of 749.14."""
+    links = [{"a": "n3", "b": "n1", "capacity": 0.5, "capacity_ba": 708.709867237152},
+             {"a": "n1", "b": "n0", "capacity": 163.2764090677603,
+              "capacity_ba": 498.6867191610959},
+             {"a": "n3", "b": "n1", "capacity": 100.0},
+             {"a": "n3", "b": "n6", "capacity": 0.5, "capacity_ba": 542.7024744465053},
+             {"a": "n6", "b": "n0", "capacity": 896.0778012238798,
+              "capacity_ba": 748.6363529369766},
+             {"a": "n1", "b": "n0", "capacity": 0.5, "capacity_ba": 20.215333064285222},
+             {"a": "n0", "b": "n3", "capacity": 1000.0}]
+    for link in links:
+        link["length_km"] = 1
+    topo = Topology.from_dict({"name": "roundoff", "sites": [{"name": f"n{i}"}
+                                                             for i in range(7)],
+                               "links": links})
+    result = max_flow(topo, "n1", "n6")
+    # n0 -> n6 (748.636...) and n3 -> n6 (0.5) are the cut, by hand
+    assert result.value_gbps == pytest.approx(748.6363529369766 + 0.5, rel=1e-12)
+    assert result.cut == ("n3--n6", "n6--n0")
+    assert result.source_side == ("n0", "n1", "n3")
