@@ -258,7 +258,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     from infranet.bench import routing as suite_module
     from infranet.output import emit, progress
 
-    names = [a.strip() for a in algorithms.split(",") if a.strip()] if algorithms else None
+    names = _algorithm_names(algorithms)
     if names:
         from infranet.routing import get
 
@@ -274,7 +274,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     def keep(row: dict) -> None:
         rows.append(row)
         if output:
-            _write_results(partial, output)
+            _write_results(partial, output, say=False)  # said once, at the end
 
     try:
         with progress("routing", total=total) as update:  # update(instance, done, total)
@@ -282,6 +282,8 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
                                        data=Path(data) if data else None, failures=failures,
                                        on_result=keep, on_instance=update)
     except KeyboardInterrupt:
+        if output and rows:
+            _write_results(partial, output)
         click.echo(f"interrupted after {len(rows)} results"
                    + (f"; kept in {output}" if output else ""), err=True)
         sys.exit(130)
@@ -308,9 +310,28 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
         sys.exit(1)
 
 
-def _write_results(results: dict[str, Any], folder: str) -> None:
+def _algorithm_names(text: str | None) -> list[str] | None:
+    """The names of ``--algorithms A,B,...``; None (every built-in one) when not given. An
+    empty list, an empty name or a name given twice is a usage error."""
+    if text is None:
+        return None
+    names = [a.strip() for a in text.split(",")]
+    if not any(names):
+        raise click.BadParameter("no algorithm named; give A,B,... or leave --algorithms out "
+                                 "for every built-in one", param_hint="--algorithms")
+    if not all(names):
+        raise click.BadParameter(f"{text!r} has an empty name between its commas",
+                                 param_hint="--algorithms")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise click.BadParameter(f"{', '.join(twice)} given twice; each algorithm runs once",
+                                 param_hint="--algorithms")
+    return names
+
+
+def _write_results(results: dict[str, Any], folder: str, *, say: bool = True) -> None:
     """Write ``results.json`` (everything) and ``results.csv`` (the rows) into `folder`, each
-    file whole (a safe write)."""
+    file whole (a safe write); `say` what was written on stderr."""
     from pathlib import Path
 
     from infranet.errors import counted
@@ -321,8 +342,9 @@ def _write_results(results: dict[str, Any], folder: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "results.json", to_json(results) + "\n")
     write_text(out / "results.csv", to_csv(results["results"]))
-    click.echo(f"wrote {out / 'results.json'} and {out / 'results.csv'} "
-               f"({counted(len(results['results']), 'result')})", err=True)
+    if say:
+        click.echo(f"wrote {out / 'results.json'} and {out / 'results.csv'} "
+                   f"({counted(len(results['results']), 'result')})", err=True)
 
 
 def _results_folder(output: str) -> None:

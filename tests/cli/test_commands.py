@@ -520,6 +520,20 @@ def test_bench_says_what_it_wrote(tmp_path: Path):
     assert any(line.startswith(f"wrote {out}/results.json and {out}/results.csv (")
                and line.endswith(" results)") for line in lines), result.stderr
     assert (out / "results.json").exists() and (out / "results.csv").exists()
+    assert len([line for line in lines if line.startswith("wrote ")]) == 1, result.stderr
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    ("spf,spf", "spf given twice; each algorithm runs once"),
+    ("", "no algorithm named"),
+    (",", "no algorithm named"),
+    ("spf,", "'spf,' has an empty name between its commas"),
+])
+def test_bench_refuses_an_empty_or_repeated_algorithm(names: str, message: str):
+    result = run("bench", "routing", "--algorithms", names)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output and not result.stdout
 
 
 # ---------------------------------------------------------------------------- standard input
