@@ -74,15 +74,51 @@ def _with(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 
 _ROUTE_PARTS = ("summary", "links", "failures")
 
+#: The built-in routing algorithms, named in ``route --help`` without importing the registry
+#: (which loads numpy, scipy and pandas); a test holds it equal to the registry's built-ins.
+BUILTIN_ALGORITHMS = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop",
+                      "igp-wo")
+
+
+def _plain(text: str) -> str:
+    """Documentation text without its reStructuredText markup (roles, literals)."""
+    import re
+
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", lambda m: m.group(1).rsplit(".", 1)[-1], text)
+    return re.sub(r"``?([^`]+)``?", r"\1", text)
+
+
+def _list_algorithms(ctx: click.Context) -> None:
+    """Print every routing algorithm with its options and defaults (from its signature), and
+    exit: what ``--option`` accepts."""
+    from infranet.output import emit
+    from infranet.routing import algorithms, describe, options_of
+    from infranet.routing.base import REQUIRED
+
+    rows = []
+    for name in algorithms():
+        options = options_of(name)
+        listed = ("any (KEY=VALUE, passed as given)" if options is None else "; ".join(
+            f"{o.name}" + (" (required)" if o.default is REQUIRED else f"={o.default!r}")
+            for o in options if o.name != "failure") or "-")
+        rows.append({"algorithm": name, "options": listed, "what": _plain(describe(name))})
+    emit(rows, "table", title="routing algorithms: --algorithm NAME --option KEY=VALUE")
+    ctx.exit(0)
+
 
 @click.command()
 @click.argument("file")
 @_with(demand_options)
 @click.option("-a", "--algorithm", default="ecmp", show_default=True,
-              help="Routing algorithm: spf, ecmp, ksp, cspf, path-lp, mcf, vlb, fptas, pop, "
-                   "igp-wo, or a plug-in's name (see docs/routing.md).")
+              help=f"Routing algorithm: {', '.join(BUILTIN_ALGORITHMS)}, or a plug-in's name "
+                   "(--list-algorithms lists every one found; docs/routing.md).")
 @click.option("--option", "algorithm_options", multiple=True, metavar="KEY=VALUE",
-              help="An option of the algorithm, e.g. --option k=4 --option eps=0.05.")
+              help="An option of the algorithm, e.g. --option k=4 --option eps=0.05; "
+                   "--list-algorithms gives each algorithm's options and their defaults.")
+@click.option("--list-algorithms", is_flag=True, is_eager=True, expose_value=False,
+              callback=lambda ctx, _param, value: _list_algorithms(ctx) if value else None,
+              help="List the routing algorithms (plug-ins included) with their options and "
+                   "defaults, and exit.")
 @click.option("--default-capacity", type=Rate(), default=None,
               help="Capacity per direction of links that have none (topohub and Topology Zoo "
                    "files often give none), e.g. 10G.")

@@ -500,6 +500,30 @@ def test_demand_unit_says_what_unitless_means():
         assert "only ratios such as the MLU mean anything" in text, command
 
 
+def test_route_help_names_the_registry_s_built_in_algorithms():
+    from infranet.cli.routing import BUILTIN_ALGORITHMS
+    from infranet.routing import algorithms
+
+    built_in = {name for name, func in algorithms().items()
+                if getattr(func, "__module__", "").startswith("infranet.")}
+    assert set(BUILTIN_ALGORITHMS) == built_in
+    text = "".join(ok("route", "--help").stdout.split())  # wrapped anywhere, even at '-'
+    assert ",".join(BUILTIN_ALGORITHMS) in text
+    assert "--list-algorithmsgiveseachalgorithm'soptionsandtheirdefaults" in text
+
+
+def test_route_lists_every_algorithm_with_its_options():
+    from infranet.routing import algorithms, options_of
+
+    result = ok("route", "--list-algorithms")  # no FILE nor --demands needed
+    table = result.stdout
+    for name in algorithms():
+        assert f"│ {name} " in table
+    assert "eps=0.1; max_phases=None" in table  # fptas, from its signature
+    assert all(o.name in table for o in options_of("igp-wo") or () if o.name != "failure")
+    assert "``" not in table and ":func:" not in table
+
+
 def test_route_help_says_what_the_optimum_costs():
     text = " ".join(ok("route", "--help").stdout.split())
     assert "about a minute for 2,000 demands on Kdl" in text
