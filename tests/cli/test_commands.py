@@ -445,6 +445,10 @@ def test_compare_disconnected_is_quiet(tmp_path: Path):
     assert summary["max_rtt_ms"] is None
     assert summary["survives_any_single_cut"] is False
     assert done.stderr == ""
+    table = " ".join(ok("compare", path).stdout.split())
+    assert "notes │ some sites are not connected: RTT is infinite" in table
+    assert "notes" not in ok("compare", Path(__file__).parents[2] / "topologies"
+                             / "texas-ring.yaml").stdout
 
 
 # ---------------------------------------------------------------------------- what commands say
