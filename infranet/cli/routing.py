@@ -175,7 +175,7 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
     if summary["weight"] is None:
         del summary["weight"]
     if fmt == "table":  # options one per line, those the algorithm left unset aside
-        summary = {k: v for k, v in flatten(summary).items()
+        summary = {k: v for k, v in flatten(summary, joiner="; ").items()
                    if v is not None or not k.startswith("options.")}
     parts = [what] if what else (["links"] if fmt == "csv" else
                                  ["summary", "links"] + (["failures"] if failures else []))

@@ -650,3 +650,19 @@ def test_route_shows_its_phases_on_a_terminal(files, tmp_path: Path):
     assert b"solving the optimum (arc LP, 1 demand)" in seen
     piped = ok("route", files["ring"], "--demands", demands)
     assert piped.stderr == ""  # no progress off a terminal
+
+
+def test_route_table_keeps_two_notes_apart(tmp_path: Path):
+    """A table joins a list of notes with '; ' (its text wraps between words), never running
+    two sentences together; a CSV cell keeps ';'."""
+    topo = tmp_path / "islands.yaml"
+    topo.write_text(Path(__file__).parents[1].joinpath("data", "bad",
+                                                       "disconnected.yaml").read_text())
+    demands = tmp_path / "apart.csv"
+    demands.write_text("src,dst,gbps\nashburn,dallas,5\n")  # no path: two notes
+    table = " ".join(ok("route", topo, "--demands", demands, "--what", "summary").stdout.split())
+    assert "e.g. 'ashburn' -> 'dallas'; 5 of 5 Gb/s of demand is lost" in table
+    csv_text = ok("route", topo, "--demands", demands, "--what", "summary", "--format",
+                  "csv").stdout
+    (row,) = csv.DictReader(io.StringIO(csv_text))
+    assert "'ashburn' -> 'dallas';5 of 5 Gb/s" in row["notes"]
