@@ -187,6 +187,8 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
         rows = [summary] if part == "summary" else _route_rows(result, part)
         if part == "links" and fmt == "table":
             rows = sorted(rows, key=lambda r: -max(r["utilisation_ab"], r["utilisation_ba"]))
+            if all(r["capacity_ba_gbps"] == r["capacity_gbps"] for r in rows):  # as show does
+                rows = [{k: v for k, v in r.items() if k != "capacity_ba_gbps"} for r in rows]
             rows = rows if what else rows[:15]
         if fmt == "table" and i:
             click.echo()

@@ -666,3 +666,22 @@ def test_route_table_keeps_two_notes_apart(tmp_path: Path):
                   "csv").stdout
     (row,) = csv.DictReader(io.StringIO(csv_text))
     assert "'ashburn' -> 'dallas';5 of 5 Gb/s" in row["notes"]
+
+
+def test_route_links_give_the_capacity_of_each_direction(tmp_path: Path):
+    """A link with capacity_ba: its b-to-a utilisation is over capacity_ba, which the link
+    table gives beside capacity (the table shows it only where some link's differs)."""
+    topo = tmp_path / "ba.yaml"
+    topo.write_text("name: ba\nsites: [{name: a, location: [-99.77, 32.5]}, "
+                    "{name: b, location: [-97.26, 32.98]}]\n"
+                    "links: [{a: a, b: b, capacity: 100, capacity_ba: 40}]\n")
+    demands = tmp_path / "ba.csv"
+    demands.write_text("src,dst,gbps\nb,a,50\n")
+    (row,) = csv.DictReader(io.StringIO(ok("route", topo, "--demands", demands, "--what",
+                                           "links", "--format", "csv").stdout))
+    assert (float(row["capacity_gbps"]), float(row["capacity_ba_gbps"])) == (100.0, 40.0)
+    assert float(row["utilisation_ba"]) == 50 / 40
+    assert "capacity_ba_gbps" in ok("route", topo, "--demands", demands).stdout
+    ring = Path(__file__).parents[2] / "topologies" / "texas-ring.yaml"
+    demands.write_text("src,dst,gbps\nabilene,temple,50\n")
+    assert "capacity_ba_gbps" not in ok("route", ring, "--demands", demands).stdout
