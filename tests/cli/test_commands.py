@@ -666,6 +666,13 @@ def test_route_table_keeps_two_notes_apart(tmp_path: Path):
                   "csv").stdout
     (row,) = csv.DictReader(io.StringIO(csv_text))
     assert "'ashburn' -> 'dallas';5 of 5 Gb/s" in row["notes"]
+    assert row["notes"].startswith("no optimum: the one demand cannot be carried; 1 demand "
+                                   "(5 Gb/s) has no route with capacity")
+    demands.write_text("src,dst,gbps\nashburn,dallas,5\nashburn,houston,5\n")
+    (row,) = csv.DictReader(io.StringIO(ok("route", topo, "--demands", demands, "--what",
+                                           "summary", "--format", "csv").stdout))
+    assert row["notes"].startswith("no optimum: none of the 2 demands can be carried; 2 "
+                                   "demands (10 Gb/s) have no route with capacity")
 
 
 def test_route_links_give_the_capacity_of_each_direction(tmp_path: Path):
