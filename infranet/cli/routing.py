@@ -31,6 +31,7 @@ def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> T
     from infranet.errors import FormatError, ValidationError
 
     suffix = Path(demands).suffix.lower()
+    _hist_only(suffix, demands)
     tm: Any
     if demands == "file":
         tm = traffic.from_topology(topology)
@@ -47,6 +48,21 @@ def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> T
                 if demands == "file" else "every demand is 0: there is nothing to route")
         raise ValidationError(what, file=where)
     return tm
+
+
+def _hist_only(suffix: str, demands: str) -> None:
+    """Refuse --line and --demand-unit given for demands that are not a .hist file (a CSV
+    value carries its own unit): they would be silently ignored."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or suffix == ".hist":
+        return
+    for name, flag in (("line", "--line"), ("demand_unit", "--demand-unit")):
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"{flag} goes with a FIGRET .hist file, not {demands!r}"
+                                   + (" (a CSV value carries its own unit, e.g. '400 Gb/s')"
+                                      if suffix == ".csv" and name == "demand_unit" else ""))
 
 
 demand_options = [

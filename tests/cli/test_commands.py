@@ -692,3 +692,20 @@ def test_route_links_give_the_capacity_of_each_direction(tmp_path: Path):
     ring = Path(__file__).parents[2] / "topologies" / "texas-ring.yaml"
     demands.write_text("src,dst,gbps\nabilene,temple,50\n")
     assert "capacity_ba_gbps" not in ok("route", ring, "--demands", demands).stdout
+
+
+@pytest.mark.parametrize("command", ["route", "compare"])
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--demand-unit", "Mb/s", "--demand-unit goes with a FIGRET .hist file, not "),
+    ("--line", "2", "--line goes with a FIGRET .hist file, not "),
+])
+def test_hist_options_are_refused_with_a_csv(tmp_path: Path, command: str, flag: str,
+                                             value: str, message: str):
+    """--line and --demand-unit read only .hist files: with a CSV they are a usage error,
+    not silently ignored."""
+    ring = Path(__file__).parents[2] / "topologies" / "texas-ring.yaml"
+    demands = tmp_path / "tm.csv"
+    demands.write_text("src,dst,gbps\nabilene,temple,400 Gb/s\n")
+    result = run(command, ring, "--demands", demands, flag, value)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and not result.stdout
