@@ -281,7 +281,7 @@ def bench() -> None:
                    "not finish on Kdl in 20 minutes): choose --algorithms. Times on 2 cores.")
 @click.option("--algorithms", default=None, metavar="A,B,...",
               help="Comma-separated algorithm names (default: every built-in one).")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of generated matrices and randomised algorithms.")
 @click.option("--failures", is_flag=True,
               help="Also replay every algorithm under each single failure (slow).")

@@ -709,3 +709,10 @@ def test_hist_options_are_refused_with_a_csv(tmp_path: Path, command: str, flag:
     result = run(command, ring, "--demands", demands, flag, value)
     assert result.exit_code == 2, result.output
     assert message in result.stderr and not result.stdout
+
+
+def test_bench_refuses_a_negative_seed():
+    """A seed numpy refuses is a usage error, not an instance skipped with exit code 0."""
+    result = run("bench", "routing", "--algorithms", "spf", "--seed", "-5")
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.stderr and "skipped" not in result.stderr
