@@ -113,6 +113,7 @@ def _max_flow(topology: Topology, graph: Any, source: str, target: str) -> MaxFl
     if s is None or t is None:
         topology.node_index(source)
         topology.node_index(target)
+    assert s is not None and t is not None  # node_index raised for an unknown name
     if s == t:
         raise ValidationError("source and target are the same site")
     residual = nx.flow.preflow_push(graph, s, t, capacity="capacity")

@@ -68,13 +68,15 @@ TARGET_MLU = 0.9
 
 
 def default_data_dir() -> Path | None:
-    """Return the folder of third-party reference data (``../shared/data`` beside the
-    checkout, or ``$INFRANET_DATA``), or None when there is none."""
+    """Return the folder of third-party reference data: ``$INFRANET_DATA`` when set (as given,
+    even without the data, so that the instances it lacks are named as skipped rather than
+    read from another folder), else ``../shared/data`` beside the checkout, or None when there
+    is none."""
     import os
 
-    candidates = []
     if os.environ.get("INFRANET_DATA"):
-        candidates.append(Path(os.environ["INFRANET_DATA"]))
+        return Path(os.environ["INFRANET_DATA"])
+    candidates = []
     here = Path(__file__).resolve()
     candidates += [here.parents[3] / "shared" / "data", Path.cwd().parent / "shared" / "data",
                    Path.cwd() / "shared" / "data"]

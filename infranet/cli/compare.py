@@ -56,6 +56,8 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
         tm = load_demands(topologies[0], demands, unit=demand_unit, line=line)
         columns.insert(columns.index("survives_any_single_cut"), "mlu")
     results = [s.to_dict() for s in run(topologies, demands=tm, algorithm=algorithm)]
+    if fmt == "table" and any(r.get("notes") for r in results):
+        columns.append("notes")  # what a blank or a "no" means (datacenters apart already)
     emit(results, fmt, columns=columns, transpose=fmt == "table",
          title="designs side by side: RTT between datacenters (ms) of fiber + equipment along "
                "the modelled paths (a floor, without queueing); capacity per direction")

@@ -273,7 +273,7 @@ def report(file: str, site: str | None, cluster: str | None, seed: int, closed_f
         name = f"{entry['site']}/{entry['cluster']}"
         if i:
             click.echo()
-        flat = flatten({k: v for k, v in entry.items() if k not in _NOT_FLAT})
+        flat = flatten({k: v for k, v in entry.items() if k not in _NOT_FLAT}, joiner="; ")
         emit([{"name": name, **flat}], fmt, transpose=True,
              title=f"{name}: fabric (bandwidth per direction; IT power of accelerators' systems, "
                    "switches and optics; facility power x PUE)")

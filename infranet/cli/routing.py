@@ -31,6 +31,7 @@ def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> T
     from infranet.errors import FormatError, ValidationError
 
     suffix = Path(demands).suffix.lower()
+    _hist_only(suffix, demands)
     tm: Any
     if demands == "file":
         tm = traffic.from_topology(topology)
@@ -47,6 +48,21 @@ def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> T
                 if demands == "file" else "every demand is 0: there is nothing to route")
         raise ValidationError(what, file=where)
     return tm
+
+
+def _hist_only(suffix: str, demands: str) -> None:
+    """Refuse --line and --demand-unit given for demands that are not a .hist file (a CSV
+    value carries its own unit): they would be silently ignored."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or suffix == ".hist":
+        return
+    for name, flag in (("line", "--line"), ("demand_unit", "--demand-unit")):
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"{flag} goes with a FIGRET .hist file, not {demands!r}"
+                                   + (" (a CSV value carries its own unit, e.g. '400 Gb/s')"
+                                      if suffix == ".csv" and name == "demand_unit" else ""))
 
 
 demand_options = [
@@ -74,15 +90,51 @@ def _with(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 
 _ROUTE_PARTS = ("summary", "links", "failures")
 
+#: The built-in routing algorithms, named in ``route --help`` without importing the registry
+#: (which loads numpy, scipy and pandas); a test holds it equal to the registry's built-ins.
+BUILTIN_ALGORITHMS = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop",
+                      "igp-wo")
+
+
+def _plain(text: str) -> str:
+    """Documentation text without its reStructuredText markup (roles, literals)."""
+    import re
+
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", lambda m: m.group(1).rsplit(".", 1)[-1], text)
+    return re.sub(r"``?([^`]+)``?", r"\1", text)
+
+
+def _list_algorithms(ctx: click.Context) -> None:
+    """Print every routing algorithm with its options and defaults (from its signature), and
+    exit: what ``--option`` accepts."""
+    from infranet.output import emit
+    from infranet.routing import algorithms, describe, options_of
+    from infranet.routing.base import REQUIRED
+
+    rows = []
+    for name in algorithms():
+        options = options_of(name)
+        listed = ("any (KEY=VALUE, passed as given)" if options is None else "; ".join(
+            f"{o.name}" + (" (required)" if o.default is REQUIRED else f"={o.default!r}")
+            for o in options if o.name != "failure") or "-")
+        rows.append({"algorithm": name, "options": listed, "what": _plain(describe(name))})
+    emit(rows, "table", title="routing algorithms: --algorithm NAME --option KEY=VALUE")
+    ctx.exit(0)
+
 
 @click.command()
 @click.argument("file")
 @_with(demand_options)
 @click.option("-a", "--algorithm", default="ecmp", show_default=True,
-              help="Routing algorithm: spf, ecmp, ksp, cspf, path-lp, mcf, vlb, fptas, pop, "
-                   "igp-wo, or a plug-in's name (see docs/routing.md).")
+              help=f"Routing algorithm: {', '.join(BUILTIN_ALGORITHMS)}, or a plug-in's name "
+                   "(--list-algorithms lists every one found; docs/routing.md).")
 @click.option("--option", "algorithm_options", multiple=True, metavar="KEY=VALUE",
-              help="An option of the algorithm, e.g. --option k=4 --option eps=0.05.")
+              help="An option of the algorithm, e.g. --option k=4 --option eps=0.05; "
+                   "--list-algorithms gives each algorithm's options and their defaults.")
+@click.option("--list-algorithms", is_flag=True, is_eager=True, expose_value=False,
+              callback=lambda ctx, _param, value: _list_algorithms(ctx) if value else None,
+              help="List the routing algorithms (plug-ins included) with their options and "
+                   "defaults, and exit.")
 @click.option("--default-capacity", type=BANDWIDTH, default=None,
               help="Capacity per direction of links that have none (topohub and Topology Zoo "
                    "files often give none), e.g. 10G.")
@@ -139,7 +191,7 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
     if summary["weight"] is None:
         del summary["weight"]
     if fmt == "table":  # options one per line, those the algorithm left unset aside
-        summary = {k: v for k, v in flatten(summary).items()
+        summary = {k: v for k, v in flatten(summary, joiner="; ").items()
                    if v is not None or not k.startswith("options.")}
     parts = [what] if what else (["links"] if fmt == "csv" else
                                  ["summary", "links"] + (["failures"] if failures else []))
@@ -151,6 +203,8 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
         rows = [summary] if part == "summary" else _route_rows(result, part)
         if part == "links" and fmt == "table":
             rows = sorted(rows, key=lambda r: -max(r["utilisation_ab"], r["utilisation_ba"]))
+            if all(r["capacity_ba_gbps"] == r["capacity_gbps"] for r in rows):  # as show does
+                rows = [{k: v for k, v in r.items() if k != "capacity_ba_gbps"} for r in rows]
             rows = rows if what else rows[:15]
         if fmt == "table" and i:
             click.echo()
@@ -227,7 +281,7 @@ def bench() -> None:
                    "not finish on Kdl in 20 minutes): choose --algorithms. Times on 2 cores.")
 @click.option("--algorithms", default=None, metavar="A,B,...",
               help="Comma-separated algorithm names (default: every built-in one).")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of generated matrices and randomised algorithms.")
 @click.option("--failures", is_flag=True,
               help="Also replay every algorithm under each single failure (slow).")
@@ -258,7 +312,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     from infranet.bench import routing as suite_module
     from infranet.output import emit, progress
 
-    names = [a.strip() for a in algorithms.split(",") if a.strip()] if algorithms else None
+    names = _algorithm_names(algorithms)
     if names:
         from infranet.routing import get
 
@@ -274,7 +328,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     def keep(row: dict) -> None:
         rows.append(row)
         if output:
-            _write_results(partial, output)
+            _write_results(partial, output, say=False)  # said once, at the end
 
     try:
         with progress("routing", total=total) as update:  # update(instance, done, total)
@@ -282,6 +336,8 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
                                        data=Path(data) if data else None, failures=failures,
                                        on_result=keep, on_instance=update)
     except KeyboardInterrupt:
+        if output and rows:
+            _write_results(partial, output)
         click.echo(f"interrupted after {len(rows)} results"
                    + (f"; kept in {output}" if output else ""), err=True)
         sys.exit(130)
@@ -308,9 +364,28 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
         sys.exit(1)
 
 
-def _write_results(results: dict[str, Any], folder: str) -> None:
+def _algorithm_names(text: str | None) -> list[str] | None:
+    """The names of ``--algorithms A,B,...``; None (every built-in one) when not given. An
+    empty list, an empty name or a name given twice is a usage error."""
+    if text is None:
+        return None
+    names = [a.strip() for a in text.split(",")]
+    if not any(names):
+        raise click.BadParameter("no algorithm named; give A,B,... or leave --algorithms out "
+                                 "for every built-in one", param_hint="--algorithms")
+    if not all(names):
+        raise click.BadParameter(f"{text!r} has an empty name between its commas",
+                                 param_hint="--algorithms")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise click.BadParameter(f"{', '.join(twice)} given twice; each algorithm runs once",
+                                 param_hint="--algorithms")
+    return names
+
+
+def _write_results(results: dict[str, Any], folder: str, *, say: bool = True) -> None:
     """Write ``results.json`` (everything) and ``results.csv`` (the rows) into `folder`, each
-    file whole (a safe write)."""
+    file whole (a safe write); `say` what was written on stderr."""
     from pathlib import Path
 
     from infranet.errors import counted
@@ -321,8 +396,9 @@ def _write_results(results: dict[str, Any], folder: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "results.json", to_json(results) + "\n")
     write_text(out / "results.csv", to_csv(results["results"]))
-    click.echo(f"wrote {out / 'results.json'} and {out / 'results.csv'} "
-               f"({counted(len(results['results']), 'result')})", err=True)
+    if say:
+        click.echo(f"wrote {out / 'results.json'} and {out / 'results.csv'} "
+                   f"({counted(len(results['results']), 'result')})", err=True)
 
 
 def _results_folder(output: str) -> None:

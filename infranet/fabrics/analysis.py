@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infranet.errors import ValidationError, did_you_mean
-from infranet.fabrics.bisection import Bisection, bisection
+from infranet.fabrics.bisection import CUT_ATOL_GBPS, CUT_RTOL, Bisection, bisection
 from infranet.fabrics.designs import graph_shape
 from infranet.fabrics.distance import HopStats, hop_stats
 from infranet.fabrics.ecmp import EcmpPaths, ecmp_paths
@@ -137,7 +137,7 @@ def analyse_graph(fabric: FabricGraph, **options: Any) -> GraphAnalysis:
     binding = cut.binding
     closed = cut.closed_form_gbps
     if closed is not None and not cut.closed_form_bound:
-        if math.isclose(closed, cut.bisection_gbps, rel_tol=1e-9, abs_tol=1e-6):
+        if math.isclose(closed, cut.bisection_gbps, rel_tol=CUT_RTOL, abs_tol=CUT_ATOL_GBPS):
             shape = graph_shape(fabric)
             tier = None if shape is None else shape.binding
             if tier:

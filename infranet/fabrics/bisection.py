@@ -33,6 +33,12 @@ __all__ = [
 
 _INT32_MAX = 2**31 - 1
 
+#: How closely a minimum cut matches a closed form when both describe the same cut: the cut
+#: is computed on capacities rounded to whole kb/s (or coarser units on the largest graphs, to
+#: stay in 32 bits), so a link of 66.666... Gb/s counts 66.666667; relative 1e-6 covers that
+#: rounding on links of 1 Gb/s and more, and 1 Mb/s absolutely on small cuts.
+CUT_RTOL, CUT_ATOL_GBPS = 1e-6, 1e-3
+
 
 def _split_mask(fabric: FabricGraph, split: Any) -> np.ndarray:
     n = fabric.n_accelerators

@@ -11,6 +11,7 @@ from typing import Any
 
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
 from infranet.fabrics.analysis import GraphAnalysis
+from infranet.fabrics.bisection import CUT_ATOL_GBPS, CUT_RTOL
 from infranet.fabrics.power import ClusterPower, site_pue
 from infranet.fabrics.spec import ClusterSummary
 from infranet.model import Topology
@@ -292,7 +293,7 @@ def _disagreements(s: ClusterSummary, analysis: GraphAnalysis) -> list[str]:
     notes = []
     closed, cut = s.bisection_gbps, analysis.bisection_gbps
     if closed is not None and not s.bisection_bound and not math.isclose(
-            closed, cut, rel_tol=1e-6, abs_tol=1e-3):
+            closed, cut, rel_tol=CUT_RTOL, abs_tol=CUT_ATOL_GBPS):
         notes.append(f"closed-form bisection {closed:,.1f} Gb/s differs from the minimum cut "
                      f"{cut:,.1f} Gb/s")
     if s.bisection_bound == "lower" and closed is not None:

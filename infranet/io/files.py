@@ -150,8 +150,8 @@ def writable(path: str | Path) -> Path:
     """Return the regular file that writing `path` replaces (a symlink's target), refusing a
     directory, device, FIFO or socket, and a folder that does not exist."""
     target = Path(os.path.realpath(path))
-    try:
-        info = target.stat()
+    try:  # through links, /proc's magic ones too: /dev/stdout on a pipe is that pipe
+        info = os.stat(path)
     except FileNotFoundError:
         info = None
     except OSError as err:

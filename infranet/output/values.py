@@ -111,9 +111,11 @@ def _fixed(value: float, decimals: int) -> str:
     return f"{value:.{1 - math.floor(math.log10(size))}f}".rstrip("0")
 
 
-def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(row: Mapping[str, Any], prefix: str = "", *, joiner: str = ";") -> dict[str, Any]:
     """Return `row` with nested mappings spread into ``parent.child`` keys and lists of plain
-    values joined with ``;``; a list of mappings keeps each one's ``name`` or ``summary``.
+    values joined with `joiner` (``;`` in CSV cells; tables, whose text wraps between words,
+    join with ``"; "`` so that two sentences never run together); a list of mappings keeps each
+    one's ``name`` or ``summary``.
 
     The values are what a CSV cell holds: numbers in full, never JSON.
 
@@ -121,15 +123,17 @@ def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     --------
     >>> flatten({"name": "x", "worst_cut": {"name": "a--b", "rtt_ms": 12.0}, "path": ["a", "b"]})
     {'name': 'x', 'worst_cut.name': 'a--b', 'worst_cut.rtt_ms': 12.0, 'path': 'a;b'}
+    >>> flatten({"notes": ["one note.", "another"]}, joiner="; ")
+    {'notes': 'one note.; another'}
     """
     out: dict[str, Any] = {}
     for key, value in row.items():
         name = f"{prefix}{key}"
         value = plain(value)
         if isinstance(value, Mapping):
-            out.update(flatten(value, prefix=f"{name}."))
+            out.update(flatten(value, prefix=f"{name}.", joiner=joiner))
         elif isinstance(value, list):
-            out[name] = ";".join(_item(v) for v in value)
+            out[name] = joiner.join(_item(v) for v in value)
         else:
             out[name] = value
     return out

@@ -214,7 +214,8 @@ class Routing(FrozenState):
 
     def link_table(self, topology: Topology) -> pd.DataFrame:
         """Return one row per link of `topology`: ``name, a, b, capacity_gbps`` (from ``a``
-        to ``b``), ``load_ab_gbps, load_ba_gbps`` and ``utilisation_ab, utilisation_ba``
+        to ``b``), ``capacity_ba_gbps`` (from ``b`` to ``a``; the same unless the link gives
+        ``capacity_ba``), ``load_ab_gbps, load_ba_gbps`` and ``utilisation_ab, utilisation_ba``
         (NaN where the capacity is unknown or zero and the arc unused, ``inf`` where such an
         arc carries load).
 
@@ -235,6 +236,7 @@ class Routing(FrozenState):
         return pd.DataFrame({
             "name": list(compiled.links), "a": names[compiled.tail[0::2]],
             "b": names[compiled.head[0::2]], "capacity_gbps": compiled.capacity_gbps[0::2],
+            "capacity_ba_gbps": compiled.capacity_gbps[1::2],
             "load_ab_gbps": load[0::2], "load_ba_gbps": load[1::2],
             "utilisation_ab": util[0::2], "utilisation_ba": util[1::2]})
 

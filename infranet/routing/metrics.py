@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from infranet.errors import counted
+
 if TYPE_CHECKING:
     from infranet.model import Topology
     from infranet.routing.base import Routing
@@ -70,7 +72,7 @@ def optimal_mlu(topology: Topology, tm: TrafficMatrix | Flows, *, method: str = 
     >>> value, note = optimal_mlu(topo, TrafficMatrix(("a", "b", "c"),
     ...                                               [[0, 50, 5], [0, 0, 0], [0, 0, 0]]))
     >>> value, note.split(": ")[1]
-    (0.5, "1 (5 Gb/s) have no route with capacity, e.g. 'a' -> 'c'")
+    (0.5, "1 demand (5 Gb/s) has no route with capacity, e.g. 'a' -> 'c'")
     """
     from infranet.algorithms.mcf import min_mlu
     from infranet.routing.base import demands
@@ -84,10 +86,14 @@ def optimal_mlu(topology: Topology, tm: TrafficMatrix | Flows, *, method: str = 
     if not ok.all():
         j = int(np.flatnonzero(~ok)[0])
         names = topology.site_names
-        lacking = (f"{int((~ok).sum())} ({float(demand[~ok].sum()):.6g} Gb/s) have no route "
-                   f"with capacity, e.g. {names[src[j]]!r} -> {names[dst[j]]!r}")
+        lost = int((~ok).sum())
+        lacking = (f"{counted(lost, 'demand')} ({float(demand[~ok].sum()):.6g} Gb/s) "
+                   f"{'has' if lost == 1 else 'have'} no route with capacity, e.g. "
+                   f"{names[src[j]]!r} -> {names[dst[j]]!r}")
         if not ok.any():
-            return None, f"no optimum: none of the {len(src)} demands can be carried; {lacking}"
+            nothing = ("the one demand cannot be carried" if len(src) == 1
+                       else f"none of the {len(src)} demands can be carried")
+            return None, f"no optimum: {nothing}; {lacking}"
         note = (f"the optimum is over the {int(ok.sum())} of {len(src)} demands that can be "
                 f"carried: {lacking}")
     flows = Flows(topology.site_names, src[ok], dst[ok], demand[ok])

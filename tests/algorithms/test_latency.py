@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infranet import physics
 from infranet.algorithms.latency import (
     disjoint_paths,
     k_shortest_paths,
@@ -18,33 +17,16 @@ from infranet.algorithms.latency import (
 )
 from infranet.errors import InfeasibleError, UnknownNameError, UnreachableError, ValidationError
 from infranet.model import Topology
+from infranet.testing import topology_specs
 
 
-@st.composite
-def topologies(draw, min_nodes=2, max_nodes=12, connected=False):
-    n = draw(st.integers(min_nodes, max_nodes))
-    sites = [{"name": f"n{i}", "kind": draw(st.sampled_from(["datacenter", "pop"]))}
-             for i in range(n)]
-    links = []
-    if connected:  # a random spanning tree first
-        for i in range(1, n):
-            j = draw(st.integers(0, i - 1))
-            links.append((i, j))
-    for _ in range(draw(st.integers(0 if connected else 1, 2 * n))):
-        a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
-        links.append((a, b))
-    specs = []
-    for a, b in links:
-        link = {"a": f"n{a}", "b": f"n{b}", "length_km": draw(st.floats(0.1, 5000)),
-                "capacity": 100}
-        if draw(st.integers(0, 4)) == 0:
-            link["srlg"] = [draw(st.sampled_from(["g1", "g2", "g3"]))]
-        if draw(st.integers(0, 5)) == 0:
-            # a measured latency is never below light in vacuum over the link's length
-            vacuum_ms_per_km = physics.media()["vacuum"].us_per_km / 1000
-            link["latency_ms"] = link["length_km"] * vacuum_ms_per_km + draw(st.floats(0, 30))
-        specs.append(link)
-    return Topology.from_dict({"name": "random", "sites": sites, "links": specs})
+def topologies(min_nodes=2, max_nodes=12, connected=False):
+    """Random topologies from the shared strategy: lengths, shared-risk groups and measured
+    latencies (never below light over the link's length) included."""
+    return st.builds(Topology.from_dict,
+                     topology_specs(min_sites=min_nodes, max_sites=max_nodes,
+                                    min_links=0 if connected else 1, max_links=2 * max_nodes,
+                                    connected=connected, located="all", extras=True))
 
 
 def _nx_lengths(topo):

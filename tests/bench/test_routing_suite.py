@@ -134,3 +134,13 @@ def test_a_failing_algorithm_is_recorded_and_the_suite_goes_on(tmp_path):
         assert "Traceback" not in result.output
     finally:
         base._REGISTRY.pop("always-fails", None)
+
+
+def test_infranet_data_is_used_as_given(tmp_path, monkeypatch):
+    """$INFRANET_DATA names the data: a folder without it is not silently replaced by
+    ../shared/data (its instances are skipped, each named)."""
+    monkeypatch.setenv("INFRANET_DATA", str(tmp_path / "elsewhere"))
+    assert suite.default_data_dir() == tmp_path / "elsewhere"
+    result = CliRunner().invoke(main, ["bench", "routing", "--algorithms", "spf"])
+    assert result.exit_code == 0, result.output
+    assert f"skipped figret-geant: {tmp_path / 'elsewhere'}" in result.stderr

@@ -445,6 +445,10 @@ def test_compare_disconnected_is_quiet(tmp_path: Path):
     assert summary["max_rtt_ms"] is None
     assert summary["survives_any_single_cut"] is False
     assert done.stderr == ""
+    table = " ".join(ok("compare", path).stdout.split())
+    assert "notes │ some sites are not connected: RTT is infinite" in table
+    assert "notes" not in ok("compare", Path(__file__).parents[2] / "topologies"
+                             / "texas-ring.yaml").stdout
 
 
 # ---------------------------------------------------------------------------- what commands say
@@ -500,6 +504,30 @@ def test_demand_unit_says_what_unitless_means():
         assert "only ratios such as the MLU mean anything" in text, command
 
 
+def test_route_help_names_the_registry_s_built_in_algorithms():
+    from infranet.cli.routing import BUILTIN_ALGORITHMS
+    from infranet.routing import algorithms
+
+    built_in = {name for name, func in algorithms().items()
+                if getattr(func, "__module__", "").startswith("infranet.")}
+    assert set(BUILTIN_ALGORITHMS) == built_in
+    text = "".join(ok("route", "--help").stdout.split())  # wrapped anywhere, even at '-'
+    assert ",".join(BUILTIN_ALGORITHMS) in text
+    assert "--list-algorithmsgiveseachalgorithm'soptionsandtheirdefaults" in text
+
+
+def test_route_lists_every_algorithm_with_its_options():
+    from infranet.routing import algorithms, options_of
+
+    result = ok("route", "--list-algorithms")  # no FILE nor --demands needed
+    table = result.stdout
+    for name in algorithms():
+        assert f"│ {name} " in table
+    assert "eps=0.1; max_phases=None" in table  # fptas, from its signature
+    assert all(o.name in table for o in options_of("igp-wo") or () if o.name != "failure")
+    assert "``" not in table and ":func:" not in table
+
+
 def test_route_help_says_what_the_optimum_costs():
     text = " ".join(ok("route", "--help").stdout.split())
     assert "about a minute for 2,000 demands on Kdl" in text
@@ -520,6 +548,20 @@ def test_bench_says_what_it_wrote(tmp_path: Path):
     assert any(line.startswith(f"wrote {out}/results.json and {out}/results.csv (")
                and line.endswith(" results)") for line in lines), result.stderr
     assert (out / "results.json").exists() and (out / "results.csv").exists()
+    assert len([line for line in lines if line.startswith("wrote ")]) == 1, result.stderr
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    ("spf,spf", "spf given twice; each algorithm runs once"),
+    ("", "no algorithm named"),
+    (",", "no algorithm named"),
+    ("spf,", "'spf,' has an empty name between its commas"),
+])
+def test_bench_refuses_an_empty_or_repeated_algorithm(names: str, message: str):
+    result = run("bench", "routing", "--algorithms", names)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output and not result.stdout
 
 
 # ---------------------------------------------------------------------------- standard input
@@ -608,3 +650,69 @@ def test_route_shows_its_phases_on_a_terminal(files, tmp_path: Path):
     assert b"solving the optimum (arc LP, 1 demand)" in seen
     piped = ok("route", files["ring"], "--demands", demands)
     assert piped.stderr == ""  # no progress off a terminal
+
+
+def test_route_table_keeps_two_notes_apart(tmp_path: Path):
+    """A table joins a list of notes with '; ' (its text wraps between words), never running
+    two sentences together; a CSV cell keeps ';'."""
+    topo = tmp_path / "islands.yaml"
+    topo.write_text(Path(__file__).parents[1].joinpath("data", "bad",
+                                                       "disconnected.yaml").read_text())
+    demands = tmp_path / "apart.csv"
+    demands.write_text("src,dst,gbps\nashburn,dallas,5\n")  # no path: two notes
+    table = " ".join(ok("route", topo, "--demands", demands, "--what", "summary").stdout.split())
+    assert "e.g. 'ashburn' -> 'dallas'; 5 of 5 Gb/s of demand is lost" in table
+    csv_text = ok("route", topo, "--demands", demands, "--what", "summary", "--format",
+                  "csv").stdout
+    (row,) = csv.DictReader(io.StringIO(csv_text))
+    assert "'ashburn' -> 'dallas';5 of 5 Gb/s" in row["notes"]
+    assert row["notes"].startswith("no optimum: the one demand cannot be carried; 1 demand "
+                                   "(5 Gb/s) has no route with capacity")
+    demands.write_text("src,dst,gbps\nashburn,dallas,5\nashburn,houston,5\n")
+    (row,) = csv.DictReader(io.StringIO(ok("route", topo, "--demands", demands, "--what",
+                                           "summary", "--format", "csv").stdout))
+    assert row["notes"].startswith("no optimum: none of the 2 demands can be carried; 2 "
+                                   "demands (10 Gb/s) have no route with capacity")
+
+
+def test_route_links_give_the_capacity_of_each_direction(tmp_path: Path):
+    """A link with capacity_ba: its b-to-a utilisation is over capacity_ba, which the link
+    table gives beside capacity (the table shows it only where some link's differs)."""
+    topo = tmp_path / "ba.yaml"
+    topo.write_text("name: ba\nsites: [{name: a, location: [-99.77, 32.5]}, "
+                    "{name: b, location: [-97.26, 32.98]}]\n"
+                    "links: [{a: a, b: b, capacity: 100, capacity_ba: 40}]\n")
+    demands = tmp_path / "ba.csv"
+    demands.write_text("src,dst,gbps\nb,a,50\n")
+    (row,) = csv.DictReader(io.StringIO(ok("route", topo, "--demands", demands, "--what",
+                                           "links", "--format", "csv").stdout))
+    assert (float(row["capacity_gbps"]), float(row["capacity_ba_gbps"])) == (100.0, 40.0)
+    assert float(row["utilisation_ba"]) == 50 / 40
+    assert "capacity_ba_gbps" in ok("route", topo, "--demands", demands).stdout
+    ring = Path(__file__).parents[2] / "topologies" / "texas-ring.yaml"
+    demands.write_text("src,dst,gbps\nabilene,temple,50\n")
+    assert "capacity_ba_gbps" not in ok("route", ring, "--demands", demands).stdout
+
+
+@pytest.mark.parametrize("command", ["route", "compare"])
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--demand-unit", "Mb/s", "--demand-unit goes with a FIGRET .hist file, not "),
+    ("--line", "2", "--line goes with a FIGRET .hist file, not "),
+])
+def test_hist_options_are_refused_with_a_csv(tmp_path: Path, command: str, flag: str,
+                                             value: str, message: str):
+    """--line and --demand-unit read only .hist files: with a CSV they are a usage error,
+    not silently ignored."""
+    ring = Path(__file__).parents[2] / "topologies" / "texas-ring.yaml"
+    demands = tmp_path / "tm.csv"
+    demands.write_text("src,dst,gbps\nabilene,temple,400 Gb/s\n")
+    result = run(command, ring, "--demands", demands, flag, value)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and not result.stdout
+
+
+def test_bench_refuses_a_negative_seed():
+    """A seed numpy refuses is a usage error, not an instance skipped with exit code 0."""
+    result = run("bench", "routing", "--algorithms", "spf", "--seed", "-5")
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.stderr and "skipped" not in result.stderr

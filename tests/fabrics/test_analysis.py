@@ -506,3 +506,17 @@ def test_catalogue_figures():
     assert stats.diameter_us == pytest.approx(5 * switch.hop_latency_us)
     with pytest.raises(UnknownNameError, match="QM9700"):
         hop_stats(fat_tree(4), switch="QM970")
+
+
+def test_a_torus_whose_links_share_a_nic_agrees_with_its_closed_form():
+    """A 400 Gb/s NIC shared by the six ports of a 4x4x4 torus gives links of 66.666... Gb/s,
+    which the minimum cut counts to the kb/s: the closed form and the cut agree (no note saying
+    they disagree) and the binding says so."""
+    from infranet.fabrics.designs.torus import torus as torus_design
+
+    fabric = torus_design((4, 4, 4), link_gbps=400 / 6)
+    analysis = analyse_graph(fabric)
+    assert analysis.bisection.closed_form_gbps == pytest.approx(2 * 16 * 400 / 6, rel=1e-12)
+    assert analysis.bisection_gbps != analysis.bisection.closed_form_gbps  # rounded to kb/s
+    assert not [n for n in analysis.notes if "disagree" in n]
+    assert "agree" in analysis.binding.summary

@@ -178,3 +178,20 @@ def test_standard_input_says_its_format_by_its_content(monkeypatch, head: str, f
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(head.encode())))
     assert infranet.io.guess_format("-") == format
+
+
+def test_standard_output_on_a_pipe_is_refused_as_a_pipe():
+    """/dev/stdout when standard output is a pipe resolves to 'pipe:[N]' in /proc, which is no
+    path: the write is refused as a FIFO, in one line, not as a missing file."""
+    import subprocess
+    import sys
+
+    code = ("from infranet.io import files\n"
+            "try:\n"
+            "    files.writable('/dev/stdout')\n"
+            "except files.FormatError as err:\n"
+            "    import sys; print(err, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)  # standard output a pipe
+    assert done.stderr.strip() == ("/dev/stdout: is a FIFO (named pipe), not a regular file; "
+                                   "infranet writes only regular files")

@@ -20,6 +20,12 @@ UNIQUE = {"spf", "ecmp", "ksp", "cspf", "vlb"}
 OPTIMAL = {"mcf", "path-lp"}
 
 
+def test_the_named_algorithms_are_registered():
+    """UNIQUE and OPTIMAL name algorithms of the registry: a renamed one fails here rather
+    than silently leaving the checks below."""
+    assert UNIQUE.issubset(ALL) and OPTIMAL.issubset(ALL)
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_a_ring_loses_nothing_under_single_cuts_when_reoptimised(name, build, algo_options):
     topo = build.ring(5)
