@@ -159,13 +159,13 @@ def reading(path: str, verb: str = "reading") -> Iterator[Progress | None]:
 
 
 def load(path: str, input_format: str | None = None,
-         capacity_unit: str | None = None) -> Topology:
+         capacity_unit: str | None = None, *, count_warnings: bool = True) -> Topology:
     """Read one topology for a command (a file, ``-`` for standard input, or
     ``topohub:GROUP/NAME``).
 
     A large file shows a progress bar on stderr when stderr is a terminal. Warnings about the
     file (two sites at one location) are summed up in one line on stderr; ``infranet validate``
-    lists them.
+    lists them (`count_warnings` False: not said, for a command that shows them itself).
     """
     import warnings
 
@@ -180,7 +180,7 @@ def load(path: str, input_format: str | None = None,
         if not isinstance(other.message, InfranetWarning):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     found = [w.message for w in caught if isinstance(w.message, InfranetWarning)]
-    if found:
+    if found and count_warnings:
         more = f" (and {counted(len(found) - 1, 'more warning')})" if len(found) > 1 else ""
         warn(f"{found[0]}{more}; `infranet validate {path}` lists them")
     return topology

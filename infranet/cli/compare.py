@@ -47,6 +47,14 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
     from infranet.output import emit
     from infranet.studies.compare import compare as run
 
+    if not demands:
+        from click.core import ParameterSource
+
+        ctx = click.get_current_context()
+        for name, flag in (("line", "--line"), ("demand_unit", "--demand-unit"),
+                           ("algorithm", "--algorithm")):
+            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"{flag} goes with --demands")
     topologies = [load(f, input_format, capacity_unit) for f in files]
     tm = None
     columns = list(_COLUMNS)

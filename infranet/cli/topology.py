@@ -126,7 +126,10 @@ def show(file: str, input_format: str | None, capacity_unit: str | None, fmt: st
     """
     from infranet.output import describe, emit
 
-    result = describe(load(file, input_format, capacity_unit))
+    # where show lists the warnings itself (all of it as a table or JSON, or --what
+    # warnings), no count of them on stderr besides
+    listed = what == "warnings" or (what is None and fmt != "csv")
+    result = describe(load(file, input_format, capacity_unit, count_warnings=not listed))
     if fmt == "json" and what is None:
         emit(result, fmt)
         return

@@ -56,7 +56,7 @@ def fortz_thorup_cost(load_gbps: np.ndarray, capacity_gbps: np.ndarray) -> float
 @register("igp-wo")
 def igp_wo(topology: Topology, tm: TrafficMatrix | Flows, *, objective: str = "ft",
            iterations: int = 100, sample: int = 8, max_weight: int = 20, start: str = "unit",
-           patience: int | None = 30, seed: int | np.random.Generator | None = None,
+           patience: int | None = 30, seed: int | np.random.Generator | None = 0,
            failure: FailureSet | None = None) -> Routing:
     """Optimise integer IGP weights for ECMP by local search; return the ECMP routing with
     the best weights found (``info["igp_weights"]``: weight by link name).
@@ -78,7 +78,8 @@ def igp_wo(topology: Topology, tm: TrafficMatrix | Flows, *, objective: str = "f
     patience
         Stop after this many iterations in a row without improvement (None: never).
     seed
-        Seed of the random moves; the same seed gives the same weights.
+        Seed of the random moves (an int, a numpy Generator, or None for a fresh one); the
+        default 0 gives the same weights, hence the same routing, on every run.
     failure
         Route around these failed links (see :func:`infranet.routing.route`).
 

@@ -716,3 +716,28 @@ def test_bench_refuses_a_negative_seed():
     result = run("bench", "routing", "--algorithms", "spf", "--seed", "-5")
     assert result.exit_code == 2, result.output
     assert "--seed" in result.stderr and "skipped" not in result.stderr
+
+
+@pytest.mark.parametrize("flag,value", [("--line", "3"), ("--demand-unit", "Gb/s"),
+                                        ("--algorithm", "ecmp")])
+def test_compare_refuses_demand_options_without_demands(flag: str, value: str):
+    """What only --demands reads is a usage error without it, not silently ignored."""
+    ring = Path(__file__).parents[2] / "topologies" / "texas-ring.yaml"
+    result = run("compare", ring, flag, value)
+    assert result.exit_code == 2, result.output
+    assert f"{flag} goes with --demands" in result.stderr and not result.stdout
+
+
+def test_show_says_its_warnings_once(tmp_path: Path):
+    """show lists the warnings itself (table, JSON, --what warnings): no count on stderr
+    besides; a CSV of another table counts them there."""
+    path = tmp_path / "twice.yaml"
+    path.write_text("name: t\nsites:\n  - {name: x, location: [1, 2]}\n"
+                    "  - {name: y, location: [1, 2]}\n")
+    for args in (["--what", "warnings"], [], ["--format", "json"]):
+        result = run("show", path, *args)
+        assert result.exit_code == 0, result.output
+        assert "warning" not in result.stderr, args
+        assert "same location" in result.stdout
+    counted = run("show", path, "--what", "sites", "--format", "csv")
+    assert "infranet validate" in counted.stderr

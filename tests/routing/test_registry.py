@@ -178,3 +178,14 @@ def test_under_failures_hands_its_seed_to_an_algorithm_that_takes_one(build):
         assert seen == [7, 7, 7]  # the intact network, then two failures
     finally:
         routing_base._REGISTRY.pop("test-seeded", None)
+
+
+def test_every_seeded_algorithm_is_seeded_by_default():
+    """An algorithm that draws at random gives the same routing on every run unless asked not
+    to: its seed defaults to a number, never to None (fresh entropy)."""
+    from infranet.routing import algorithms, options_of
+
+    seeded = {name: option.default for name in algorithms()
+              for option in options_of(name) or () if option.name == "seed"}
+    assert seeded, "no algorithm takes a seed"
+    assert all(isinstance(default, int) for default in seeded.values()), seeded
