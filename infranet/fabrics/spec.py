@@ -256,7 +256,8 @@ class ClusterSummary:
         ``direct``, ``dci``), ``gbps_per_accelerator`` (per direction, what each accelerator can
         push through that tier when all do at once), ``oversubscription_below`` (cumulative,
         below that tier), ``hop_us`` (latency of one element of the tier), ``accelerators``
-        sharing it, ``switches`` and ``radix``.
+        the tier joins (all of the cluster's, as in the graph's tiers), ``domain`` (the
+        scale-up row: accelerators in one scale-up domain), ``switches`` and ``radix``.
     bisection_gbps : float or None
         Between the two halves of the design's natural split, per direction.
     bisection_bound : str
@@ -349,7 +350,8 @@ def summary(cluster: Mapping[str, Any], catalogue: Catalogue | None = None) -> C
         rows.append({"tier": "scale_up", "gbps_per_accelerator": per_acc,
                      "oversubscription_below": 1.0,
                      "hop_us": hops.hop_us("scale_up" if nvswitch else "direct"),
-                     "accelerators": p.domain, "switches": domains if nvswitch else 0,
+                     "accelerators": count, "domain": p.domain,
+                     "switches": domains if nvswitch else 0,
                      "radix": p.domain if nvswitch else None})
         if nvswitch:
             switches["scale_up"] = domains

@@ -203,7 +203,7 @@ def _intra(topology: Topology, member: Member, cluster: dict[str, Any], i: int,
     else:
         out_gbps, out_name = math.nan, "scale_out"
     if "scale_up" in rows:
-        domain = int(rows["scale_up"]["accelerators"])
+        domain = int(rows["scale_up"]["domain"])
         up_gbps = float(rows["scale_up"]["gbps_per_accelerator"])
     elif chip.scale_up_domain and chip.scale_up_gbps:
         domain, up_gbps = int(chip.scale_up_domain), float(chip.scale_up_gbps)

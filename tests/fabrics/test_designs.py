@@ -130,6 +130,21 @@ def test_keys_a_design_does_not_read_are_errors():
 
 
 @pytest.mark.parametrize("name", DESIGNS)
+def test_closed_form_and_graph_count_the_same_accelerators_per_tier(name):
+    """``accelerators`` means the same in both tier tables (all that the tier joins), so the
+    two can be read side by side; the size of a scale-up domain is its own column."""
+    from infranet.fabrics.tiers import tier_summary
+
+    cluster = _cluster(DESIGNS[name])
+    closed = {row["tier"]: row for row in summary(cluster).tiers}
+    graph = {row["tier"]: row for row in tier_summary(build(cluster))}
+    for tier in closed.keys() & graph.keys():
+        assert closed[tier]["accelerators"] == graph[tier]["accelerators"], tier
+    if "scale_up" in closed:
+        assert closed["scale_up"]["domain"] == plan(cluster).domain
+
+
+@pytest.mark.parametrize("name", DESIGNS)
 def test_closed_form_and_graph_agree_on_bisection(name):
     """As the closed form's bound says. Exact (the natural split is the design's bisection for
     these parameters): the same cut of the same split, to the kb/s per link the minimum-cut
