@@ -13,8 +13,20 @@ from infranet.cli._options import (
     input_options,
     load,
     output_format,
+    what_option,
 )
 from infranet.workloads.collectives import ALGORITHMS, OPS
+
+#: Bounds of a bare question's figures, with their reasons in the message: no arithmetic
+#: overflows below them.
+_LARGEST_SIZE_BYTES = 2.0**60
+_LARGEST_GBPS = 1e7
+_LONGEST_STEP_S = 3600.0
+
+
+def _within(value: float, largest: float, option: str, unit: str, why: str) -> None:
+    if value > largest:
+        raise click.BadParameter(f"{value:.3g} {unit} is more than {why}", param_hint=option)
 
 
 @click.command()
@@ -27,8 +39,8 @@ from infranet.workloads.collectives import ALGORITHMS, OPS
 @click.option("--bandwidth", "gbps", type=BANDWIDTH, default=None,
               help="Bare question: bandwidth per rank and direction (450GB/s, 400G, 3.2Tb/s).")
 @click.option("--latency", "alpha_s", type=DURATION, default=None,
-              help="Bare question: latency of one step (3us); default the scale-out step of "
-                   "infranet/data/collectives.csv.")
+              help="Bare question: latency of one step (3us; a bare number is seconds); "
+                   "default the scale-out step of infranet/data/collectives.csv.")
 @click.option("--topology", "file", metavar="FILE", default=None,
               help="Placed group: the topology file the group runs on.")
 @click.option("--group", "members", multiple=True, metavar="SITE[/CLUSTER][=N]",
@@ -40,13 +52,17 @@ from infranet.workloads.collectives import ALGORITHMS, OPS
 @click.option("--algorithm", type=click.Choice(ALGORITHMS), default="auto",
               show_default=True,
               help="auto: the fastest valid algorithm in each tier; a flat algorithm runs in "
-                   "every tier.")
+                   "every tier. in_network (NVLS, SHARP: the switches reduce, priced at the "
+                   "ideal S/B) only on a bare question, where naming it says the switches "
+                   "reduce.")
 @input_options
 @output_format
+@what_option(("summary", "tiers"), csv_default="tiers (one row per tier)",
+             table_default="the summary and its tiers")
 def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None,
                alpha_s: float | None, file: str | None, members: tuple[str, ...],
                window_bytes: float | None, algorithm: str, input_format: str | None,
-               capacity_unit: str | None, fmt: str) -> None:
+               capacity_unit: str | None, fmt: str, what: str | None) -> None:
     """Time of a collective (all-reduce, all-gather, ...) by the α-β model, and what binds it.
 
     Either a bare question (--ranks, --bandwidth, --latency: one tier given by its numbers) or
@@ -70,6 +86,7 @@ def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None
       infranet collective --op allreduce --size 64MiB --ranks 8 --bandwidth 450GB/s --latency 3us
       infranet collective --op alltoall --size 8KiB --ranks 64 --bandwidth 400G --latency 2.7us
       infranet collective --size 1GB --ranks 64 --bandwidth 400G --algorithm ring --format json
+      infranet collective --size 1GB --ranks 64 --bandwidth 400G --what summary --format csv
       infranet collective --size 1GiB --topology topologies/texas-mesh.yaml \\
           --group abilene/stargate-ph1=1024 --group temple=1024
       infranet collective --size 256MiB --topology topologies/texas-ring.yaml \\
@@ -77,6 +94,7 @@ def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None
     """
     from infranet.output import emit
     from infranet.workloads import collectives as co
+
 
     bare = [name for name, value in (("--ranks", ranks), ("--bandwidth", gbps),
                                      ("--latency", alpha_s)) if value is not None]
@@ -86,6 +104,11 @@ def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None
         raise click.UsageError(f"{', '.join(bare)} ask a bare question, {', '.join(placed)} "
                                "place a group: give one or the other")
     if placed:
+        _within(size_bytes, _LARGEST_SIZE_BYTES, "--size", "bytes", "1 EiB, beyond any buffer")
+        if algorithm == "in_network":
+            raise click.UsageError("--algorithm in_network asks switches that reduce (NVLS, "
+                                   "SHARP); no tier of a placed group is marked so: ask it as "
+                                   "a bare question (--ranks, --bandwidth, --latency)")
         if not file or not members:
             raise click.UsageError("a placed group needs --topology FILE and at least one "
                                    "--group SITE[/CLUSTER][=N]")
@@ -98,18 +121,22 @@ def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None
             raise click.UsageError("give --ranks and --bandwidth (and --latency) for a bare "
                                    "question, or --topology and --group for a placed group")
         alpha = co.tier_alpha_s("scale_out") if alpha_s is None else alpha_s
-        levels = [co.Level("flat", ranks, gbps, alpha)]
+        _within(size_bytes, _LARGEST_SIZE_BYTES, "--size", "bytes", "1 EiB, beyond any buffer")
+        _within(gbps, _LARGEST_GBPS, "--bandwidth", "Gb/s", "10 Pb/s, beyond any link")
+        _within(alpha, _LONGEST_STEP_S, "--latency", "s", "an hour, beyond any network step")
+        # naming in_network on a bare question says that the switches reduce (NVLS, SHARP)
+        levels = [co.Level("flat", ranks, gbps, alpha, in_network=algorithm == "in_network")]
     result = co.collective(op, size_bytes, levels, algorithm=algorithm)
     data = result.to_dict()
     tiers = [dict(row) for row in data["levels"]]
-    if fmt == "json":
-        emit(data, fmt)
-        return
-    if fmt == "csv":
-        emit(tiers, fmt)
-        return
     head = {key: value for key, value in data.items() if key not in ("levels", "notes")}
     head["binding"] = data["binding"]["summary"]
+    if fmt == "json":
+        emit({"summary": head, "tiers": tiers}[what] if what else data, fmt)
+        return
+    if fmt == "csv" or what:
+        emit([head] if what == "summary" else tiers, fmt)
+        return
     from infranet.units import format_quantity
 
     emit([head], fmt, title=f"{op} of {format_quantity(size_bytes, 'size')} per rank over "

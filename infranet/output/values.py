@@ -45,8 +45,9 @@ def text(value: Any, key: str = "") -> str:
     key
         The field the value belongs to; the unit among its words sets the precision: ``km``
         to the kilometre (0.1 km below 10 km, without a ".0": 0, 1, 2.5), ``ms`` to 0.01 ms
-        (two significant digits below 0.1 ms), ratios (``mlu``, ``ratio``, ``utilisation``,
-        ``util``, ``satisfied``, ``fraction``) to 4 decimals, anything else to 3 decimals.
+        (two significant digits below 0.1 ms; a rate per km or per ms is neither), ratios
+        (``mlu``, ``ratio``, ``utilisation``, ``util``, ``satisfied``, ``fraction``) to 4
+        decimals, anything else to 3 decimals.
         Numbers of 10^15 and more are shown in exponent form.
 
     Examples
@@ -55,6 +56,8 @@ def text(value: Any, key: str = "") -> str:
     ('5,236', '179.65', '0.0003')
     >>> text(0.0, "fiber_km"), text(1.0, "length_km"), text(2.54, "length_km")
     ('0', '1', '2.5')
+    >>> text(4.8974, "us_per_km"), text(0.16, "loss_db_per_km")  # rates per km: 3 decimals
+    ('4.897', '0.16')
     >>> text(0.9525253967, "mlu"), text(1843.2, "capacity_tbps"), text(1.7e308, "capacity_gbps")
     ('0.9525', '1,843.2', '1.7e+308')
     >>> text(None), text(float("nan")), text(True), text(["a", "b"]), text(12800.0)
@@ -91,6 +94,8 @@ def _number(value: float | int, key: str) -> str:
     if size >= 1e15:
         return f"{value:.4g}"
     words = set(_WORD.split(key.lower()))
+    if "per" in words:  # a rate per unit (us_per_km, loss_db_per_km): not a length or time
+        words -= {"km", "ms"}
     if "km" in words:  # to the km, to 0.1 km below 10 km; a whole number has no decimals
         shown = f"{value:,.{0 if size >= 10 else 1}f}"
         return shown.removesuffix(".0")

@@ -696,8 +696,15 @@ def _level_row(op: str, level: Level, name: str, phases: Sequence[tuple[str, np.
             pick = np.full(np.shape(t), algorithm, dtype=object)
         time = time + t
         chosen.append(np.asarray(pick, dtype=object))
-        pure = pure + Level(level.name, level.ranks, level.gbps, 0.0,
-                            in_network=level.in_network).time_s(phase, here, algorithm=algorithm)
+        # the bandwidth part of the algorithm each member ran (not the best one at α = 0)
+        bare = Level(level.name, level.ranks, level.gbps, 0.0, in_network=level.in_network)
+        names = np.asarray(pick, dtype=object)
+        part: Any = np.zeros(np.shape(t))
+        for used in dict.fromkeys(names.ravel().tolist()):
+            if used not in ALGORITHMS:  # nothing could run: the time is inf, refused below
+                continue
+            part = np.where(names == used, bare.time_s(phase, here, algorithm=str(used)), part)
+        pure = pure + part
     time = np.asarray(time, dtype=float)
     worst = int(np.argmax(time)) if time.ndim else 0
     ranks = np.asarray(level.ranks, dtype=float)
@@ -741,6 +748,11 @@ def _binding(op: str, rows: Sequence[Mapping[str, Any]], total: float, ranks: in
                            f"{where}, {latency_ms:.4g} ms of it in step latency "
                            f"({row['latency_ms']:.4g} ms one way per step)")
         cut = list(dci.get("cut", ()))
+        if dci.get("nic_bound"):
+            return Binding("tier", row["element"],
+                           f"{where}: each rank crosses at its own scale-out rate, "
+                           f"{row['gbps']:.6g} Gb/s, below its share of the DCI's "
+                           f"{dci['gbps']:.6g} Gb/s")
         if cut:
             return Binding("link" if len(cut) == 1 else "cut", ", ".join(cut),
                            f"{where}: {', '.join(cut)} carries {dci['gbps']:.6g} Gb/s")

@@ -17,7 +17,8 @@ figures come from the model:
   ``dci`` count, and its one-way latency that of the lowest-latency path
   (:func:`infranet.algorithms.latency.shortest_path`: fibre propagation and equipment). The
   ring runs at the smallest capacity and waits for the longest latency of its edges. The N ranks
-  of a member share its capacity: each gets ``capacity / N``.
+  of a member share its capacity: each gets ``capacity / N``, and never more than its own
+  scale-out rate (its NIC, oversubscription included), through which it reaches the DCI.
 
 Every tier's step latency α comes from ``infranet/data/collectives.csv``.
 """
@@ -257,7 +258,7 @@ def place(topology: Topology, group: Sequence[Any], *,
     >>> [(level.name, level.ranks) for level in placed.levels]
     [('scale_up', 72), ('scale_out', 15), ('dci', 2)]
     >>> placed.tier_names, round(placed.dci["one_way_ms"], 3)
-    (('scale_up', 'leaf', 'temple/tpl-gb200/dci'), 1.782)
+    (('scale_up', 'leaf', 'abilene/stargate-ph1/dci'), 1.782)
     """
     members = _members(group)
     resolved, clusters = [], []
@@ -294,9 +295,21 @@ def place(topology: Topology, group: Sequence[Any], *,
     if len(resolved) > 1:
         dci = _ring(topology, resolved)
         n = int(resolved[0].ranks or 1)
-        levels.append(Level("dci", len(resolved), dci["gbps"] / n, tier_alpha_s("dci"),
+        share = dci["gbps"] / n
+        # a rank reaches the DCI through its own NIC and scale-out fabric: no faster than that
+        own = float(np.nanmin(out_gbps)) if not np.isnan(out_gbps).all() else math.inf
+        per_rank = min(share, own)
+        dci["gbps_per_rank"] = per_rank
+        dci["nic_bound"] = own < share
+        levels.append(Level("dci", len(resolved), per_rank, tier_alpha_s("dci"),
                             latency_s=dci["one_way_ms"] / 1e3, window_bytes=window_bytes))
-        names.append(", ".join(dci["cut"]) or "dci")
+        if own < share:
+            names.append(out_names[slowest])
+            notes.append(f"each rank crosses the DCI at its own {out_names[slowest]} rate, "
+                         f"{own:g} Gb/s: the {n} ranks of a member fill {own * n:g} of the "
+                         f"{dci['gbps']:g} Gb/s the DCI offers")
+        else:
+            names.append(", ".join(dci["cut"]) or "dci")
     return Placement(tuple(resolved), tuple(levels), tuple(names), freeze(dci), tuple(notes))
 
 

@@ -85,3 +85,45 @@ def test_the_commands_of_the_docs_run(command, tmp_path):
 
     result = run_example(command, tmp_path)
     assert result.exit_code == 0, result.output
+
+
+def test_in_network_runs_on_a_bare_question_and_is_refused_on_a_placed_group():
+    """Naming in_network on a bare question says the switches reduce: 2 steps and S/B by the
+    kernel's table; a placed group has no tier marked as reducing, which the error says."""
+    out = run("--size", "64MiB", "--ranks", "8", "--bandwidth", "450GB/s", "--latency", "3us",
+              "--algorithm", "in_network", "--format", "json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["time_ms"] == pytest.approx((2 * 3e-6 + 64 * 2**20 / 450e9) * 1e3, rel=1e-12)
+    placed = run("--size", "1GiB", "--topology", str(ROOT / "topologies/texas-mesh.yaml"),
+                 "--group", "fort-worth=64", "--group", "san-antonio=64",
+                 "--algorithm", "in_network")
+    assert placed.exit_code == 2 and "no tier of a placed group" in placed.stderr
+
+
+@pytest.mark.parametrize("option,value", [("--bandwidth", "1e308G"), ("--latency", "1e308s"),
+                                          ("--size", "1e308")])
+def test_absurd_figures_are_one_line_usage_errors(option: str, value: str):
+    args = {"--size": "64MiB", "--ranks": "8", "--bandwidth": "400G", "--latency": "3us"}
+    args[option] = value
+    out = run(*[x for pair in args.items() for x in pair])
+    assert out.exit_code == 2 and "is more than" in out.stderr and "Warning" not in out.stderr
+
+
+def test_an_alltoall_bandwidth_part_is_that_of_the_algorithm_it_ran():
+    """Bruck (halving-doubling) all-to-all of 1 MiB over 64 ranks moves log2(64)/2 = 3 times
+    the buffer: 3 S / B of its 79 µs, not the direct algorithm's 63/64 S / B."""
+    out = run("--op", "alltoall", "--size", "1MiB", "--ranks", "64", "--bandwidth", "400G",
+              "--latency", "2.7us", "--format", "json")
+    (row,) = json.loads(out.stdout)["levels"]
+    assert row["algorithm"] == "halving_doubling"
+    assert row["bandwidth_ms"] == pytest.approx(3 * 2**20 * 8 / 400e9 * 1e3, rel=1e-12)
+    assert "mostly bandwidth" in json.loads(out.stdout)["binding"]["summary"]
+
+
+def test_csv_gives_the_summary_row_when_asked():
+    out = run("--size", "1GB", "--ranks", "64", "--bandwidth", "400G", "--what", "summary",
+              "--format", "csv")
+    header, _row = out.stdout.strip().splitlines()
+    assert header.split(",")[:8] == ["op", "algorithm", "chosen", "size_bytes", "ranks",
+                                      "time_ms", "algbw_gbps", "busbw_gbps"]

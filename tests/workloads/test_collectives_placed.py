@@ -123,7 +123,10 @@ def test_dci_tier_is_max_flow_and_lowest_latency_by_networkx(mesh, members):
     latency_ms = max(nx.shortest_path_length(graph, a, b, weight="latency") for a, b in pairs)
     dci = placement.levels[-1]
     assert dci.name == "dci" and dci.ranks == len(members)
-    assert dci.gbps * 72 == pytest.approx(capacity, rel=1e-9)
+    assert placement.dci["gbps"] == pytest.approx(capacity, rel=1e-9)
+    # each of the 72 ranks gets its share, and no more than its own scale-out rate
+    own = float(np.min(placement.levels[1].gbps))
+    assert np.max(dci.gbps) == pytest.approx(min(capacity / 72, own), rel=1e-9)
     assert dci.latency_s * 1e3 == pytest.approx(latency_ms, rel=1e-9)
 
 
@@ -287,3 +290,21 @@ def test_latency_of_a_ring_is_nccls_own_model(mesh):
     # (FIGURES.md); an empty all-reduce in one NVLink domain is that alone
     result = collective("allreduce", 0.0, place(mesh, ["fort-worth=8"]), algorithm="ring")
     assert result.time_s == pytest.approx((6.6 + 2 * 7 * 0.6) * 1e-6, rel=1e-12)
+
+
+def test_a_rank_crosses_the_dci_no_faster_than_its_own_nic(mesh):
+    """Eight H100 ranks per site share 51.2 Tb/s of DCI: 6.4 Tb/s each, but each leaves its
+    cluster through a 400 Gb/s NIC; the DCI tier runs at 400 Gb/s per rank and the binding
+    names the scale-out tier, with a note."""
+    placed = place(mesh, ["fort-worth=8", "temple=8"])
+    dci = placed.levels[-1]
+    assert dci.name == "dci" and float(np.max(dci.gbps)) == pytest.approx(400.0)
+    assert placed.dci["gbps"] == pytest.approx(51200.0) and placed.dci["nic_bound"]
+    result = collective("allreduce", 2**30, placed)
+    assert result.binding.kind == "tier" and "own scale-out rate" in result.binding.summary
+    # by hand: the DCI all-reduce of the 1/8 shard over 2 members at 400 Gb/s per rank
+    shard = 2**30 / 8
+    by_hand = time_s("allreduce", "ring", shard, 2, 400.0, tier_alpha_s("dci"),
+                     latency_s=placed.dci["one_way_ms"] / 1e3)
+    (row,) = [r for r in result.to_dict()["levels"] if r["tier"] == "dci"]
+    assert row["time_ms"] / 1e3 == pytest.approx(float(by_hand), rel=1e-9)
