@@ -184,6 +184,9 @@ def parse_parallelism(raw: Any, *, accelerators: int, file: str | None = None,
             key, eq, value = part.partition("=")
             if not eq:
                 raise fail(f"expected NAME=DEGREE pairs such as tp=8,pp=16, got {part!r}")
+            if key in pairs:
+                raise fail(f"{key} given twice ({pairs[key]} and {value}); give each degree "
+                           "once")
             pairs[key] = value
     elif isinstance(raw, Mapping):
         pairs = dict(raw)

@@ -565,6 +565,13 @@ def check_config(model: ModelLike, *, tp: int = 1, pp: int = 1, dp: int = 1, ep:
         what = f"pp = {pp}" if v == 1 else f"pp × chunks = {pp} × {v}"
         raise fail("parallelism", f"{what} does not divide the {model.layers} layers of "
                                   f"{model.name}")
+    experts = int(getattr(model, "experts", 0) or 0)
+    if ep > 1 and experts <= 1:
+        raise fail("parallelism", f"ep = {ep} but {model.name} is dense (no experts to "
+                                  "shard): give ep = 1")
+    if ep > 1 and experts % ep:
+        raise fail("parallelism", f"ep = {ep} does not divide the {experts} experts of "
+                                  f"{model.name}")
     if (dp * cp) % ep:
         raise fail("parallelism", f"ep = {ep} does not divide dp·cp = {dp * cp:,}")
     if global_batch % (dp * microbatch):
@@ -690,11 +697,13 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     zero = np.asarray(zero, dtype=float)
     n_acc = tp * pp * dp * cp
 
-    # Validity: degrees divide, the batch splits into whole microbatches.
+    # Validity: degrees divide, the batch splits into whole microbatches, ep shards experts.
     layers = float(model.layers)
+    n_experts = float(getattr(model, "experts", 0) or 0)
     m = batch / (dp * b)
     valid = ((m >= 1) & (np.mod(m, 1.0) == 0) & (np.mod(layers, pp * v) == 0)
              & (np.mod(dp * cp, ep) == 0) & (np.mod(model.heads, tp) == 0)
+             & ((ep == 1) | ((n_experts > 1) & (np.mod(n_experts, ep) == 0)))
              & (tp >= 1) & (pp >= 1) & (dp >= 1) & (ep >= 1) & (cp >= 1) & (n_sites >= 1)
              & (h_sync >= 1) & (ratio >= 1))
     valid &= np.mod(dp if across == "dp" else pp, n_sites) == 0

@@ -252,6 +252,12 @@ def test_moe_traffic_and_memory():
     assert s.memory_weights_bytes[1] < s.memory_weights_bytes[0]
     _, mf = flops_per_token(mixtral, 4096)
     assert float(mf) == 6 * 12.9e9
+    # ep shards the experts: it divides their number, and a dense model has none to shard
+    bad = step(mixtral, "H100", network=H100, tp=1, pp=1, dp=64, ep=[16, 4],
+               global_batch=512)
+    assert bad.valid.tolist() == [False, True]
+    dense = step(LLAMA70, "H100", network=H100, tp=8, dp=64, ep=[2, 1], global_batch=512)
+    assert dense.valid.tolist() == [False, True]
 
 
 @settings(max_examples=60, deadline=None)

@@ -130,3 +130,18 @@ def test_generations_across_sites():
     assert sites["temple"]["batch"] > sites["fort-worth"]["batch"]
     assert sum(r["batch"] for r in data["sites"]) == 2048
     assert data["binding"]["kind"] in ("site", "tier")
+
+
+@pytest.mark.parametrize("model,args,message", [
+    ("mixtral-8x7b", ["--accelerators", "256", "--parallelism", "tp=8,ep=16"],
+     "job: parallelism: ep = 16 does not divide the 8 experts of mixtral-8x7b"),
+    ("llama3-8b", ["--accelerators", "256", "--parallelism", "tp=8,ep=8"],
+     "job: parallelism: ep = 8 but llama3-8b is dense (no experts to shard): give ep = 1"),
+    ("llama3-8b", ["--accelerators", "256", "--parallelism", "tp=8,tp=4"],
+     "job: parallelism: tp given twice (8 and 4); give each degree once"),
+])
+def test_expert_parallelism_and_repeated_degrees_are_refused(model, args, message):
+    code, out, err = run("size", "training", RING, "--model", model, "--global-batch", "256",
+                         *args)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and message in err, err
