@@ -66,7 +66,6 @@ def training(file: str, job_file: str | None, input_format: str | None,
       infranet size training topologies/texas-ring.yaml \\
           --job examples/jobs/llama3-70b-two-sites.yaml
     """
-    from infranet.errors import ValidationError
     from infranet.output import emit
     from infranet.workloads.job import job_from_mapping, read_job
     from infranet.workloads.sizing import size_training
@@ -75,8 +74,8 @@ def training(file: str, job_file: str | None, input_format: str | None,
     if job_file is not None:
         if given:
             names = ", ".join("--" + k.replace("_", "-") for k in given)
-            raise ValidationError(f"give the job in {job_file} or as options, not both "
-                                  f"({names})", field="job")
+            raise click.UsageError(f"give the job in {job_file} or as options, not both "
+                                   f"({names})")
         job = read_job(job_file)
     else:
         job = job_from_mapping(given)

@@ -157,11 +157,22 @@ class TrainingJob:
 
     def model_path(self) -> str:
         """The model as :func:`infranet.workloads.models.load_model` takes it: a file
-        relative to the job file when it names one that exists there, else as given."""
-        if self.file and self.file != "-" and self.model.endswith((".yaml", ".yml")):
+        relative to the job file when it names one that exists there, else as given.
+
+        Raises
+        ------
+        ValidationError
+            For a model file found neither beside the job file nor in the working directory,
+            naming the path tried.
+        """
+        if self.file and self.file != "-" and self.model.endswith((".yaml", ".yml", ".json")):
             beside = Path(self.file).parent / self.model
             if beside.exists():
                 return str(beside)
+            if not Path(self.model).exists():
+                raise ValidationError(f"{self.model}: no such file beside the job file "
+                                      f"({beside}) or in the working directory",
+                                      file=self.file, element="job", field="model")
         return self.model
 
 
@@ -321,7 +332,7 @@ def read_job(path: str | Path) -> TrainingJob:
     from infranet.io.native import load_yaml
 
     name = str(path)
-    raw = load_yaml(read_text(path), file=name)
+    raw = load_yaml(read_text(path), file=name, expected="a mapping of the job's fields")
     return job_from_mapping(raw, file=name)
 
 

@@ -175,7 +175,8 @@ def read_model(path: str | os.PathLike[str]) -> Model:
     from infranet.io.native import load_yaml
 
     file = os.fspath(path)
-    data = load_yaml(read_text(file), file=file)
+    data = load_yaml(read_text(file), file=file,
+                     expected=f"a mapping of model fields ({', '.join(MODEL_REQUIRED)}, ...)")
     if not isinstance(data, Mapping):
         raise FormatError(f"expected a mapping of model fields ({', '.join(MODEL_REQUIRED)}, "
                           f"...), got {type(data).__name__}", file=file)

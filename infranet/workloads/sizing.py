@@ -410,6 +410,14 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
     from infranet.workloads.collectives import base_latency_s
     from infranet.workloads.groups import place
 
+    if accelerator is not None:
+        known = topology.accelerators()
+        if accelerator not in known:
+            from infranet.errors import UnknownNameError
+
+            raise UnknownNameError(f"unknown accelerator {accelerator!r}"
+                                   f"{did_you_mean(accelerator, known)}; known: "
+                                   f"{', '.join(known)}", field="accelerator")
     if not sites:
         best: tuple[int, str, str] | None = None
         for name in topology.datacenters:

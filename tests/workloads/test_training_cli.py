@@ -109,7 +109,7 @@ def test_job_file_gives_what_the_options_give(tmp_path):
     _, from_options, _ = run("size", "training", MESH, *JOB, "--format", "json")
     assert json.loads(from_file)["step_s"] == json.loads(from_options)["step_s"]
     code, _, err = run("size", "training", MESH, "--job", str(job), "--zero", "3")
-    assert code == 1 and "not both (--zero)" in err
+    assert code == 2 and "not both (--zero)" in err
 
 
 def test_shipped_job_example_runs():
@@ -145,3 +145,34 @@ def test_expert_parallelism_and_repeated_degrees_are_refused(model, args, messag
                          *args)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and message in err, err
+
+
+@pytest.mark.parametrize("name", ["job.yaml", "model.yaml"])
+def test_an_empty_file_says_what_it_should_hold(tmp_path, name):
+    path = tmp_path / name
+    path.write_text("# nothing yet\n")
+    other = tmp_path / "job2.yaml"
+    other.write_text(f"model: {name}\naccelerators: 8\nparallelism: tp=8\n")
+    code, _, err = run("size", "training", RING, "--job", str(path if name == "job.yaml"
+                                                            else other))
+    assert code == 1 and err.count("\n") == 1, err
+    assert "topology" not in err
+    assert ("expected a mapping of the job's fields" if name == "job.yaml"
+            else "expected a mapping of model fields") in err
+
+
+def test_a_missing_model_beside_the_job_names_the_job_and_the_path(tmp_path):
+    job = tmp_path / "job.yaml"
+    job.write_text("model: mine.yaml\naccelerators: 8\nparallelism: tp=8\n")
+    code, _, err = run("size", "training", RING, "--job", str(job))
+    assert code == 1 and err.count("\n") == 1
+    assert f"{job}: job: model: mine.yaml: no such file beside the job file " \
+           f"({tmp_path / 'mine.yaml'})" in err
+
+
+@pytest.mark.parametrize("name,close", [("Z100", "H100"), ("h100", "H100")])
+def test_an_unknown_accelerator_is_named_with_the_closest(name, close):
+    code, _, err = run("size", "training", RING, "--model", "llama3-8b", "--accelerators",
+                       "8", "--parallelism", "tp=8", "--accelerator", name)
+    assert code == 1 and err.count("\n") == 1
+    assert f"unknown accelerator '{name}' (did you mean '{close}'?); known: " in err, err
