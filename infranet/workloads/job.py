@@ -64,6 +64,13 @@ class JobField:
     maximum: float | None = None
     maximum_reason: str = ""
 
+    def bound(self) -> str:
+        """The maximum as messages and the reference write it (``1 GiB``, ``1e+09``)."""
+        assert self.maximum is not None
+        if self.kind in units.QUANTITIES:
+            return units.format_quantity(self.maximum, self.kind)
+        return f"{self.maximum:g}"
+
     def describe_type(self) -> str:
         """The type as the reference says it."""
         if self.kind == "choice":
@@ -71,7 +78,7 @@ class JobField:
         kind = f"{self.kind} ({self.unit})" if self.kind in units.QUANTITIES else {
             "strings": "list of strings"}.get(self.kind, self.kind)
         if self.maximum is not None:
-            return f"{kind}, at most {self.maximum:g}"
+            return f"{kind}, at most {self.bound()}"
         return kind
 
 
@@ -82,19 +89,24 @@ JOB = (
     JobField("model", "str", "a catalogue model (`infranet catalogue models`) or a model YAML "
          "file, relative to the job file", required=True),
     JobField("accelerators", "integer", "accelerators the job runs on (over every site)",
-         required=True, minimum=1),
+         required=True, minimum=1, maximum=1e9,
+         maximum_reason="more accelerators than have ever been made"),
     JobField("parallelism", "str", "degrees `tp`, `pp`, `dp`, `ep`, `cp` as a mapping or as "
          "`tp=8,pp=16,dp=128`; missing degrees are 1, a missing `dp` is what the "
          "accelerators leave; tp·pp·dp·cp must be the accelerators; required unless the job "
          "searches"),
-    JobField("microbatch", "integer", "sequences per microbatch", default=1, minimum=1),
-    JobField("global_batch", "integer", "sequences per step", default=1024, minimum=1),
-    JobField("seq_len", "integer", "tokens per sequence (default: the model's)", minimum=1),
+    JobField("microbatch", "integer", "sequences per microbatch", default=1, minimum=1,
+         maximum=1e9, maximum_reason="a billion sequences, beyond any published batch"),
+    JobField("global_batch", "integer", "sequences per step", default=1024, minimum=1,
+         maximum=1e9, maximum_reason="a billion sequences, beyond any published batch"),
+    JobField("seq_len", "integer", "tokens per sequence (default: the model's)", minimum=1,
+         maximum=1e9, maximum_reason="a billion tokens, 100 times the longest context "
+         "published"),
     JobField("recompute", "choice", "activation recomputation (Korthikanti et al. 2022)",
          default="selective", choices=RECOMPUTE),
     JobField("schedule", "choice", "pipeline schedule", default="1f1b", choices=SCHEDULES),
     JobField("chunks", "integer", "model chunks per rank in the interleaved schedule", default=1,
-         minimum=1),
+         minimum=1, maximum=1e6, maximum_reason="more chunks than any model has layers"),
     JobField("zero", "integer", "ZeRO stage: 0 none, 1 optimizer state, 2 and gradients, 3 and "
          "weights (FSDP)", default=1, minimum=0, maximum=3, maximum_reason="ZeRO has 3 stages"),
     JobField("accelerator", "str", "the accelerator (a catalogue name); default: the clusters' "
@@ -104,11 +116,14 @@ JOB = (
     JobField("across", "choice", "what crosses the DCI between sites", default="dp",
          choices=ACROSS),
     JobField("sync_every", "integer", "DiLoCo-style outer synchronisation across sites every H "
-         "steps (1: every step)", default=1, minimum=1),
+         "steps (1: every step)", default=1, minimum=1, maximum=1e9,
+         maximum_reason="a billion steps, beyond any training run"),
     JobField("compression", "number", "ratio the outer synchronisation's traffic is compressed by",
-         default=1.0, minimum=1.0),
+         default=1.0, minimum=1.0, maximum=1e6,
+         maximum_reason="a millionth of the bytes; published compressors reach about 1,000"),
     JobField("window", "size", "transport window of DCI flows (caps each at window / RTT)",
-         unit="B", minimum=0.0, exclusive_minimum=True),
+         unit="B", minimum=0.0, exclusive_minimum=True, maximum=2.0**30,
+         maximum_reason="TCP's window scaling stops at 1 GiB, RFC 7323"),
     JobField("compute_fraction", "number", "fraction of peak the compute reaches (default: the "
          "catalogue figure `training_compute_fraction`)", minimum=0.0, exclusive_minimum=True,
          maximum=1.0, maximum_reason="a fraction of peak"),
@@ -229,6 +244,14 @@ def parse_parallelism(raw: Any, *, accelerators: int, file: str | None = None,
     return {k: out.get(k, 1) for k in DEGREES}
 
 
+def _short(raw: Any) -> str:
+    """A value as a message quotes it: large numbers short (``1e+308``, not 309 digits)."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and abs(raw) >= 1e15:
+        return f"{float(raw):g}" if abs(raw) < 1e308 or isinstance(raw, float) else "over 1e+308"
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _value(raw: Any, attr: JobField, file: str | None) -> Any:
     def fail(message: str) -> ValidationError:
         return ValidationError(message, file=file, element="job", field=attr.name)
@@ -250,8 +273,8 @@ def _value(raw: Any, attr: JobField, file: str | None) -> Any:
     if kind == "integer":
         if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, float)
                                                                   and raw.is_integer())):
-            raise fail(f"expected a whole number, got {raw!r}")
-        value: float = int(raw)
+            raise fail(f"expected a whole number, got {_short(raw)}")
+        value: float = int(raw) if abs(raw) < 10**18 else (1e300 if raw > 0 else -1e300)
     elif kind in units.QUANTITIES:
         try:
             value = units.parse(raw, kind)
@@ -259,17 +282,18 @@ def _value(raw: Any, attr: JobField, file: str | None) -> Any:
             raise fail(err.detail) from None
     else:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise fail(f"expected a number, got {raw!r}")
+            raise fail(f"expected a number, got {_short(raw)}")
         value = float(raw)
     if not math.isfinite(value):
-        raise fail(f"must be finite, got {raw!r}")
+        raise fail(f"must be finite, got {_short(raw)}")
     if attr.minimum is not None:
         low = attr.minimum
         if value < low or (attr.exclusive_minimum and value == low):
             raise fail(f"must be {'>' if attr.exclusive_minimum else '>='} {low:g}, "
-                       f"got {raw!r}")
+                       f"got {_short(raw)}")
     if attr.maximum is not None and value > attr.maximum:
-        raise fail(f"must be at most {attr.maximum:g} ({attr.maximum_reason}), got {raw!r}")
+        raise fail(f"must be at most {attr.bound()} ({attr.maximum_reason}), "
+                   f"got {_short(raw)}")
     return value
 
 

@@ -758,7 +758,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     ranks_per_site = n_acc / n_sites
     window_cap: Any = np.inf
     if network.window_bytes is not None:
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # a huge window: no cap
             window_cap = np.where(dci_lat > 0, np.asarray(network.window_bytes, float) * 8.0
                                   / (2.0 * dci_lat) / 1e9, np.inf)
     p2p = act / tp

@@ -176,3 +176,15 @@ def test_an_unknown_accelerator_is_named_with_the_closest(name, close):
                        "8", "--parallelism", "tp=8", "--accelerator", name)
     assert code == 1 and err.count("\n") == 1
     assert f"unknown accelerator '{name}' (did you mean '{close}'?); known: " in err, err
+
+
+@pytest.mark.parametrize("value", ["1e308", "1.0e+308", "'2000T'"])
+def test_a_huge_model_is_refused_in_one_short_line(tmp_path, value):
+    model = tmp_path / "huge.yaml"
+    model.write_text(f"parameters: {value}\nlayers: 80\nhidden: 8192\nffn_hidden: 28672\n"
+                     "heads: 64\nkv_heads: 8\nvocab: 128256\nseq_len: 8192\n")
+    code, out, err = run("size", "training", RING, "--model", str(model), "--accelerators",
+                         "1024", "--parallelism", "tp=8")
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert "parameters: must be at most 1e+15 (a thousand times the largest published model)" \
+        in err and len(err) < 200

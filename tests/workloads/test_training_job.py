@@ -53,6 +53,14 @@ def test_read_job_file(tmp_path):
     ("model: m\nparallelism: tp=8\n", "accelerators", "missing"),
     ("model: m\naccelerators: 8\nparallelism: tp=8\nwindow: 4 parsecs\n", "window", ""),
     ("model: m\naccelerators: 8\nparallelism: tp=8\ncompression: 0.5\n", "compression", ">= 1"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\nwindow: 1e308\n", "window",
+     "must be at most 1 GiB (TCP's window scaling stops at 1 GiB, RFC 7323), got '1e308'"),
+    ("model: m\naccelerators: 1" + "0" * 400 + "\nparallelism: tp=8\n", "accelerators",
+     "must be at most 1e+09 (more accelerators than have ever been made), got over 1e+308"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\nsync_every: 100000000000000000000\n",
+     "sync_every", "got 1e+20"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\ncompression: 1.0e+300\n", "compression",
+     "got 1e+300"),
 ])
 def test_job_errors_are_one_line_naming_file_and_field(tmp_path, text, field, message):
     path = tmp_path / "job.yaml"
