@@ -78,7 +78,10 @@ def training(file: str, job_file: str | None, input_format: str | None,
                                    f"({names})")
         job = read_job(job_file)
     else:
-        job = job_from_mapping(given)
+        job = job_from_mapping(given, check=False)
+        ignored = job.conflicts(lambda name: "--" + name.replace("_", "-"))
+        if ignored:
+            raise click.UsageError("; ".join(why for _, why in ignored))
     topology = load(file, input_format, capacity_unit)
     result = size_training(topology, job)
     data = result.to_dict()

@@ -22,7 +22,7 @@ together). Errors are one line naming the file, the element (``job``) and the fi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,9 +162,48 @@ class TrainingJob:
     solve: str | None = None
     search: str | None = None
     file: str | None = field(default=None, compare=False)
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parallelism", FrozenDict(dict(self.parallelism)))
+
+    def conflicts(self, spell: Callable[[str], str] = str) -> list[tuple[str, str]]:
+        """Fields given that this job would ignore: ``(field, why)``, `why` naming the other
+        fields through `spell` (``--sync-every`` for the command, ``sync_every`` for a file).
+
+        Examples
+        --------
+        >>> job = job_from_mapping({"model": "m", "accelerators": 8, "parallelism": "tp=8",
+        ...                         "chunks": 2}, check=False)
+        >>> job.conflicts()
+        [('chunks', 'chunks goes with schedule interleaved')]
+        """
+        out = []
+        if self.search:
+            for name in ("parallelism", "microbatch", "recompute", "zero", "across"):
+                if name in self.given:
+                    out.append((name, f"{spell(name)} does not go with {spell('search')} "
+                                      "parallelism, which searches it"))
+            if "solve" in self.given:
+                out.append(("solve", f"{spell('solve')} does not go with {spell('search')}"))
+        if len(self.sites) <= 1:
+            for name in ("across", "sync_every", "compression", "window"):
+                if name in self.given:
+                    out.append((name, f"{spell(name)} goes with a job over two or more "
+                                      f"{spell('sites')}; this one runs on one site"))
+        elif self.across == "pp":
+            for name in ("sync_every", "compression"):
+                if name in self.given:
+                    out.append((name, f"{spell(name)} goes with {spell('across')} dp: an "
+                                      "across pp job sends activations over the DCI, not "
+                                      "gradients"))
+        if "chunks" in self.given and self.schedule != "interleaved":
+            out.append(("chunks", f"{spell('chunks')} goes with {spell('schedule')} "
+                                  "interleaved"))
+        if "target_efficiency" in self.given and self.solve is None:
+            out.append(("target_efficiency", f"{spell('target_efficiency')} goes with "
+                                              f"{spell('solve')} dci-bandwidth"))
+        return out
 
     def degrees(self) -> dict[str, int]:
         """Every degree, 1 where not given."""
@@ -297,9 +336,10 @@ def _value(raw: Any, attr: JobField, file: str | None) -> Any:
     return value
 
 
-def job_from_mapping(raw: Any, *, file: str | None = None) -> TrainingJob:
+def job_from_mapping(raw: Any, *, file: str | None = None, check: bool = True) -> TrainingJob:
     """A :class:`TrainingJob` from a mapping of the job schema's fields (a parsed JOB.yaml,
-    or the command's options), checked.
+    or the command's options), checked; with `check`, a field the job would ignore
+    (:meth:`TrainingJob.conflicts`) is an error too.
 
     Examples
     --------
@@ -341,7 +381,11 @@ def job_from_mapping(raw: Any, *, file: str | None = None) -> TrainingJob:
     values["parallelism"] = parse_parallelism(raw.get("parallelism") or {},
                                               accelerators=int(values["accelerators"]),
                                               file=file)
-    return TrainingJob(**values, file=file)
+    job = TrainingJob(**values, file=file,
+                      given=frozenset(k for k in raw if raw[k] is not None))
+    for name, why in job.conflicts() if check else ():
+        raise ValidationError(why, file=file, element="job", field=name)
+    return job
 
 
 def read_job(path: str | Path) -> TrainingJob:

@@ -188,3 +188,30 @@ def test_a_huge_model_is_refused_in_one_short_line(tmp_path, value):
     assert code == 1 and out == "" and err.count("\n") == 1, err
     assert "parameters: must be at most 1e+15 (a thousand times the largest published model)" \
         in err and len(err) < 200
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--sync-every", "10"], "--sync-every goes with a job over two or more --sites"),
+    (["--window", "16MiB", "--sites", "fort-worth"], "--window goes with a job over two or"),
+    (["--across", "dp"], "--across goes with a job over two or more --sites"),
+    (["--compression", "10"], "--compression goes with a job over two or more --sites"),
+    (["--chunks", "2"], "--chunks goes with --schedule interleaved"),
+    (["--target-efficiency", "0.9"], "--target-efficiency goes with --solve dci-bandwidth"),
+    (["--sites", "abilene,temple", "--across", "pp", "--sync-every", "10"],
+     "--sync-every goes with --across dp"),
+    (["--search", "parallelism", "--zero", "3"],
+     "--parallelism does not go with --search parallelism, which searches it; --zero does "
+     "not go with --search parallelism"),
+])
+def test_options_the_job_would_ignore_are_usage_errors(args, message):
+    code, out, err = run("size", "training", RING, "--model", "llama3-8b", "--accelerators",
+                         "1024", "--parallelism", "tp=8,pp=2", *args)
+    assert code == 2 and out == "" and message in err, err
+
+
+def test_fields_a_job_file_would_ignore_are_errors(tmp_path):
+    job = tmp_path / "job.yaml"
+    job.write_text("model: llama3-8b\naccelerators: 1024\nparallelism: tp=8\nsync_every: 10\n")
+    code, _, err = run("size", "training", RING, "--job", str(job))
+    assert code == 1 and err.count("\n") == 1
+    assert f"{job}: job: sync_every: sync_every goes with a job over two or more sites" in err
