@@ -178,7 +178,7 @@ class TrainingJob:
         >>> job.conflicts()
         [('chunks', 'chunks goes with schedule interleaved')]
         """
-        out = []
+        out: list[tuple[str, str]] = []
         if self.search:
             for name in ("parallelism", "microbatch", "recompute", "zero", "across"):
                 if name in self.given:
