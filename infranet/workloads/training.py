@@ -42,7 +42,10 @@ gradient synchronisation hides behind the backward pass of the last microbatch (
 behind the whole step's compute (ZeRO-3 / FSDP, which prefetches); what does not fit is
 exposed, and the exposed part is charged to the slowest tiers first (the DCI, then scale-out).
 DiLoCo-style outer synchronisation every ``sync_every`` steps (Douillard et al. 2023) is not
-overlapped: its time, divided by ``sync_every``, adds to every step.
+overlapped: its time, divided by ``sync_every``, adds to every step. Gradient compression
+(``compression``) divides the gradient bytes that cross the DCI, of every step's
+synchronisation or of the outer one (ZeRO-3's parameter gathers cross uncompressed); the
+scale-up and scale-out tiers carry them uncompressed.
 
 **Pipeline.** 1F1B: ``(m + pp − 1)`` slots of one microbatch each, a bubble of
 ``(pp − 1)/m``; interleaved with ``v`` chunks per rank: ``(pp − 1)/(v·m)`` (Narayanan et al.,
@@ -645,7 +648,9 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         ``pp`` (``sites`` divides ``pp``).
     sync_every, compression
         DiLoCo-style outer synchronisation every H steps (across ``dp`` only; 1: every step is
-        synchronised across sites), and the ratio its traffic is compressed by.
+        synchronised across sites), and the ratio the gradients crossing the DCI are
+        compressed by (every step's synchronisation or the outer one; ZeRO-3's parameter
+        gathers are not).
     compute_fraction
         Fraction of peak the compute reaches (default: figure ``training_compute_fraction``).
     peak_flops_per_s, hbm_bytes, it_w_per_accelerator, pue
@@ -796,7 +801,10 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     dci_rank_gbps = np.minimum(np.minimum(dci_gbps / ranks_per_site, so_gbps), window_cap)
     shard = grads / dp_local
     outer = h_sync > 1
-    sync_bytes = np.where(outer, shard / ratio, shard * volume)
+    # Gradient compression shrinks the gradients crossing the DCI, every step's or the outer
+    # synchronisation's; ZeRO-3's parameter gathers (half its 1.5 volume) cross as they are.
+    dci_volume = volume - 1.0 + 1.0 / ratio
+    sync_bytes = np.where(outer, shard / ratio, shard * dci_volume)
     # The kernel's step count and volume on the (small) shape of the degrees, then the
     # (large) sweep of bandwidths and distances by α-β arithmetic: the same ring, priced once.
     ring_steps, ring_bytes_s = collective_terms("allreduce", sync_bytes, dp_sites)
@@ -832,7 +840,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     dci_bytes = np.where(n_sites > 1, np.where(
         across == "dp",
         np.where(outer, 2.0 * (dp_sites - 1) / dp_sites * shard / ratio * ranks_per_site
-                 / h_sync, 2.0 * (dp_sites - 1) / dp_sites * shard * volume * ranks_per_site),
+                 / h_sync, 2.0 * (dp_sites - 1) / dp_sites * shard * dci_volume * ranks_per_site),
         m * p2p * crossing), 0.0)  # each way, over one site boundary
 
     # ZeRO shards over the ranks that synchronise every step: the site's alone under an outer
@@ -952,7 +960,8 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
     synchronisation across the DCI: an all-reduce of the gradients (``2·N`` bytes, bf16) among
     the sites, each site's ranks sharing ``dci_gbps``, hidden behind the slowest site's last
     backward pass as in :func:`step` (or, every ``sync_every`` steps, an outer synchronisation
-    of ``2·N/compression`` bytes, not hidden).
+    of ``2·N/compression`` bytes, not hidden); gradient compression divides the every-step
+    synchronisation's ``2·N`` too.
 
     Examples
     --------
@@ -1010,7 +1019,7 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
     inside = runs[slowest].step_s
     n = len(shares)
     grads = BF16_BYTES * float(model.parameters)
-    sync_bytes = grads / (compression if sync_every > 1 else 1.0)
+    sync_bytes = grads / compression
     ring = 2.0 * (n - 1) / n if n > 1 else 0.0
     dci_time = (ring * sync_bytes * 8.0 / (dci_gbps * 1e9)
                 + 2.0 * (n - 1) * (dci_alpha_s + dci_latency_s)) if n > 1 else 0.0

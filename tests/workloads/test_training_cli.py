@@ -215,3 +215,13 @@ def test_fields_a_job_file_would_ignore_are_errors(tmp_path):
     code, _, err = run("size", "training", RING, "--job", str(job))
     assert code == 1 and err.count("\n") == 1
     assert f"{job}: job: sync_every: sync_every goes with a job over two or more sites" in err
+
+
+def test_compression_applies_to_every_steps_sync():
+    def needed(*more: str) -> float:
+        code, out, err = run("size", "training", MESH, *JOB, "--solve", "dci-bandwidth",
+                             "--format", "json", *more)
+        assert code == 0, err
+        return json.loads(out)["dci_gbps_needed"]
+
+    assert needed("--compression", "10") < needed() / 5
