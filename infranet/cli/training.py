@@ -54,9 +54,10 @@ def training(file: str, job_file: str | None, input_format: str | None,
     The job runs on --sites (an equal share of the accelerators each) or, without them, on the
     one datacenter cluster that can hold it. The JSON gives step_s, compute_s, exposed_comm_s,
     dci_s, dci_share, efficiency (step time with an unlimited DCI at zero distance ÷ step
-    time), mfu, tokens_per_s, memory_gb_per_accelerator, power_mw and binding; with --solve
-    dci-bandwidth also dci_gbps_needed for --target-efficiency; --search parallelism ranks the
-    mappings of the accelerators instead.
+    time), mfu, tokens_per_s, memory_gb_per_accelerator, power_mw (facility), it_power_mw,
+    binding and notes (what the placement assumed, also on stderr as "note: ..."); with
+    --solve dci-bandwidth also dci_gbps_needed for --target-efficiency; --search parallelism
+    ranks the mappings of the accelerators instead.
 
     \b
     Examples:
@@ -66,6 +67,7 @@ def training(file: str, job_file: str | None, input_format: str | None,
       infranet size training topologies/texas-ring.yaml \\
           --job examples/jobs/llama3-70b-two-sites.yaml
     """
+    from infranet.errors import printable
     from infranet.output import emit
     from infranet.workloads.job import job_from_mapping, read_job
     from infranet.workloads.sizing import size_training
@@ -85,6 +87,8 @@ def training(file: str, job_file: str | None, input_format: str | None,
     topology = load(file, input_format, capacity_unit)
     result = size_training(topology, job)
     data = result.to_dict()
+    for note in data["notes"]:
+        click.echo(f"note: {printable(note)}", err=True)
     if "mappings" in data:
         emit(data, fmt, rows=data["mappings"],
              title=f"parallelism of {data['model']} on {data['accelerators']:,} "

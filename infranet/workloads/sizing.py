@@ -234,10 +234,12 @@ class ParallelismSearch:
     rows: tuple[Mapping[str, Any], ...]
     binding: Binding
     options: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", freeze(list(self.rows)))
         object.__setattr__(self, "options", freeze(dict(self.options)))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     def to_dict(self) -> dict[str, Any]:
         """Headline: the best step time, counts; then the ranked mappings."""
@@ -246,7 +248,7 @@ class ParallelismSearch:
                 "searched": self.searched, "fitting": self.fitting,
                 "model": self.model, "accelerator": self.accelerator,
                 "accelerators": self.accelerators, "binding": self.binding.to_dict(),
-                "mappings": [dict(r) for r in self.rows]}
+                "mappings": [dict(r) for r in self.rows], "notes": list(self.notes)}
 
 
 def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator, *,
@@ -343,7 +345,8 @@ def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator,
 class JobPlacement:
     """Where a job runs: per site the cluster, its accelerator and its ranks, the tiers the
     job's groups see (:class:`~infranet.workloads.training.Network`), power per accelerator
-    and PUE, and the DCI's tightest cut."""
+    and PUE, the DCI's tightest cut, and notes on what the placement assumed (a cluster without
+    a fabric spec falls back to its NIC rate)."""
 
     sites: tuple[str, ...]
     clusters: tuple[str, ...]
@@ -355,6 +358,7 @@ class JobPlacement:
     dci_gbps: float
     dci_latency_s: float
     dci_cut: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _cluster_for(topology: Any, site: str, cluster: str | None, ranks: int,
@@ -485,7 +489,8 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
                         accelerators=tuple(str(c["accelerator"]) for c in clusters),
                         ranks=tuple(m[2] for m in members), networks=tuple(nets),
                         it_w=tuple(it_w), pue=tuple(pues), dci_gbps=dci_gbps,
-                        dci_latency_s=latency, dci_cut=tuple(dci.get("cut", ())))
+                        dci_latency_s=latency, dci_cut=tuple(dci.get("cut", ())),
+                        notes=tuple(placed.notes))
 
 
 def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
@@ -548,7 +553,7 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
             cp=degrees["cp"], ep=degrees["ep"],
             **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")},
             global_batch=job.global_batch, microbatch=job.microbatch)
-        return replace(run, efficiency=base.step_s / run.step_s)
+        return replace(run, efficiency=base.step_s / run.step_s, notes=where.notes)
     acc = physics.accelerator(where.accelerators[0], catalogue)
     net = where.networks[0]
     common = dict(config, sites=n_sites, across=job.across, sync_every=job.sync_every,
@@ -557,8 +562,9 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
     if job.search:
         for fixed in ("microbatch", "recompute", "zero", "across"):
             common.pop(fixed)
-        return search_parallelism(record, acc, accelerators=job.accelerators, network=net,
-                                  across=ACROSS if n_sites > 1 else "dp", **common)
+        found = search_parallelism(record, acc, accelerators=job.accelerators, network=net,
+                                   across=ACROSS if n_sites > 1 else "dp", **common)
+        return replace(found, notes=where.notes)
     check_config(record, **degrees, microbatch=job.microbatch, global_batch=job.global_batch,
                  schedule=job.schedule, chunks=job.chunks, sites=n_sites, across=job.across,
                  file=job.file)
@@ -570,6 +576,7 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
         needed = float(dci_gbps_needed(record, acc, network=net, target=job.target_efficiency,
                                        **degrees, **common))
     return replace(one, efficiency=ideal.step_s / one.step_s, dci_gbps_needed=needed,
+                   notes=where.notes,
                    options={**one.options, "sites": list(where.sites),
                             "clusters": list(where.clusters),
                             "dci_gbps": where.dci_gbps, "dci_one_way_ms":

@@ -331,7 +331,8 @@ class StepModel(FrozenState):
     synchronisation), and its parts ``tp_s``, ``pp_s``, ``dp_s`` (the whole DP synchronisation,
     hidden or not), ``ep_s``, ``cp_s``, ``dci_s`` (exposed time on the DCI). Memory per
     accelerator in bytes (``memory_*``, ``fits``); ``tokens_per_s``, ``mfu``, ``hfu``,
-    ``power_mw`` (facility), ``dci_bytes`` per step each way across a site boundary (the
+    ``power_mw`` (facility) and ``it_power_mw`` (IT: the accelerators' systems, before the
+    PUE), ``dci_bytes`` per step each way across a site boundary (the
     average over outer steps), ``valid``.
     """
 
@@ -369,6 +370,7 @@ class StepModel(FrozenState):
     valid: np.ndarray
     power_mw: np.ndarray
     accelerators: np.ndarray
+    it_power_mw: np.ndarray
     options: Mapping[str, Any] = field(default_factory=dict)
     binding: Binding = field(default_factory=Binding.nothing)
 
@@ -419,7 +421,7 @@ _ARRAY_SCALARS = ("step_s", "compute_s", "bubble_s", "exposed_comm_s", "tp_s", "
                   "scale_out_exposed_s", "dci_bytes", "tokens_per_s", "mfu", "hfu",
                   "memory_bytes", "memory_weights_bytes", "memory_gradients_bytes",
                   "memory_optimizer_bytes", "memory_activations_bytes", "power_mw",
-                  "accelerators")
+                  "accelerators", "it_power_mw")
 
 
 @dataclass(frozen=True)
@@ -458,15 +460,19 @@ class TrainingStep:
     memory_activations_bytes: float
     power_mw: float
     accelerators: float
+    it_power_mw: float
     hbm_bytes: float
     fits: bool
     valid: bool
     options: Mapping[str, Any] = field(default_factory=dict)
     efficiency: float | None = None
     dci_gbps_needed: float | None = None
+    max_efficiency: float | None = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", freeze(dict(self.options)))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     @property
     def dci_share(self) -> float:
@@ -489,10 +495,13 @@ class TrainingStep:
             "dci_share": self.dci_share, "efficiency": self.efficiency, "mfu": self.mfu,
             "hfu": self.hfu, "tokens_per_s": self.tokens_per_s,
             "memory_gb_per_accelerator": self.memory_bytes / 1e9,
-            "power_mw": self.power_mw, "accelerators": int(self.accelerators),
+            "power_mw": self.power_mw, "it_power_mw": self.it_power_mw,
+            "accelerators": int(self.accelerators),
         }
         if self.dci_gbps_needed is not None:
             out["dci_gbps_needed"] = self.dci_gbps_needed
+        if self.max_efficiency is not None:
+            out["max_efficiency"] = self.max_efficiency
         out.update({
             "model": self.model, "accelerator": self.accelerator,
             "binding": self.binding.to_dict(),
@@ -511,6 +520,7 @@ class TrainingStep:
                           "activations": self.memory_activations_bytes / 1e9,
                           "capacity": self.hbm_bytes / 1e9},
             "options": dict(self.options),
+            "notes": list(self.notes),
         })
         return out
 
@@ -857,8 +867,8 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     hfu = hw_per_token * tokens_per_s / (n_acc * peak)
     it_w = (record.it_power_w if it_w_per_accelerator is None else it_w_per_accelerator)
     factor = physics.figure("pue") if pue is None else pue
-    power_mw = (n_acc * np.asarray(np.nan if it_w is None else it_w, dtype=float)
-                * np.asarray(factor, dtype=float) / 1e6)
+    it_power_mw = n_acc * np.asarray(np.nan if it_w is None else it_w, dtype=float) / 1e6
+    power_mw = it_power_mw * np.asarray(factor, dtype=float)
 
     shape = np.broadcast_shapes(*(np.shape(x) for x in (
         step_s, compute_s, dci_s, mem["total"], power_mw, fits, valid)))
@@ -882,7 +892,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         memory_optimizer_bytes=full(mem["optimizer"]),
         memory_activations_bytes=full(mem["activations"]), hbm_bytes=hbm,
         fits=np.broadcast_to(fits, shape), valid=np.broadcast_to(valid, shape),
-        power_mw=full(power_mw), accelerators=full(n_acc),
+        power_mw=full(power_mw), accelerators=full(n_acc), it_power_mw=full(it_power_mw),
         options={"compute_fraction": float(np.mean(fraction)), "zero": _scalar(zero),
                  "sync_every": _scalar(h_sync), "compression": _scalar(ratio)})
     if result.step_s.size:
@@ -929,9 +939,14 @@ class GenerationsStep:
     sites: tuple[Mapping[str, Any], ...]
     binding: Binding
     efficiency: float | None = None
+    it_power_mw: float = math.nan
+    dci_gbps_needed: float | None = None
+    max_efficiency: float | None = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sites", freeze(list(self.sites)))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     @property
     def dci_share(self) -> float:
@@ -943,8 +958,13 @@ class GenerationsStep:
                 "dci_share": self.dci_share, "efficiency": self.efficiency, "mfu": self.mfu,
                 "tokens_per_s": self.tokens_per_s,
                 "memory_gb_per_accelerator": self.memory_gb_per_accelerator,
-                "power_mw": self.power_mw, "model": self.model,
-                "binding": self.binding.to_dict(), "sites": [dict(s) for s in self.sites]}
+                "power_mw": self.power_mw, "it_power_mw": self.it_power_mw,
+                **({"dci_gbps_needed": self.dci_gbps_needed}
+                   if self.dci_gbps_needed is not None else {}),
+                **({"max_efficiency": self.max_efficiency}
+                   if self.max_efficiency is not None else {}),
+                "model": self.model, "binding": self.binding.to_dict(),
+                "sites": [dict(s) for s in self.sites], "notes": list(self.notes)}
 
 
 def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
@@ -1014,7 +1034,8 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
         rows.append({"site": s.site, "accelerator": rec.name, "dp": s.dp, "batch": bt,
                      "accelerators": int(run.accelerators), "step_s": run.step_s,
                      "mfu": run.mfu, "memory_gb_per_accelerator": run.memory_bytes / 1e9,
-                     "fits": run.fits, "power_mw": run.power_mw})
+                     "fits": run.fits, "power_mw": run.power_mw,
+                     "it_power_mw": run.it_power_mw})
     slowest = max(range(len(runs)), key=lambda k: runs[k].step_s)
     inside = runs[slowest].step_s
     n = len(shares)
@@ -1053,6 +1074,6 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
         model=str(model.name), step_s=step_s, compute_s=runs[slowest].compute_s,
         exposed_comm_s=step_s - runs[slowest].compute_s - runs[slowest].bubble_s,
         dci_s=dci_exposed, tokens_per_s=tokens / step_s, mfu=mfu,
-        power_mw=sum(r.power_mw for r in runs),
+        power_mw=sum(r.power_mw for r in runs), it_power_mw=sum(r.it_power_mw for r in runs),
         memory_gb_per_accelerator=max(r.memory_bytes for r in runs) / 1e9,
         sites=tuple(rows), binding=binding)

@@ -225,3 +225,35 @@ def test_compression_applies_to_every_steps_sync():
         return json.loads(out)["dci_gbps_needed"]
 
     assert needed("--compression", "10") < needed() / 5
+
+
+def test_it_power_beside_facility_power_and_the_placements_notes(tmp_path):
+    """IT power × the site's PUE (the default 1.1 at Fort Worth) is the facility power; a
+    cluster without a scale-out spec falls back to its NIC rate, and says so."""
+    from infranet.fabrics.power import site_pue
+
+    text = Path(RING).read_text(encoding="utf-8")
+    bare = "        scale_out: {kind: rail_optimized, nic: 400G, radix: 64}\n"
+    assert bare in text
+    topo = tmp_path / "ring.yaml"
+    topo.write_text(text.replace(bare, "", 1))
+    args = ["size", "training", str(topo), "--model", "llama3-8b", "--accelerators", "1024",
+            "--parallelism", "tp=8", "--sites", "fort-worth"]
+    code, out, err = run(*args, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    import infranet
+
+    pue = site_pue(infranet.read(RING).site("fort-worth"))[0]
+    assert data["power_mw"] == pytest.approx(data["it_power_mw"] * pue, rel=1e-12)
+    assert len(data["notes"]) == 1 and "fort-worth/ftw-h100 gives no scale_out" in \
+        data["notes"][0]
+    assert err == f"note: {data['notes'][0]}\n"
+    code, out, err = run(*args)
+    assert code == 0 and err.startswith("note: fort-worth/ftw-h100 gives no scale_out")
+    code, out, err = run("size", "training", RING, "--model", "llama3-8b", "--accelerators",
+                         "2048", "--parallelism", "tp=8", "--global-batch", "2048", "--sites",
+                         "fort-worth,temple", "--format", "json")
+    data = json.loads(out)
+    assert data["it_power_mw"] == pytest.approx(sum(r["it_power_mw"] for r in data["sites"]))
+    assert data["notes"] == [] and err == ""
