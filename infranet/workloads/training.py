@@ -399,7 +399,7 @@ class StepModel(FrozenState):
     def at(self, index: tuple[int, ...] | int = ()) -> TrainingStep:
         """One configuration as a :class:`TrainingStep`."""
         idx = (index,) if isinstance(index, int) else tuple(index)
-        values = {f: float(getattr(self, f)[idx]) for f in _ARRAY_SCALARS}
+        values: dict[str, Any] = {f: float(getattr(self, f)[idx]) for f in _ARRAY_SCALARS}
         return TrainingStep(model=self.model, accelerator=self.accelerator,
                             recompute=self.recompute, schedule=self.schedule, across=self.across,
                             hbm_bytes=self.hbm_bytes, fits=bool(self.fits[idx]),
