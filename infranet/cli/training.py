@@ -100,6 +100,9 @@ def training(file: str, job_file: str | None, input_format: str | None,
         rows = [_flat(data)]
     needed = data.get("dci_gbps_needed")
     extra = f"; DCI for {job.target_efficiency:.0%}: {needed:,.1f} Gb/s" if needed else ""
+    if data.get("max_efficiency") is not None:  # no bandwidth reaches the target (a note says why)
+        extra = (f"; no DCI bandwidth reaches {job.target_efficiency:.1%}: at most "
+                 f"{data['max_efficiency']:.1%}")
     emit(data, fmt, rows=rows, transpose="sites" not in data,
          title=f"step {data['step_s']:.3g} s, efficiency {data['efficiency']:.1%}, MFU "
                f"{data['mfu']:.1%}, DCI share {data['dci_share']:.1%}{extra}; "

@@ -11,7 +11,8 @@ below 10⁻⁶). Bisection rather than a closed form because the step time is pi
 bandwidth (the DP synchronisation hides behind the backward pass up to a point, pipeline
 transfers hide behind a slot), though monotone: more bandwidth is never slower. Where the
 target cannot be reached at any bandwidth (the latency across the distance alone costs more),
-the answer is inf.
+the answer is inf; :func:`size_training` then gives the efficiency an unlimited bandwidth
+reaches (``max_efficiency``) and a note saying what caps it (:func:`unreachable_note`).
 
 **Tables** (:func:`efficiency_table`) give efficiency over a grid of distances (one-way latency
 from the fiber's propagation, catalogue medium ``smf``, plus a fixed equipment latency) and DCI
@@ -57,6 +58,7 @@ __all__ = [
     "place_job",
     "search_parallelism",
     "size_training",
+    "unreachable_note",
 ]
 
 #: Bracket of the bandwidth bisection, Gb/s.
@@ -493,6 +495,24 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
                         notes=tuple(placed.notes))
 
 
+def unreachable_note(target: float, top: float, *, dci_s: float, latency_s: float,
+                     one_way_ms: float) -> str:
+    """Why no DCI bandwidth reaches `target` efficiency: with unlimited bandwidth the step still
+    waits `dci_s` on the DCI, `latency_s` of it latency, which caps the efficiency at `top`.
+
+    Examples
+    --------
+    >>> unreachable_note(1.0, 0.994, dci_s=0.012, latency_s=0.012, one_way_ms=1.6)
+    'no DCI bandwidth reaches 100.0% efficiency: latency alone (1.6 ms one way) caps it at 99.4%'
+    """
+    head = f"no DCI bandwidth reaches {target:.1%} efficiency: "
+    if latency_s >= dci_s / 2:
+        return f"{head}latency alone ({one_way_ms:.3g} ms one way) caps it at {top:.1%}"
+    return (f"{head}with unlimited DCI bandwidth the step still waits {dci_s:.3g} s on the DCI "
+            f"({latency_s:.3g} s of it latency, {one_way_ms:.3g} ms one way; the rest each "
+            f"flow's rate cap: its NIC, or window / RTT), which caps it at {top:.1%}")
+
+
 def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
     """Answer a :class:`~infranet.workloads.job.TrainingJob` on `topology`: the step
     (:class:`~infranet.workloads.training.TrainingStep` with its efficiency, and
@@ -571,12 +591,20 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
     one = step(record, acc, network=net, **degrees, **common).at()
     require_fit(one, file=job.file)
     ideal = step(record, acc, network=net.unlimited_dci(), **degrees, **common).at()
-    needed = None
+    needed = top = None
+    notes = where.notes
     if job.solve == "dci-bandwidth":
         needed = float(dci_gbps_needed(record, acc, network=net, target=job.target_efficiency,
                                        **degrees, **common))
+        if not math.isfinite(needed):
+            cap = step(record, acc, network=replace(net, dci_gbps=math.inf), **degrees,
+                       **common).at()
+            top = ideal.step_s / cap.step_s
+            notes += (unreachable_note(job.target_efficiency, top, dci_s=cap.dci_s,
+                                       latency_s=cap.dci_latency_part_s,
+                                       one_way_ms=where.dci_latency_s * 1e3),)
     return replace(one, efficiency=ideal.step_s / one.step_s, dci_gbps_needed=needed,
-                   notes=where.notes,
+                   max_efficiency=top, notes=notes,
                    options={**one.options, "sites": list(where.sites),
                             "clusters": list(where.clusters),
                             "dci_gbps": where.dci_gbps, "dci_one_way_ms":

@@ -257,3 +257,21 @@ def test_it_power_beside_facility_power_and_the_placements_notes(tmp_path):
     data = json.loads(out)
     assert data["it_power_mw"] == pytest.approx(sum(r["it_power_mw"] for r in data["sites"]))
     assert data["notes"] == [] and err == ""
+
+
+def test_an_unreachable_efficiency_says_what_caps_it():
+    job = [*JOB[:5], "tp=8,pp=4", *JOB[6:], "--across", "pp", "--solve", "dci-bandwidth"]
+    code, out, err = run("size", "training", MESH, *job, "--target-efficiency", "1.0",
+                         "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["dci_gbps_needed"] is None and 0.9 < data["max_efficiency"] < 1.0
+    note = f"no DCI bandwidth reaches 100.0% efficiency: latency alone (1.78 ms one way) " \
+           f"caps it at {data['max_efficiency']:.1%}"
+    assert data["notes"] == [note] and err == f"note: {note}\n"
+    code, out, err = run("size", "training", MESH, *job, "--target-efficiency", "1.0")
+    assert code == 0 and "inf" not in out and "at most 99." in out and note in err
+    # just under the cap, a bandwidth does reach it
+    code, out, err = run("size", "training", MESH, *job, "--target-efficiency",
+                         f"{data['max_efficiency'] - 1e-4}", "--format", "json")
+    assert code == 0 and json.loads(out)["dci_gbps_needed"] > 0 and err == ""
