@@ -185,7 +185,7 @@ class TrainingJob:
         """
         out: list[tuple[str, str]] = []
         if self.search:
-            for name in ("parallelism", "microbatch", "recompute", "zero", "across"):
+            for name in ("microbatch", "recompute", "zero", "across"):
                 if name in self.given:
                     out.append((name, f"{spell(name)} does not go with {spell('search')} "
                                       "parallelism, which searches it"))

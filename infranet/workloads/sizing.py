@@ -52,6 +52,7 @@ __all__ = [
     "JobPlacement",
     "ParallelismSearch",
     "dci_gbps_needed",
+    "dci_gbps_needed_across_generations",
     "distance_latency_s",
     "efficiency",
     "efficiency_table",
@@ -495,6 +496,56 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
                         notes=tuple(placed.notes))
 
 
+def dci_gbps_needed_across_generations(model: ModelLike, shares: Sequence[Any], *,
+                                        target: float = 0.95, **config: Any) -> float:
+    """The DCI bandwidth (Gb/s per direction) at which a job across sites of different
+    accelerators (:func:`~infranet.workloads.training.step_across_generations`, whose options
+    `config` are) reaches `target` efficiency: bisection on the logarithm of the bandwidth as
+    in :func:`dci_gbps_needed`; inf where no bandwidth does, 0 where none is needed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from infranet.workloads.training import SiteShare
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> sites = [SiteShare("a", "H100", Network(3600.0, 400.0), dp=8),
+    ...          SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8)]
+    >>> need = dci_gbps_needed_across_generations(m, sites, target=0.95, tp=8,
+    ...                                           global_batch=512, dci_latency_s=2e-3)
+    >>> 10 < need < 1e5
+    True
+    """
+    from infranet.workloads.training import split_batch, step_across_generations
+
+    if not 0 < target <= 1:
+        raise ValidationError("must be in (0, 1]", field="target_efficiency")
+    if config.get("batches") is None:
+        config["batches"] = split_batch(model, shares, **{
+            k: v for k, v in config.items()
+            if k not in ("sync_every", "compression", "batches", "dci_latency_s",
+                         "dci_alpha_s")})
+    base = step_across_generations(model, shares, dci_gbps=math.inf, **{
+        k: v for k, v in config.items() if k not in ("dci_latency_s", "dci_alpha_s")}).step_s
+
+    def reached(log_gbps: float) -> bool:
+        run = step_across_generations(model, shares, dci_gbps=math.exp(log_gbps), **config)
+        return base / run.step_s >= target
+
+    lo, hi = (math.log(x) for x in BRACKET_GBPS)
+    if reached(lo):
+        return 0.0
+    if not reached(hi):
+        return math.inf
+    for _ in range(HALVINGS):
+        mid = (lo + hi) / 2.0
+        if reached(mid):
+            hi = mid
+        else:
+            lo = mid
+    return math.exp(hi)
+
+
 def unreachable_note(target: float, top: float, *, dci_s: float, latency_s: float,
                      one_way_ms: float) -> str:
     """Why no DCI bandwidth reaches `target` efficiency: with unlimited bandwidth the step still
@@ -531,6 +582,7 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
         SiteShare,
         check_config,
         require_fit,
+        split_batch,
         step_across_generations,
     )
 
@@ -560,20 +612,34 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
                   for site, acc, net, ranks, w, p in zip(
                       where.sites, where.accelerators, where.networks, where.ranks,
                       where.it_w, where.pue, strict=True)]
-        run = step_across_generations(
-            record, shares, dci_gbps=where.dci_gbps, dci_latency_s=where.dci_latency_s,
-            dci_alpha_s=float(np.asarray(where.networks[0].dci_alpha_s)),
-            sync_every=job.sync_every, compression=job.compression,
-            tp=degrees["tp"], pp=degrees["pp"], cp=degrees["cp"], ep=degrees["ep"],
-            **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")},
-            global_batch=job.global_batch, microbatch=job.microbatch)
-        base = step_across_generations(
-            record, shares, dci_gbps=math.inf, sync_every=job.sync_every,
-            compression=job.compression, tp=degrees["tp"], pp=degrees["pp"],
-            cp=degrees["cp"], ep=degrees["ep"],
-            **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")},
-            global_batch=job.global_batch, microbatch=job.microbatch)
-        return replace(run, efficiency=base.step_s / run.step_s, notes=where.notes)
+        kw: dict[str, Any] = dict(
+            sync_every=job.sync_every, compression=job.compression, tp=degrees["tp"],
+            pp=degrees["pp"], cp=degrees["cp"], ep=degrees["ep"],
+            global_batch=job.global_batch, microbatch=job.microbatch,
+            **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")})
+        try:
+            kw["batches"] = split_batch(record, shares, **{
+                k: v for k, v in kw.items() if k not in ("sync_every", "compression")})
+        except ValidationError as err:
+            raise ValidationError(err.detail, file=job.file, element="job",
+                                  field=err.field) from None
+        dci: dict[str, Any] = dict(dci_latency_s=where.dci_latency_s,
+                   dci_alpha_s=float(np.asarray(where.networks[0].dci_alpha_s)))
+        run = step_across_generations(record, shares, dci_gbps=where.dci_gbps, **dci, **kw)
+        base = step_across_generations(record, shares, dci_gbps=math.inf, **kw)
+        needed = top = None
+        notes = where.notes
+        if job.solve == "dci-bandwidth":
+            needed = dci_gbps_needed_across_generations(
+                record, shares, target=job.target_efficiency, **dci, **kw)
+            if not math.isfinite(needed):
+                cap = step_across_generations(record, shares, dci_gbps=math.inf, **dci, **kw)
+                top = base.step_s / cap.step_s
+                notes += (unreachable_note(job.target_efficiency, top, dci_s=cap.dci_s,
+                                           latency_s=cap.dci_latency_part_s,
+                                           one_way_ms=where.dci_latency_s * 1e3),)
+        return replace(run, efficiency=base.step_s / run.step_s, dci_gbps_needed=needed,
+                       max_efficiency=top, notes=notes)
     acc = physics.accelerator(where.accelerators[0], catalogue)
     net = where.networks[0]
     common = dict(config, sites=n_sites, across=job.across, sync_every=job.sync_every,
@@ -597,11 +663,11 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
         needed = float(dci_gbps_needed(record, acc, network=net, target=job.target_efficiency,
                                        **degrees, **common))
         if not math.isfinite(needed):
-            cap = step(record, acc, network=replace(net, dci_gbps=math.inf), **degrees,
-                       **common).at()
-            top = ideal.step_s / cap.step_s
-            notes += (unreachable_note(job.target_efficiency, top, dci_s=cap.dci_s,
-                                       latency_s=cap.dci_latency_part_s,
+            wide = step(record, acc, network=replace(net, dci_gbps=math.inf), **degrees,
+                        **common).at()
+            top = ideal.step_s / wide.step_s
+            notes += (unreachable_note(job.target_efficiency, top, dci_s=wide.dci_s,
+                                       latency_s=wide.dci_latency_part_s,
                                        one_way_ms=where.dci_latency_s * 1e3),)
     return replace(one, efficiency=ideal.step_s / one.step_s, dci_gbps_needed=needed,
                    max_efficiency=top, notes=notes,

@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -94,6 +94,7 @@ __all__ = [
     "flops_per_token",
     "memory_bytes",
     "require_fit",
+    "split_batch",
     "step",
     "step_across_generations",
 ]
@@ -176,8 +177,6 @@ class Network:
 
     def unlimited_dci(self) -> Network:
         """The same tiers with an unlimited DCI at zero distance (the efficiency baseline)."""
-        from dataclasses import replace
-
         return replace(self, dci_gbps=math.inf, dci_latency_s=0.0, window_bytes=None)
 
 
@@ -923,8 +922,9 @@ class GenerationsStep:
 
     ``sites`` has one row per site: its batch share (sequences), its own step (inside the site,
     its DP synchronisation included), MFU and memory; ``step_s`` is the slowest site's step
-    plus the exposed synchronisation across the DCI (``dci_s``; divided by ``sync_every`` with
-    an outer synchronisation).
+    plus the exposed synchronisation across the DCI (``dci_s``, ``dci_latency_part_s`` of it
+    latency; divided by ``sync_every`` with an outer synchronisation). ``it_power_mw`` and
+    ``power_mw`` (facility) add up the sites'.
     """
 
     model: str
@@ -940,6 +940,7 @@ class GenerationsStep:
     binding: Binding
     efficiency: float | None = None
     it_power_mw: float = math.nan
+    dci_latency_part_s: float = 0.0
     dci_gbps_needed: float | None = None
     max_efficiency: float | None = None
     notes: tuple[str, ...] = ()
@@ -967,21 +968,104 @@ class GenerationsStep:
                 "sites": [dict(s) for s in self.sites], "notes": list(self.notes)}
 
 
+def split_batch(model: ModelLike, shares: Sequence[SiteShare], *, global_batch: int,
+                microbatch: int = 1, **config: Any) -> tuple[int, ...]:
+    """The split of `global_batch` sequences over sites of different accelerators that
+    minimises the slowest site's step: whole microbatches per replica, at least one each.
+
+    Each site's step is evaluated, with the real step model (its pipeline bubble at the
+    microbatch count it would run), at every batch it could take, in one vectorised call per
+    site; the split is then the min-max allocation, solved exactly by dynamic programming over
+    the batch (a site's step grows with its batch; those that do not fit in memory are taken
+    only when no split fits).
+
+    Raises
+    ------
+    ValidationError
+        When the batch does not split into whole microbatches over the sites' replicas.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> new = SiteShare("a", "H100", Network(3600.0, 400.0), dp=8)
+    >>> old = SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8)
+    >>> split_batch(m, [new, old], global_batch=512, tp=8)  # the H100 site takes 2.8 times
+    (376, 136)
+    """
+    if len(shares) < 1:
+        raise ValidationError("give at least one site", field="sites")
+    b = int(microbatch)
+    quanta = [int(s.dp) * b for s in shares]
+    unit = math.gcd(*quanta)
+    if global_batch % unit or global_batch < sum(quanta):
+        raise ValidationError(
+            f"{global_batch:,} sequences do not split into whole microbatches of {b} over the "
+            f"sites' replicas (dp {', '.join(str(s.dp) for s in shares)}); use a multiple of "
+            f"{unit:,} of at least {sum(quanta):,}", field="global_batch")
+    costs, fitting = [], []
+    for s, q in zip(shares, quanta, strict=True):
+        most = (global_batch - (sum(quanta) - q)) // q
+        batches = q * np.arange(1, most + 1)
+        run = step(model, s.accelerator, network=s.network, dp=s.dp, microbatch=b,
+                   global_batch=batches, **config)
+        costs.append(np.asarray(run.step_s, dtype=float).reshape(-1))
+        fitting.append(np.asarray(run.fits, dtype=bool).reshape(-1))
+    split = _min_max_split(costs, fitting, [q // unit for q in quanta], global_batch // unit)
+    return tuple(int(k) * q for k, q in zip(split, quanta, strict=True))
+
+
+def _min_max_split(costs: Sequence[np.ndarray], fitting: Sequence[np.ndarray],
+                   steps: Sequence[int], total: int) -> list[int]:
+    """Counts ``k_i`` (1-based) with ``Σ k_i·steps_i = total`` minimising ``max costs_i[k_i − 1]``
+    (fitting choices first), by dynamic programming over the sum."""
+    for only_fitting in (True, False):
+        best = np.full(total + 1, np.inf)
+        best[0] = 0.0
+        picks = []
+        for cost, fits, d in zip(costs, fitting, steps, strict=True):
+            c = np.where(fits, cost, np.inf) if only_fitting else cost
+            c = np.where(np.isnan(c), np.inf, c)
+            ks = np.arange(1, c.size + 1)
+            new = np.full(total + 1, np.inf)
+            pick = np.zeros(total + 1, dtype=np.int64)
+            block = max(1, 4_000_000 // max(c.size, 1))
+            for lo in range(0, total + 1, block):
+                sums = np.arange(lo, min(lo + block, total + 1))
+                before = sums[:, None] - ks[None, :] * d
+                value = np.maximum(best[np.clip(before, 0, None)], c[None, :])
+                value = np.where(before >= 0, value, np.inf)
+                at = np.argmin(value, axis=1)
+                new[sums] = value[np.arange(sums.size), at]
+                pick[sums] = ks[at]
+            best = new
+            picks.append(pick)
+        if np.isfinite(best[total]) or not only_fitting:
+            break
+    out = []
+    left = total
+    for pick, d in zip(reversed(picks), reversed(list(steps)), strict=True):
+        out.append(int(pick[left]))
+        left -= out[-1] * d
+    return out[::-1]
+
+
 def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
                             dci_gbps: float, dci_latency_s: float = 0.0,
                             dci_alpha_s: float = 0.0, global_batch: int = 1024,
                             microbatch: int = 1, sync_every: int = 1,
-                            compression: float = 1.0, **config: Any) -> GenerationsStep:
+                            compression: float = 1.0, batches: Sequence[int] | None = None,
+                            **config: Any) -> GenerationsStep:
     """Step of a data-parallel job over sites of different accelerator generations.
 
-    The global batch is split in proportion to each site's throughput (sequences per second of
-    its replicas, from its own step model), in whole microbatches per replica; each site runs
-    its share with its own tiers; the step waits for the slowest site, then for the
-    synchronisation across the DCI: an all-reduce of the gradients (``2·N`` bytes, bf16) among
-    the sites, each site's ranks sharing ``dci_gbps``, hidden behind the slowest site's last
-    backward pass as in :func:`step` (or, every ``sync_every`` steps, an outer synchronisation
-    of ``2·N/compression`` bytes, not hidden); gradient compression divides the every-step
-    synchronisation's ``2·N`` too.
+    The global batch is split to minimise the slowest site's step (:func:`split_batch`), or
+    as `batches` says; each site runs its share with its own tiers; the step waits for the
+    slowest site, then for the synchronisation across the DCI: an all-reduce of the gradients
+    (``2·N`` bytes, bf16, divided by `compression`) among the sites, each site's ranks sharing
+    ``dci_gbps`` (and each rank's flow capped by its NIC and by window / RTT, as in
+    :func:`step`), hidden behind the slowest site's last backward pass as in :func:`step` (or,
+    every ``sync_every`` steps, an outer synchronisation, not hidden).
 
     Examples
     --------
@@ -999,32 +1083,17 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
     b = int(microbatch)
     records = [s.accelerator if isinstance(s.accelerator, physics.Accelerator)
                else physics.accelerator(s.accelerator) for s in shares]
-    # Throughput per replica: one microbatch per replica through each site's model.
-    rates = []
-    for s, rec in zip(shares, records, strict=True):
-        probe = step(model, rec, network=s.network, dp=s.dp, microbatch=b,
-                     global_batch=s.dp * b * 64, **config)
-        rates.append(s.dp * b * 64 / float(probe.step_s))
-    total = sum(rates)
-    quanta = [s.dp * b for s in shares]
-    batches = [max(q, round(global_batch * r / total / q) * q)
-               for q, r in zip(quanta, rates, strict=True)]
-    # Give the rounding's surplus or deficit to the sites whose steps it stretches least.
-    while sum(batches) != global_batch:
-        diff = global_batch - sum(batches)
-        times = [bt / r for bt, r in zip(batches, rates, strict=True)]
-        if diff > 0:
-            i = min(range(len(shares)), key=lambda k: (times[k] + quanta[k] / rates[k]
-                                                        if quanta[k] <= diff else math.inf))
-            if quanta[i] > diff:
-                break
-            batches[i] += quanta[i]
-        else:
-            i = max(range(len(shares)), key=lambda k: times[k] if batches[k] > quanta[k]
-                    and quanta[k] <= -diff else -math.inf)
-            if batches[i] <= quanta[i] or quanta[i] > -diff:
-                break
-            batches[i] -= quanta[i]
+    shares = [replace(s, accelerator=rec) for s, rec in zip(shares, records, strict=True)]
+    if batches is None:
+        batches = list(split_batch(model, shares, global_batch=global_batch, microbatch=b,
+                                   **config))
+    else:
+        batches = [int(x) for x in batches]
+        if (len(batches) != len(shares) or sum(batches) != global_batch
+                or any(x < s.dp * b or x % (s.dp * b)
+                       for x, s in zip(batches, shares, strict=True))):
+            raise ValidationError(f"{batches} must give each site whole microbatches of {b} "
+                                  f"per replica, {global_batch:,} in all", field="batches")
     rows: list[dict[str, Any]] = []
     runs = []
     for s, rec, bt in zip(shares, records, batches, strict=True):
@@ -1042,8 +1111,17 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
     grads = BF16_BYTES * float(model.parameters)
     sync_bytes = grads / compression
     ring = 2.0 * (n - 1) / n if n > 1 else 0.0
-    dci_time = (ring * sync_bytes * 8.0 / (dci_gbps * 1e9)
-                + 2.0 * (n - 1) * (dci_alpha_s + dci_latency_s)) if n > 1 else 0.0
+    # The ring runs at its slowest site's rate: the DCI, or all its ranks' flows at once, each
+    # capped by its NIC and by window / RTT.
+    rate = float(dci_gbps)
+    for s, r in zip(shares, runs, strict=True):
+        flow = float(np.min(np.asarray(s.network.scale_out_gbps, dtype=float)))
+        if s.network.window_bytes is not None and dci_latency_s > 0:
+            flow = min(flow, float(np.min(np.asarray(s.network.window_bytes, dtype=float)))
+                       * 8.0 / (2.0 * dci_latency_s) / 1e9)
+        rate = min(rate, r.accelerators * flow)
+    latency_s = 2.0 * (n - 1) * (dci_alpha_s + dci_latency_s) if n > 1 else 0.0
+    dci_time = ring * sync_bytes * 8.0 / (rate * 1e9) + latency_s if n > 1 else 0.0
     if sync_every > 1:
         dci_exposed = dci_time / sync_every
     else:
@@ -1053,6 +1131,7 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
         hidden = max(window - last.dp_s, 0.0)
         dci_exposed = max(dci_time - hidden, 0.0)
     step_s = inside + dci_exposed
+    latency_part = dci_exposed * (latency_s / dci_time if dci_time > 0 else 0.0)
     seq = float(config.get("seq_len") or getattr(model, "seq_len", 0) or 0)
     tokens = global_batch * seq
     _, model_flops = flops_per_token(model, seq)
@@ -1073,7 +1152,8 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
     return GenerationsStep(
         model=str(model.name), step_s=step_s, compute_s=runs[slowest].compute_s,
         exposed_comm_s=step_s - runs[slowest].compute_s - runs[slowest].bubble_s,
-        dci_s=dci_exposed, tokens_per_s=tokens / step_s, mfu=mfu,
+        dci_s=dci_exposed, dci_latency_part_s=latency_part, tokens_per_s=tokens / step_s,
+        mfu=mfu,
         power_mw=sum(r.power_mw for r in runs), it_power_mw=sum(r.it_power_mw for r in runs),
         memory_gb_per_accelerator=max(r.memory_bytes for r in runs) / 1e9,
         sites=tuple(rows), binding=binding)

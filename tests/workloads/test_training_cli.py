@@ -199,8 +199,8 @@ def test_a_huge_model_is_refused_in_one_short_line(tmp_path, value):
     (["--target-efficiency", "0.9"], "--target-efficiency goes with --solve dci-bandwidth"),
     (["--sites", "abilene,temple", "--across", "pp", "--sync-every", "10"],
      "--sync-every goes with --across dp"),
-    (["--search", "parallelism", "--zero", "3"],
-     "--parallelism does not go with --search parallelism, which searches it; --zero does "
+    (["--search", "parallelism", "--zero", "3", "--microbatch", "2"],
+     "--microbatch does not go with --search parallelism, which searches it; --zero does "
      "not go with --search parallelism"),
 ])
 def test_options_the_job_would_ignore_are_usage_errors(args, message):
@@ -275,3 +275,20 @@ def test_an_unreachable_efficiency_says_what_caps_it():
     code, out, err = run("size", "training", MESH, *job, "--target-efficiency",
                          f"{data['max_efficiency'] - 1e-4}", "--format", "json")
     assert code == 0 and json.loads(out)["dci_gbps_needed"] > 0 and err == ""
+
+
+def test_generations_split_solve_and_window():
+    """GB200 at Abilene and H100 at Fort Worth: the split that minimises the slowest site
+    (1,664 / 384 sequences, each site's bubble at its own microbatch count), the DCI solved
+    for, and a window that slows the synchronisation."""
+    job = ["--model", "llama3-70b", "--accelerators", "8192", "--parallelism", "tp=8,pp=4",
+           "--global-batch", "2048", "--sites", "abilene,fort-worth", "--format", "json"]
+    code, out, err = run("size", "training", MESH, *job, "--solve", "dci-bandwidth")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [s["batch"] for s in data["sites"]] == [1664, 384]
+    assert data["step_s"] == pytest.approx(1.87, abs=0.005)
+    assert data["dci_gbps_needed"] > 0
+    code, out, err = run("size", "training", MESH, *job, "--window", "1MiB")
+    assert code == 0, err
+    assert json.loads(out)["dci_s"] > data["dci_s"]
