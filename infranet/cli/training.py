@@ -54,9 +54,10 @@ def training(file: str, job_file: str | None, input_format: str | None,
     The job runs on --sites (an equal share of the accelerators each) or, without them, on the
     one datacenter cluster that can hold it. The JSON gives step_s, compute_s, exposed_comm_s,
     dci_s, dci_share, efficiency (step time with an unlimited DCI at zero distance ÷ step
-    time), mfu, tokens_per_s, memory_gb_per_accelerator, power_mw and binding; with --solve
-    dci-bandwidth also dci_gbps_needed for --target-efficiency; --search parallelism ranks the
-    mappings of the accelerators instead.
+    time), mfu, tokens_per_s, memory_gb_per_accelerator, power_mw (facility), it_power_mw,
+    binding and notes (what the placement assumed, also on stderr as "note: ..."); with
+    --solve dci-bandwidth also dci_gbps_needed for --target-efficiency; --search parallelism
+    ranks the mappings of the accelerators instead.
 
     \b
     Examples:
@@ -66,7 +67,7 @@ def training(file: str, job_file: str | None, input_format: str | None,
       infranet size training topologies/texas-ring.yaml \\
           --job examples/jobs/llama3-70b-two-sites.yaml
     """
-    from infranet.errors import ValidationError
+    from infranet.errors import printable
     from infranet.output import emit
     from infranet.workloads.job import job_from_mapping, read_job
     from infranet.workloads.sizing import size_training
@@ -75,14 +76,19 @@ def training(file: str, job_file: str | None, input_format: str | None,
     if job_file is not None:
         if given:
             names = ", ".join("--" + k.replace("_", "-") for k in given)
-            raise ValidationError(f"give the job in {job_file} or as options, not both "
-                                  f"({names})", field="job")
+            raise click.UsageError(f"give the job in {job_file} or as options, not both "
+                                   f"({names})")
         job = read_job(job_file)
     else:
-        job = job_from_mapping(given)
+        job = job_from_mapping(given, check=False)
+        ignored = job.conflicts(lambda name: "--" + name.replace("_", "-"))
+        if ignored:
+            raise click.UsageError("; ".join(why for _, why in ignored))
     topology = load(file, input_format, capacity_unit)
     result = size_training(topology, job)
     data = result.to_dict()
+    for note in data["notes"]:
+        click.echo(f"note: {printable(note)}", err=True)
     if "mappings" in data:
         emit(data, fmt, rows=data["mappings"],
              title=f"parallelism of {data['model']} on {data['accelerators']:,} "
@@ -94,6 +100,9 @@ def training(file: str, job_file: str | None, input_format: str | None,
         rows = [_flat(data)]
     needed = data.get("dci_gbps_needed")
     extra = f"; DCI for {job.target_efficiency:.0%}: {needed:,.1f} Gb/s" if needed else ""
+    if data.get("max_efficiency") is not None:  # no bandwidth reaches the target (a note says why)
+        extra = (f"; no DCI bandwidth reaches {job.target_efficiency:.1%}: at most "
+                 f"{data['max_efficiency']:.1%}")
     emit(data, fmt, rows=rows, transpose="sites" not in data,
          title=f"step {data['step_s']:.3g} s, efficiency {data['efficiency']:.1%}, MFU "
                f"{data['mfu']:.1%}, DCI share {data['dci_share']:.1%}{extra}; "

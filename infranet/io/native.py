@@ -103,13 +103,13 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], added: list[int], limi
     return size
 
 
-def _load_nodes(text: str) -> Any:
+def _load_nodes(text: str, expected: str = "a topology mapping") -> Any:
     """Read YAML node by node with PyYAML's safe constructor (for the unusual documents)."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise FormatError("empty file; expected a topology mapping")
+            raise FormatError(f"empty file; expected {expected}")
         memo: dict[int, int] = {}
         added = [0]
         size = _expanded_size(node, memo, added, MAX_ALIAS_VALUES)
@@ -137,7 +137,8 @@ _NO_KEY = object()
 _OPEN = object()  # an anchor whose collection is still being read
 
 
-def _load_events(text: str, progress: Callable[[int, int], None] | None) -> Any:
+def _load_events(text: str, progress: Callable[[int, int], None] | None,
+                 expected: str = "a topology mapping") -> Any:
     """Read YAML from libyaml's events into plain data (the common documents, fast)."""
     loader = _SafeLoader(text)
     constructors = yaml.constructor.SafeConstructor.yaml_constructors
@@ -201,7 +202,7 @@ def _load_events(text: str, progress: Callable[[int, int], None] | None) -> Any:
     try:
         loader.get_event()  # stream start
         if loader.check_event(yaml.StreamEndEvent):
-            raise FormatError("empty file; expected a topology mapping")
+            raise FormatError(f"empty file; expected {expected}")
         loader.get_event()  # document start
         while True:
             event = loader.get_event()
@@ -269,7 +270,8 @@ def _load_events(text: str, progress: Callable[[int, int], None] | None) -> Any:
 
 
 def load_yaml(text: str, *, file: str | None = None,
-              progress: Callable[[int, int], None] | None = None) -> Any:
+              progress: Callable[[int, int], None] | None = None,
+              expected: str = "a topology mapping") -> Any:
     """Parse YAML safely into plain data.
 
     Parameters
@@ -278,6 +280,8 @@ def load_yaml(text: str, *, file: str | None = None,
         The document.
     file
         Named in error messages.
+    expected
+        What the document holds, said when it is empty ("a job's fields").
     progress
         Called now and then with ``(characters read, characters in all)``.
 
@@ -299,9 +303,9 @@ def load_yaml(text: str, *, file: str | None = None,
     try:
         with gc_paused():
             try:
-                return _load_events(text, progress)
+                return _load_events(text, progress, expected)
             except _Unusual:
-                return _load_nodes(text)
+                return _load_nodes(text, expected)
     except FormatError as err:
         raise err.in_file(file) if file else err from None
     except yaml.MarkedYAMLError as err:

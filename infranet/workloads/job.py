@@ -22,7 +22,7 @@ together). Errors are one line naming the file, the element (``job``) and the fi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,13 @@ class JobField:
     maximum: float | None = None
     maximum_reason: str = ""
 
+    def bound(self) -> str:
+        """The maximum as messages and the reference write it (``1 GiB``, ``1e+09``)."""
+        assert self.maximum is not None
+        if self.kind in units.QUANTITIES:
+            return units.format_quantity(self.maximum, self.kind)
+        return f"{self.maximum:g}"
+
     def describe_type(self) -> str:
         """The type as the reference says it."""
         if self.kind == "choice":
@@ -71,7 +78,7 @@ class JobField:
         kind = f"{self.kind} ({self.unit})" if self.kind in units.QUANTITIES else {
             "strings": "list of strings"}.get(self.kind, self.kind)
         if self.maximum is not None:
-            return f"{kind}, at most {self.maximum:g}"
+            return f"{kind}, at most {self.bound()}"
         return kind
 
 
@@ -82,19 +89,24 @@ JOB = (
     JobField("model", "str", "a catalogue model (`infranet catalogue models`) or a model YAML "
          "file, relative to the job file", required=True),
     JobField("accelerators", "integer", "accelerators the job runs on (over every site)",
-         required=True, minimum=1),
+         required=True, minimum=1, maximum=1e9,
+         maximum_reason="more accelerators than have ever been made"),
     JobField("parallelism", "str", "degrees `tp`, `pp`, `dp`, `ep`, `cp` as a mapping or as "
          "`tp=8,pp=16,dp=128`; missing degrees are 1, a missing `dp` is what the "
          "accelerators leave; tp·pp·dp·cp must be the accelerators; required unless the job "
          "searches"),
-    JobField("microbatch", "integer", "sequences per microbatch", default=1, minimum=1),
-    JobField("global_batch", "integer", "sequences per step", default=1024, minimum=1),
-    JobField("seq_len", "integer", "tokens per sequence (default: the model's)", minimum=1),
+    JobField("microbatch", "integer", "sequences per microbatch", default=1, minimum=1,
+         maximum=1e9, maximum_reason="a billion sequences, beyond any published batch"),
+    JobField("global_batch", "integer", "sequences per step", default=1024, minimum=1,
+         maximum=1e9, maximum_reason="a billion sequences, beyond any published batch"),
+    JobField("seq_len", "integer", "tokens per sequence (default: the model's)", minimum=1,
+         maximum=1e9, maximum_reason="a billion tokens, 100 times the longest context "
+         "published"),
     JobField("recompute", "choice", "activation recomputation (Korthikanti et al. 2022)",
          default="selective", choices=RECOMPUTE),
     JobField("schedule", "choice", "pipeline schedule", default="1f1b", choices=SCHEDULES),
     JobField("chunks", "integer", "model chunks per rank in the interleaved schedule", default=1,
-         minimum=1),
+         minimum=1, maximum=1e6, maximum_reason="more chunks than any model has layers"),
     JobField("zero", "integer", "ZeRO stage: 0 none, 1 optimizer state, 2 and gradients, 3 and "
          "weights (FSDP)", default=1, minimum=0, maximum=3, maximum_reason="ZeRO has 3 stages"),
     JobField("accelerator", "str", "the accelerator (a catalogue name); default: the clusters' "
@@ -104,11 +116,19 @@ JOB = (
     JobField("across", "choice", "what crosses the DCI between sites", default="dp",
          choices=ACROSS),
     JobField("sync_every", "integer", "DiLoCo-style outer synchronisation across sites every H "
-         "steps (1: every step)", default=1, minimum=1),
-    JobField("compression", "number", "ratio the outer synchronisation's traffic is compressed by",
-         default=1.0, minimum=1.0),
+         "steps (1: every step); an outer synchronisation waits for the step's end (it cannot "
+         "overlap the backward pass as every step's does), so a small H needs more DCI "
+         "bandwidth than 1: about 5 times at H = 2 for Llama 3 70B over two sites, the same "
+         "at H = 10", default=1, minimum=1, maximum=1e9,
+         maximum_reason="a billion steps, beyond any training run"),
+    JobField("compression", "number", "ratio the gradients crossing the DCI are compressed by, "
+         "every step's synchronisation or the outer one alike; ZeRO-3's "
+         "parameter gathers are not compressed",
+         default=1.0, minimum=1.0, maximum=1e6,
+         maximum_reason="a millionth of the bytes; published compressors reach about 1,000"),
     JobField("window", "size", "transport window of DCI flows (caps each at window / RTT)",
-         unit="B", minimum=0.0, exclusive_minimum=True),
+         unit="B", minimum=0.0, exclusive_minimum=True, maximum=2.0**30,
+         maximum_reason="TCP's window scaling stops at 1 GiB, RFC 7323"),
     JobField("compute_fraction", "number", "fraction of peak the compute reaches (default: the "
          "catalogue figure `training_compute_fraction`)", minimum=0.0, exclusive_minimum=True,
          maximum=1.0, maximum_reason="a fraction of peak"),
@@ -147,9 +167,48 @@ class TrainingJob:
     solve: str | None = None
     search: str | None = None
     file: str | None = field(default=None, compare=False)
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parallelism", FrozenDict(dict(self.parallelism)))
+
+    def conflicts(self, spell: Callable[[str], str] = str) -> list[tuple[str, str]]:
+        """Fields given that this job would ignore: ``(field, why)``, `why` naming the other
+        fields through `spell` (``--sync-every`` for the command, ``sync_every`` for a file).
+
+        Examples
+        --------
+        >>> job = job_from_mapping({"model": "m", "accelerators": 8, "parallelism": "tp=8",
+        ...                         "chunks": 2}, check=False)
+        >>> job.conflicts()
+        [('chunks', 'chunks goes with schedule interleaved')]
+        """
+        out: list[tuple[str, str]] = []
+        if self.search:
+            for name in ("microbatch", "recompute", "zero", "across"):
+                if name in self.given:
+                    out.append((name, f"{spell(name)} does not go with {spell('search')} "
+                                      "parallelism, which searches it"))
+            if "solve" in self.given:
+                out.append(("solve", f"{spell('solve')} does not go with {spell('search')}"))
+        if len(self.sites) <= 1:
+            for name in ("across", "sync_every", "compression", "window"):
+                if name in self.given:
+                    out.append((name, f"{spell(name)} goes with a job over two or more "
+                                      f"{spell('sites')}; this one runs on one site"))
+        elif self.across == "pp":
+            for name in ("sync_every", "compression"):
+                if name in self.given:
+                    out.append((name, f"{spell(name)} goes with {spell('across')} dp: an "
+                                      "across pp job sends activations over the DCI, not "
+                                      "gradients"))
+        if "chunks" in self.given and self.schedule != "interleaved":
+            out.append(("chunks", f"{spell('chunks')} goes with {spell('schedule')} "
+                                  "interleaved"))
+        if "target_efficiency" in self.given and self.solve is None:
+            out.append(("target_efficiency", f"{spell('target_efficiency')} goes with "
+                                              f"{spell('solve')} dci-bandwidth"))
+        return out
 
     def degrees(self) -> dict[str, int]:
         """Every degree, 1 where not given."""
@@ -157,11 +216,22 @@ class TrainingJob:
 
     def model_path(self) -> str:
         """The model as :func:`infranet.workloads.models.load_model` takes it: a file
-        relative to the job file when it names one that exists there, else as given."""
-        if self.file and self.file != "-" and self.model.endswith((".yaml", ".yml")):
+        relative to the job file when it names one that exists there, else as given.
+
+        Raises
+        ------
+        ValidationError
+            For a model file found neither beside the job file nor in the working directory,
+            naming the path tried.
+        """
+        if self.file and self.file != "-" and self.model.endswith((".yaml", ".yml", ".json")):
             beside = Path(self.file).parent / self.model
             if beside.exists():
                 return str(beside)
+            if not Path(self.model).exists():
+                raise ValidationError(f"{self.model}: no such file beside the job file "
+                                      f"({beside}) or in the working directory",
+                                      file=self.file, element="job", field="model")
         return self.model
 
 
@@ -184,6 +254,9 @@ def parse_parallelism(raw: Any, *, accelerators: int, file: str | None = None,
             key, eq, value = part.partition("=")
             if not eq:
                 raise fail(f"expected NAME=DEGREE pairs such as tp=8,pp=16, got {part!r}")
+            if key in pairs:
+                raise fail(f"{key} given twice ({pairs[key]} and {value}); give each degree "
+                           "once")
             pairs[key] = value
     elif isinstance(raw, Mapping):
         pairs = dict(raw)
@@ -215,6 +288,14 @@ def parse_parallelism(raw: Any, *, accelerators: int, file: str | None = None,
     return {k: out.get(k, 1) for k in DEGREES}
 
 
+def _short(raw: Any) -> str:
+    """A value as a message quotes it: large numbers short (``1e+308``, not 309 digits)."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and abs(raw) >= 1e15:
+        return f"{float(raw):g}" if abs(raw) < 1e308 or isinstance(raw, float) else "over 1e+308"
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _value(raw: Any, attr: JobField, file: str | None) -> Any:
     def fail(message: str) -> ValidationError:
         return ValidationError(message, file=file, element="job", field=attr.name)
@@ -236,8 +317,8 @@ def _value(raw: Any, attr: JobField, file: str | None) -> Any:
     if kind == "integer":
         if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, float)
                                                                   and raw.is_integer())):
-            raise fail(f"expected a whole number, got {raw!r}")
-        value: float = int(raw)
+            raise fail(f"expected a whole number, got {_short(raw)}")
+        value: float = int(raw) if abs(raw) < 10**18 else (1e300 if raw > 0 else -1e300)
     elif kind in units.QUANTITIES:
         try:
             value = units.parse(raw, kind)
@@ -245,23 +326,25 @@ def _value(raw: Any, attr: JobField, file: str | None) -> Any:
             raise fail(err.detail) from None
     else:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise fail(f"expected a number, got {raw!r}")
+            raise fail(f"expected a number, got {_short(raw)}")
         value = float(raw)
     if not math.isfinite(value):
-        raise fail(f"must be finite, got {raw!r}")
+        raise fail(f"must be finite, got {_short(raw)}")
     if attr.minimum is not None:
         low = attr.minimum
         if value < low or (attr.exclusive_minimum and value == low):
             raise fail(f"must be {'>' if attr.exclusive_minimum else '>='} {low:g}, "
-                       f"got {raw!r}")
+                       f"got {_short(raw)}")
     if attr.maximum is not None and value > attr.maximum:
-        raise fail(f"must be at most {attr.maximum:g} ({attr.maximum_reason}), got {raw!r}")
+        raise fail(f"must be at most {attr.bound()} ({attr.maximum_reason}), "
+                   f"got {_short(raw)}")
     return value
 
 
-def job_from_mapping(raw: Any, *, file: str | None = None) -> TrainingJob:
+def job_from_mapping(raw: Any, *, file: str | None = None, check: bool = True) -> TrainingJob:
     """A :class:`TrainingJob` from a mapping of the job schema's fields (a parsed JOB.yaml,
-    or the command's options), checked.
+    or the command's options), checked; with `check`, a field the job would ignore
+    (:meth:`TrainingJob.conflicts`) is an error too.
 
     Examples
     --------
@@ -303,7 +386,11 @@ def job_from_mapping(raw: Any, *, file: str | None = None) -> TrainingJob:
     values["parallelism"] = parse_parallelism(raw.get("parallelism") or {},
                                               accelerators=int(values["accelerators"]),
                                               file=file)
-    return TrainingJob(**values, file=file)
+    job = TrainingJob(**values, file=file,
+                      given=frozenset(k for k in raw if raw[k] is not None))
+    for name, why in job.conflicts() if check else ():
+        raise ValidationError(why, file=file, element="job", field=name)
+    return job
 
 
 def read_job(path: str | Path) -> TrainingJob:
@@ -318,7 +405,7 @@ def read_job(path: str | Path) -> TrainingJob:
     from infranet.io.native import load_yaml
 
     name = str(path)
-    raw = load_yaml(read_text(path), file=name)
+    raw = load_yaml(read_text(path), file=name, expected="a mapping of the job's fields")
     return job_from_mapping(raw, file=name)
 
 

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,12 +55,15 @@ MODEL_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 @dataclass(frozen=True)
 class Field:
     """A field of a model file (and a column of ``models.csv``): its name, type, default (None:
-    required) and what it means."""
+    required), what it means, and an upper bound with its reason (so that no figure derived
+    from it overflows)."""
 
     name: str
     type: str
     default: str | None
     description: str
+    maximum: float | None = None
+    maximum_reason: str = ""
 
 
 #: The fields of a model file, in the order of the documentation; the same as the columns of
@@ -70,25 +74,37 @@ FIELDS: tuple[Field, ...] = (
     Field("parameters", "count", None,
           "Total parameters, the published count (every expert of a mixture of experts). A "
           "whole number, or with a suffix: `70.6B`, `400M` (YAML reads `70.6e9` as text; it is "
-          "accepted too)."),
+          "accepted too).",
+          maximum=1e15, maximum_reason="a thousand times the largest published model"),
     Field("active_parameters", "count", "`parameters` for a dense model; for a mixture of "
           "experts, `parameters` less the routed experts a token does not use (from the shape)",
           "Parameters a token uses: the shared parts and `top_k` routed experts. Training "
-          "FLOPs count these (6 per parameter per token)."),
-    Field("layers", "count", None, "Transformer blocks."),
-    Field("hidden", "count", None, "Model width (d_model)."),
+          "FLOPs count these (6 per parameter per token).",
+          maximum=1e15, maximum_reason="a thousand times the largest published model"),
+    Field("layers", "count", None, "Transformer blocks.",
+          maximum=1e5, maximum_reason="a thousand times the deepest published model"),
+    Field("hidden", "count", None, "Model width (d_model).",
+          maximum=1e7, maximum_reason="a thousand times the widest published model"),
     Field("ffn_hidden", "count", None,
-          "Inner width of a feed-forward block; of one routed expert for a mixture of experts."),
-    Field("heads", "count", None, "Attention (query) heads."),
+          "Inner width of a feed-forward block; of one routed expert for a mixture of experts.",
+          maximum=1e8, maximum_reason="a thousand times the widest published model"),
+    Field("heads", "count", None, "Attention (query) heads.",
+          maximum=1e6, maximum_reason="a thousand times the most published"),
     Field("kv_heads", "count", None,
           "Key/value heads (grouped-query attention; `heads` is a multiple of it; `heads` for "
-          "plain multi-head attention)."),
-    Field("head_dim", "count", "`hidden / heads`", "Width of one attention head."),
-    Field("vocab", "count", None, "Vocabulary size."),
-    Field("seq_len", "count", None, "Pre-training sequence length, tokens."),
+          "plain multi-head attention).",
+          maximum=1e6, maximum_reason="a thousand times the most published"),
+    Field("head_dim", "count", "`hidden / heads`", "Width of one attention head.",
+          maximum=1e6, maximum_reason="a thousand times the widest published"),
+    Field("vocab", "count", None, "Vocabulary size.",
+          maximum=1e9, maximum_reason="a thousand times the largest published vocabulary"),
+    Field("seq_len", "count", None, "Pre-training sequence length, tokens.",
+          maximum=1e9, maximum_reason="a billion tokens, 100 times the longest context published"),
     Field("experts", "count or 0", "`0` (dense)",
-          "Routed experts per mixture-of-experts layer; 0 (or 1) for a dense model."),
-    Field("top_k", "count or 0", "`0`", "Routed experts each token uses (1 to `experts`)."),
+          "Routed experts per mixture-of-experts layer; 0 (or 1) for a dense model.",
+          maximum=1e6, maximum_reason="a thousand times the most published"),
+    Field("top_k", "count or 0", "`0`", "Routed experts each token uses (1 to `experts`).",
+          maximum=1e6, maximum_reason="a thousand times the most published"),
     Field("shared_experts", "count or 0", "`0`",
           "Experts every token uses beside its `top_k`, each of `ffn_hidden` (DeepSeek-V3: 1)."),
     Field("dense_layers", "count or 0", "`0`",
@@ -109,10 +125,12 @@ FIELDS: tuple[Field, ...] = (
           "KV cache per token over all layers in bf16, bytes. Default: "
           "2 x layers x kv_heads x head_dim x 2, or for MLA (kv_lora_rank + rope_head_dim) x "
           "layers x 2. Give the published figure where the architecture caches something "
-          "else."),
+          "else.",
+          maximum=1e12, maximum_reason="a terabyte per token"),
     Field("source", "text", "the file's path", "Where the figures come from."),
 )
 _KNOWN = tuple(f.name for f in FIELDS)
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +193,8 @@ def read_model(path: str | os.PathLike[str]) -> Model:
     from infranet.io.native import load_yaml
 
     file = os.fspath(path)
-    data = load_yaml(read_text(file), file=file)
+    data = load_yaml(read_text(file), file=file,
+                     expected=f"a mapping of model fields ({', '.join(MODEL_REQUIRED)}, ...)")
     if not isinstance(data, Mapping):
         raise FormatError(f"expected a mapping of model fields ({', '.join(MODEL_REQUIRED)}, "
                           f"...), got {type(data).__name__}", file=file)
@@ -190,11 +209,34 @@ def read_model(path: str | os.PathLike[str]) -> Model:
         if not isinstance(row[key], str):
             raise ValidationError(f"expected text, got {row[key]!r}", file=file, field=key)
     try:
+        _check_bounds(row)
         if row.get("active_parameters") in (None, "") and _moe(row):
             row["active_parameters"] = _active_from_published(row)
         return Model.from_row(row)
     except ValidationError as err:
         raise ValidationError(err.detail, file=file, field=err.field) from None
+
+
+def _check_bounds(row: Mapping[str, Any]) -> None:
+    """Refuse a count above its field's maximum, quoting it short (``1e+308``)."""
+    for f in FIELDS:
+        value = row.get(f.name)
+        if f.maximum is None or value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, str):  # "70.6B", "7e10": the record reads them; here, the size
+            text = value.strip().replace(",", "").replace("_", "").lower()
+            scale = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}.get(text[-1:], 1.0)
+            try:
+                number = float(text[:-1] if scale != 1.0 else text) * scale
+            except ValueError:
+                continue  # the record says what is wrong with it
+        elif isinstance(value, (int, float)):
+            number = float(value) if abs(value) < 1e308 else math.inf
+        else:
+            continue
+        if number > f.maximum:
+            raise ValidationError(f"must be at most {f.maximum:g} ({f.maximum_reason}), got "
+                                  f"{number:g}", field=f.name)
 
 
 def _moe(row: Mapping[str, Any]) -> bool:
@@ -331,5 +373,6 @@ def reference_markdown() -> str:
     lines = ["| key | type | default | description |", "|---|---|---|---|"]
     for f in FIELDS:
         default = "**required**" if f.default is None else f.default
-        lines.append(f"| `{f.name}` | {f.type} | {default} | {f.description} |")
+        kind = f.type if f.maximum is None else f"{f.type}, at most {f.maximum:g}"
+        lines.append(f"| `{f.name}` | {kind} | {default} | {f.description} |")
     return "\n".join(lines) + "\n"

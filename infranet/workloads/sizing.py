@@ -11,7 +11,8 @@ below 10⁻⁶). Bisection rather than a closed form because the step time is pi
 bandwidth (the DP synchronisation hides behind the backward pass up to a point, pipeline
 transfers hide behind a slot), though monotone: more bandwidth is never slower. Where the
 target cannot be reached at any bandwidth (the latency across the distance alone costs more),
-the answer is inf.
+the answer is inf; :func:`size_training` then gives the efficiency an unlimited bandwidth
+reaches (``max_efficiency``) and a note saying what caps it (:func:`unreachable_note`).
 
 **Tables** (:func:`efficiency_table`) give efficiency over a grid of distances (one-way latency
 from the fiber's propagation, catalogue medium ``smf``, plus a fixed equipment latency) and DCI
@@ -51,12 +52,14 @@ __all__ = [
     "JobPlacement",
     "ParallelismSearch",
     "dci_gbps_needed",
+    "dci_gbps_needed_across_generations",
     "distance_latency_s",
     "efficiency",
     "efficiency_table",
     "place_job",
     "search_parallelism",
     "size_training",
+    "unreachable_note",
 ]
 
 #: Bracket of the bandwidth bisection, Gb/s.
@@ -234,10 +237,12 @@ class ParallelismSearch:
     rows: tuple[Mapping[str, Any], ...]
     binding: Binding
     options: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", freeze(list(self.rows)))
         object.__setattr__(self, "options", freeze(dict(self.options)))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     def to_dict(self) -> dict[str, Any]:
         """Headline: the best step time, counts; then the ranked mappings."""
@@ -246,7 +251,7 @@ class ParallelismSearch:
                 "searched": self.searched, "fitting": self.fitting,
                 "model": self.model, "accelerator": self.accelerator,
                 "accelerators": self.accelerators, "binding": self.binding.to_dict(),
-                "mappings": [dict(r) for r in self.rows]}
+                "mappings": [dict(r) for r in self.rows], "notes": list(self.notes)}
 
 
 def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator, *,
@@ -343,7 +348,8 @@ def search_parallelism(model: ModelLike, accelerator: str | physics.Accelerator,
 class JobPlacement:
     """Where a job runs: per site the cluster, its accelerator and its ranks, the tiers the
     job's groups see (:class:`~infranet.workloads.training.Network`), power per accelerator
-    and PUE, and the DCI's tightest cut."""
+    and PUE, the DCI's tightest cut, and notes on what the placement assumed (a cluster without
+    a fabric spec falls back to its NIC rate)."""
 
     sites: tuple[str, ...]
     clusters: tuple[str, ...]
@@ -355,6 +361,7 @@ class JobPlacement:
     dci_gbps: float
     dci_latency_s: float
     dci_cut: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _cluster_for(topology: Any, site: str, cluster: str | None, ranks: int,
@@ -410,6 +417,14 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
     from infranet.workloads.collectives import base_latency_s
     from infranet.workloads.groups import place
 
+    if accelerator is not None:
+        known = topology.accelerators()
+        if accelerator not in known:
+            from infranet.errors import UnknownNameError
+
+            raise UnknownNameError(f"unknown accelerator {accelerator!r}"
+                                   f"{did_you_mean(accelerator, known)}; known: "
+                                   f"{', '.join(known)}", field="accelerator")
     if not sites:
         best: tuple[int, str, str] | None = None
         for name in topology.datacenters:
@@ -477,7 +492,76 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
                         accelerators=tuple(str(c["accelerator"]) for c in clusters),
                         ranks=tuple(m[2] for m in members), networks=tuple(nets),
                         it_w=tuple(it_w), pue=tuple(pues), dci_gbps=dci_gbps,
-                        dci_latency_s=latency, dci_cut=tuple(dci.get("cut", ())))
+                        dci_latency_s=latency, dci_cut=tuple(dci.get("cut", ())),
+                        notes=tuple(placed.notes))
+
+
+def dci_gbps_needed_across_generations(model: ModelLike, shares: Sequence[Any], *,
+                                        target: float = 0.95, **config: Any) -> float:
+    """The DCI bandwidth (Gb/s per direction) at which a job across sites of different
+    accelerators (:func:`~infranet.workloads.training.step_across_generations`, whose options
+    `config` are) reaches `target` efficiency: bisection on the logarithm of the bandwidth as
+    in :func:`dci_gbps_needed`; inf where no bandwidth does, 0 where none is needed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from infranet.workloads.training import SiteShare
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> sites = [SiteShare("a", "H100", Network(3600.0, 400.0), dp=8),
+    ...          SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8)]
+    >>> need = dci_gbps_needed_across_generations(m, sites, target=0.95, tp=8,
+    ...                                           global_batch=512, dci_latency_s=2e-3)
+    >>> 10 < need < 1e5
+    True
+    """
+    from infranet.workloads.training import split_batch, step_across_generations
+
+    if not 0 < target <= 1:
+        raise ValidationError("must be in (0, 1]", field="target_efficiency")
+    if config.get("batches") is None:
+        config["batches"] = split_batch(model, shares, **{
+            k: v for k, v in config.items()
+            if k not in ("sync_every", "compression", "batches", "dci_latency_s",
+                         "dci_alpha_s")})
+    base = step_across_generations(model, shares, dci_gbps=math.inf, **{
+        k: v for k, v in config.items() if k not in ("dci_latency_s", "dci_alpha_s")}).step_s
+
+    def reached(log_gbps: float) -> bool:
+        run = step_across_generations(model, shares, dci_gbps=math.exp(log_gbps), **config)
+        return base / run.step_s >= target
+
+    lo, hi = (math.log(x) for x in BRACKET_GBPS)
+    if reached(lo):
+        return 0.0
+    if not reached(hi):
+        return math.inf
+    for _ in range(HALVINGS):
+        mid = (lo + hi) / 2.0
+        if reached(mid):
+            hi = mid
+        else:
+            lo = mid
+    return math.exp(hi)
+
+
+def unreachable_note(target: float, top: float, *, dci_s: float, latency_s: float,
+                     one_way_ms: float) -> str:
+    """Why no DCI bandwidth reaches `target` efficiency: with unlimited bandwidth the step still
+    waits `dci_s` on the DCI, `latency_s` of it latency, which caps the efficiency at `top`.
+
+    Examples
+    --------
+    >>> unreachable_note(1.0, 0.994, dci_s=0.012, latency_s=0.012, one_way_ms=1.6)
+    'no DCI bandwidth reaches 100.0% efficiency: latency alone (1.6 ms one way) caps it at 99.4%'
+    """
+    head = f"no DCI bandwidth reaches {target:.1%} efficiency: "
+    if latency_s >= dci_s / 2:
+        return f"{head}latency alone ({one_way_ms:.3g} ms one way) caps it at {top:.1%}"
+    return (f"{head}with unlimited DCI bandwidth the step still waits {dci_s:.3g} s on the DCI "
+            f"({latency_s:.3g} s of it latency, {one_way_ms:.3g} ms one way; the rest each "
+            f"flow's rate cap: its NIC, or window / RTT), which caps it at {top:.1%}")
 
 
 def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
@@ -498,6 +582,7 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
         SiteShare,
         check_config,
         require_fit,
+        split_batch,
         step_across_generations,
     )
 
@@ -527,20 +612,34 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
                   for site, acc, net, ranks, w, p in zip(
                       where.sites, where.accelerators, where.networks, where.ranks,
                       where.it_w, where.pue, strict=True)]
-        run = step_across_generations(
-            record, shares, dci_gbps=where.dci_gbps, dci_latency_s=where.dci_latency_s,
-            dci_alpha_s=float(np.asarray(where.networks[0].dci_alpha_s)),
-            sync_every=job.sync_every, compression=job.compression,
-            tp=degrees["tp"], pp=degrees["pp"], cp=degrees["cp"], ep=degrees["ep"],
-            **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")},
-            global_batch=job.global_batch, microbatch=job.microbatch)
-        base = step_across_generations(
-            record, shares, dci_gbps=math.inf, sync_every=job.sync_every,
-            compression=job.compression, tp=degrees["tp"], pp=degrees["pp"],
-            cp=degrees["cp"], ep=degrees["ep"],
-            **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")},
-            global_batch=job.global_batch, microbatch=job.microbatch)
-        return replace(run, efficiency=base.step_s / run.step_s)
+        kw: dict[str, Any] = dict(
+            sync_every=job.sync_every, compression=job.compression, tp=degrees["tp"],
+            pp=degrees["pp"], cp=degrees["cp"], ep=degrees["ep"],
+            global_batch=job.global_batch, microbatch=job.microbatch,
+            **{k: v for k, v in config.items() if k not in ("microbatch", "global_batch")})
+        try:
+            kw["batches"] = split_batch(record, shares, **{
+                k: v for k, v in kw.items() if k not in ("sync_every", "compression")})
+        except ValidationError as err:
+            raise ValidationError(err.detail, file=job.file, element="job",
+                                  field=err.field) from None
+        dci: dict[str, Any] = dict(dci_latency_s=where.dci_latency_s,
+                   dci_alpha_s=float(np.asarray(where.networks[0].dci_alpha_s)))
+        run = step_across_generations(record, shares, dci_gbps=where.dci_gbps, **dci, **kw)
+        base = step_across_generations(record, shares, dci_gbps=math.inf, **kw)
+        needed = top = None
+        notes = where.notes
+        if job.solve == "dci-bandwidth":
+            needed = dci_gbps_needed_across_generations(
+                record, shares, target=job.target_efficiency, **dci, **kw)
+            if not math.isfinite(needed):
+                cap = step_across_generations(record, shares, dci_gbps=math.inf, **dci, **kw)
+                top = base.step_s / cap.step_s
+                notes += (unreachable_note(job.target_efficiency, top, dci_s=cap.dci_s,
+                                           latency_s=cap.dci_latency_part_s,
+                                           one_way_ms=where.dci_latency_s * 1e3),)
+        return replace(run, efficiency=base.step_s / run.step_s, dci_gbps_needed=needed,
+                       max_efficiency=top, notes=notes)
     acc = physics.accelerator(where.accelerators[0], catalogue)
     net = where.networks[0]
     common = dict(config, sites=n_sites, across=job.across, sync_every=job.sync_every,
@@ -549,19 +648,29 @@ def size_training(topology: Any, job: Any, *, model: Any = None) -> Any:
     if job.search:
         for fixed in ("microbatch", "recompute", "zero", "across"):
             common.pop(fixed)
-        return search_parallelism(record, acc, accelerators=job.accelerators, network=net,
-                                  across=ACROSS if n_sites > 1 else "dp", **common)
+        found = search_parallelism(record, acc, accelerators=job.accelerators, network=net,
+                                   across=ACROSS if n_sites > 1 else "dp", **common)
+        return replace(found, notes=where.notes)
     check_config(record, **degrees, microbatch=job.microbatch, global_batch=job.global_batch,
                  schedule=job.schedule, chunks=job.chunks, sites=n_sites, across=job.across,
                  file=job.file)
     one = step(record, acc, network=net, **degrees, **common).at()
     require_fit(one, file=job.file)
     ideal = step(record, acc, network=net.unlimited_dci(), **degrees, **common).at()
-    needed = None
+    needed = top = None
+    notes = where.notes
     if job.solve == "dci-bandwidth":
         needed = float(dci_gbps_needed(record, acc, network=net, target=job.target_efficiency,
                                        **degrees, **common))
+        if not math.isfinite(needed):
+            wide = step(record, acc, network=replace(net, dci_gbps=math.inf), **degrees,
+                        **common).at()
+            top = ideal.step_s / wide.step_s
+            notes += (unreachable_note(job.target_efficiency, top, dci_s=wide.dci_s,
+                                       latency_s=wide.dci_latency_part_s,
+                                       one_way_ms=where.dci_latency_s * 1e3),)
     return replace(one, efficiency=ideal.step_s / one.step_s, dci_gbps_needed=needed,
+                   max_efficiency=top, notes=notes,
                    options={**one.options, "sites": list(where.sites),
                             "clusters": list(where.clusters),
                             "dci_gbps": where.dci_gbps, "dci_one_way_ms":

@@ -42,7 +42,10 @@ gradient synchronisation hides behind the backward pass of the last microbatch (
 behind the whole step's compute (ZeRO-3 / FSDP, which prefetches); what does not fit is
 exposed, and the exposed part is charged to the slowest tiers first (the DCI, then scale-out).
 DiLoCo-style outer synchronisation every ``sync_every`` steps (Douillard et al. 2023) is not
-overlapped: its time, divided by ``sync_every``, adds to every step.
+overlapped: its time, divided by ``sync_every``, adds to every step. Gradient compression
+(``compression``) divides the gradient bytes that cross the DCI, of every step's
+synchronisation or of the outer one (ZeRO-3's parameter gathers cross uncompressed); the
+scale-up and scale-out tiers carry them uncompressed.
 
 **Pipeline.** 1F1B: ``(m + pp − 1)`` slots of one microbatch each, a bubble of
 ``(pp − 1)/m``; interleaved with ``v`` chunks per rank: ``(pp − 1)/(v·m)`` (Narayanan et al.,
@@ -65,7 +68,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -91,6 +94,7 @@ __all__ = [
     "flops_per_token",
     "memory_bytes",
     "require_fit",
+    "split_batch",
     "step",
     "step_across_generations",
 ]
@@ -173,8 +177,6 @@ class Network:
 
     def unlimited_dci(self) -> Network:
         """The same tiers with an unlimited DCI at zero distance (the efficiency baseline)."""
-        from dataclasses import replace
-
         return replace(self, dci_gbps=math.inf, dci_latency_s=0.0, window_bytes=None)
 
 
@@ -328,7 +330,8 @@ class StepModel(FrozenState):
     synchronisation), and its parts ``tp_s``, ``pp_s``, ``dp_s`` (the whole DP synchronisation,
     hidden or not), ``ep_s``, ``cp_s``, ``dci_s`` (exposed time on the DCI). Memory per
     accelerator in bytes (``memory_*``, ``fits``); ``tokens_per_s``, ``mfu``, ``hfu``,
-    ``power_mw`` (facility), ``dci_bytes`` per step each way across a site boundary (the
+    ``power_mw`` (facility) and ``it_power_mw`` (IT: the accelerators' systems, before the
+    PUE), ``dci_bytes`` per step each way across a site boundary (the
     average over outer steps), ``valid``.
     """
 
@@ -366,6 +369,7 @@ class StepModel(FrozenState):
     valid: np.ndarray
     power_mw: np.ndarray
     accelerators: np.ndarray
+    it_power_mw: np.ndarray
     options: Mapping[str, Any] = field(default_factory=dict)
     binding: Binding = field(default_factory=Binding.nothing)
 
@@ -394,7 +398,7 @@ class StepModel(FrozenState):
     def at(self, index: tuple[int, ...] | int = ()) -> TrainingStep:
         """One configuration as a :class:`TrainingStep`."""
         idx = (index,) if isinstance(index, int) else tuple(index)
-        values = {f: float(getattr(self, f)[idx]) for f in _ARRAY_SCALARS}
+        values: dict[str, Any] = {f: float(getattr(self, f)[idx]) for f in _ARRAY_SCALARS}
         return TrainingStep(model=self.model, accelerator=self.accelerator,
                             recompute=self.recompute, schedule=self.schedule, across=self.across,
                             hbm_bytes=self.hbm_bytes, fits=bool(self.fits[idx]),
@@ -416,7 +420,7 @@ _ARRAY_SCALARS = ("step_s", "compute_s", "bubble_s", "exposed_comm_s", "tp_s", "
                   "scale_out_exposed_s", "dci_bytes", "tokens_per_s", "mfu", "hfu",
                   "memory_bytes", "memory_weights_bytes", "memory_gradients_bytes",
                   "memory_optimizer_bytes", "memory_activations_bytes", "power_mw",
-                  "accelerators")
+                  "accelerators", "it_power_mw")
 
 
 @dataclass(frozen=True)
@@ -455,15 +459,19 @@ class TrainingStep:
     memory_activations_bytes: float
     power_mw: float
     accelerators: float
+    it_power_mw: float
     hbm_bytes: float
     fits: bool
     valid: bool
     options: Mapping[str, Any] = field(default_factory=dict)
     efficiency: float | None = None
     dci_gbps_needed: float | None = None
+    max_efficiency: float | None = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", freeze(dict(self.options)))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     @property
     def dci_share(self) -> float:
@@ -486,10 +494,13 @@ class TrainingStep:
             "dci_share": self.dci_share, "efficiency": self.efficiency, "mfu": self.mfu,
             "hfu": self.hfu, "tokens_per_s": self.tokens_per_s,
             "memory_gb_per_accelerator": self.memory_bytes / 1e9,
-            "power_mw": self.power_mw, "accelerators": int(self.accelerators),
+            "power_mw": self.power_mw, "it_power_mw": self.it_power_mw,
+            "accelerators": int(self.accelerators),
         }
         if self.dci_gbps_needed is not None:
             out["dci_gbps_needed"] = self.dci_gbps_needed
+        if self.max_efficiency is not None:
+            out["max_efficiency"] = self.max_efficiency
         out.update({
             "model": self.model, "accelerator": self.accelerator,
             "binding": self.binding.to_dict(),
@@ -508,6 +519,7 @@ class TrainingStep:
                           "activations": self.memory_activations_bytes / 1e9,
                           "capacity": self.hbm_bytes / 1e9},
             "options": dict(self.options),
+            "notes": list(self.notes),
         })
         return out
 
@@ -564,6 +576,13 @@ def check_config(model: ModelLike, *, tp: int = 1, pp: int = 1, dp: int = 1, ep:
     if model.layers % (pp * v):
         what = f"pp = {pp}" if v == 1 else f"pp × chunks = {pp} × {v}"
         raise fail("parallelism", f"{what} does not divide the {model.layers} layers of "
+                                  f"{model.name}")
+    experts = int(getattr(model, "experts", 0) or 0)
+    if ep > 1 and experts <= 1:
+        raise fail("parallelism", f"ep = {ep} but {model.name} is dense (no experts to "
+                                  "shard): give ep = 1")
+    if ep > 1 and experts % ep:
+        raise fail("parallelism", f"ep = {ep} does not divide the {experts} experts of "
                                   f"{model.name}")
     if (dp * cp) % ep:
         raise fail("parallelism", f"ep = {ep} does not divide dp·cp = {dp * cp:,}")
@@ -638,7 +657,9 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         ``pp`` (``sites`` divides ``pp``).
     sync_every, compression
         DiLoCo-style outer synchronisation every H steps (across ``dp`` only; 1: every step is
-        synchronised across sites), and the ratio its traffic is compressed by.
+        synchronised across sites), and the ratio the gradients crossing the DCI are
+        compressed by (every step's synchronisation or the outer one; ZeRO-3's parameter
+        gathers are not).
     compute_fraction
         Fraction of peak the compute reaches (default: figure ``training_compute_fraction``).
     peak_flops_per_s, hbm_bytes, it_w_per_accelerator, pue
@@ -690,11 +711,13 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     zero = np.asarray(zero, dtype=float)
     n_acc = tp * pp * dp * cp
 
-    # Validity: degrees divide, the batch splits into whole microbatches.
+    # Validity: degrees divide, the batch splits into whole microbatches, ep shards experts.
     layers = float(model.layers)
+    n_experts = float(getattr(model, "experts", 0) or 0)
     m = batch / (dp * b)
     valid = ((m >= 1) & (np.mod(m, 1.0) == 0) & (np.mod(layers, pp * v) == 0)
              & (np.mod(dp * cp, ep) == 0) & (np.mod(model.heads, tp) == 0)
+             & ((ep == 1) | ((n_experts > 1) & (np.mod(n_experts, ep) == 0)))
              & (tp >= 1) & (pp >= 1) & (dp >= 1) & (ep >= 1) & (cp >= 1) & (n_sites >= 1)
              & (h_sync >= 1) & (ratio >= 1))
     valid &= np.mod(dp if across == "dp" else pp, n_sites) == 0
@@ -749,7 +772,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     ranks_per_site = n_acc / n_sites
     window_cap: Any = np.inf
     if network.window_bytes is not None:
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # a huge window: no cap
             window_cap = np.where(dci_lat > 0, np.asarray(network.window_bytes, float) * 8.0
                                   / (2.0 * dci_lat) / 1e9, np.inf)
     p2p = act / tp
@@ -787,7 +810,10 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     dci_rank_gbps = np.minimum(np.minimum(dci_gbps / ranks_per_site, so_gbps), window_cap)
     shard = grads / dp_local
     outer = h_sync > 1
-    sync_bytes = np.where(outer, shard / ratio, shard * volume)
+    # Gradient compression shrinks the gradients crossing the DCI, every step's or the outer
+    # synchronisation's; ZeRO-3's parameter gathers (half its 1.5 volume) cross as they are.
+    dci_volume = volume - 1.0 + 1.0 / ratio
+    sync_bytes = np.where(outer, shard / ratio, shard * dci_volume)
     # The kernel's step count and volume on the (small) shape of the degrees, then the
     # (large) sweep of bandwidths and distances by α-β arithmetic: the same ring, priced once.
     ring_steps, ring_bytes_s = collective_terms("allreduce", sync_bytes, dp_sites)
@@ -823,7 +849,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     dci_bytes = np.where(n_sites > 1, np.where(
         across == "dp",
         np.where(outer, 2.0 * (dp_sites - 1) / dp_sites * shard / ratio * ranks_per_site
-                 / h_sync, 2.0 * (dp_sites - 1) / dp_sites * shard * volume * ranks_per_site),
+                 / h_sync, 2.0 * (dp_sites - 1) / dp_sites * shard * dci_volume * ranks_per_site),
         m * p2p * crossing), 0.0)  # each way, over one site boundary
 
     # ZeRO shards over the ranks that synchronise every step: the site's alone under an outer
@@ -840,8 +866,8 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     hfu = hw_per_token * tokens_per_s / (n_acc * peak)
     it_w = (record.it_power_w if it_w_per_accelerator is None else it_w_per_accelerator)
     factor = physics.figure("pue") if pue is None else pue
-    power_mw = (n_acc * np.asarray(np.nan if it_w is None else it_w, dtype=float)
-                * np.asarray(factor, dtype=float) / 1e6)
+    it_power_mw = n_acc * np.asarray(np.nan if it_w is None else it_w, dtype=float) / 1e6
+    power_mw = it_power_mw * np.asarray(factor, dtype=float)
 
     shape = np.broadcast_shapes(*(np.shape(x) for x in (
         step_s, compute_s, dci_s, mem["total"], power_mw, fits, valid)))
@@ -865,7 +891,7 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
         memory_optimizer_bytes=full(mem["optimizer"]),
         memory_activations_bytes=full(mem["activations"]), hbm_bytes=hbm,
         fits=np.broadcast_to(fits, shape), valid=np.broadcast_to(valid, shape),
-        power_mw=full(power_mw), accelerators=full(n_acc),
+        power_mw=full(power_mw), accelerators=full(n_acc), it_power_mw=full(it_power_mw),
         options={"compute_fraction": float(np.mean(fraction)), "zero": _scalar(zero),
                  "sync_every": _scalar(h_sync), "compression": _scalar(ratio)})
     if result.step_s.size:
@@ -896,8 +922,9 @@ class GenerationsStep:
 
     ``sites`` has one row per site: its batch share (sequences), its own step (inside the site,
     its DP synchronisation included), MFU and memory; ``step_s`` is the slowest site's step
-    plus the exposed synchronisation across the DCI (``dci_s``; divided by ``sync_every`` with
-    an outer synchronisation).
+    plus the exposed synchronisation across the DCI (``dci_s``, ``dci_latency_part_s`` of it
+    latency; divided by ``sync_every`` with an outer synchronisation). ``it_power_mw`` and
+    ``power_mw`` (facility) add up the sites'.
     """
 
     model: str
@@ -912,9 +939,15 @@ class GenerationsStep:
     sites: tuple[Mapping[str, Any], ...]
     binding: Binding
     efficiency: float | None = None
+    it_power_mw: float = math.nan
+    dci_latency_part_s: float = 0.0
+    dci_gbps_needed: float | None = None
+    max_efficiency: float | None = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sites", freeze(list(self.sites)))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     @property
     def dci_share(self) -> float:
@@ -926,24 +959,113 @@ class GenerationsStep:
                 "dci_share": self.dci_share, "efficiency": self.efficiency, "mfu": self.mfu,
                 "tokens_per_s": self.tokens_per_s,
                 "memory_gb_per_accelerator": self.memory_gb_per_accelerator,
-                "power_mw": self.power_mw, "model": self.model,
-                "binding": self.binding.to_dict(), "sites": [dict(s) for s in self.sites]}
+                "power_mw": self.power_mw, "it_power_mw": self.it_power_mw,
+                **({"dci_gbps_needed": self.dci_gbps_needed}
+                   if self.dci_gbps_needed is not None else {}),
+                **({"max_efficiency": self.max_efficiency}
+                   if self.max_efficiency is not None else {}),
+                "model": self.model, "binding": self.binding.to_dict(),
+                "sites": [dict(s) for s in self.sites], "notes": list(self.notes)}
+
+
+def split_batch(model: ModelLike, shares: Sequence[SiteShare], *, global_batch: int,
+                microbatch: int = 1, **config: Any) -> tuple[int, ...]:
+    """The split of `global_batch` sequences over sites of different accelerators that
+    minimises the slowest site's step: whole microbatches per replica, at least one each.
+
+    Each site's step is evaluated, with the real step model (its pipeline bubble at the
+    microbatch count it would run), at every batch it could take, in one vectorised call per
+    site; the split is then the min-max allocation, solved exactly by dynamic programming over
+    the batch (a site's step grows with its batch; those that do not fit in memory are taken
+    only when no split fits).
+
+    Raises
+    ------
+    ValidationError
+        When the batch does not split into whole microbatches over the sites' replicas.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(name="m", parameters=7e9, layers=32, hidden=4096, heads=32,
+    ...                     seq_len=4096)
+    >>> new = SiteShare("a", "H100", Network(3600.0, 400.0), dp=8)
+    >>> old = SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8)
+    >>> split_batch(m, [new, old], global_batch=512, tp=8)  # the H100 site takes 2.8 times
+    (376, 136)
+    """
+    if len(shares) < 1:
+        raise ValidationError("give at least one site", field="sites")
+    b = int(microbatch)
+    quanta = [int(s.dp) * b for s in shares]
+    unit = math.gcd(*quanta)
+    if global_batch % unit or global_batch < sum(quanta):
+        raise ValidationError(
+            f"{global_batch:,} sequences do not split into whole microbatches of {b} over the "
+            f"sites' replicas (dp {', '.join(str(s.dp) for s in shares)}); use a multiple of "
+            f"{unit:,} of at least {sum(quanta):,}", field="global_batch")
+    costs, fitting = [], []
+    for s, q in zip(shares, quanta, strict=True):
+        most = (global_batch - (sum(quanta) - q)) // q
+        batches = q * np.arange(1, most + 1)
+        run = step(model, s.accelerator, network=s.network, dp=s.dp, microbatch=b,
+                   global_batch=batches, **config)
+        costs.append(np.asarray(run.step_s, dtype=float).reshape(-1))
+        fitting.append(np.asarray(run.fits, dtype=bool).reshape(-1))
+    split = _min_max_split(costs, fitting, [q // unit for q in quanta], global_batch // unit)
+    return tuple(int(k) * q for k, q in zip(split, quanta, strict=True))
+
+
+def _min_max_split(costs: Sequence[np.ndarray], fitting: Sequence[np.ndarray],
+                   steps: Sequence[int], total: int) -> list[int]:
+    """Counts ``k_i`` (1-based) with ``Σ k_i·steps_i = total`` minimising ``max costs_i[k_i − 1]``
+    (fitting choices first), by dynamic programming over the sum."""
+    for only_fitting in (True, False):
+        best = np.full(total + 1, np.inf)
+        best[0] = 0.0
+        picks = []
+        for cost, fits, d in zip(costs, fitting, steps, strict=True):
+            c = np.where(fits, cost, np.inf) if only_fitting else cost
+            c = np.where(np.isnan(c), np.inf, c)
+            ks = np.arange(1, c.size + 1)
+            new = np.full(total + 1, np.inf)
+            pick = np.zeros(total + 1, dtype=np.int64)
+            block = max(1, 4_000_000 // max(c.size, 1))
+            for lo in range(0, total + 1, block):
+                sums = np.arange(lo, min(lo + block, total + 1))
+                before = sums[:, None] - ks[None, :] * d
+                value = np.maximum(best[np.clip(before, 0, None)], c[None, :])
+                value = np.where(before >= 0, value, np.inf)
+                at = np.argmin(value, axis=1)
+                new[sums] = value[np.arange(sums.size), at]
+                pick[sums] = ks[at]
+            best = new
+            picks.append(pick)
+        if np.isfinite(best[total]) or not only_fitting:
+            break
+    out = []
+    left = total
+    for pick, d in zip(reversed(picks), reversed(list(steps)), strict=True):
+        out.append(int(pick[left]))
+        left -= out[-1] * d
+    return out[::-1]
 
 
 def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
                             dci_gbps: float, dci_latency_s: float = 0.0,
                             dci_alpha_s: float = 0.0, global_batch: int = 1024,
                             microbatch: int = 1, sync_every: int = 1,
-                            compression: float = 1.0, **config: Any) -> GenerationsStep:
+                            compression: float = 1.0, batches: Sequence[int] | None = None,
+                            **config: Any) -> GenerationsStep:
     """Step of a data-parallel job over sites of different accelerator generations.
 
-    The global batch is split in proportion to each site's throughput (sequences per second of
-    its replicas, from its own step model), in whole microbatches per replica; each site runs
-    its share with its own tiers; the step waits for the slowest site, then for the
-    synchronisation across the DCI: an all-reduce of the gradients (``2·N`` bytes, bf16) among
-    the sites, each site's ranks sharing ``dci_gbps``, hidden behind the slowest site's last
-    backward pass as in :func:`step` (or, every ``sync_every`` steps, an outer synchronisation
-    of ``2·N/compression`` bytes, not hidden).
+    The global batch is split to minimise the slowest site's step (:func:`split_batch`), or
+    as `batches` says; each site runs its share with its own tiers; the step waits for the
+    slowest site, then for the synchronisation across the DCI: an all-reduce of the gradients
+    (``2·N`` bytes, bf16, divided by `compression`) among the sites, each site's ranks sharing
+    ``dci_gbps`` (and each rank's flow capped by its NIC and by window / RTT, as in
+    :func:`step`), hidden behind the slowest site's last backward pass as in :func:`step` (or,
+    every ``sync_every`` steps, an outer synchronisation, not hidden).
 
     Examples
     --------
@@ -961,32 +1083,17 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
     b = int(microbatch)
     records = [s.accelerator if isinstance(s.accelerator, physics.Accelerator)
                else physics.accelerator(s.accelerator) for s in shares]
-    # Throughput per replica: one microbatch per replica through each site's model.
-    rates = []
-    for s, rec in zip(shares, records, strict=True):
-        probe = step(model, rec, network=s.network, dp=s.dp, microbatch=b,
-                     global_batch=s.dp * b * 64, **config)
-        rates.append(s.dp * b * 64 / float(probe.step_s))
-    total = sum(rates)
-    quanta = [s.dp * b for s in shares]
-    batches = [max(q, round(global_batch * r / total / q) * q)
-               for q, r in zip(quanta, rates, strict=True)]
-    # Give the rounding's surplus or deficit to the sites whose steps it stretches least.
-    while sum(batches) != global_batch:
-        diff = global_batch - sum(batches)
-        times = [bt / r for bt, r in zip(batches, rates, strict=True)]
-        if diff > 0:
-            i = min(range(len(shares)), key=lambda k: (times[k] + quanta[k] / rates[k]
-                                                        if quanta[k] <= diff else math.inf))
-            if quanta[i] > diff:
-                break
-            batches[i] += quanta[i]
-        else:
-            i = max(range(len(shares)), key=lambda k: times[k] if batches[k] > quanta[k]
-                    and quanta[k] <= -diff else -math.inf)
-            if batches[i] <= quanta[i] or quanta[i] > -diff:
-                break
-            batches[i] -= quanta[i]
+    shares = [replace(s, accelerator=rec) for s, rec in zip(shares, records, strict=True)]
+    if batches is None:
+        batches = list(split_batch(model, shares, global_batch=global_batch, microbatch=b,
+                                   **config))
+    else:
+        batches = [int(x) for x in batches]
+        if (len(batches) != len(shares) or sum(batches) != global_batch
+                or any(x < s.dp * b or x % (s.dp * b)
+                       for x, s in zip(batches, shares, strict=True))):
+            raise ValidationError(f"{batches} must give each site whole microbatches of {b} "
+                                  f"per replica, {global_batch:,} in all", field="batches")
     rows: list[dict[str, Any]] = []
     runs = []
     for s, rec, bt in zip(shares, records, batches, strict=True):
@@ -996,15 +1103,25 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
         rows.append({"site": s.site, "accelerator": rec.name, "dp": s.dp, "batch": bt,
                      "accelerators": int(run.accelerators), "step_s": run.step_s,
                      "mfu": run.mfu, "memory_gb_per_accelerator": run.memory_bytes / 1e9,
-                     "fits": run.fits, "power_mw": run.power_mw})
+                     "fits": run.fits, "power_mw": run.power_mw,
+                     "it_power_mw": run.it_power_mw})
     slowest = max(range(len(runs)), key=lambda k: runs[k].step_s)
     inside = runs[slowest].step_s
     n = len(shares)
     grads = BF16_BYTES * float(model.parameters)
-    sync_bytes = grads / (compression if sync_every > 1 else 1.0)
+    sync_bytes = grads / compression
     ring = 2.0 * (n - 1) / n if n > 1 else 0.0
-    dci_time = (ring * sync_bytes * 8.0 / (dci_gbps * 1e9)
-                + 2.0 * (n - 1) * (dci_alpha_s + dci_latency_s)) if n > 1 else 0.0
+    # The ring runs at its slowest site's rate: the DCI, or all its ranks' flows at once, each
+    # capped by its NIC and by window / RTT.
+    rate = float(dci_gbps)
+    for s, r in zip(shares, runs, strict=True):
+        flow = float(np.min(np.asarray(s.network.scale_out_gbps, dtype=float)))
+        if s.network.window_bytes is not None and dci_latency_s > 0:
+            flow = min(flow, float(np.min(np.asarray(s.network.window_bytes, dtype=float)))
+                       * 8.0 / (2.0 * dci_latency_s) / 1e9)
+        rate = min(rate, r.accelerators * flow)
+    latency_s = 2.0 * (n - 1) * (dci_alpha_s + dci_latency_s) if n > 1 else 0.0
+    dci_time = ring * sync_bytes * 8.0 / (rate * 1e9) + latency_s if n > 1 else 0.0
     if sync_every > 1:
         dci_exposed = dci_time / sync_every
     else:
@@ -1014,6 +1131,7 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
         hidden = max(window - last.dp_s, 0.0)
         dci_exposed = max(dci_time - hidden, 0.0)
     step_s = inside + dci_exposed
+    latency_part = dci_exposed * (latency_s / dci_time if dci_time > 0 else 0.0)
     seq = float(config.get("seq_len") or getattr(model, "seq_len", 0) or 0)
     tokens = global_batch * seq
     _, model_flops = flops_per_token(model, seq)
@@ -1034,7 +1152,8 @@ def step_across_generations(model: ModelLike, shares: Sequence[SiteShare], *,
     return GenerationsStep(
         model=str(model.name), step_s=step_s, compute_s=runs[slowest].compute_s,
         exposed_comm_s=step_s - runs[slowest].compute_s - runs[slowest].bubble_s,
-        dci_s=dci_exposed, tokens_per_s=tokens / step_s, mfu=mfu,
-        power_mw=sum(r.power_mw for r in runs),
+        dci_s=dci_exposed, dci_latency_part_s=latency_part, tokens_per_s=tokens / step_s,
+        mfu=mfu,
+        power_mw=sum(r.power_mw for r in runs), it_power_mw=sum(r.it_power_mw for r in runs),
         memory_gb_per_accelerator=max(r.memory_bytes for r in runs) / 1e9,
         sites=tuple(rows), binding=binding)

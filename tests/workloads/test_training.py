@@ -252,6 +252,12 @@ def test_moe_traffic_and_memory():
     assert s.memory_weights_bytes[1] < s.memory_weights_bytes[0]
     _, mf = flops_per_token(mixtral, 4096)
     assert float(mf) == 6 * 12.9e9
+    # ep shards the experts: it divides their number, and a dense model has none to shard
+    bad = step(mixtral, "H100", network=H100, tp=1, pp=1, dp=64, ep=[16, 4],
+               global_batch=512)
+    assert bad.valid.tolist() == [False, True]
+    dense = step(LLAMA70, "H100", network=H100, tp=8, dp=64, ep=[2, 1], global_batch=512)
+    assert dense.valid.tolist() == [False, True]
 
 
 @settings(max_examples=60, deadline=None)
@@ -330,3 +336,15 @@ def test_pipeline_across_sites_moves_every_microbatch_once_each_way():
     m = 64 / (4 * 2)
     assert float(s.dci_bytes) == m * 2 * 8192 * 8192 * 2 * 4
     assert float(s.dci_s) > 0 and float(s.dp_s) > 0
+
+
+def test_compression_shrinks_every_steps_sync_across_the_dci():
+    """Gradient compression applies to the per-step synchronisation too: the DCI bytes fall by
+    the ratio (ZeRO 0-2), and by (0.5 + 1/ratio)/1.5 under ZeRO-3, whose parameter gathers
+    cross uncompressed."""
+    net = replace(H100, dci_gbps=100.0, dci_latency_s=2e-3)
+    for zero, factor in [(1, 10.0), (3, 1.5 / (0.5 + 0.1))]:
+        s = step(LLAMA70, "H100", network=net, tp=8, pp=4, dp=16, sites=2, global_batch=256,
+                 zero=zero, compression=[1.0, 10.0])
+        assert s.dci_bytes[0] / s.dci_bytes[1] == pytest.approx(factor, rel=1e-12)
+        assert s.step_s[1] < s.step_s[0]

@@ -4,6 +4,8 @@ job on a topology, and jobs across accelerator generations."""
 from __future__ import annotations
 
 import importlib.util
+import math
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -53,6 +55,14 @@ def test_read_job_file(tmp_path):
     ("model: m\nparallelism: tp=8\n", "accelerators", "missing"),
     ("model: m\naccelerators: 8\nparallelism: tp=8\nwindow: 4 parsecs\n", "window", ""),
     ("model: m\naccelerators: 8\nparallelism: tp=8\ncompression: 0.5\n", "compression", ">= 1"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\nwindow: 1e308\n", "window",
+     "must be at most 1 GiB (TCP's window scaling stops at 1 GiB, RFC 7323), got '1e308'"),
+    ("model: m\naccelerators: 1" + "0" * 400 + "\nparallelism: tp=8\n", "accelerators",
+     "must be at most 1e+09 (more accelerators than have ever been made), got over 1e+308"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\nsync_every: 100000000000000000000\n",
+     "sync_every", "got 1e+20"),
+    ("model: m\naccelerators: 8\nparallelism: tp=8\ncompression: 1.0e+300\n", "compression",
+     "got 1e+300"),
 ])
 def test_job_errors_are_one_line_naming_file_and_field(tmp_path, text, field, message):
     path = tmp_path / "job.yaml"
@@ -125,3 +135,70 @@ def test_identical_generations_match_the_homogeneous_model():
         assert run.step_s == pytest.approx(one.step_s, rel=1e-9)
         assert run.dci_s == pytest.approx(one.dci_s, rel=1e-9, abs=1e-12)
         assert np.isfinite(run.mfu)
+
+
+def _slowest(run):
+    return max(r["step_s"] for r in run.sites)
+
+
+@pytest.mark.parametrize("pp,batch", [(4, 512), (1, 256)])
+def test_the_split_minimises_the_slowest_site_as_a_brute_force_does(pp, batch):
+    """Every split of the batch in whole microbatches, one at a time: none has a faster
+    slowest site than the one chosen (the pipeline bubble at each site's own microbatch count
+    included)."""
+    fast = SiteShare("a", "H100", Network(3600.0, 400.0), dp=8)
+    slow = SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8)
+    kw = dict(tp=8, pp=pp, global_batch=batch, dci_gbps=800.0, dci_latency_s=1e-3)
+    chosen = step_across_generations(LLAMA8, [fast, slow], **kw)
+    brute = min(_slowest(step_across_generations(LLAMA8, [fast, slow], batches=(x, batch - x),
+                                                 **kw))
+                for x in range(8, batch, 8))
+    assert _slowest(chosen) == brute
+
+
+def test_the_split_over_three_sites_of_different_replicas_matches_a_brute_force():
+    shares = [SiteShare("a", "H100", Network(3600.0, 400.0), dp=4),
+              SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8),
+              SiteShare("c", "GB200", Network(7200.0, 800.0, scale_up_domain=72), dp=2)]
+    kw = dict(tp=8, pp=2, global_batch=128, dci_gbps=800.0)
+    chosen = step_across_generations(LLAMA8, shares, **kw)
+    best = math.inf
+    for x in range(4, 128, 4):
+        for y in range(8, 128 - x, 8):
+            z = 128 - x - y
+            if z >= 2 and z % 2 == 0:
+                run = step_across_generations(LLAMA8, shares, batches=(x, y, z), **kw)
+                best = min(best, _slowest(run))
+    assert sum(r["batch"] for r in chosen.sites) == 128
+    assert _slowest(chosen) == best
+
+
+def test_a_batch_that_does_not_split_over_the_replicas_is_refused():
+    shares = [SiteShare("a", "H100", Network(3600.0, 400.0), dp=8),
+              SiteShare("b", "A100-80GB", Network(2400.0, 200.0), dp=8)]
+    with pytest.raises(ValidationError, match="global_batch: 12 sequences do not split into "
+                                              "whole microbatches of 1 over the sites' "
+                                              "replicas"):
+        step_across_generations(LLAMA8, shares, dci_gbps=100.0, tp=8, global_batch=12)
+
+
+def test_generations_solve_the_dci_and_feel_the_window():
+    from infranet.workloads.sizing import dci_gbps_needed_across_generations
+
+    net_a, net_b = Network(3600.0, 400.0), Network(2400.0, 200.0)
+    kw = dict(tp=8, global_batch=256, dci_latency_s=2e-3, sync_every=1)
+    shares = [SiteShare("a", "H100", net_a, dp=8), SiteShare("b", "A100-80GB", net_b, dp=8)]
+    base = step_across_generations(LLAMA8, shares, dci_gbps=math.inf,
+                                   **{**kw, "dci_latency_s": 0.0}).step_s
+    need = dci_gbps_needed_across_generations(LLAMA8, shares, target=0.95, **kw)
+    at = step_across_generations(LLAMA8, shares, dci_gbps=need, **kw).step_s
+    below = step_across_generations(LLAMA8, shares, dci_gbps=need * 0.999, **kw).step_s
+    assert base / at >= 0.95 > base / below
+    # a 1 MiB window caps each flow at 1 MiB / 4 ms: 2.1 Gb/s, 134 Gb/s over 64 ranks
+    windowed = [replace(s, network=replace(s.network, window_bytes=2**20)) for s in shares]
+    slow = step_across_generations(LLAMA8, windowed, dci_gbps=1e4, **kw)
+    free = step_across_generations(LLAMA8, shares, dci_gbps=1e4, **kw)
+    assert slow.dci_s > free.dci_s
+    rate = 64 * 2**20 * 8 / 4e-3 / 1e9
+    assert step_across_generations(LLAMA8, windowed, dci_gbps=rate, **kw).step_s == \
+        pytest.approx(slow.step_s, rel=1e-12)
