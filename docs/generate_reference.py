@@ -1,39 +1,59 @@
-"""Regenerate the schema reference tables in docs/format.md from infranet's schema, and the
-table of model-file fields in docs/models.md.
+"""Regenerate the reference tables of the docs from infranet's schemas: the topology format
+(docs/format.md), the model-file fields (docs/models.md) and the job format (docs/job.md).
 
-Run from the project's root: ``python docs/generate_reference.py``. The tests fail when the
-document and the schema disagree.
+Run from the project's root: ``python docs/generate_reference.py``. The tests fail when a
+document and its schema disagree (:func:`stale` names the ones that do).
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
-from infranet.model.schema import reference_markdown
-
+HERE = Path(__file__).parent
 BEGIN = "<!-- BEGIN GENERATED REFERENCE: python docs/generate_reference.py -->"
 END = "<!-- END GENERATED REFERENCE -->"
-DOC = Path(__file__).with_name("format.md")
 
 
-def regenerate(text: str) -> str:
+def _format() -> str:
+    from infranet.model.schema import reference_markdown
+
+    return reference_markdown()
+
+
+def _models() -> str:
+    from infranet.workloads.models import reference_markdown
+
+    return reference_markdown()
+
+
+def _job() -> str:
+    from infranet.workloads.job import reference_markdown
+
+    return reference_markdown()
+
+
+#: Each document and what writes its table.
+DOCUMENTS: dict[str, Callable[[], str]] = {"format.md": _format, "models.md": _models,
+                                           "job.md": _job}
+
+
+def regenerate(text: str, table: str) -> str:
+    """`text` with the part between its markers replaced by `table`."""
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n\n{reference_markdown()}\n{END}{tail}"
+    return f"{head}{BEGIN}\n\n{table}\n{END}{tail}"
 
 
-MODELS_BEGIN = "<!-- BEGIN GENERATED FIELDS: python docs/generate_reference.py -->"
-MODELS_END = "<!-- END GENERATED FIELDS -->"
-MODELS_DOC = Path(__file__).with_name("models.md")
-
-
-def regenerate_models(text: str) -> str:
-    from infranet.workloads.models import reference_markdown as model_fields
-
-    head, rest = text.split(MODELS_BEGIN, 1)
-    _, tail = rest.split(MODELS_END, 1)
-    return f"{head}{MODELS_BEGIN}\n\n{model_fields()}\n{MODELS_END}{tail}"
+def stale() -> list[str]:
+    """The documents whose table is not what the schema writes now."""
+    out = []
+    for name, table in DOCUMENTS.items():
+        text = (HERE / name).read_text(encoding="utf-8")
+        if regenerate(text, table()) != text:
+            out.append(name)
+    return out
 
 
 if __name__ == "__main__":
-    DOC.write_text(regenerate(DOC.read_text(encoding="utf-8")), encoding="utf-8")
-    MODELS_DOC.write_text(regenerate_models(MODELS_DOC.read_text(encoding="utf-8")),
-                          encoding="utf-8")
+    for name, table in DOCUMENTS.items():
+        path = HERE / name
+        path.write_text(regenerate(path.read_text(encoding="utf-8"), table()), encoding="utf-8")

@@ -11,12 +11,16 @@ from .conftest import example_commands, run_example
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_format_reference_is_generated_from_the_schema():
+def test_references_are_generated_from_the_schemas():
+    """docs/format.md, docs/models.md and docs/job.md hold what their schemas write."""
     spec = importlib.util.spec_from_file_location("generate", ROOT / "docs/generate_reference.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    text = (ROOT / "docs/format.md").read_text(encoding="utf-8")
-    assert module.regenerate(text) == text, "run: python docs/generate_reference.py"
+    assert set(module.DOCUMENTS) == {"format.md", "models.md", "job.md"}
+    assert module.stale() == [], "run: python docs/generate_reference.py"
+    # and a stale table is caught
+    text = (ROOT / "docs/job.md").read_text(encoding="utf-8")
+    assert module.regenerate(text, "| x |") != text
 
 
 def test_readme_commands_match_ci():

@@ -15,7 +15,7 @@ the command's dashes)::
 
 :data:`JOB` is the schema: each field's type, unit, default and description, read by the
 reader (:func:`read_job`, :func:`job_from_mapping`) and written into ``docs/job.md`` by
-:func:`reference_markdown` (``python docs/generate_job_reference.py``; a test holds the two
+:func:`reference_markdown` (``python docs/generate_reference.py``; a test holds the two
 together). Errors are one line naming the file, the element (``job``) and the field.
 """
 

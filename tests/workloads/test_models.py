@@ -226,8 +226,8 @@ def test_yaml_is_read_safely(tmp_path):
 
 def test_docs_table_is_generated_from_the_fields():
     text = (ROOT / "docs/models.md").read_text(encoding="utf-8")
-    begin = "<!-- BEGIN GENERATED FIELDS: python docs/generate_reference.py -->"
-    end = "<!-- END GENERATED FIELDS -->"
+    begin = "<!-- BEGIN GENERATED REFERENCE: python docs/generate_reference.py -->"
+    end = "<!-- END GENERATED REFERENCE -->"
     assert begin in text and end in text
     table = text.split(begin, 1)[1].split(end, 1)[0].strip()
     assert table == wm.reference_markdown().strip(), "run: python docs/generate_reference.py"
