@@ -50,8 +50,22 @@ class _Group(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from infranet.errors import InfranetError, printable
+        import warnings
 
+        from infranet.errors import InfranetError, InfranetWarning, printable
+
+        said: set[str] = set()
+        shown = warnings.showwarning
+
+        def one_line(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+            """An infranet warning as one line on stderr, once; others as Python shows them."""
+            if not issubclass(category, InfranetWarning):
+                shown(message, category, *args, **kwargs)
+            elif str(message) not in said:
+                said.add(str(message))
+                click.echo(f"warning: {printable(str(message))}", err=True)
+
+        warnings.showwarning = one_line
         try:
             return super().invoke(ctx)
         except InfranetError as err:
@@ -64,6 +78,8 @@ class _Group(click.Group):
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(0)
+        finally:
+            warnings.showwarning = shown
 
 
 def _failed_command(err: BaseException) -> click.Command | None:

@@ -44,6 +44,7 @@ def catalogue(kind: str, name: str | None, fmt: str) -> None:
     Examples:
       infranet catalogue models
       infranet catalogue models llama3-70b
+      infranet catalogue models examples/models/my-13b.yaml
       infranet catalogue accelerators --format csv
       infranet catalogue switches QM9700 --format json
       infranet catalogue figures
@@ -61,12 +62,19 @@ def catalogue(kind: str, name: str | None, fmt: str) -> None:
         flat = [_flat(r) for r in rows]
         emit(rows, fmt, rows=flat, columns=_columns(rows, flat), title=title)
         return
+    if kind == "models":  # a name of the catalogue or a model file, as --model takes
+        from infranet.workloads.models import load_model
+
+        model = load_model(name)
+        data = record_dict(model)
+        data["derived"] = _derived(model)
+        where = title if name in table else f"the model file {name}"
+        emit(data, fmt, rows=[_flat(data)], transpose=True, title=f"{noun} {model.name}: {where}")
+        return
     if name not in table:
         raise UnknownNameError(f"unknown {noun} {name!r}{did_you_mean(name, table)}; known: "
                                f"{', '.join(table)}")
     data = record_dict(table[name])
-    if kind == "models":
-        data["derived"] = _derived(table[name])
     emit(data, fmt, rows=[_flat(data)], transpose=True, title=f"{noun} {name}: {title}")
 
 

@@ -90,3 +90,16 @@ def test_an_unknown_name_is_one_line_with_a_suggestion():
 def test_an_unknown_kind_is_a_usage_error():
     result = invoke("catalogue", "model")
     assert result.exit_code == 2 and "'model' is not one of" in result.stderr
+
+
+def test_a_model_file_is_shown_as_a_catalogue_model_is():
+    """Wherever a model name goes, a model file goes too: catalogue models FILE."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples/models/my-13b.yaml"
+    out = invoke("catalogue", "models", example, "--format", "json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["name"] == "my-13b" and data["parameters"] == 13_000_000_000
+    # the shape agrees with the stated count within the catalogue's tolerance
+    assert abs(data["derived"]["parameters_of_shape"] / 13e9 - 1) < 0.01

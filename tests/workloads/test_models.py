@@ -239,3 +239,23 @@ def test_a_model_file_on_standard_input(monkeypatch):
 
     monkeypatch.setattr(sys, "stdin", _io.TextIOWrapper(_io.BytesIO(GOOD.encode())))
     assert wm.load_model("-").name == "my-13b"
+
+
+def test_a_file_whose_parameters_are_far_from_its_shape_warns(tmp_path):
+    """400M stated beside a 13B shape: a warning naming the file and the field, once, as one
+    line on the command line; the model still loads (a what-if may mean it)."""
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+    from infranet.errors import InfranetWarning
+
+    path = tmp_path / "odd.yaml"
+    path.write_text("parameters: 400M\nlayers: 40\nhidden: 5120\nffn_hidden: 13824\n"
+                    "heads: 40\nkv_heads: 40\nvocab: 32000\nseq_len: 4096\n")
+    with pytest.warns(InfranetWarning, match="counts 1.302e"):
+        model = wm.load_model(path)
+    assert model.parameters == 400_000_000
+    out = CliRunner().invoke(main, ["catalogue", "models", str(path)])
+    assert out.exit_code == 0, out.output
+    lines = [x for x in out.stderr.splitlines() if "warning" in x]
+    assert len(lines) == 1 and lines[0].startswith(f"warning: {path}: parameters:")
