@@ -18,6 +18,7 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -504,7 +505,7 @@ def optic(name: str) -> Optic:
 
 #: Suffixes a parameter count may carry in a user's file ("70.6B"): thousand, million, billion,
 #: trillion. Only parameter counts take them: "8K" tokens is ambiguous (8,000 or 8,192).
-_COUNT_SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+_COUNT_SUFFIXES = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 _COUNT_COLUMNS = frozenset({"parameters", "active_parameters"})
 
 
@@ -519,12 +520,19 @@ def _whole(row: Row, column: str, *, minimum: int) -> int | None:
         return None
     if isinstance(value, str):
         text = value.strip().replace(",", "").replace("_", "")
-        factor = 1.0
+        factor = 1
         if column in _COUNT_COLUMNS and text[-1:].lower() in _COUNT_SUFFIXES:
             factor, text = _COUNT_SUFFIXES[text[-1].lower()], text[:-1]
         try:
-            value = float(text) * factor
-        except ValueError:
+            # in decimal, so that 8.03B is 8,030,000,000 (a float makes it 8,029,999,999.99)
+            exact = Decimal(text) * factor
+            if exact.is_nan():
+                value = math.nan
+            elif not exact.is_finite() or abs(exact) > 10**30:  # beyond any count: refused
+                value = math.inf
+            else:
+                value = int(exact) if exact == exact.to_integral_value() else float(exact)
+        except (InvalidOperation, ValueError):
             example = "70.6B or 70600000000" if column in _COUNT_COLUMNS else "80"
             raise ValidationError(f"expected a whole number, e.g. {example}, got {value!r}",
                                   field=column) from None

@@ -560,7 +560,7 @@ class Collective:
     @property
     def algbw_gbps(self) -> float:
         """Algorithm bandwidth, Gb/s: size / time (nccl-tests' algbw in GB/s is this / 8)."""
-        if self.time_s <= 0:
+        if self.time_s <= 0 or self.ranks <= 1:
             return math.inf if self.size_bytes > 0 and self.ranks > 1 else 0.0
         return self.size_bytes * 8 / 1e9 / self.time_s
 
@@ -657,8 +657,9 @@ def collective(
                               f"{row['tier']} tier (halving-doubling needs a power of two; a "
                               f"tree runs all-reduce and broadcast; in_network needs switches "
                               "that reduce); try --algorithm auto", field="algorithm")
-    total = float(base_s) + sum(row["time_s"] for row in rows)
     spanning = [row for row in busy if row["ranks"] > 1]
+    # one rank moves nothing and launches nothing: 0 s, as a bare question of one rank
+    total = float(base_s) + sum(row["time_s"] for row in rows) if ranks > 1 else 0.0
     if algorithm not in ("auto", "hierarchical"):
         chosen = algorithm
     elif len(spanning) > 1:

@@ -126,12 +126,13 @@ JOB = (
          "parameter gathers are not compressed",
          default=1.0, minimum=1.0, maximum=1e6,
          maximum_reason="a millionth of the bytes; published compressors reach about 1,000"),
-    JobField("window", "size", "transport window of DCI flows (caps each at window / RTT)",
-         unit="B", minimum=0.0, exclusive_minimum=True, maximum=2.0**30,
+    JobField("window", "size", "transport window of DCI flows (caps each at window / RTT; at "
+         "least one 1,500-byte frame)",
+         unit="B", minimum=1500.0, maximum=2.0**30,
          maximum_reason="TCP's window scaling stops at 1 GiB, RFC 7323"),
     JobField("compute_fraction", "number", "fraction of peak the compute reaches (default: the "
-         "catalogue figure `training_compute_fraction`)", minimum=0.0, exclusive_minimum=True,
-         maximum=1.0, maximum_reason="a fraction of peak"),
+         "catalogue figure `training_compute_fraction`; at least 1%: below, no training "
+         "runs)", minimum=0.01, maximum=1.0, maximum_reason="a fraction of peak"),
     JobField("target_efficiency", "number", "efficiency the DCI must allow (step time with an "
          "unlimited DCI at zero distance ÷ step time)", default=0.95, minimum=0.0,
          exclusive_minimum=True, maximum=1.0, maximum_reason="an efficiency"),

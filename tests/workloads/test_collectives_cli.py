@@ -127,3 +127,15 @@ def test_csv_gives_the_summary_row_when_asked():
     header, _row = out.stdout.strip().splitlines()
     assert header.split(",")[:8] == ["op", "algorithm", "chosen", "size_bytes", "ranks",
                                       "time_ms", "algbw_gbps", "busbw_gbps"]
+
+
+def test_one_rank_is_nothing_placed_or_bare():
+    """A placed group of one rank answers as a bare question of one rank: 0 s, 0 Gb/s."""
+    placed = run("--size", "1GiB", "--topology", str(ROOT / "topologies/tpu-v5p-pod.yaml"),
+                 "--group", "council-bluffs=1", "--format", "json")
+    bare = run("--size", "1GiB", "--ranks", "1", "--bandwidth", "400G", "--format", "json")
+    for out in (placed, bare):
+        assert out.exit_code == 0, out.output
+        data = json.loads(out.stdout)
+        assert (data["time_ms"], data["algbw_gbps"], data["busbw_gbps"]) == (0.0, 0.0, 0.0)
+        assert data["binding"]["kind"] == "none"

@@ -259,3 +259,15 @@ def test_a_file_whose_parameters_are_far_from_its_shape_warns(tmp_path):
     assert out.exit_code == 0, out.output
     lines = [x for x in out.stderr.splitlines() if "warning" in x]
     assert len(lines) == 1 and lines[0].startswith(f"warning: {path}: parameters:")
+
+
+@pytest.mark.parametrize("text", ["8.03B", "8030M", "8.03e9", "8_030_000_000"])
+def test_suffixed_counts_are_read_exactly(tmp_path, text):
+    """8.03 x 1e9 is 8,029,999,999.999999 in floating point: counts are read in decimal."""
+    base = wm.load_model("llama3-8b")
+    fields = {f: getattr(base, f) for f in ("layers", "hidden", "ffn_hidden", "heads",
+                                            "kv_heads", "vocab", "seq_len")}
+    path = tmp_path / "m.yaml"
+    path.write_text("".join(f"{k}: {v}\n" for k, v in fields.items())
+                    + f"parameters: '{text}'\n")
+    assert wm.load_model(path).parameters == 8_030_000_000

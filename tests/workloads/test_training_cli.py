@@ -292,3 +292,18 @@ def test_generations_split_solve_and_window():
     code, out, err = run("size", "training", MESH, *job, "--window", "1MiB")
     assert code == 0, err
     assert json.loads(out)["dci_s"] > data["dci_s"]
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("--compute-fraction", "1e-300", "compute_fraction: must be >= 0.01"),
+    ("--window", "1B", "window: must be >= 1500")])
+def test_figures_below_any_real_run_are_refused(option: str, value: str, message: str):
+    """A compute fraction of 1e-300 made the step 3e300 s and lost the communication to
+    round-off; a window of one byte priced a 34-hour step."""
+    args = ["size", "training", MESH, "--model", "llama3-8b", "--accelerators", "64",
+            "--parallelism", "tp=8", option, value]
+    if option == "--window":
+        args += ["--sites", "abilene,temple", "--accelerators", "128"]
+        args.remove("64")
+    code, _out, err = run(*args)
+    assert code in (1, 2) and message in err, err  # a bad value of an option or a field
