@@ -300,10 +300,7 @@ def test_generations_split_solve_and_window():
 def test_figures_below_any_real_run_are_refused(option: str, value: str, message: str):
     """A compute fraction of 1e-300 made the step 3e300 s and lost the communication to
     round-off; a window of one byte priced a 34-hour step."""
-    args = ["size", "training", MESH, "--model", "llama3-8b", "--accelerators", "64",
-            "--parallelism", "tp=8", option, value]
-    if option == "--window":
-        args += ["--sites", "abilene,temple", "--accelerators", "128"]
-        args.remove("64")
-    code, _out, err = run(*args)
+    sites = ["--sites", "abilene,temple"] if option == "--window" else []  # two sites
+    code, _out, err = run("size", "training", MESH, "--model", "llama3-8b", "--accelerators",
+                          "128", "--parallelism", "tp=8", *sites, option, value)
     assert code in (1, 2) and message in err, err  # a bad value of an option or a field
