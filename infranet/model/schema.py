@@ -58,6 +58,7 @@ __all__ = [
     "SITE_KINDS",
     "TOPOLOGY",
     "Attr",
+    "available",
     "catalogue_domain",
     "check",
     "cluster_warnings",
@@ -228,6 +229,12 @@ CLUSTER = (
     Attr("accelerator", "str", "Accelerator type from the catalogue.", required=True),
     Attr("count", "integer", f"Number of accelerators; at most {LARGEST_CLUSTER:,} (about 100 GW "
          "of IT power, beyond any campus).", required=True, minimum=1, maximum=LARGEST_CLUSTER),
+    Attr("available", "integer", "Accelerators free for new work, at most `count` (default: "
+         "`count`): what jobs and groups placed on the cluster may take; power and fabric "
+         "figures stay those of all `count`.", minimum=0, maximum=LARGEST_CLUSTER),
+    Attr("cost_per_accelerator_hour", "number", "What an accelerator-hour of this cluster "
+         "costs, in the user's currency (optional; at most 1,000: well above any published "
+         "on-demand price).", minimum=0.0, maximum=1000.0),
     Attr("scale_up", "mapping", "Scale-up domain: NVLink-switch domain or torus (see below)."),
     Attr("scale_out", "mapping", "Scale-out fabric joining the scale-up domains (see below)."),
     Attr("dci", "bandwidth", "Capacity from this cluster to the site's DCI gateway, per "
@@ -1012,6 +1019,10 @@ def _clusters(c: _Checker, raw: list, site: str, label: str, accelerators: set[s
             for field, message in fabric_problems(cluster, domain) + _missing_figures(
                     cluster, acc, own_row):
                 c.fail(element, field, message)
+        if "available" in cluster and "count" in cluster \
+                and cluster["available"] > cluster["count"]:
+            c.fail(element, "available", f"{cluster['available']:,} available is more than the "
+                   f"{cluster['count']:,} accelerators of the cluster (count)")
         cluster.setdefault("name", f"{site}-c{j + 1}")
         if cluster["name"] in names:
             c.fail(element, "name", f"duplicate cluster name {cluster['name']!r} in this site")
@@ -1054,6 +1065,18 @@ def _missing_figures(cluster: Mapping[str, Any], accelerator: str,
         out.append(("scale_up", f"the catalogue has no scale-up bandwidth for {accelerator}; "
                     "give scale_up.bandwidth"))
     return out
+
+
+def available(cluster: Mapping[str, Any]) -> int:
+    """The accelerators of `cluster` free for new work: its ``available``, else its ``count``.
+
+    Examples
+    --------
+    >>> available({"count": 1024}), available({"count": 1024, "available": 256})
+    (1024, 256)
+    """
+    given = cluster.get("available")
+    return int(cluster["count"] if given is None else given)
 
 
 def catalogue_domain(accelerator: str) -> int | None:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from infranet.errors import UnknownNameError, ValidationError, did_you_mean
+from infranet.model.schema import available
 from infranet.results import FrozenDict, freeze
 from infranet.workloads.collectives import Level, tier_alpha_s
 
@@ -159,11 +160,11 @@ def _resolve(topology: Topology, member: Member, i: int) -> tuple[Member, dict[s
     names = [c["name"] for c in clusters]
     if member.cluster is None:
         wanted = member.ranks or 1
-        fits = [c for c in clusters if int(c["count"]) >= wanted]
+        fits = [c for c in clusters if available(c) >= wanted]
         if not fits:
-            largest = max(int(c["count"]) for c in clusters)
+            largest = max(available(c) for c in clusters)
             raise ValidationError(f"no cluster of {member.site!r} holds {wanted} accelerators "
-                                  f"(the largest has {largest})", file=topology.file,
+                                  f"(the most available in one is {largest})", file=topology.file,
                                   element=where, field="ranks")
         cluster = fits[0]
     else:
@@ -173,11 +174,12 @@ def _resolve(topology: Topology, member: Member, i: int) -> tuple[Member, dict[s
                                    f"known: {', '.join(names)}", file=topology.file,
                                    element=where, field="cluster")
         cluster = clusters[names.index(member.cluster)]
-    count = int(cluster["count"])
+    count = available(cluster)
     ranks = count if member.ranks is None else member.ranks
     if ranks > count:
         raise ValidationError(f"{ranks} ranks but cluster {cluster['name']!r} has {count} "
-                              "accelerators", file=topology.file, element=where, field="ranks")
+                              "accelerators available", file=topology.file, element=where,
+                              field="ranks")
     return Member(member.site, str(cluster["name"]), ranks), cluster
 
 

@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike
 
 from infranet import physics
 from infranet.errors import InfeasibleError, ValidationError, did_you_mean
+from infranet.model.schema import available
 from infranet.results import Binding, freeze
 from infranet.workloads.training import (
     ACROSS,
@@ -378,19 +379,19 @@ def _cluster_for(topology: Any, site: str, cluster: str | None, ranks: int,
                                    field="sites")
         chosen = clusters[names.index(cluster)]
     else:
-        fitting = [c for c in clusters if int(c["count"]) >= ranks
+        fitting = [c for c in clusters if available(c) >= ranks
                    and (accelerator is None or c["accelerator"] == accelerator)]
         if not fitting:
-            have = ", ".join(f"{c['name']} ({int(c['count']):,} {c['accelerator']})"
+            have = ", ".join(f"{c['name']} ({available(c):,} {c['accelerator']} available)"
                              for c in clusters) or "no clusters"
             what = f"{ranks:,} {accelerator}" if accelerator else f"{ranks:,} accelerators"
             raise InfeasibleError(f"no cluster of {site} holds {what}: it has {have}",
                                   file=topology.file, element=f"site {site!r}",
                                   field="accelerators")
         chosen = fitting[0]
-    if int(chosen["count"]) < ranks:
-        raise InfeasibleError(f"cluster {chosen['name']} has {int(chosen['count']):,} "
-                              f"accelerators, {ranks - int(chosen['count']):,} short of "
+    if available(chosen) < ranks:
+        raise InfeasibleError(f"cluster {chosen['name']} has {available(chosen):,} "
+                              f"accelerators available, {ranks - available(chosen):,} short of "
                               f"{ranks:,}", file=topology.file, element=f"site {site!r}",
                               field="accelerators")
     if accelerator is not None and chosen["accelerator"] != accelerator:
@@ -431,17 +432,17 @@ def place_job(topology: Any, *, accelerators: int, sites: Sequence[str] = (),
             for c in topology.site(name).get("clusters") or ():
                 if accelerator is not None and c["accelerator"] != accelerator:
                     continue
-                if int(c["count"]) >= accelerators:
+                if available(c) >= accelerators:
                     sites = (f"{name}/{c['name']}",)
                     break
-                if best is None or int(c["count"]) > best[0]:
-                    best = (int(c["count"]), name, str(c["name"]))
+                if best is None or available(c) > best[0]:
+                    best = (available(c), name, str(c["name"]))
             if sites:
                 break
         if not sites:
             what = f"{accelerators:,} {accelerator}" if accelerator else \
                 f"{accelerators:,} accelerators"
-            detail = (f"the largest cluster, {best[1]}/{best[2]}, has {best[0]:,}: "
+            detail = (f"the largest cluster, {best[1]}/{best[2]}, has {best[0]:,} available: "
                       f"{accelerators - best[0]:,} short; give --sites to span several"
                       if best else "it has no clusters" + (f" of {accelerator}"
                                                            if accelerator else ""))

@@ -208,3 +208,21 @@ def test_edits_of_an_expanded_topology_keep_or_refuse_its_expansion(topo):
         with pytest.raises(ValidationError, match="expanded topology would leave its fabric "
                                                   "nodes stale"):
             edit()
+
+
+def test_available_accelerators_are_at_most_the_count_and_default_to_it():
+    from pathlib import Path
+
+    import infranet
+    from infranet.model.schema import available
+
+    root = Path(__file__).resolve().parents[2]
+    topo = infranet.read(root / "topologies" / "texas-ring.yaml")
+    cluster = topo.site("fort-worth")["clusters"][0]
+    assert available(cluster) == cluster["count"]
+    with pytest.raises(ValidationError, match="available: 60,000 available is more than the "
+                                              "48,000 accelerators"):
+        topo.with_changes({"sites[fort-worth].clusters[ftw-h100].available": 60000})
+    priced = topo.with_changes({"sites[fort-worth].clusters[ftw-h100]"
+                                ".cost_per_accelerator_hour": 2.5})
+    assert priced.site("fort-worth")["clusters"][0]["cost_per_accelerator_hour"] == 2.5

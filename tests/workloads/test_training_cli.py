@@ -62,7 +62,7 @@ def test_without_sites_the_one_datacenter_that_holds_it():
 @pytest.mark.parametrize("args,message", [
     (["--accelerators", "60000", "--parallelism", "tp=8", "--accelerator", "H100"],
      "no datacenter of texas-vdc-ring holds 60,000 H100: the largest cluster, "
-     "fort-worth/ftw-h100, has 48,000: 12,000 short"),
+     "fort-worth/ftw-h100, has 48,000 available: 12,000 short"),
     (["--accelerators", "64", "--parallelism", "tp=8", "--accelerator", "H100",
       "--global-batch", "64", "--zero", "0", "--recompute", "none"], "GB short"),
     (["--accelerators", "64", "--parallelism", "tp=8,pp=16"], "does not divide 64"),

@@ -85,7 +85,7 @@ def test_job_without_sites_lands_on_the_one_datacenter_that_holds_it():
     placed = place_job(topo, accelerators=40000, accelerator="H100")
     assert placed.sites == ("fort-worth",) and placed.accelerators == ("H100",)
     with pytest.raises(InfeasibleError, match="largest cluster, fort-worth/ftw-h100, has "
-                                              "48,000: 2,000 short"):
+                                              "48,000 available: 2,000 short"):
         place_job(topo, accelerators=50000, accelerator="H100")
     with pytest.raises(UnknownNameError, match="did you mean 'temple'"):
         place_job(topo, accelerators=64, sites=("tempel", "abilene"))
@@ -196,3 +196,13 @@ def test_generations_solve_the_dci_and_feel_the_window():
     rate = 64 * 2**20 * 8 / 4e-3 / 1e9
     assert step_across_generations(LLAMA8, windowed, dci_gbps=rate, **kw).step_s == \
         pytest.approx(slow.step_s, rel=1e-12)
+
+
+def test_a_job_takes_only_what_a_cluster_has_available():
+    """A cluster's ``available`` (default its count) is what jobs may take: 48,000 H100 at
+    Fort Worth of which 30,000 are free hold a 40,000-accelerator job no more."""
+    topo = infranet.read(ROOT / "topologies" / "texas-ring.yaml")
+    busy = topo.with_changes({"sites[fort-worth].clusters[ftw-h100].available": 30000})
+    with pytest.raises(InfeasibleError, match="has 30,000 available: 10,000 short"):
+        place_job(busy, accelerators=40000, accelerator="H100")
+    assert place_job(busy, accelerators=30000, accelerator="H100").sites == ("fort-worth",)
