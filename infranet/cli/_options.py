@@ -38,8 +38,8 @@ class Quantity(click.ParamType):
     """A quantity with a unit, read by :func:`infranet.units.parse`: a number in `unit` (the
     quantity's canonical unit by default) or a string with a unit ("64MiB", "450GB/s", "3us").
 
-    `positive` refuses 0 as well as negative values. A bad value is one line from click that
-    shows an example.
+    `positive` refuses 0 as well as negative values, `maximum` (with `beyond`, what it is)
+    values above it. A bad value is one line from click that shows an example.
 
     Examples
     --------
@@ -50,7 +50,8 @@ class Quantity(click.ParamType):
     """
 
     def __init__(self, quantity: str, *, unit: str | None = None, metavar: str | None = None,
-                 example: str = "", positive: bool = True) -> None:
+                 example: str = "", positive: bool = True, maximum: float | None = None,
+                 beyond: str = "") -> None:
         from infranet.units import QUANTITIES
 
         self.quantity = quantity
@@ -58,6 +59,8 @@ class Quantity(click.ParamType):
         self.name = metavar or quantity.upper()
         self.example = example or f"1 {self.unit}"
         self.positive = positive
+        self.maximum = maximum
+        self.beyond = beyond
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
@@ -74,7 +77,15 @@ class Quantity(click.ParamType):
         if number < 0 or (self.positive and number == 0):
             bound = "> 0" if self.positive else ">= 0"
             self.fail(f"must be {bound}, got {value!r} (e.g. {self.example})", param, ctx)
+        if self.maximum is not None and number > self.maximum:
+            self.fail(f"{number:.3g} {self.unit} is more than {self.beyond}", param, ctx)
         return number
+
+    def at_most(self, maximum: float, beyond: str) -> Quantity:
+        """This type with an upper bound: `maximum` in its unit, `beyond` saying what it is
+        (``"10 Pb/s, beyond any link"``), for the message."""
+        return Quantity(self.quantity, unit=self.unit, metavar=self.name, example=self.example,
+                          positive=self.positive, maximum=maximum, beyond=beyond)
 
     def __repr__(self) -> str:
         return f"Quantity({self.quantity!r}, unit={self.unit!r})"
@@ -100,6 +111,18 @@ class Rate(Quantity):
 
     def __init__(self) -> None:
         super().__init__("bandwidth", metavar="RATE", example="400G, 3.2Tb/s or 450GB/s")
+
+
+def typed(*names: str) -> list[str]:
+    """The options among `names` (parameter names) that the user typed on the command line,
+    spelled as there (``--demand-unit``): for refusing what the command would ignore."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return []
+    flags = {p.name: next((o for o in p.opts if o.startswith("--")), p.opts[0])
+             for p in ctx.command.params if p.opts}
+    return [flags[name] for name in names
+            if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE]
 
 
 def input_options(function: F) -> F:

@@ -17,28 +17,22 @@ from infranet.cli._options import (
 )
 from infranet.workloads.collectives import ALGORITHMS, OPS
 
-#: Bounds of a bare question's figures, with their reasons in the message: no arithmetic
-#: overflows below them.
-_LARGEST_SIZE_BYTES = 2.0**60
-_LARGEST_GBPS = 1e7
-_LONGEST_STEP_S = 3600.0
-
-
-def _within(value: float, largest: float, option: str, unit: str, why: str) -> None:
-    if value > largest:
-        raise click.BadParameter(f"{value:.3g} {unit} is more than {why}", param_hint=option)
+#: Bounds of the figures, with what they are in the message: no arithmetic overflows below them.
+SIZE = DATA_SIZE.at_most(2.0**60, "1 EiB, beyond any buffer")
+RATE = BANDWIDTH.at_most(1e7, "10 Pb/s, beyond any link")
+STEP = DURATION.at_most(3600.0, "an hour, beyond any network step")
 
 
 @click.command()
 @click.option("--op", type=click.Choice(OPS), default="allreduce", show_default=True,
               help="The collective.")
-@click.option("--size", "size_bytes", type=DATA_SIZE, required=True,
+@click.option("--size", "size_bytes", type=SIZE, required=True,
               help="nccl-tests' size: the buffer each rank holds (64MiB, 1GB).")
 @click.option("--ranks", type=click.IntRange(min=1), default=None,
               help="Bare question: ranks taking part.")
-@click.option("--bandwidth", "gbps", type=BANDWIDTH, default=None,
+@click.option("--bandwidth", "gbps", type=RATE, default=None,
               help="Bare question: bandwidth per rank and direction (450GB/s, 400G, 3.2Tb/s).")
-@click.option("--latency", "alpha_s", type=DURATION, default=None,
+@click.option("--latency", "alpha_s", type=STEP, default=None,
               help="Bare question: latency of one step (3us; a bare number is seconds); "
                    "default the scale-out step of infranet/data/collectives.csv.")
 @click.option("--topology", "file", metavar="FILE", default=None,
@@ -104,7 +98,6 @@ def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None
         raise click.UsageError(f"{', '.join(bare)} ask a bare question, {', '.join(placed)} "
                                "place a group: give one or the other")
     if placed:
-        _within(size_bytes, _LARGEST_SIZE_BYTES, "--size", "bytes", "1 EiB, beyond any buffer")
         if algorithm == "in_network":
             raise click.UsageError("--algorithm in_network asks switches that reduce (NVLS, "
                                    "SHARP); no tier of a placed group is marked so: ask it as "
@@ -121,9 +114,6 @@ def collective(op: str, size_bytes: float, ranks: int | None, gbps: float | None
             raise click.UsageError("give --ranks and --bandwidth (and --latency) for a bare "
                                    "question, or --topology and --group for a placed group")
         alpha = co.tier_alpha_s("scale_out") if alpha_s is None else alpha_s
-        _within(size_bytes, _LARGEST_SIZE_BYTES, "--size", "bytes", "1 EiB, beyond any buffer")
-        _within(gbps, _LARGEST_GBPS, "--bandwidth", "Gb/s", "10 Pb/s, beyond any link")
-        _within(alpha, _LONGEST_STEP_S, "--latency", "s", "an hour, beyond any network step")
         # naming in_network on a bare question says that the switches reduce (NVLS, SHARP)
         levels = [co.Level("flat", ranks, gbps, alpha, in_network=algorithm == "in_network")]
     result = co.collective(op, size_bytes, levels, algorithm=algorithm)

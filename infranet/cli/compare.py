@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from infranet.cli._options import input_options, load, output_format
+from infranet.cli._options import input_options, load, output_format, typed
 
 _COLUMNS = ["name", "sites", "datacenters", "links", "fiber_km", "capacity_tbps", "max_rtt_ms",
             "max_rtt_pair", "mean_rtt_ms", "min_cut_gbps", "min_cut_pair",
@@ -47,14 +47,8 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
     from infranet.output import emit
     from infranet.studies.compare import compare as run
 
-    if not demands:
-        from click.core import ParameterSource
-
-        ctx = click.get_current_context()
-        for name, flag in (("line", "--line"), ("demand_unit", "--demand-unit"),
-                           ("algorithm", "--algorithm")):
-            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
-                raise click.UsageError(f"{flag} goes with --demands")
+    for flag in [] if demands else typed("line", "demand_unit", "algorithm"):
+        raise click.UsageError(f"{flag} goes with --demands")
     topologies = [load(f, input_format, capacity_unit) for f in files]
     tm = None
     columns = list(_COLUMNS)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from infranet.cli._options import input_options, load, output_format
+from infranet.cli._options import input_options, load, output_format, typed
 
 _MATRIX_UNITS = {"latency": "ms", "length": "km", "hops": "hops"}
 
@@ -60,8 +60,7 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
     if (rtt or kind) and not matrix:
         raise click.UsageError("--rtt and --kind go with --matrix (a pair query gives its RTT "
                                "already)")
-    given = click.get_current_context().get_parameter_source("weight")
-    if per_link and given is click.ParameterSource.COMMANDLINE:
+    if per_link and typed("weight"):
         raise click.UsageError("--weight goes with --from/--to and --matrix, not --links")
     topo = load(file, input_format, capacity_unit)
     if per_link:

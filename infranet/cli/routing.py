@@ -13,6 +13,7 @@ from infranet.cli._options import (
     input_options,
     load,
     output_format,
+    typed,
     warn,
     what_option,
 )
@@ -53,16 +54,12 @@ def load_demands(topology: Topology, demands: str, *, unit: str, line: int) -> T
 def _hist_only(suffix: str, demands: str) -> None:
     """Refuse --line and --demand-unit given for demands that are not a .hist file (a CSV
     value carries its own unit): they would be silently ignored."""
-    from click.core import ParameterSource
-
-    ctx = click.get_current_context(silent=True)
-    if ctx is None or suffix == ".hist":
+    if suffix == ".hist":
         return
-    for name, flag in (("line", "--line"), ("demand_unit", "--demand-unit")):
-        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
-            raise click.UsageError(f"{flag} goes with a FIGRET .hist file, not {demands!r}"
-                                   + (" (a CSV value carries its own unit, e.g. '400 Gb/s')"
-                                      if suffix == ".csv" and name == "demand_unit" else ""))
+    for flag in typed("line", "demand_unit"):
+        raise click.UsageError(f"{flag} goes with a FIGRET .hist file, not {demands!r}"
+                               + (" (a CSV value carries its own unit, e.g. '400 Gb/s')"
+                                  if suffix == ".csv" and flag == "--demand-unit" else ""))
 
 
 demand_options = [

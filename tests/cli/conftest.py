@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +30,31 @@ def commands(group: click.Command = main, prefix: tuple[str, ...] = ()
             yield from commands(command, (*prefix, name))
     else:
         yield prefix, group
+
+
+def on_a_terminal(*args: str | Path, columns: int = 80
+                  ) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
+    """Run ``infranet ARGS`` in a fresh process whose stderr is a terminal (a pty), stdout a
+    pipe: its completed process and every byte it wrote to the terminal."""
+    main_fd, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from infranet.cli import main; main()", *map(str, args)],
+            stdout=subprocess.PIPE, stderr=terminal, timeout=120,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": str(columns)})
+        os.close(terminal)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(main_fd)
+    return done, seen
 
 
 def takes(command: click.Command, option: str) -> bool:

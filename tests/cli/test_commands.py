@@ -622,29 +622,11 @@ def test_the_library_keeps_its_own_hint():
 
 
 def test_route_shows_its_phases_on_a_terminal(files, tmp_path: Path):
-    import os
-    import pty
-
     demands = tmp_path / "tm.csv"
     demands.write_text("src,dst,gbps\nx,z,300\n")
-    main_fd, terminal = pty.openpty()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", "from infranet.cli import main; main()", "route",
-             str(files["ring"]), "--demands", str(demands)], stdout=subprocess.PIPE,
-            stderr=terminal, timeout=120, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
-        os.close(terminal)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(main_fd, 65536)
-            except OSError:  # the terminal closed
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(main_fd)
+    from .conftest import on_a_terminal
+
+    done, seen = on_a_terminal("route", files["ring"], "--demands", demands, columns=100)
     assert done.returncode == 0
     assert b"routing with ecmp" in seen
     assert b"solving the optimum (arc LP, 1 demand)" in seen

@@ -15,7 +15,7 @@ import pytest
 from infranet.cli.catalogue import CATALOGUES
 from infranet.output import text
 
-from .conftest import commands, invoke, takes
+from .conftest import commands, invoke, on_a_terminal, takes
 
 WIDTHS = [40, 80, 100, 200]
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -283,34 +283,12 @@ def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch, ring):
 
 
 def test_progress_on_a_terminal(tmp_path):
-    import os
-    import pty
-    import subprocess
-    import sys
-
     from infranet.cli._options import PROGRESS_BYTES
 
     path = tmp_path / "large.yaml"
     _large_yaml(path, PROGRESS_BYTES // 100)
     assert path.stat().st_size > PROGRESS_BYTES
-    main, terminal = pty.openpty()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", "from infranet.cli import main; main()", "validate",
-             str(path)], stdout=subprocess.PIPE, stderr=terminal, timeout=120,
-            env={**os.environ, "TERM": "xterm", "COLUMNS": "80"})
-        os.close(terminal)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # the terminal closed
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(main)
+    done, seen = on_a_terminal("validate", path)
     assert done.returncode == 0
     assert done.stdout.decode().startswith(f"{path}: ok (")
     assert b"checking" in seen and str(path).encode()[:20] in seen  # the bar, on stderr
