@@ -16,18 +16,14 @@ from infranet.workloads.collectives import collective
 from infranet.workloads.contention import contention
 from infranet.workloads.groups import place
 
+from .conftest import two_sites
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def pair(capacity: float) -> Topology:
-    cluster = {"accelerator": "H100", "count": 4096, "dci": 1e6,
-               "scale_up": {"kind": "nvswitch", "domain": 8},
-               "scale_out": {"kind": "rail_optimized", "nic": 400}}
-    return Topology.from_dict({
-        "name": "pair",
-        "sites": [{"name": n, "kind": "datacenter", "clusters": [{**cluster, "name": "c"}]}
-                  for n in ("x", "y")],
-        "links": [{"a": "x", "b": "y", "length_km": 200, "capacity": capacity}]})
+    """Two datacenters 200 km apart, 4,096 H100 each, joined by one link of `capacity`."""
+    return two_sites(200, capacity, dci=1e6, count=4096)
 
 
 def test_two_equal_jobs_on_one_link_get_half_each():

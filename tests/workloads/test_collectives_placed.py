@@ -31,6 +31,8 @@ from infranet.workloads.collectives import (
 )
 from infranet.workloads.groups import Member, parse_group, place
 
+from .conftest import two_sites
+
 ROOT = Path(__file__).resolve().parents[2]
 HEADLINE = ("time_ms", "algbw_gbps", "busbw_gbps")
 
@@ -38,19 +40,6 @@ HEADLINE = ("time_ms", "algbw_gbps", "busbw_gbps")
 @pytest.fixture(scope="module")
 def mesh() -> Topology:
     return infranet.read(ROOT / "topologies/texas-mesh.yaml")
-
-
-def two_sites(length_km: float, capacity: float, *, dci: float = 1e5,
-              accelerator: str = "H100") -> Topology:
-    """Two datacenters joined by one link, each with one cluster of `accelerator`."""
-    cluster = {"accelerator": accelerator, "count": 1024, "dci": dci,
-               "scale_up": {"kind": "nvswitch", "domain": 8},
-               "scale_out": {"kind": "rail_optimized", "nic": 400}}
-    return Topology.from_dict({
-        "name": "pair",
-        "sites": [{"name": n, "kind": "datacenter", "clusters": [{**cluster, "name": "c"}]}
-                  for n in ("x", "y")],
-        "links": [{"a": "x", "b": "y", "length_km": length_km, "capacity": capacity}]})
 
 
 def test_results_follow_the_protocol(mesh):
