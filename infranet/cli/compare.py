@@ -24,11 +24,15 @@ _COLUMNS = ["name", "sites", "datacenters", "links", "fiber_km", "capacity_tbps"
                    "ratios such as the MLU mean anything).")
 @click.option("-a", "--algorithm", default="mcf", show_default=True,
               help="Routing algorithm for --demands (mcf: the optimal MLU).")
+@click.option("--job", "job_file", default=None, metavar="JOB.yaml",
+              help="Also size this training job (docs/job.md) on each topology: its step time "
+                   "(training_step_s) and the DCI bandwidth it needs for its target efficiency "
+                   "(training_dci_gbps).")
 @input_options
 @output_format
 def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit: str,
-            algorithm: str, input_format: str | None, capacity_unit: str | None,
-            fmt: str) -> None:
+            algorithm: str, job_file: str | None, input_format: str | None,
+            capacity_unit: str | None, fmt: str) -> None:
     """Compare topologies side by side, one column each.
 
     For each: datacenters, links, fiber km, lit capacity, maximum and mean round-trip time
@@ -43,6 +47,8 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
     Example:
       infranet compare topologies/texas-ring.yaml topologies/texas-mesh.yaml \\
           topologies/texas-hub.yaml
+      infranet compare topologies/texas-*.yaml \\
+          --job examples/jobs/llama3-70b-two-sites.yaml
     """
     from infranet.output import emit
     from infranet.studies.compare import compare as run
@@ -57,7 +63,14 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
 
         tm = load_demands(topologies[0], demands, unit=demand_unit, line=line)
         columns.insert(columns.index("survives_any_single_cut"), "mlu")
-    results = [s.to_dict() for s in run(topologies, demands=tm, algorithm=algorithm)]
+    job = None
+    if job_file is not None:
+        from infranet.workloads.job import read_job
+
+        job = read_job(job_file)
+        at = columns.index("survives_any_single_cut")
+        columns[at:at] = ["training_step_s", "training_dci_gbps"]
+    results = [s.to_dict() for s in run(topologies, demands=tm, algorithm=algorithm, job=job)]
     if fmt == "table" and any(r.get("notes") for r in results):
         columns.append("notes")  # what a blank or a "no" means (datacenters apart already)
     emit(results, fmt, columns=columns, transpose=fmt == "table",

@@ -16,8 +16,9 @@ from infranet.results import Binding, FrozenDict, freeze, plain
 
 if TYPE_CHECKING:
     from infranet.traffic import Flows, TrafficMatrix
+    from infranet.workloads.job import TrainingJob
 
-__all__ = ["Summary", "compare", "summarise"]
+__all__ = ["Summary", "compare", "summarise", "training_figures"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Summary:
     mlu: float | None = None
     mlu_algorithm: str | None = None
     connected: bool = True
+    training_step_s: float | None = None
+    training_dci_gbps: float | None = None
 
     @property
     def binding(self) -> Binding:
@@ -73,17 +76,21 @@ class Summary:
             "survives_any_single_cut": self.survives_any_single_cut,
             "connected": self.connected,
             "mlu": self.mlu, "mlu_algorithm": self.mlu_algorithm,
+            "training_step_s": self.training_step_s,
+            "training_dci_gbps": self.training_dci_gbps,
             "binding": self.binding.to_dict(),
             "notes": list(self.notes),
         }
 
 
 def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = None,
-              algorithm: str = "mcf") -> Summary:
+              algorithm: str = "mcf", job: TrainingJob | None = None) -> Summary:
     """Return the comparison figures of one topology (see :class:`Summary`).
 
     With `demands` (a :class:`~infranet.traffic.TrafficMatrix` over the topology's sites), also
-    the maximum link utilisation of routing them with `algorithm` (``mcf``: the optimum).
+    the maximum link utilisation of routing them with `algorithm` (``mcf``: the optimum). With
+    `job` (a :class:`~infranet.workloads.job.TrainingJob`), also its step time on this topology
+    and the DCI bandwidth it needs for its target efficiency (:func:`training_figures`).
     """
     from infranet.algorithms.flow import min_cut_between
     from infranet.algorithms.latency import latency_matrix
@@ -137,7 +144,12 @@ def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = Non
 
         routing = route(topology, demands, algorithm=algorithm)
         mlu = evaluate(routing, topology, demands, paths=False)["mlu"]
+    step_s = dci_gbps = None
+    if job is not None:
+        step_s, dci_gbps, why = training_figures(topology, job)
+        notes.extend(why)
     return Summary(
+        training_step_s=step_s, training_dci_gbps=dci_gbps,
         mlu=mlu, mlu_algorithm=algorithm if demands is not None else None,
         name=topology.name, file=topology.file, sites=topology.n_sites,
         datacenters=len(topology.datacenters), links=topology.n_links, fiber_km=fiber_km,
@@ -148,10 +160,34 @@ def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = Non
     )
 
 
+def training_figures(topology: Topology, job: TrainingJob) -> tuple[float, float | None,
+                                                                    list[str]]:
+    """A training job's step time on `topology` (s) and the DCI bandwidth (Gb/s) it needs to
+    reach its ``target_efficiency`` (None on one site, where it needs none), with notes.
+
+    The job is sized as ``infranet size training`` sizes it, solving for the DCI bandwidth
+    whatever its ``solve`` says; a job that searches its parallelism gives the best mapping's
+    step and no DCI figure (each mapping would need its own).
+    """
+    from dataclasses import replace
+
+    from infranet.workloads.sizing import size_training
+
+    if job.search:
+        found = size_training(topology, job)
+        return float(found.to_dict()["step_s"]), None, [
+            "training_dci_gbps: not solved for a job that searches its parallelism"]
+    solving = replace(job, solve="dci-bandwidth") if len(job.sites) > 1 else job
+    result = size_training(topology, solving)
+    needed = getattr(result, "dci_gbps_needed", None)
+    notes = list(getattr(result, "notes", ()))
+    return float(result.step_s), (None if needed is None else float(needed)), notes
+
+
 def compare(topologies: Sequence[Topology], *, demands: TrafficMatrix | Flows | None = None,
-            algorithm: str = "mcf") -> list[Summary]:
+            algorithm: str = "mcf", job: TrainingJob | None = None) -> list[Summary]:
     """Return one :class:`Summary` per topology, in order (with the MLU of `demands` routed
-    by `algorithm` when given).
+    by `algorithm`, and the step and DCI need of a training `job`, when given).
 
     Examples
     --------
@@ -163,6 +199,6 @@ def compare(topologies: Sequence[Topology], *, demands: TrafficMatrix | Flows | 
     >>> [(s.name, s.min_cut_gbps, s.survives_any_single_cut) for s in compare([ring])]
     [('ring', 800.0, True)]
     """
-    return [summarise(t, demands=demands, algorithm=algorithm) for t in topologies]
+    return [summarise(t, demands=demands, algorithm=algorithm, job=job) for t in topologies]
 
 

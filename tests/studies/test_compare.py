@@ -77,3 +77,41 @@ def test_summary_follows_the_result_protocol():
     out = check_result(summary, headline=("max_rtt_ms", "min_cut_gbps", "fiber_km"))
     assert out["binding"] == {"kind": "cut", "name": "srlg:c",
                               "summary": summary.worst_cut["summary"]}
+
+
+def test_a_training_job_beside_the_designs(tmp_path):
+    """compare --job gives, per design, what size training gives on that design alone."""
+    import json
+    from dataclasses import replace
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+    from infranet.io import read
+    from infranet.workloads.job import read_job
+    from infranet.workloads.sizing import size_training
+
+    root = Path(__file__).parents[2]
+    job_file = root / "examples" / "jobs" / "llama3-70b-two-sites.yaml"
+    files = [root / "topologies" / f"texas-{d}.yaml" for d in ("ring", "hub")]
+    out = CliRunner().invoke(main, ["compare", *map(str, files), "--job", str(job_file),
+                                    "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    job = read_job(job_file)
+    for row, file in zip(rows, files, strict=True):
+        alone = size_training(read(file), replace(job, solve="dci-bandwidth"))
+        assert row["training_step_s"] == pytest.approx(alone.step_s, rel=1e-12)
+        assert row["training_dci_gbps"] == pytest.approx(alone.dci_gbps_needed, rel=1e-12)
+    # the designs differ in their fiber: the hub's longer Abilene-Temple path needs more DCI
+    assert rows[1]["training_dci_gbps"] != rows[0]["training_dci_gbps"]
+    # one site needs no DCI
+    single = tmp_path / "one.yaml"
+    single.write_text("model: llama3-8b\naccelerators: 64\nparallelism: tp=8\n"
+                      "sites: [abilene]\n")
+    out = CliRunner().invoke(main, ["compare", str(files[0]), "--job", str(single),
+                                    "--format", "json"])
+    assert out.exit_code == 0, out.output
+    (row,) = json.loads(out.stdout)
+    assert row["training_dci_gbps"] is None and row["training_step_s"] > 0.1
