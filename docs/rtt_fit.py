@@ -2,9 +2,9 @@
 
 Run ``python docs/rtt_fit.py``: it fits the four parameters of
 :mod:`infranet.algorithms.estimate` to ``infranet/data/rtt_measured.csv`` (least mean absolute
-percentage error), cross-validates them (5 folds), and prints the parameters (to copy into
-``infranet/data/figures.csv``, rows ``rtt_*``, their one home) and the error table of
-``docs/rtt.md``, which the tests check against the stored figures.
+percentage error), cross-validates them (5 folds of places held out), and prints the
+parameters (to copy into ``infranet/data/figures.csv``, rows ``rtt_*``, their one home) and the
+error table of ``docs/rtt.md``, which the tests check against the stored figures.
 """
 
 from __future__ import annotations

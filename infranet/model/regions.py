@@ -143,6 +143,20 @@ class Regions(FrozenState):
             raise UnknownNameError(f"unknown region {name!r}{did_you_mean(name, self.names)}",
                                    file=self.file) from None
 
+    def to_geojson(self) -> dict[str, Any]:
+        """The regions as a GeoJSON FeatureCollection of Points (``name``, ``weight``), as
+        :func:`infranet.io.regions.read_regions` reads it.
+
+        Examples
+        --------
+        >>> Regions(["a"], [1.5], [2.0], [3]).to_geojson()["features"][0]["geometry"]
+        {'type': 'Point', 'coordinates': [1.5, 2.0]}
+        """
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
+             "properties": {"name": n, "weight": float(w)}}
+            for n, x, y, w in zip(self.names, self.lon, self.lat, self.weight, strict=True)]}
+
     def to_dict(self) -> dict[str, Any]:
         """``{"regions": [{name, lon, lat, weight}, ...]}``, JSON-ready."""
         return {"regions": [{"name": n, "lon": float(x), "lat": float(y), "weight": float(w)}

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import infranet
 from infranet.errors import FormatError, ValidationError
@@ -142,3 +144,27 @@ def test_regions_pickle_frozen():
     r = Regions(["a"], [1], [2], [3])
     back = pickle.loads(pickle.dumps(r))
     assert back.names == ("a",) and not back.lon.flags.writeable
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-180, 180, allow_nan=False),
+                          st.floats(-90, 90, allow_nan=False),
+                          st.floats(0, 1e9, allow_nan=False)), min_size=1, max_size=8),
+       st.sampled_from(["csv", "geojson"]))
+def test_regions_written_either_way_read_back_the_same(points, kind):
+    from infranet.io.regions import regions_from_csv, regions_from_geojson
+
+    names = [f"r{i}" for i in range(len(points))]
+    lon, lat, weight = (list(column) for column in zip(*points, strict=True))
+    if kind == "csv":
+        text = "name,lon,lat,weight\n" + "".join(
+            f"{n},{x!r},{y!r},{w!r}\n" for n, x, y, w in zip(names, lon, lat, weight,
+                                                            strict=True))
+        back = regions_from_csv(text)
+    else:
+        geojson = Regions(names, lon, lat, weight).to_geojson()
+        back = regions_from_geojson(json.loads(json.dumps(geojson)))
+    assert back.names == tuple(names)
+    np.testing.assert_array_equal(back.lon, lon)
+    np.testing.assert_array_equal(back.lat, lat)
+    np.testing.assert_array_equal(back.weight, weight)
