@@ -22,6 +22,10 @@ CATALOGUES: dict[str, tuple[str, str, str]] = {
     "figures": ("figures.csv", "infranet.physics:figures", "figure"),
     "collectives": ("collectives.csv", "infranet.workloads.collectives:step_figures",
                     "collective figure"),
+    "rtt-measured": ("rtt_measured.csv", "infranet.algorithms.estimate:measured_pairs",
+                     "measured RTT"),
+    "rtt-hubs": ("rtt_hubs.csv", "infranet.algorithms.estimate:hubs", "hub"),
+    "rtt-corridors": ("rtt_corridors.csv", "infranet.algorithms.estimate:corridors", "corridor"),
 }
 
 
@@ -33,7 +37,9 @@ def catalogue(kind: str, name: str | None, fmt: str) -> None:
     """List a packaged catalogue with its sources, or show one record (NAME) in full.
 
     KIND is one of accelerators, models, switches, optics, media, figures (named figures of
-    fabrics and facilities) or collectives (the latency of a collective's step per tier).
+    fabrics and facilities), collectives (the latency of a collective's step per tier),
+    rtt-measured (the measured RTTs the RTT estimator is fitted to), rtt-hubs or rtt-corridors
+    (the estimator's reference long-haul backbone).
     Fields carry their units in their names (scale_up_gbps in Gb/s, hbm_bytes in bytes,
     hop_latency_us in µs); a figure that is not published is '-' in tables, null in JSON and
     empty in CSV. A model shown in full adds what infranet derives from its shape: parameters

@@ -26,11 +26,15 @@ _MATRIX_UNITS = {"latency": "ms", "length": "km", "hops": "hops"}
               help="With --from/--to: K (default 2) paths sharing no link / no shared-risk group.")
 @click.option("--weight", type=click.Choice(["latency", "length", "hops"]), default="latency",
               show_default=True, help="What the paths minimise.")
+@click.option("--estimate", is_flag=True,
+              help="With --from/--to: the RTT estimated from the two locations (over a "
+                   "reference long-haul backbone), even where links join them.")
 @input_options
 @output_format
 def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt: bool,
             kind: str | None, per_link: bool, k: int | None, disjoint: str | None, weight: str,
-            input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
+            estimate: bool, input_format: str | None, capacity_unit: str | None,
+            fmt: str) -> None:
     """Latency between sites: one pair (--from/--to), all pairs (--matrix) or per link (--links).
 
     FILE may be - for standard input. Every latency is that of fiber and equipment along the
@@ -39,10 +43,16 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
     one-way latency. Tables say which in their title, JSON in "basis" and "quantity", CSV in
     its headers. --rtt and --kind go with --matrix.
 
+    With --estimate, a pair query gives the median RTT estimated from the two sites' locations
+    (access legs and a path over a reference long-haul backbone, calibrated on measured
+    inter-region RTTs), with "basis": "estimate", and the fiber RTT beside it where links join
+    the two, so that the two can be compared. Without it, a pair that no path joins is an error.
+
     \b
     Examples:
       infranet latency topologies/us-backbone.yaml --from ashburn --to san-jose
       infranet latency topologies/us-backbone.yaml --from ashburn --to san-jose -k 3
+      infranet latency topologies/us-backbone.yaml --from ashburn --to san-jose --estimate
       infranet latency topologies/texas-mesh.yaml --from abilene --to temple --disjoint srlg
       infranet latency topologies/us-backbone.yaml --matrix --kind datacenter --rtt
       infranet latency topologies/texas-ring.yaml --links --format csv
@@ -60,6 +70,11 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
     if (rtt or kind) and not matrix:
         raise click.UsageError("--rtt and --kind go with --matrix (a pair query gives its RTT "
                                "already)")
+    if estimate and not source:
+        raise click.UsageError("--estimate goes with --from/--to")
+    if estimate and (k or disjoint or typed("weight")):
+        raise click.UsageError("--estimate gives one RTT; it does not go with -k, --disjoint "
+                               "or --weight")
     if per_link and typed("weight"):
         raise click.UsageError("--weight goes with --from/--to and --matrix, not --links")
     topo = load(file, input_format, capacity_unit)
@@ -70,6 +85,9 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
         _matrix(lat.latency_matrix(topo, kind=kind, weight=weight), weight, rtt, kind, fmt)
     else:
         assert source is not None and target is not None  # checked above: a pair query
+        if estimate:
+            _estimate(topo, source, target, fmt)
+            return
         if disjoint:
             paths = lat.disjoint_paths(topo, source, target, k or 2, by=disjoint, weight=weight)
         elif k:
@@ -77,6 +95,22 @@ def latency(file: str, source: str | None, target: str | None, matrix: bool, rtt
         else:
             paths = [lat.shortest_path(topo, source, target, weight=weight)]
         _paths([p.to_dict() for p in paths], weight, single=not (disjoint or k), fmt=fmt)
+
+
+def _estimate(topo: Any, source: str, target: str, fmt: str) -> None:
+    from infranet.algorithms.rtt import ESTIMATE_METHOD, site_rtt
+    from infranet.output import emit
+
+    data = site_rtt(topo, source, target, estimate=True).to_dict()
+    if fmt == "json":
+        emit(data, fmt)
+        return
+    columns = ["from", "to", "rtt_ms", "one_way_ms", "basis", "fiber_rtt_ms",
+               "great_circle_km"]
+    row = {key: data[key] for key in columns}
+    emit(data, fmt, rows=[row], columns=columns,
+         title=f"estimated RTT from {source} to {target} (ms): {ESTIMATE_METHOD}; "
+               "fiber_rtt_ms is the RTT along the topology's fiber, a floor without queueing")
 
 
 def _paths(paths: list[dict[str, Any]], weight: str, *, single: bool, fmt: str) -> None:
