@@ -96,6 +96,7 @@ def inference(file: str | None, service_file: str | None, model: str | None,
     data = result.to_dict()
     record = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
     record.update({f"{k}_bytes": v for k, v in data["request_bytes"].items()})
+    record.update({f"wan_{k}_gbps": v for k, v in data["wan_gbps"].items()})
     record.update({f"{name} requests_per_s": rate for name, rate in data["regions"].items()})
     for row in data["by_tp"]:  # every degree tried
         for key in ("requests_per_s", "accelerators_per_rps", "limit"):

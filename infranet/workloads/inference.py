@@ -74,7 +74,7 @@ from infranet.workloads.service import PRECISIONS, InferenceService, Tokens
 
 __all__ = ["ACTIVATION_BYTES", "Replica", "ReplicaModel", "ServiceSizing", "batch_throughput",
            "decode_step_s", "kv_bytes_per_token", "kv_transfer_s", "prefill_s", "replica",
-           "replica_model", "request_bytes", "size_service"]
+           "replica_model", "request_bytes", "size_service", "wan_gbps"]
 
 #: Bytes of one activation value crossing the tensor-parallel all-reduces (bf16).
 ACTIVATION_BYTES = 2.0
@@ -134,6 +134,27 @@ def request_bytes(service: InferenceService, model: Any) -> Mapping[str, float]:
                        "response": service.output_tokens.mean * text,
                        "kv": service.prompt_tokens.mean * kv_bytes_per_token(
                            model, service.precision)})
+
+
+def wan_gbps(service: InferenceService, model: Any, requests_per_s: ArrayLike
+             ) -> Mapping[str, np.ndarray]:
+    """WAN bandwidth of `requests_per_s` requests/s, Gb/s: ``request`` (users to the site),
+    ``response`` (the site to users) and ``kv`` (prefill site to decode site, with
+    ``disaggregate``; else 0), each per direction, from :func:`request_bytes`.
+
+    Examples
+    --------
+    >>> from infranet.workloads.service import service_from_mapping
+    >>> from infranet.workloads.models import load_model
+    >>> svc = service_from_mapping({"model": "llama3-70b", "prompt_tokens": 1000,
+    ...                             "disaggregate": True})
+    >>> {k: float(v) for k, v in wan_gbps(svc, load_model("llama3-70b"), 100.0).items()}
+    {'request': 0.0032, 'response': 0.0008192, 'kv': 262.144}
+    """
+    rate = np.asarray(requests_per_s, dtype=float)
+    sizes = request_bytes(service, model)
+    return FrozenDict({k: freeze(rate * v * 8.0 / 1e9 * (k != "kv" or service.disaggregate))
+                       for k, v in sizes.items()})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,7 +678,8 @@ def _summary(limit: str, what: str, service: InferenceService, tp: int, chip: st
 class ServiceSizing:
     """A service's replicas before placement: the :class:`ReplicaModel` at one RTT for every
     region, the demand per region, and the replicas and accelerators the whole demand needs
-    (at least: a placement adds what distance and N+1 cost).
+    (at least: a placement adds what distance and N+1 cost), and the WAN bandwidth of the
+    whole demand (:func:`wan_gbps`).
 
     ``replicas`` is ``ceil(demand / requests_per_s)`` (with ``disaggregate``, that many
     prefill replicas and ``ceil(demand / decode_requests_per_s)`` decode replicas; ``+ 1``
@@ -669,6 +691,7 @@ class ServiceSizing:
     demand_requests_per_s: float
     replicas: int
     total_accelerators: int
+    wan_gbps: Mapping[str, float]
     binding: Binding
 
     def to_dict(self) -> dict[str, Any]:
@@ -676,14 +699,16 @@ class ServiceSizing:
         by = {k: out.pop(k) for k in ("by_rtt", "by_tp", "request_bytes", "binding")}
         return {**out, "demand_requests_per_s": self.demand_requests_per_s,
                 "replicas": self.replicas, "total_accelerators": self.total_accelerators,
-                "regions": dict(self.regions), **by, "binding": self.binding.to_dict()}
+                "regions": dict(self.regions), "wan_gbps": dict(self.wan_gbps), **by,
+                "binding": self.binding.to_dict()}
 
 
 def size_service(service: InferenceService, topology: Any = None, *,
                  accelerator: str | None = None, tensor_parallel: int | None = None,
                  rtt_ms: float = 0.0, dci_gbps: float = math.inf) -> ServiceSizing:
     """Size `service` without placing it: one replica at `rtt_ms` (ms), the demand per region
-    (on `topology`'s regions when given) and the replicas that demand needs.
+    (on `topology`'s regions when given; without one, a total demand is taken whole) and the
+    replicas that demand needs.
 
     The accelerator is, in order: `accelerator`, the service's own, the one type of the
     topology's clusters.
@@ -717,15 +742,20 @@ def size_service(service: InferenceService, topology: Any = None, *,
                     "name the accelerator to serve on", file=service.file, element="service",
                     field="accelerator")
             name = kinds[0]
+    from infranet.workloads.models import load_model
     from infranet.workloads.service import region_demand
 
-    rates = region_demand(service, topology)
+    if topology is None and service.total_requests_per_s is not None:
+        rates: dict[str, float] = {}  # no regions to spread the total over: the total alone
+        demand = float(service.total_requests_per_s)
+    else:
+        rates = region_demand(service, topology)
+        demand = float(sum(rates.values()))
     rep = replica_model(service, accelerator=name, tensor_parallel=tensor_parallel,
                         rtt_ms=rtt_ms, dci_gbps=dci_gbps, catalogue=catalogue)
     if not rep.feasible[0]:
         raise InfeasibleError(f"{rep.binding.summary}", file=service.file, element="service",
                               field="slo")
-    demand = float(sum(rates.values()))
     count = math.ceil(demand / float(rep.requests_per_s[0]) - 1e-9) if demand > 0 else 0
     if service.disaggregate and demand > 0:  # prefill replicas, then decode replicas
         count += math.ceil(demand / rep.decode_requests_per_s - 1e-9)
@@ -733,4 +763,6 @@ def size_service(service: InferenceService, topology: Any = None, *,
         count += 1
     return ServiceSizing(replica=rep, regions=FrozenDict(rates), demand_requests_per_s=demand,
                          replicas=count, total_accelerators=count * rep.tensor_parallel,
+                         wan_gbps=FrozenDict({k: float(v) for k, v in wan_gbps(
+                             service, load_model(service.model_path()), demand).items()}),
                          binding=rep.binding)
