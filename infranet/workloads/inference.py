@@ -512,8 +512,11 @@ def _evaluate(rep: Replica, service: InferenceService, rtt_ms: np.ndarray,
     if service.disaggregate:  # the decode replica runs at its full batch
         at = np.full(n, top)
     queue = _p99_wait_s(rates * s_mean, s_mean, prompt.cv2) * 1e3
-    bound = "compute" if (b[top] * 2.0 * rep.model.active_parameters / rep.flops_per_s
-                          > rep.weight_bytes / rep.bytes_per_s) else "memory"
+    m = rep.model
+    compute_s = b[top] * (2.0 * m.active_parameters + 4.0 * m.layers * context * _q_width(m)) \
+        / rep.flops_per_s
+    memory_s = (rep.weight_bytes + b[top] * context * rep.kv_bytes_per_token) / rep.bytes_per_s
+    bound = "compute" if compute_s > memory_s else "memory"
     return {"requests": rates, "batch": b[at] * (rates > 0), "queue": np.where(
         rates > 0, queue, np.nan), "tpot": tpot[at] * 1e3, "decode": decode_rate,
             "max_batch": top + 1, "bound": bound, "limit": tuple(str(x) for x in limit),

@@ -9,6 +9,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from infranet import physics
 from infranet.errors import InfeasibleError, ValidationError
@@ -245,3 +247,57 @@ def test_no_accelerator_and_no_fp8_are_validation_errors():
         inf.replica_model(service(), accelerator="A100-80GB")
     with pytest.raises(ValidationError, match="scale-up domain of 8"):
         inf.replica_model(replace(service(), tensor_parallel=16), accelerator="H100")
+
+
+# ---------------------------------------------------------------------------------------------
+# random services
+
+SERVICES = st.fixed_dictionaries({
+    "model": st.sampled_from(["llama3-8b", "llama3-70b", "mixtral-8x7b"]),
+    "precision": st.sampled_from(["bf16", "fp8"]),
+    "prompt_tokens": st.builds(lambda m, s: {"mean": m, "sigma": s},
+                               st.integers(50, 8000), st.floats(0.0, 1.2)),
+    "output_tokens": st.integers(10, 2000),
+    "slo": st.fixed_dictionaries({"ttft_p99": st.floats(50.0, 5000.0),
+                                  "tpot_p99": st.floats(5.0, 200.0)}),
+    "connections": st.sampled_from(["warm", "cold"]),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(SERVICES, st.floats(0.0, 150.0), st.floats(0.3, 0.95), st.sampled_from(["ttft_p99",
+                                                                               "tpot_p99"]))
+def test_tightening_an_slo_never_lowers_the_accelerators_per_unit_of_load(fields, rtt, factor,
+                                                                           which):
+    """For any service, RTT and SLO: the operating point holds both SLOs, and a tighter SLO
+    (at the same tensor parallelism, or each at its best) never needs fewer accelerators per
+    request/s."""
+    loose_service = service_from_mapping(fields)
+    tight_slo = {**fields["slo"], which: fields["slo"][which] * factor}
+    tight_service = service_from_mapping({**fields, "slo": tight_slo})
+    try:
+        loose = inf.replica_model(loose_service, accelerator="H100", rtt_ms=rtt)
+    except InfeasibleError:
+        return  # nothing fits the domain: nothing to compare
+    tight = inf.replica_model(tight_service, accelerator="H100", rtt_ms=rtt)
+    assert tight.accelerators_per_rps[0] >= loose.accelerators_per_rps[0] * (1 - 1e-9)
+    for r in (loose, tight):
+        if r.feasible[0]:
+            assert r.ttft_ms[0] <= r.ttft_slo_ms * (1 + 1e-9)
+            assert r.tpot_ms[0] <= r.tpot_slo_ms * (1 + 1e-9)
+            assert r.batch[0] <= r.max_batch
+        else:
+            assert r.requests_per_s[0] == 0.0 and math.isinf(r.accelerators_per_rps[0])
+
+
+def test_replicas_count_a_spare_for_site_loss_and_both_pools_when_disaggregated():
+    plain = inf.size_service(service(regions={"a": 40.0}), accelerator="H200", rtt_ms=10.0)
+    spare = inf.size_service(service(regions={"a": 40.0}, survive_site_loss=True),
+                             accelerator="H200", rtt_ms=10.0)
+    assert spare.replicas == plain.replicas + 1
+    apart = inf.size_service(service(regions={"a": 40.0}, disaggregate=True),
+                             accelerator="H200", rtt_ms=10.0, dci_gbps=400.0)
+    rep = apart.replica
+    assert apart.replicas == (math.ceil(40.0 / rep.requests_per_s[0])
+                              + math.ceil(40.0 / rep.decode_requests_per_s))
+    assert apart.wan_gbps["kv"] == pytest.approx(40.0 * rep.request_bytes["kv"] * 8 / 1e9)
