@@ -1,5 +1,6 @@
 """Regenerate the reference tables of the docs from infranet's schemas: the topology format
-(docs/format.md), the model-file fields (docs/models.md) and the job format (docs/job.md).
+(docs/format.md), the model-file fields (docs/models.md), the job format (docs/job.md) and the
+service format (docs/service.md).
 
 Run from the project's root: ``python docs/generate_reference.py``. The tests fail when a
 document and its schema disagree (:func:`stale` names the ones that do).
@@ -31,9 +32,15 @@ def _job() -> str:
     return reference_markdown()
 
 
+def _service() -> str:
+    from infranet.workloads.service import reference_markdown
+
+    return reference_markdown()
+
+
 #: Each document and what writes its table.
 DOCUMENTS: dict[str, Callable[[], str]] = {"format.md": _format, "models.md": _models,
-                                           "job.md": _job}
+                                           "job.md": _job, "service.md": _service}
 
 
 def regenerate(text: str, table: str) -> str:

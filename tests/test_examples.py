@@ -23,6 +23,8 @@ EXPECTED = {
     "routing_plugin.py": ["least-hops-detour", "sndlib-abilene", "fat-tree-k4"],
     "user_regions_rtt.py": ["13 regions", "nearest site of each", "pairs estimated",
                             "fiber", "(a median)"],
+    "inference_replica.py": ["per replica", "TTFT = network + queue + prefill", "binding:",
+                             "TP8", "26.8 ms", "before placement"],
     "training_two_sites.py": ["abilene/stargate-ph1", "DCI needed for 95% efficiency",
                               "every 100 steps", "2 sites 300 km apart", "binding"],
 }

@@ -26,7 +26,8 @@ _COMMANDS = {
     "maxflow": ("infranet.cli.flow:maxflow", "Maximum flow and a minimum cut between two sites."),
     "route": ("infranet.cli.routing:route", "Route a traffic matrix; link utilisation, MLU."),
     "bench": ("infranet.cli.routing:bench", "Benchmark suites: bench routing."),
-    "size": ("infranet.cli.training:size", "Size workloads: a training job's step and DCI."),
+    "size": ("infranet.cli.training:size",
+             "Size workloads: a training step and DCI; an inference replica."),
     "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
     "collective": ("infranet.cli.collective:collective", "Time of a collective; what binds it."),
 }

@@ -37,7 +37,8 @@ def _job_options(function: F) -> F:
 
 @click.group()
 def size() -> None:
-    """Size workloads on a topology: size training."""
+    """Size workloads: size training (on a topology), size inference (a replica; on a
+    topology, the replicas its demand needs)."""
 
 
 @size.command()
@@ -118,3 +119,12 @@ def _flat(data: dict[str, Any]) -> dict[str, Any]:
     out.update({f"{tier}_exposed_s": v for tier, v in data["exposed_by_tier_s"].items()})
     out.update({f"memory_{part}_gb": v for part, v in data["memory_gb"].items()})
     return out  # the binding's summary is the title's
+
+
+def _inference() -> click.Command:
+    from infranet.cli.inference import inference
+
+    return inference
+
+
+size.add_command(_inference())

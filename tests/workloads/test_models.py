@@ -28,6 +28,7 @@ KIB = 2**10
 TOTAL = {  # name: (published total, relative tolerance)
     "llama3-8b": (8.03e9, 0.0006),       # 8.03 B
     "llama3-70b": (70.6e9, 0.0007),      # 70.6 B
+    "llama2-70b": (68_976_648_192, 0.0),  # stored as the checkpoint's exact count
     "llama3.1-405b": (406e9, 0.0012),    # 406 B (named 405B)
     "gpt3-175b": (175.0e9, 0.003),
     "mixtral-8x7b": (46.7e9, 0.0011),    # 46.7 B
@@ -35,13 +36,13 @@ TOTAL = {  # name: (published total, relative tolerance)
 }
 ACTIVE = {"mixtral-8x7b": (12.9e9, 0.0039), "deepseek-v3": (37e9, 0.02)}
 # exact counts of the released checkpoints (Hugging Face safetensors totals)
-EXACT = {"llama3-8b": 8_030_261_248, "llama3-70b": 70_553_706_496,
+EXACT = {"llama3-8b": 8_030_261_248, "llama3-70b": 70_553_706_496, "llama2-70b": 68_976_648_192,
          "llama3.1-405b": 405_853_388_800, "mixtral-8x7b": 46_702_792_704}
 
 
 def test_catalogue_has_the_published_models_with_sources():
-    assert set(physics.models()) == {"llama3-8b", "llama3-70b", "llama3.1-405b", "gpt3-175b",
-                                     "mixtral-8x7b", "deepseek-v3"}
+    assert set(physics.models()) == {"llama3-8b", "llama3-70b", "llama2-70b", "llama3.1-405b",
+                                     "gpt3-175b", "mixtral-8x7b", "deepseek-v3"}
     for record in physics.models().values():
         assert record.source.strip()
 
