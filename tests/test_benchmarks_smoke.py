@@ -45,3 +45,10 @@ def test_bench_training_quick(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "sampled results identical: yes" in out and "ratio" in out
+
+
+def test_bench_placement_quick(capsys):
+    bench = _load(BENCHMARKS / "bench_placement.py")
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "all placements checked: yes" in out and "ratio greedy / milp" in out

@@ -1,0 +1,3 @@
+"""Planning: virtual datacenters, training placement, replica placement."""
+
+__all__: list[str] = []
