@@ -1,0 +1,412 @@
+"""Where an inference service's replicas go on a topology: the sites that host them, how many
+accelerators each, which regions each serves, and each region's time to first token part by
+part.
+
+:func:`place_inference` joins three parts:
+
+- **the users**: the service's demand per region (its ``regions``, or its total spread by
+  population or equally over the topology's ``region`` sites, or over points read from a CSV
+  or GeoJSON file, :mod:`infranet.io.regions`);
+- **the network**: the RTT from each region to each candidate datacenter along the topology's
+  fiber where a path joins them, estimated from the two locations otherwise
+  (:func:`infranet.algorithms.rtt.rtt_matrix`; each region's ``basis`` says which), times the
+  round trips a request's first token costs (1 warm, 3 cold);
+- **the replicas**: what one replica of the service sustains within its TTFT and TPOT SLOs on
+  each site's accelerator (:func:`infranet.workloads.inference.replica_model`): the p99 wait
+  in its prefill queue and the p99 prefill add to the network's share.
+
+A replica's load and its queueing are two sides of one choice: the more requests/s it
+carries, the longer a request waits, the less RTT is left within the TTFT SLO. Each site runs
+its replicas at one **operating point**: the load that keeps the TTFT of its farthest *natural*
+region within the SLO, a region being natural to the sites nearest to it that can serve it at
+all (the nearest one, or two with N+1); a region no site has as natural widens its nearest
+feasible site's point. Other regions may still be served from a site when they fit within its
+operating point. The facility-location MILP (:func:`infranet.planning.replicas.place_replicas`)
+then chooses replicas per site and each region's site (and backup, with
+``survive_site_loss``) at the fewest accelerators or the lowest cost, within each site's
+available accelerators and power (:mod:`infranet.planning.capacity`).
+
+Prefill and decode run on the same replicas here; with ``disaggregate`` the replica model
+prices the prompt's KV cache crossing the site's DCI to a decode pool in TTFT, and the KV
+bytes count in the site's WAN bandwidth.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from infranet.errors import (
+    InfeasibleError,
+    InfranetError,
+    UnknownNameError,
+    ValidationError,
+    did_you_mean,
+)
+from infranet.results import Binding, FrozenDict, FrozenState, freeze, plain
+
+if TYPE_CHECKING:
+    from infranet.model import Topology
+    from infranet.model.regions import Regions
+    from infranet.planning.capacity import ClusterRoom
+    from infranet.planning.replicas import ReplicaPlacement
+    from infranet.workloads.service import InferenceService
+
+__all__ = ["InferencePlacement", "place_inference", "service_demand"]
+
+
+def service_demand(service: InferenceService, topology: Topology,
+                   regions: Regions | None = None) -> tuple[Regions | None, dict[str, float]]:
+    """Requests/s per user region, and the points they come from.
+
+    Without `regions`, the topology's ``region`` sites
+    (:func:`infranet.workloads.service.region_demand`; points None). With `regions` (points),
+    the service's ``regions`` name some of them, or its total is spread over them by their
+    weight (``by: population``) or equally.
+
+    Raises
+    ------
+    UnknownNameError
+        For a region of the service that the points do not have.
+    """
+    from infranet.workloads.service import region_demand
+
+    if regions is None:
+        return None, region_demand(service, topology)
+    if service.total_requests_per_s is None:
+        rates = dict(service.regions)
+        for name in rates:
+            if name not in regions.names:
+                raise UnknownNameError(
+                    f"unknown region {name!r}{did_you_mean(name, regions.names)}; the "
+                    f"regions of {regions.file or 'the points'}: {', '.join(regions.names)}",
+                    file=service.file, element="service", field="regions")
+        return regions, rates
+    total = float(service.total_requests_per_s)
+    share = (np.full(len(regions), 1.0 / len(regions)) if service.by == "equal"
+             else regions.share)
+    return regions, {n: total * float(s) for n, s in zip(regions.names, share, strict=True)}
+
+
+@dataclass(frozen=True, eq=False)
+class InferencePlacement(FrozenState):
+    """Where a service's replicas go (result protocol), from :func:`place_inference`.
+
+    Attributes
+    ----------
+    service, model : str
+    sites : FrozenDict
+        Site → accelerators, for the sites that host replicas.
+    regions : FrozenDict
+        Region → ``site``, ``backup`` (N+1, else None), ``demand_rps``, ``rtt_ms``, ``basis``
+        (``fiber`` or ``estimate``: how the RTT was obtained), ``network_ms`` (k × RTT),
+        ``queue_ms``, ``prefill_ms``, ``kv_transfer_ms``, ``ttft_ms`` (their sum, p99),
+        ``tpot_ms`` (p99), ``ttft_slo_ms``, ``slack_ms``, ``backup_rtt_ms``,
+        ``backup_ttft_ms``.
+    operating : FrozenDict
+        Candidate site → ``accelerator``, ``tensor_parallel``, ``requests_per_replica``,
+        ``operating_rtt_ms`` (the RTT its load is set for), ``queue_ms``, ``prefill_ms``,
+        ``tpot_ms``, ``available``, ``max_replicas`` (accelerators and power).
+    total_accelerators : int
+    cost_per_hour : float or None
+    wan_gbps : FrozenDict
+        Site → WAN bandwidth it needs, Gb/s per direction (requests, responses and, when
+        disaggregated, KV caches; under N+1 with the worst single loss); ``wan`` the parts.
+    binding : Binding
+        What limits the placement (a site's room or power, the N+1 reserve, a region's SLO).
+    placement : ReplicaPlacement
+        The MILP's own result.
+    """
+
+    service: str
+    model: str
+    sites: FrozenDict
+    regions: FrozenDict
+    operating: FrozenDict
+    total_accelerators: int
+    cost_per_hour: float | None
+    wan_gbps: FrozenDict
+    wan: FrozenDict
+    survive_site_loss: bool
+    objective: str
+    binding: Binding
+    placement: Any
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Headline figures, then ``sites``, ``regions``, ``wan_gbps``, ``operating``."""
+        p = self.placement
+        return {"service": self.service, "model": self.model,
+                "total_accelerators": self.total_accelerators,
+                "cost_per_hour": self.cost_per_hour,
+                "total_wan_gbps": float(sum(self.wan_gbps.values())),
+                "survive_site_loss": self.survive_site_loss, "objective": self.objective,
+                "status": p.status, "gap": p.gap, "solve_s": p.solve_s,
+                "binding": self.binding.to_dict(),
+                "sites": plain(self.sites), "regions": plain(self.regions),
+                "wan_gbps": plain(self.wan_gbps), "wan": plain(self.wan),
+                "reserve": plain(p.reserve), "replicas": plain(p.replicas),
+                "operating": plain(self.operating), "notes": list(self.notes)}
+
+
+def _candidates(topology: Topology, service: InferenceService,
+                accelerator: str | None) -> tuple[list[str], list[list[ClusterRoom]]]:
+    """Datacenters that can host replicas, with the clusters of the type each serves on."""
+    from infranet.planning.capacity import cluster_rooms
+
+    rooms = [r for r in cluster_rooms(topology) if r.available > 0]
+    wanted = accelerator or service.accelerator
+    if wanted is not None:
+        known = sorted({r.accelerator for r in cluster_rooms(topology)})
+        if wanted not in known:
+            raise InfeasibleError(
+                f"no cluster of {topology.name} holds {wanted}"
+                f"{did_you_mean(wanted, known)}; its clusters hold "
+                f"{', '.join(known) or 'no accelerators'}",
+                file=service.file, element="service", field="accelerator")
+        rooms = [r for r in rooms if r.accelerator == wanted]
+    if not rooms:
+        raise InfeasibleError(f"{topology.name} has no datacenter with accelerators available "
+                              "to serve on", file=topology.file, field="available")
+    by_site: dict[str, list[ClusterRoom]] = {}
+    for r in rooms:
+        by_site.setdefault(r.site, []).append(r)
+    names, groups = [], []
+    for site, clusters in by_site.items():
+        # one accelerator type per site: the one with the most available accelerators
+        totals: dict[str, int] = {}
+        for c in clusters:
+            totals[c.accelerator] = totals.get(c.accelerator, 0) + c.available
+        kind = max(totals, key=lambda k: (totals[k], k))
+        names.append(site)
+        groups.append([c for c in clusters if c.accelerator == kind])
+    return names, groups
+
+
+def _operating_rtt(rtt: np.ndarray, feasible: np.ndarray, nearest: int) -> np.ndarray:
+    """Each site's operating RTT, ms: the largest RTT of the regions that have it among the
+    `nearest` sites able to serve them; a region that no site has so widens its nearest."""
+    R, S = rtt.shape
+    tau = np.full(S, -np.inf)
+    ranked = np.where(feasible, rtt, np.inf)
+    order = np.argsort(ranked, axis=1, kind="stable")
+    for r in range(R):
+        for s in order[r, :nearest]:
+            if feasible[r, s]:
+                tau[s] = max(tau[s], rtt[r, s])
+    for r in range(R):
+        ok = np.flatnonzero(feasible[r])
+        if ok.size and not (rtt[r, ok] <= tau[ok]).any():
+            s = ok[np.argmin(rtt[r, ok])]
+            tau[s] = rtt[r, s]
+    return tau
+
+
+def place_inference(topology: Topology, service: InferenceService, *,
+                    regions: Regions | None = None, survive_site_loss: bool | None = None,
+                    objective: str = "accelerators", accelerator: str | None = None,
+                    time_limit_s: float | None = None) -> InferencePlacement:
+    """Place `service`'s replicas on `topology`'s datacenters (see the module's documentation).
+
+    Parameters
+    ----------
+    topology
+        Candidate sites are its datacenters with accelerators available.
+    service
+        The service (:func:`infranet.workloads.service.read_service`).
+    regions
+        User regions as points (:func:`infranet.io.regions.read_regions`); default: the
+        topology's ``region`` sites.
+    survive_site_loss
+        N+1 (default: the service's own ``survive_site_loss``).
+    objective
+        ``accelerators`` or ``cost`` (per hour, every candidate's clusters priced).
+    accelerator
+        Serve only on this accelerator type (default: the service's, else each site's most
+        plentiful).
+    time_limit_s
+        A limit on the MILP's solve time.
+
+    Raises
+    ------
+    InfeasibleError
+        When a region can be served by no site within its TTFT SLO (naming the region and the
+        nearest site's TTFT), when the demand exceeds what the sites can hold, or N+1 cannot
+        hold (a region with a single site in reach).
+
+    Examples
+    --------
+    >>> from infranet.io import read
+    >>> from infranet.workloads.service import service_from_mapping
+    >>> svc = service_from_mapping({"model": "llama3-8b", "demand": {
+    ...     "total_requests_per_s": 200, "by": "population"}})
+    >>> plan = place_inference(read("topologies/us-backbone.yaml"), svc)
+    >>> plan.total_accelerators > 0, plan.binding.kind != ""
+    (True, True)
+    """
+    from infranet.algorithms.rtt import rtt_matrix
+    from infranet.planning.replicas import place_replicas, replica_problem
+    from infranet.workloads.inference import replica_model, request_bytes
+    from infranet.workloads.models import load_model
+
+    n1 = service.survive_site_loss if survive_site_loss is None else bool(survive_site_loss)
+    points, rates = service_demand(service, topology, regions)
+    demand_names = [n for n, v in rates.items() if v > 0]
+    if not demand_names:
+        raise ValidationError("no demand: every region asks 0 requests/s", file=service.file,
+                              element="service", field="demand")
+    site_names, groups = _candidates(topology, service, accelerator)
+    model = load_model(service.model_path())
+    if points is not None:
+        from infranet.model.regions import Regions
+
+        keep = [points.index(n) for n in demand_names]
+        sources: Sequence[str] | Regions = Regions(
+            demand_names, points.lon[keep], points.lat[keep], points.weight[keep],
+            file=points.file)
+    else:
+        sources = demand_names
+    rtt = rtt_matrix(topology, sources, site_names)
+    R, S = len(demand_names), len(site_names)
+    kinds = [g[0].accelerator for g in groups]
+    catalogue = topology.accelerators()
+    tp = np.zeros(S, dtype=np.int64)
+    rps = np.zeros((R, S))
+    parts: dict[str, np.ndarray] = {k: np.full((R, S), np.nan) for k in (
+        "network", "queue", "prefill", "kv", "ttft", "tpot")}
+    notes: list[str] = []
+    for kind in dict.fromkeys(kinds):
+        cols = [s for s in range(S) if kinds[s] == kind]
+        block = rtt.rtt_ms[:, cols]
+        nearest = np.min(block, axis=1)
+        try:
+            first = replica_model(service, accelerator=kind, rtt_ms=float(np.median(nearest)),
+                                  model=model, catalogue=catalogue)
+        except InfranetError as err:  # e.g. no fp8 figure, or the weights do not fit
+            if len(set(kinds)) == 1:
+                raise
+            notes.append(f"{', '.join(site_names[s] for s in cols)} ({kind}) cannot serve: "
+                         f"{err.detail}")
+            continue
+        rep = replica_model(service, accelerator=kind, tensor_parallel=first.tensor_parallel,
+                            rtt_ms=block.ravel(), model=model, catalogue=catalogue)
+        shape = block.shape
+        rps[:, cols] = np.asarray(rep.requests_per_s).reshape(shape)
+        for key, values in (("network", rep.network_ms), ("queue", rep.queue_ms),
+                            ("prefill", rep.prefill_ms), ("kv", rep.kv_transfer_ms),
+                            ("ttft", rep.ttft_ms), ("tpot", rep.tpot_ms)):
+            parts[key][:, cols] = np.broadcast_to(np.asarray(values, dtype=float),
+                                                  (block.size,)).reshape(shape)
+        tp[cols] = rep.tensor_parallel
+    feasible = rps > 0
+    if not feasible.any(axis=1).all():
+        r = int(np.flatnonzero(~feasible.any(axis=1))[0])
+        s = int(np.argmin(rtt.rtt_ms[r]))
+        floor = service.network_rtts * rtt.rtt_ms[r, s] + parts["prefill"][r, s] \
+            + np.nan_to_num(parts["kv"][r, s])
+        raise InfeasibleError(
+            f"region {demand_names[r]!r}: no site within its {service.ttft_p99_ms:g} ms TTFT "
+            f"SLO (the nearest, {site_names[s]}, {rtt.rtt_ms[r, s]:.4g} ms RTT "
+            f"({rtt.basis[r, s]}), needs {floor:.4g} ms before any queueing)",
+            file=service.file, element="service", field="slo.ttft_p99")
+    tau = _operating_rtt(rtt.rtt_ms, feasible, 3 if n1 else 2)
+    # each site's operating point: the column entry of its operating RTT
+    at = np.zeros(S, dtype=np.int64)
+    site_rps = np.zeros(S)
+    compute = np.zeros(S)
+    used = np.isfinite(tau)
+    for s in range(S):
+        if not used[s]:
+            continue
+        r = int(np.flatnonzero(feasible[:, s] & (rtt.rtt_ms[:, s] == tau[s]))[0])
+        at[s] = r
+        site_rps[s] = rps[r, s]
+        compute[s] = (parts["queue"][r, s] + parts["prefill"][r, s]
+                      + np.nan_to_num(parts["kv"][r, s])) / 1e3
+    keep_sites = np.flatnonzero(used)
+    if keep_sites.size == 0:
+        raise InfeasibleError("no site can serve any region within the SLOs",
+                              file=service.file, element="service", field="slo")
+    rooms = [groups[s] for s in keep_sites]
+    available = np.array([sum(c.available for c in g) for g in rooms])
+    headroom = np.array([g[0].headroom_w for g in rooms])
+    per_acc = np.array([max((c.facility_w or 0.0) for c in g) for g in rooms])
+    unpowered = [g[0].site for g in rooms if g[0].budget_mw is not None
+                 and any(c.it_w is None for c in g)]
+    if unpowered:
+        notes.append("no published system power for the accelerators of "
+                     f"{', '.join(unpowered)}: not held against their site's power_mw")
+    power = np.where(per_acc > 0, headroom, np.inf)
+    cost = None
+    if objective == "cost":
+        unpriced = [c.site + "/" + c.cluster for g in rooms for c in g if c.price is None]
+        if unpriced:
+            raise ValidationError(f"objective cost, but {unpriced[0]} has no "
+                                  "cost_per_accelerator_hour", file=topology.file,
+                                  element=f"cluster {unpriced[0]!r}",
+                                  field="cost_per_accelerator_hour")
+        cost = np.array([max(float(c.price or 0.0) for c in g) for g in rooms])
+    sizes = request_bytes(service, model)
+    k = service.network_rtts
+    names = [site_names[s] for s in keep_sites]
+    problem = replica_problem(
+        names, demand_names, demand_rps=[rates[n] for n in demand_names],
+        network_s=k * rtt.rtt_ms[:, keep_sites] / 1e3, compute_s=compute[keep_sites],
+        budget_s=service.ttft_p99_ms / 1e3,
+        requests_per_accelerator_s=site_rps[keep_sites] / tp[keep_sites],
+        accelerators_per_replica=tp[keep_sites], available=available,
+        power_w=power if (per_acc > 0).any() else None,
+        facility_w_per_accelerator=np.where(per_acc > 0, per_acc, 1.0)
+        if (per_acc > 0).any() else None,
+        cost_per_accelerator_hour=cost, request_bytes=sizes["request"],
+        response_bytes=sizes["response"],
+        kv_bytes=sizes["kv"] if service.disaggregate else 0.0)
+    placed = place_replicas(problem, survive_site_loss=n1, objective=objective,
+                            time_limit_s=time_limit_s)
+    column = {name: int(s) for name, s in zip(names, keep_sites, strict=True)}
+    out: dict[str, Any] = {}
+    for r, name in enumerate(demand_names):
+        entry = dict(placed.regions[name])
+        s = column[entry["site"]]
+        r_at = int(at[s])
+        entry.update(
+            rtt_ms=float(rtt.rtt_ms[r, s]), basis=str(rtt.basis[r, s]),
+            network_ms=float(k * rtt.rtt_ms[r, s]), queue_ms=float(parts["queue"][r_at, s]),
+            prefill_ms=float(parts["prefill"][r_at, s]),
+            kv_transfer_ms=float(np.nan_to_num(parts["kv"][r_at, s])),
+            tpot_ms=float(parts["tpot"][r_at, s]), ttft_slo_ms=service.ttft_p99_ms,
+            tpot_slo_ms=service.tpot_p99_ms)
+        entry["ttft_ms"] = entry["network_ms"] + compute[s] * 1e3
+        entry["slack_ms"] = service.ttft_p99_ms - entry["ttft_ms"]
+        if entry.get("backup") is not None:
+            b = column[entry["backup"]]
+            entry["backup_rtt_ms"] = float(rtt.rtt_ms[r, b])
+            entry["backup_basis"] = str(rtt.basis[r, b])
+        entry.pop("compute_ms", None)
+        entry.pop("budget_ms", None)
+        out[name] = entry
+    operating = {}
+    for i, s in enumerate(keep_sites):
+        r_at = int(at[s])
+        operating[site_names[s]] = {
+            "accelerator": kinds[s], "tensor_parallel": int(tp[s]),
+            "requests_per_replica": float(site_rps[s]), "operating_rtt_ms": float(tau[s]),
+            "queue_ms": float(parts["queue"][r_at, s]),
+            "prefill_ms": float(parts["prefill"][r_at, s]),
+            "tpot_ms": float(parts["tpot"][r_at, s]), "available": int(available[i]),
+            "max_replicas": int(problem.max_replicas[i])}
+    estimated = sum(1 for e in out.values() if e["basis"] == "estimate")
+    if estimated:
+        notes.append(f"{estimated} of {len(out)} regions reach their site by no drawn fiber: "
+                     "their RTT is estimated from the locations (basis: estimate)")
+    return InferencePlacement(
+        service=service.name, model=model.name, sites=placed.sites, regions=freeze(out),
+        operating=freeze(operating), total_accelerators=placed.total_accelerators,
+        cost_per_hour=placed.cost_per_hour, wan_gbps=placed.wan_gbps, wan=placed.wan,
+        survive_site_loss=n1, objective=objective, binding=placed.binding, placement=placed,
+        notes=tuple(notes))
+
