@@ -29,6 +29,7 @@ _COMMANDS = {
     "size": ("infranet.cli.training:size", "Size workloads: a training job's step and DCI."),
     "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
     "collective": ("infranet.cli.collective:collective", "Time of a collective; what binds it."),
+    "vdc": ("infranet.cli.vdc:vdc", "Virtual datacenters: groups of sites within an RTT budget."),
 }
 
 
