@@ -68,7 +68,9 @@ def vdc(file: str, max_rtt: float, min_dci: float | None, rank_by: str, min_site
     result = virtual_datacenters(topology, max_rtt_ms=max_rtt * 1e3, min_dci_gbps=min_dci,
                                  rank_by=rank_by, min_sites=min_sites,
                                  failures=not no_failures)
-    for note in result.notes:
+    why = "" if show_all else "; --all shows why"
+    notes = [*result.notes, *(() if result.groups else (f"{result.binding.summary}{why}",))]
+    for note in notes:
         click.echo(f"note: {printable(note)}", err=True)
     shown = list(result.groups) + (list(result.rejected) if show_all else [])
     data = [g.to_dict() for g in shown]

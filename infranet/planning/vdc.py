@@ -437,19 +437,25 @@ def _rank_key(rank_by: str) -> Any:
 
 
 def _after_failure(topology: Topology, sites: Sequence[_Site],
-                   groups: Sequence[tuple[int, ...]], budget: float,
-                   floor: float | None) -> tuple[list[AfterFailure], int]:
-    """The worst single failure of each group (links and shared-risk groups)."""
+                   groups: Sequence[tuple[int, ...]], base: Mapping[tuple[int, int], _Pair],
+                   budget: float, floor: float | None) -> tuple[list[AfterFailure], int]:
+    """The worst single failure of each group (links and shared-risk groups).
+
+    `base` holds the DCI of every pair of every group before a failure. After one, a group's
+    DCI takes the pairs of its first member only: any cut between two members u and v is a cut
+    between the first member and one of them, so the least cut over the pairs is the least over
+    those |S| - 1 (both ways; the sites' own DCI is in every pair's figure).
+    """
     from infranet.algorithms.failures import failure_sets
 
     members = sorted({i for g in groups for i in g})
-    pairs = sorted({p for g in groups for p in itertools.combinations(g, 2)})
+    stars = [[(g[0], t) for t in g[1:]] for g in groups]
+    pairs = sorted({p for star in stars for p in star})
     position = {i: k for k, i in enumerate(members)}
     names = [sites[i].name for i in members]
     worst_dci: list[tuple[float, str | None]] = []
     worst_rtt: list[tuple[float, str | None]] = []
     base_rtt = _rtt(topology, names)
-    base = _flows(topology, sites, pairs)
     for g in groups:
         ps = list(itertools.combinations(g, 2))
         worst_dci.append((min(base[p].gbps for p in ps), None))
@@ -470,9 +476,8 @@ def _after_failure(topology: Topology, sites: Sequence[_Site],
         same = {p: base[p] for p in pairs if base[p].wan_gbps - lost >= base[p].gbps}
         flows = _flows(view, sites, pairs, same)
         for k, g in enumerate(groups):
-            ps = list(itertools.combinations(g, 2))
-            dci = min(flows[p].gbps for p in ps)
-            far = max(rtt[position[a], position[b]] for a, b in ps)
+            dci = min(flows[p].gbps for p in stars[k])
+            far = max(rtt[position[a], position[b]] for a, b in itertools.combinations(g, 2))
             if dci < worst_dci[k][0] * (1 - TOLERANCE):
                 worst_dci[k] = (dci, failure.name)
             if far > worst_rtt[k][0] * (1 + TOLERANCE):
@@ -570,8 +575,8 @@ def virtual_datacenters(topology: Topology, *, max_rtt_ms: float,
     tried = 0
     multi = [k for k, c in enumerate(chosen) if len(c) > 1]
     if failures and multi and topology.n_links:
-        found, tried = _after_failure(topology, sites, [chosen[k] for k in multi], budget,
-                                      floor)
+        found, tried = _after_failure(topology, sites, [chosen[k] for k in multi], pairs,
+                                      budget, floor)
         for k, after in zip(multi, found, strict=True):
             resilience[k] = after
     groups = [_group(sites, c, rtt, pairs) for c in chosen]
@@ -583,7 +588,7 @@ def virtual_datacenters(topology: Topology, *, max_rtt_ms: float,
     return VdcResult(groups=tuple(groups), rejected=tuple(rejected), max_rtt_ms=budget,
                      min_dci_gbps=floor, rank_by=rank_by, min_sites=int(min_sites),
                      datacenters=tuple(names), notes=tuple(notes),
-                     binding=_limit(groups, sites, rtt, pairs, budget, floor),
+                     binding=_limit(groups, sites, rtt, pairs, budget, floor, min_sites),
                      failures=tried)
 
 
@@ -655,11 +660,12 @@ def _rejected(sites: Sequence[_Site], rtt: np.ndarray, pairs: Mapping[tuple[int,
 
 def _limit(groups: Sequence[VdcGroup], sites: Sequence[_Site], rtt: np.ndarray,
            pairs: Mapping[tuple[int, int], _Pair], budget: float,
-           floor: float | None) -> Binding:
+           floor: float | None, min_sites: int) -> Binding:
     """What stops the first group from growing: the closest datacenter left out."""
     if not groups:
-        return Binding("none", None, "no group: no two datacenters are within the budget "
-                       "(see rejected)")
+        what = "the budget" if floor is None else "the budget and the DCI floor"
+        return Binding("none", None, f"no group of {min_sites} or more datacenters meets "
+                       f"{what}")
     index = {s.name: i for i, s in enumerate(sites)}
     members = [index[name] for name in groups[0].sites]
     others = [j for j in range(len(sites)) if j not in members]

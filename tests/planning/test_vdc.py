@@ -11,7 +11,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import infranet
@@ -116,28 +116,37 @@ def _brute(topology: Topology, budget: float, floor: float | None, min_sites: in
     return {s: v for s, v in maximal.items() if len(s) >= min_sites}
 
 
-def _between(values: list[float], draw_index: int) -> float:
-    """A threshold half way between two distinct values (never on one: no round-off ties)."""
+def _between(values: list[float], at: float) -> float:
+    """A threshold half way between two distinct values (never on one: no round-off ties),
+    `at` (0 to 1) of the way from below the least to above the greatest."""
     distinct = sorted({v for v in values if math.isfinite(v)})
     if not distinct:
         return 1.0
     cuts = [distinct[0] / 2] + [(x + y) / 2 for x, y in itertools.pairwise(distinct)] + \
         [distinct[-1] * 2]
-    return cuts[draw_index % len(cuts)]
+    return cuts[min(int(at * len(cuts)), len(cuts) - 1)]
 
 
 # ---------------------------------------------------------------------------- properties
 
 
-SPECS = topology_specs(min_sites=2, max_sites=6, max_links=6, clusters=True, dci=True,
-                       min_clusters=2, located="all", capacity_range=(1.0, 1e5))
+SPECS = topology_specs(min_sites=3, max_sites=6, max_links=4, clusters=True, dci=True,
+                       min_clusters=3, located="all", connected=True, capacity_range=(1.0, 1e5))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(SPECS, st.integers(0, 20), st.one_of(st.none(), st.integers(0, 20)),
-       st.integers(1, 3))
-def test_groups_are_the_maximal_feasible_subsets(spec, budget_at, floor_at, min_sites):
-    topology = Topology.from_dict(spec)
+def _asymmetric(spec, data):
+    """`spec` with some links carrying less (or more) capacity one way than the other."""
+    for link in spec["links"]:
+        if data.draw(st.booleans()):
+            link["capacity_ba"] = data.draw(st.floats(1.0, 1e5))
+    return spec
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SPECS, st.floats(0.45, 1.0), st.one_of(st.none(), st.floats(0.0, 1.0)),
+       st.integers(1, 3), st.data())
+def test_groups_are_the_maximal_feasible_subsets(spec, budget_at, floor_at, min_sites, data):
+    topology = Topology.from_dict(_asymmetric(spec, data))
     names = _members(topology)
     assume(len(names) <= 5)
     rtt = _rtt(topology, names)
@@ -149,6 +158,8 @@ def test_groups_are_the_maximal_feasible_subsets(spec, budget_at, floor_at, min_
                                  min_sites=min_sites, failures=False)
     check_result(result, headline=("max_rtt_ms", "min_dci_gbps", "count"))
     expected = _brute(topology, budget, floor, min_sites)
+    event(f"largest group: {max(map(len, expected), default=0)} sites"
+          f"{'' if floor is None else ', with a floor'}")
     assert {g.sites for g in result.groups} == set(expected)
     for group in result.groups:
         check_result(group, headline=("accelerators", "max_rtt_ms", "min_dci_gbps"))
@@ -171,9 +182,9 @@ def test_groups_are_the_maximal_feasible_subsets(spec, budget_at, floor_at, min_
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(topology_specs(min_sites=3, max_sites=5, min_links=1, max_links=5, clusters=True,
                       dci=True, min_clusters=3, located="all", connected=True,
-                      capacity_range=(1.0, 1e5)))
-def test_after_failure_is_the_worst_single_failure(spec):
-    topology = Topology.from_dict(spec)
+                      capacity_range=(1.0, 1e5)), st.data())
+def test_after_failure_is_the_worst_single_failure(spec, data):
+    topology = Topology.from_dict(_asymmetric(spec, data))
     names = _members(topology)
     rtt = _rtt(topology, names)
     budget = max(rtt[p] for p in itertools.combinations(names, 2)) * 1.5
