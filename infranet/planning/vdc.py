@@ -317,7 +317,7 @@ def _sites(topology: Topology, names: Sequence[str], notes: list[str]) -> list[_
                          dci, tuple(links)))
     for chip, count in unknown_peak.items():
         notes.append(f"the catalogue gives no bf16 peak for {chip}: its {count:,} accelerators "
-                     "are left out of pflops (known_pflops is a lower bound)")
+                     "are left out: pflops is null, and --rank-by pflops ranks by the known part")
     return out
 
 
