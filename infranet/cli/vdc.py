@@ -22,7 +22,8 @@ COLUMNS = ("sites", "accelerators", "accelerators_by_type", "pflops", "power_mw"
 @click.command()
 @click.argument("file")
 @click.option("--max-rtt", "max_rtt", type=BUDGET, required=True, metavar="DURATION",
-              help="RTT budget between every two datacenters of a group, e.g. 3ms.")
+              help="RTT budget between every two datacenters of a group, e.g. 3ms (a bare "
+                   "number is seconds).")
 @click.option("--min-dci", "min_dci", type=BANDWIDTH, default=None, metavar="RATE",
               help="DCI floor: a group's narrowest split carries at least this (per direction), "
                    "e.g. 10Tb/s.")

@@ -359,3 +359,21 @@ def test_missing_capacity_is_named():
     topo = _two().with_link_changes("a--b", capacity=None)
     with pytest.raises(ValidationError, match="capacity: missing; the DCI of a virtual"):
         virtual_datacenters(topo, max_rtt_ms=5.0)
+
+
+@pytest.mark.parametrize("design", sorted(TEXAS))
+def test_a_pair_agrees_with_the_dci_of_a_placed_group(design):
+    """For two sites of one cluster each, the group's DCI is the DCI ring of the same two
+    clusters placed as a collective's group (max-flow on the cluster-level view)."""
+    from infranet.workloads.groups import place
+
+    topology = TEXAS[design]
+    single = [s for s in topology.datacenters if len(topology.site(s)["clusters"]) == 1]
+    assert len(single) == 3
+    for a, b in itertools.combinations(single, 2):
+        others = [s for s in topology.datacenters if s not in (a, b)]
+        pair = topology.with_changes({f"sites[{s}].clusters": None for s in others})
+        (group,) = virtual_datacenters(pair, max_rtt_ms=10.0, failures=False).groups
+        assert group.sites == (a, b)
+        placed = place(topology, [f"{a}=64", f"{b}=64"])
+        assert group.min_dci_gbps == pytest.approx(placed.dci["gbps"], rel=1e-9)
