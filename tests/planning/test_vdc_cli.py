@@ -87,3 +87,11 @@ def test_no_datacenter_with_clusters_is_one_line(tmp_path):
     status, out, err = run("vdc", str(path), "--max-rtt", "3ms")
     assert status == 1 and out == ""
     assert err.count("\n") == 1 and "'bare' has no datacenter with clusters" in err
+
+
+def test_rank_keys_are_the_library_s():
+    from infranet.cli.vdc import vdc
+    from infranet.planning.vdc import RANK_KEYS
+
+    (option,) = [p for p in vdc.params if p.name == "rank_by"]
+    assert tuple(option.type.choices) == RANK_KEYS
