@@ -52,3 +52,10 @@ def test_bench_placement_quick(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "all placements checked: yes" in out and "ratio greedy / milp" in out
+
+
+def test_bench_vdc_quick(capsys):
+    bench = _load(BENCHMARKS / "bench_vdc.py")
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "all results identical" in out and "networkx pair by pair" in out and "ratio" in out

@@ -27,6 +27,10 @@ EXPECTED = {
                              "TP8", "26.8 ms", "before placement"],
     "training_two_sites.py": ["abilene/stargate-ph1", "DCI needed for 95% efficiency",
                               "every 100 steps", "2 sites 300 km apart", "binding"],
+    "vdc_groups.py": ["texas-vdc-mesh within 3 ms: 3 group(s)",
+                      "abilene + fort-worth: 451,200 accelerators",
+                      "survives any single cut of 9 failures",
+                      "not a group: san-antonio: no other datacenter within 5 ms RTT"],
 }
 
 

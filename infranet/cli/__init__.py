@@ -30,6 +30,7 @@ _COMMANDS = {
              "Size workloads: a training step and DCI; an inference replica."),
     "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
     "collective": ("infranet.cli.collective:collective", "Time of a collective; what binds it."),
+    "vdc": ("infranet.cli.vdc:vdc", "Virtual datacenters: groups of sites within an RTT budget."),
 }
 
 

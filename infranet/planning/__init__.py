@@ -1,3 +1,3 @@
-"""Planning: virtual datacenters, training placement, replica placement."""
+"""Planning on the network: virtual datacenters, placement of training and inference."""
 
 __all__: list[str] = []

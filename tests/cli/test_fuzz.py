@@ -101,7 +101,8 @@ def _accept(result, args) -> None:
     elif result.exit_code == 1:
         assert len(lines) == 1 and lines[0].startswith("error: "), (args, result.stderr)
     else:
-        assert all(line.startswith(("warning: ", "wrote ")) for line in lines), (args, lines)
+        assert all(line.startswith(("warning: ", "wrote ", "note: ")) for line in lines), (
+            args, lines)
 
 
 _FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
@@ -157,6 +158,7 @@ def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
         "collective": [["collective", "--size", "1GB", "--topology", p, "--group", "dc=16"],
                        ["collective", "--size", "1GB", "--topology", p, "--group", "x=8",
                         "--group", "z=8", "--window", "4MiB"]],
+        "vdc": [["vdc", p, "--max-rtt", "10ms", "--all"]],
     }
 
 

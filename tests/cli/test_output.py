@@ -54,6 +54,10 @@ def invocations(ring: Path, demands: Path, cluster: Path) -> dict[str, list[list
         "collective": [["collective", "--size", "64MiB", "--ranks", "8", "--bandwidth",
                         "450GB/s", "--latency", "3us"],
                        ["collective", "--size", "1GB", "--topology", c, "--group", "dc=64"]],
+        "vdc": [["vdc", "topologies/texas-hub.yaml", "--max-rtt", "3ms", "--all"],
+                ["vdc", "topologies/texas-mesh.yaml", "--max-rtt", "5ms", "--min-dci", "60Tb/s",
+                 "--all"],
+                ["vdc", "topologies/texas-ring.yaml", "--max-rtt", "5ms", "--no-failures"]],
     }
 
 
