@@ -27,6 +27,8 @@ _COMMANDS = {
     "route": ("infranet.cli.routing:route", "Route a traffic matrix; link utilisation, MLU."),
     "bench": ("infranet.cli.routing:bench", "Benchmark suites: bench routing."),
     "size": ("infranet.cli.training:size", "Size workloads: a training job's step and DCI."),
+    "place": ("infranet.cli.placement:place",
+              "Place workloads on sites: training jobs, inference replicas."),
     "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
     "collective": ("infranet.cli.collective:collective", "Time of a collective; what binds it."),
 }

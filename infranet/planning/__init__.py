@@ -1,0 +1,3 @@
+"""Planning on a topology: where training jobs run (placement)."""
+
+__all__: list[str] = []
