@@ -21,6 +21,8 @@ EXPECTED = {
     "fabric_report.py": ["1,024 H100", "by min cut", "facility", "what limits the bisection"],
     "shared_dci_fairness.py": ["frozen by", "slowdown", "what binds"],
     "routing_plugin.py": ["least-hops-detour", "sndlib-abilene", "fat-tree-k4"],
+    "place_training.py": ["abilene/stargate-ph1", "runner-up", "binding: power: abilene",
+                          "per million tokens"],
     "training_two_sites.py": ["abilene/stargate-ph1", "DCI needed for 95% efficiency",
                               "every 100 steps", "2 sites 300 km apart", "binding"],
 }

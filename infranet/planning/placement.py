@@ -59,7 +59,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -83,7 +83,7 @@ TOP = 5
 #: Mappings of a parallelism search placed, the fastest on one site first.
 MAPPINGS = 3
 #: Blocks a split of the replicas is made of at most (above, replicas are split in blocks).
-MAX_UNITS = 512
+MAX_UNITS = 1024
 
 
 @dataclass(frozen=True)
@@ -339,43 +339,14 @@ def place_training(topology: Topology, job: TrainingJob, *, objective: str = "ti
         notes.append("solve and target_efficiency are not used by a placement (infranet size "
                      "training solves for the DCI bandwidth)")
     members = _members(topology, job, notes)
-    n = int(job.accelerators)
     by_type: dict[str, list[_Member]] = {}
     for m in members:
         by_type.setdefault(m.accelerator, []).append(m)
     _require_capacity(topology, job, by_type)
 
-    from infranet import physics
-
-    chips = {acc: physics.accelerator(acc, topology.accelerators()) for acc in by_type}
-    probes: dict[tuple[int, ...], Any] = {}
-    unjoined: list[str] = []
-    plans: list[_Plan] = []
-    groups = evaluated = 0
-    short_memory: Any = None
-    for acc, pool in by_type.items():
-        if sum(m.limit for m in pool) < n:
-            continue
-        candidates = []
-        for k in range(1, min(max_sites, len(pool)) + 1):
-            for group in itertools.combinations(pool, k):
-                if sum(m.limit for m in group) < n:
-                    continue
-                probe = _probe(topology, group, job, probes)
-                if probe is None:
-                    unjoined.append(" + ".join(m.name for m in group))
-                    continue
-                candidates.append((group, probe))
-        groups += len(candidates)
-        if not candidates:
-            continue
-        for mapping in _mappings(topology, job, record, acc, candidates):
-            found, rows, short = _evaluate(record, chips[acc], job, mapping, candidates)
-            plans.extend(found)
-            evaluated += rows
-            if short is not None and (short_memory is None or short.memory_bytes
-                                      < short_memory.memory_bytes):
-                short_memory = short
+    search = _Search(topology, job, record, max_sites)
+    plans = search.run(by_type)
+    groups, evaluated = search.groups, search.evaluated
     if objective == "cost":
         priced = [p for p in plans if p.cost_per_step is not None]
         unpriced = sorted({m.name for p in plans for m in p.members if m.price is None})
@@ -388,9 +359,10 @@ def place_training(topology: Topology, job: TrainingJob, *, objective: str = "ti
                                   file=topology.file, field="cost_per_accelerator_hour")
         plans = priced
     if not plans:
-        _no_plan(topology, job, by_type, max_sites, unjoined, short_memory)
+        _no_plan(topology, job, by_type, max_sites, search.unjoined, search.short_memory)
     plans.sort(key=lambda p: p.key(objective))
     best = plans[0]
+    relaxed = _without_power(search, by_type, objective, best)
     # One entry per group: its best mapping.
     seen = {tuple(m.index for m in best.members)}
     runners: list[_Plan] = []
@@ -402,7 +374,74 @@ def place_training(topology: Topology, job: TrainingJob, *, objective: str = "ti
         if len(runners) >= top:
             break
     return _result(topology, job, record, objective, best, runners, by_type, groups,
-                   evaluated, notes + list(best.notes))
+                   evaluated, notes + list(best.notes), relaxed)
+
+
+class _Search:
+    """The search over groups and splits, its probes kept for a second run."""
+
+    def __init__(self, topology: Topology, job: TrainingJob, record: Any,
+                 max_sites: int) -> None:
+        from infranet import physics
+
+        self.topology, self.job, self.record, self.max_sites = topology, job, record, max_sites
+        self.catalogue = topology.accelerators()
+        self.chips = {name: physics.accelerator(name, self.catalogue) for name in self.catalogue}
+        self.probes: dict[tuple[int, ...], Any] = {}
+        self.mappings: dict[str, list[_Mapping]] = {}
+        self.unjoined: list[str] = []
+        self.groups = self.evaluated = 0
+        self.short_memory: Any = None
+
+    def run(self, by_type: Mapping[str, Sequence[_Member]]) -> list[_Plan]:
+        """Every feasible plan: each group's best split, per mapping."""
+        n = int(self.job.accelerators)
+        plans: list[_Plan] = []
+        for acc, pool in by_type.items():
+            if sum(m.limit for m in pool) < n:
+                continue
+            candidates = []
+            for k in range(1, min(self.max_sites, len(pool)) + 1):
+                for group in itertools.combinations(pool, k):
+                    if sum(m.limit for m in group) < n:
+                        continue
+                    probe = _probe(self.topology, group, self.job, self.probes)
+                    if probe is None:
+                        self.unjoined.append(" + ".join(m.name for m in group))
+                        continue
+                    candidates.append((group, probe))
+            self.groups += len(candidates)
+            if not candidates:
+                continue
+            if acc not in self.mappings:
+                self.mappings[acc] = _mappings(self.topology, self.job, self.record, acc,
+                                               candidates)
+            for mapping in self.mappings[acc]:
+                found, rows, short = _evaluate(self.record, self.chips[acc], self.job, mapping,
+                                               candidates)
+                plans.extend(found)
+                self.evaluated += rows
+                if short is not None and (self.short_memory is None or short.memory_bytes
+                                          < self.short_memory.memory_bytes):
+                    self.short_memory = short
+        return plans
+
+
+def _without_power(search: _Search, by_type: Mapping[str, Sequence[_Member]], objective: str,
+                   best: _Plan) -> _Plan | None:
+    """The best plan with no site limited by power, when it beats `best` (power binds);
+    else None."""
+    if all(m.power_limit is None for pool in by_type.values() for m in pool):
+        return None
+    free = {acc: [replace(m, limit=m.available, power_limit=None, budget_mw=None)
+                  for m in pool] for acc, pool in by_type.items()}
+    plans = search.run(free)
+    if objective == "cost":
+        plans = [p for p in plans if p.cost_per_step is not None]
+    if not plans:
+        return None
+    other = min(plans, key=lambda p: p.key(objective))
+    return other if other.key(objective)[0] < best.key(objective)[0] else None
 
 
 def _members(topology: Topology, job: TrainingJob, notes: list[str]) -> list[_Member]:
@@ -507,7 +546,7 @@ def _require_capacity(topology: Topology, job: TrainingJob,
         acc = max(allowed, key=lambda a: allowed[a])
         capped = sorted({(m.site, m.budget_mw, m.power_limit) for m in by_type[acc]
                          if m.power_limit is not None and m.power_limit < m.available})
-        detail = "; ".join(f"{s} {b:,.0f} MW allows {lim:,}" for s, b, lim in capped)
+        detail = "; ".join(f"{s} {b:,.4g} MW allows {lim:,}" for s, b, lim in capped)
         raise InfeasibleError(
             f"the job cannot fit the power: its {n:,} {acc} need more than the sites' "
             f"power_mw allows ({allowed[acc]:,} in all; {detail})", file=topology.file,
@@ -716,7 +755,7 @@ def _no_plan(topology: Topology, job: TrainingJob, by_type: Mapping[str, Sequenc
 
 def _result(topology: Topology, job: TrainingJob, record: Any, objective: str, best: _Plan,
             runners: Sequence[_Plan], by_type: Mapping[str, Sequence[_Member]], groups: int,
-            evaluated: int, notes: list[str]) -> TrainingPlacement:
+            evaluated: int, notes: list[str], relaxed: _Plan | None) -> TrainingPlacement:
     from infranet.workloads.training import flops_per_token
 
     unit = best.mapping.unit
@@ -751,7 +790,7 @@ def _result(topology: Topology, job: TrainingJob, record: Any, objective: str, b
                   for m, u in zip(best.members, best.units, strict=True))
               if best.cost_per_step is not None else None)
     alternatives = [_alternative(p, best, objective) for p in runners]
-    binding = _binding(job, best, by_type)
+    binding = _binding(job, best, by_type, relaxed, objective)
     dci_s = best.slowest.dci_s
     return TrainingPlacement(
         model=str(record.name), accelerator=best.members[0].accelerator,
@@ -796,30 +835,42 @@ def _alternative(p: _Plan, best: _Plan, objective: str) -> dict[str, Any]:
             "parallelism": p.mapping.describe(), "why": why}
 
 
-def _binding(job: TrainingJob, best: _Plan, by_type: Mapping[str, Sequence[_Member]]
-             ) -> Binding:
-    """What decided the placement."""
+def _binding(job: TrainingJob, best: _Plan, by_type: Mapping[str, Sequence[_Member]],
+             relaxed: _Plan | None, objective: str) -> Binding:
+    """What decided the placement: the power of a site when the best plan without power
+    limits is better; else one site that suffices; else what keeps one cluster from holding
+    the job, and the DCI when it bounds the step."""
     n = int(job.accelerators)
     s = best.slowest
     inner = s.binding
+    spread = ", ".join(f"{site} {count:,}" for site, count in best.sites().items())
+    if relaxed is not None:
+        members = {m.index: m for pool in by_type.values() for m in pool}
+        draw: dict[str, float] = {}
+        for m, u in zip(relaxed.members, relaxed.units, strict=True):
+            draw[m.site] = draw.get(m.site, members[m.index].busy_w) + u * relaxed.mapping.unit \
+                * (m.it_w or 0.0) * m.pue / 1e6
+        over = [members[m.index] for m in relaxed.members
+                if members[m.index].budget_mw is not None
+                and draw[m.site] > float(members[m.index].budget_mw or 0.0)]
+        site = over[0] if over else members[relaxed.members[0].index]
+        gain = 1.0 - relaxed.key(objective)[0] / best.key(objective)[0]
+        better = "cheaper" if objective == "cost" else "faster"
+        other = ", ".join(f"{x} {c:,}" for x, c in relaxed.sites().items())
+        return Binding("power", site.site,
+                       f"{site.site}'s power_mw of {site.budget_mw or 0.0:,.4g} MW binds: "
+                       f"within it the job runs on {spread}; without it {other} would be "
+                       f"{gain:.1%} {better}")
     if len(best.members) == 1:
         m = best.members[0]
         return Binding("site", m.name, f"a single site suffices: {m.name} holds the {n:,} "
                        f"accelerators ({m.available:,} {m.accelerator} available), no DCI "
                        f"crossed; the step is bound by {inner.kind}: {inner.summary}")
     pool = by_type[best.members[0].accelerator]
-    powered = [m for m in pool if m.available >= n and m.limit < n]
     largest = max(pool, key=lambda m: m.limit)
-    if powered:
-        m = max(powered, key=lambda x: x.limit)
-        kind, name = "power", m.site
-        why = (f"{m.site}'s {m.budget_mw:,.0f} MW power_mw allows {m.limit:,} of its "
-               f"{m.available:,} available {m.accelerator}, short of {n:,}")
-    else:
-        kind, name = "site", largest.name
-        why = (f"no single cluster has {n:,} available (the most, {largest.name}, may take "
-               f"{largest.limit:,})")
-    spread = ", ".join(f"{site} {count:,}" for site, count in best.sites().items())
+    kind, name = "site", largest.name
+    why = (f"no single cluster has {n:,} available (the most, {largest.name}, may take "
+           f"{largest.limit:,})")
     dci = (f"; across the DCI ({best.dci_gbps / 1e3:,.1f} Tb/s, {best.dci_one_way_ms:.3g} ms "
            f"one way) the step waits {s.dci_s:.3g} s of {best.step_s:.3g} s"
            if best.dci_gbps is not None else "")
