@@ -38,9 +38,12 @@ accelerator count only), the :data:`MAPPINGS` fastest mappings of a single site
 its system's IT power and of the fabric, :func:`infranet.fabrics.power.cluster_power`) plus
 the accelerators of the site that are busy (``count`` less ``available``, drawing their full
 share) times the site's PUE (:func:`infranet.fabrics.power.site_pue`) must stay within it;
-idle accelerators count nothing. A site without ``power_mw`` is not limited by power, and the
-result says so; an accelerator without a published system power cannot be held against a
-budget, and a note says so.
+idle accelerators count nothing. Two clusters of one site share its budget exactly (the pair is
+one part of the min-max split, its step for each total the best of its splits within the
+power); a site with three or more candidate clusters is checked after the split, and a group
+whose fastest split exceeds it is left out. A site without ``power_mw`` is not limited by
+power, and the result says so; an accelerator without a published system power cannot be held
+against a budget, and a note says so.
 
 **Objective.** ``time``: the least step time. ``cost``: the least cost per step, step time ×
 the accelerators × each cluster's ``cost_per_accelerator_hour``; clusters without a price are
@@ -339,6 +342,10 @@ def place_training(topology: Topology, job: TrainingJob, *, objective: str = "ti
         notes.append("solve and target_efficiency are not used by a placement (infranet size "
                      "training solves for the DCI bandwidth)")
     members = _members(topology, job, notes)
+    if objective == "cost" and all(m.price is None for m in members):
+        raise InfeasibleError("objective cost needs cost_per_accelerator_hour on the "
+                              "clusters; none of those that can hold the job has one",
+                              file=topology.file, field="cost_per_accelerator_hour")
     by_type: dict[str, list[_Member]] = {}
     for m in members:
         by_type.setdefault(m.accelerator, []).append(m)
@@ -620,7 +627,7 @@ def _evaluate(record: Any, chip: Any, job: TrainingJob, mapping: _Mapping,
     """Price every split of every group with one vectorised call of the step model; return
     the best split of each group, the rows evaluated, and the closest configuration that did
     not fit in memory (None when all fit)."""
-    from infranet.workloads.training import Network, min_max_split, step
+    from infranet.workloads.training import Network, step
 
     units, unit = mapping.units, mapping.unit
     block = _block(units) if mapping.across == "dp" else 1
@@ -692,8 +699,7 @@ def _evaluate(record: Any, chip: Any, job: TrainingJob, mapping: _Mapping,
         if k == 1 or mapping.across == "pp":
             pick = [int(p[0]) for p in per]
         else:
-            costs = [cost[p] for p in per]
-            counts = min_max_split(costs, [np.isfinite(c) for c in costs], [1] * k, blocks)
+            counts = _split(group, [cost[p] for p in per], unit * block, blocks)
             pick = [int(p[c - 1]) for p, c in zip(per, counts, strict=True)]
         steps = [float(cost[r]) for r in pick]
         if not np.isfinite(max(steps)) or int(sum(d[r] for r in pick)) != units:
@@ -716,6 +722,63 @@ def _evaluate(record: Any, chip: Any, job: TrainingJob, mapping: _Mapping,
             dci_cut=tuple(probe.dci_cut) if multi else (), cost_per_step=price,
             notes=tuple(n for n in probe.notes if "gives no" in n)))  # fallback figures
     return plans, len(rows), short
+
+
+def _split(group: Sequence[_Member], costs: Sequence[np.ndarray], block: int,
+           blocks: int) -> list[int]:
+    """Blocks (1-based counts) per member minimising the slowest member's step, `blocks` in
+    all. Two members of one site with a power budget are one part whose cost for each total
+    is the best of its power-feasible splits, so that the site's budget holds exactly; a site
+    with more members is checked after (:func:`_power_holds`)."""
+    from infranet.workloads.training import min_max_split
+
+    by_site: dict[str, list[int]] = {}
+    for i, m in enumerate(group):
+        by_site.setdefault(m.site, []).append(i)
+    parts: list[list[int]] = []
+    part_costs: list[np.ndarray] = []
+    pairs: list[np.ndarray | None] = []
+    for members in by_site.values():
+        first = group[members[0]]
+        if (len(members) != 2 or first.budget_mw is None
+                or any(group[i].it_w is None for i in members)):
+            for i in members:
+                parts.append([i])
+                part_costs.append(costs[i])
+                pairs.append(None)
+            continue
+        i, j = members
+        a = np.arange(1, costs[i].size + 1, dtype=float)[:, None]
+        b = np.arange(1, costs[j].size + 1, dtype=float)[None, :]
+        watts = first.busy_w + (a * float(group[i].it_w or 0.0)
+                                + b * float(group[j].it_w or 0.0)) * block
+        ok = watts * first.pue <= float(first.budget_mw) * 1e6 * (1 + 1e-12)
+        value = np.where(ok, np.maximum(costs[i][:, None], costs[j][None, :]), np.inf)
+        flipped = np.fliplr(value)
+        size = costs[i].size + costs[j].size
+        merged = np.full(size, np.inf)
+        arg = np.zeros((size, 2), dtype=np.int64)
+        for total in range(2, size + 1):  # a + b = total: an anti-diagonal
+            offset = (costs[j].size - 1) - (total - 2)
+            diagonal = flipped.diagonal(offset)
+            if not diagonal.size:
+                continue
+            at = int(np.argmin(diagonal))
+            row = at + max(0, -offset)
+            merged[total - 1] = diagonal[at]
+            arg[total - 1] = (row + 1, total - row - 1)
+        parts.append([i, j])
+        part_costs.append(merged)
+        pairs.append(arg)
+    counts = min_max_split(part_costs, [np.isfinite(c) for c in part_costs],
+                           [1] * len(parts), blocks)
+    out = [0] * len(group)
+    for members, count, chosen in zip(parts, counts, pairs, strict=True):
+        if chosen is None:
+            out[members[0]] = count
+        else:
+            out[members[0]], out[members[1]] = (int(x) for x in chosen[count - 1])
+    return out
 
 
 def _power_holds(group: Sequence[_Member], units: Sequence[int], unit: int) -> bool:
