@@ -40,7 +40,10 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
                    routes: bool = True, srlgs: bool = True, clusters: bool = False,
                    dci: bool = False, min_clusters: int = 0, extras: bool = False,
                    connected: bool = False,
-                   capacity_range: tuple[float, float] = (1e-3, 1e6)) -> dict[str, Any]:
+                   capacity_range: tuple[float, float] = (1e-3, 1e6),
+                   racks: tuple[int, int] = (1, 10**4),
+                   power_range: tuple[float, float] = (0.0, 5000.0),
+                   available: bool = False) -> dict[str, Any]:
     """A valid topology spec (the content of a topology file).
 
     Parameters
@@ -79,6 +82,12 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
     capacity_range
         Lowest and highest capacity drawn, in Gb/s (LP tests keep it narrow, so that their
         tolerances hold).
+    racks, power_range
+        With `clusters`: a cluster's count is 72 × a number of racks drawn from `racks`, a
+        datacenter's ``power_mw`` is drawn from `power_range`.
+    available
+        With `clusters`: whether a cluster may say fewer accelerators ``available`` than its
+        count.
     """
     site_names = draw(st.lists(names, min_size=min_sites, max_size=max_sites, unique=True))
     sites: list[dict[str, Any]] = []
@@ -90,9 +99,12 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
         if located == "all" or draw(st.booleans()):
             site["location"] = where[name] = [draw(_LON), draw(_LAT)]
         if clusters and site["kind"] == "datacenter" and (forced or draw(st.booleans())):
-            site["power_mw"] = draw(st.floats(0, 5000))
+            site["power_mw"] = draw(st.floats(*power_range))
             site["clusters"] = [{"accelerator": draw(st.sampled_from(["H100", "GB200"])),
-                                 "count": 72 * draw(st.integers(1, 10**4))}]
+                                 "count": 72 * draw(st.integers(*racks))}]
+            if available and draw(st.booleans()):
+                site["clusters"][0]["available"] = draw(
+                    st.integers(0, site["clusters"][0]["count"]))
             if dci:
                 site["clusters"][0]["dci"] = draw(st.floats(1.0, 1e5))
         if clusters and site["kind"] == "region" and draw(st.booleans()):

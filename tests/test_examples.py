@@ -25,6 +25,8 @@ EXPECTED = {
                             "fiber", "(a median)"],
     "inference_replica.py": ["per replica", "TTFT = network + queue + prefill", "binding:",
                              "TP8", "26.8 ms", "before placement"],
+    "place_training.py": ["abilene/stargate-ph1", "runner-up", "binding: power: abilene",
+                          "per million tokens"],
     "training_two_sites.py": ["abilene/stargate-ph1", "DCI needed for 95% efficiency",
                               "every 100 steps", "2 sites 300 km apart", "binding"],
     "vdc_groups.py": ["texas-vdc-mesh within 3 ms: 3 group(s)",

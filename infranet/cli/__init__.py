@@ -28,6 +28,8 @@ _COMMANDS = {
     "bench": ("infranet.cli.routing:bench", "Benchmark suites: bench routing."),
     "size": ("infranet.cli.training:size",
              "Size workloads: a training step and DCI; an inference replica."),
+    "place": ("infranet.cli.placement:place",
+              "Place workloads on sites: training jobs, inference replicas."),
     "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
     "collective": ("infranet.cli.collective:collective", "Time of a collective; what binds it."),
     "vdc": ("infranet.cli.vdc:vdc", "Virtual datacenters: groups of sites within an RTT budget."),

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from infranet.model import Topology
 
 __all__ = ["BANDWIDTH", "DATA_SIZE", "DURATION", "LENGTH", "OUTPUT_HELP", "POWER", "Quantity",
-           "Rate", "input_options", "load", "output_format", "reading", "warn", "what_option",
-           "writes_files"]
+           "Rate", "input_options", "job_options", "load", "output_format", "reading", "warn",
+           "what_option", "writes_files"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,6 +137,32 @@ def input_options(function: F) -> F:
                            "geojson", "topohub"]),
         help="Read inputs in this format instead of guessing from the extension.")(function)
     return function
+
+
+def job_options(exclude: Sequence[str] = ()) -> Callable[[F], F]:
+    """One option per field of the job schema (:data:`infranet.workloads.job.JOB`), in its
+    order, but those in `exclude`: ``--global-batch`` is ``global_batch``."""
+    from infranet.workloads.job import JOB
+
+    def decorate(function: F) -> F:
+        for attr in reversed(JOB):
+            if attr.name in exclude:
+                continue
+            flag = "--" + attr.name.replace("_", "-")
+            kind: Any = {"integer": int, "number": float}.get(attr.kind, str)
+            if attr.kind == "choice":
+                kind = click.Choice(list(attr.choices))
+            default = f" (default: {attr.default})" if attr.default is not None else ""
+            metavar = {"sites": "SITE[,SITE...]", "parallelism": "tp=8,pp=16,dp=128",
+                       "model": "NAME|MODEL.yaml", "window": "SIZE"}.get(attr.name)
+            if attr.kind == "size":
+                kind = DATA_SIZE
+            function = click.option(flag, attr.name, type=kind, default=None, metavar=metavar,
+                                    help=f"{attr.description[0].upper()}{attr.description[1:]}"
+                                         f"{default}.")(function)
+        return function
+
+    return decorate
 
 
 def what_option(parts: Sequence[str], csv_default: str, table_default: str) -> Callable[[F], F]:

@@ -6,33 +6,11 @@ for both: ``--global-batch`` is ``global_batch``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from infranet.cli._options import DATA_SIZE, input_options, load, output_format
-from infranet.workloads.job import JOB
-
-F = Callable[..., Any]
-
-
-def _job_options(function: F) -> F:
-    """One option per field of the job schema, in its order."""
-    for attr in reversed(JOB):
-        flag = "--" + attr.name.replace("_", "-")
-        kind: Any = {"integer": int, "number": float}.get(attr.kind, str)
-        if attr.kind == "choice":
-            kind = click.Choice(list(attr.choices))
-        default = f" (default: {attr.default})" if attr.default is not None else ""
-        metavar = {"sites": "SITE[,SITE...]", "parallelism": "tp=8,pp=16,dp=128",
-                   "model": "NAME|MODEL.yaml", "window": "SIZE"}.get(attr.name)
-        if attr.kind == "size":
-            kind = DATA_SIZE
-        function = click.option(flag, attr.name, type=kind, default=None, metavar=metavar,
-                                help=f"{attr.description[0].upper()}{attr.description[1:]}"
-                                     f"{default}.")(function)
-    return function
+from infranet.cli._options import input_options, job_options, load, output_format
 
 
 @click.group()
@@ -45,7 +23,7 @@ def size() -> None:
 @click.argument("file")
 @click.option("--job", "job_file", default=None, metavar="JOB.yaml",
               help="Read the job from a file (docs/job.md) instead of the options below.")
-@_job_options
+@job_options()
 @input_options
 @output_format
 def training(file: str, job_file: str | None, input_format: str | None,

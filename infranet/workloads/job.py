@@ -394,8 +394,9 @@ def job_from_mapping(raw: Any, *, file: str | None = None, check: bool = True) -
     return job
 
 
-def read_job(path: str | Path) -> TrainingJob:
-    """Read and check a JOB.yaml file (safe YAML).
+def read_job(path: str | Path, *, check: bool = True) -> TrainingJob:
+    """Read and check a JOB.yaml file (safe YAML); with `check` False, fields the job would
+    ignore are left for the caller to judge (:meth:`TrainingJob.conflicts`).
 
     Raises
     ------
@@ -407,7 +408,7 @@ def read_job(path: str | Path) -> TrainingJob:
 
     name = str(path)
     raw = load_yaml(read_text(path), file=name, expected="a mapping of the job's fields")
-    return job_from_mapping(raw, file=name)
+    return job_from_mapping(raw, file=name, check=check)
 
 
 def reference_markdown() -> str:

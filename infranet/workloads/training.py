@@ -93,6 +93,7 @@ __all__ = [
     "collective_terms",
     "flops_per_token",
     "memory_bytes",
+    "min_max_split",
     "require_fit",
     "split_batch",
     "step",
@@ -1012,14 +1013,23 @@ def split_batch(model: ModelLike, shares: Sequence[SiteShare], *, global_batch: 
                    global_batch=batches, **config)
         costs.append(np.asarray(run.step_s, dtype=float).reshape(-1))
         fitting.append(np.asarray(run.fits, dtype=bool).reshape(-1))
-    split = _min_max_split(costs, fitting, [q // unit for q in quanta], global_batch // unit)
+    split = min_max_split(costs, fitting, [q // unit for q in quanta], global_batch // unit)
     return tuple(int(k) * q for k, q in zip(split, quanta, strict=True))
 
 
-def _min_max_split(costs: Sequence[np.ndarray], fitting: Sequence[np.ndarray],
-                   steps: Sequence[int], total: int) -> list[int]:
+def min_max_split(costs: Sequence[np.ndarray], fitting: Sequence[np.ndarray],
+                  steps: Sequence[int], total: int) -> list[int]:
     """Counts ``k_i`` (1-based) with ``Σ k_i·steps_i = total`` minimising ``max costs_i[k_i − 1]``
-    (fitting choices first), by dynamic programming over the sum."""
+    (fitting choices first), by dynamic programming over the sum: the min-max allocation of
+    whole units to parts whose cost depends on their own count only. ``costs[i][k − 1]`` is part
+    ``i``'s cost with ``k`` units (inf: not allowed).
+
+    Examples
+    --------
+    >>> a, b = np.array([1.0, 2.0, 3.0]), np.array([1.5, 1.6, 9.0])
+    >>> min_max_split([a, b], [a > 0, b > 0], [1, 1], 4)  # 2 + 2 beats 3 + 1 and 1 + 3
+    [2, 2]
+    """
     for only_fitting in (True, False):
         best = np.full(total + 1, np.inf)
         best[0] = 0.0

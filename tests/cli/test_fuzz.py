@@ -155,6 +155,8 @@ def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
                            "64", "--parallelism", "tp=8", "--global-batch", "64"]],
         "size inference": [["size", "inference", p, "--model", "llama3-8b",
                             "--accelerator", "H100"]],
+        "place training": [["place", "training", p, "--model", "llama3-8b", "--accelerators",
+                            "64", "--parallelism", "tp=8", "--global-batch", "64"]],
         "collective": [["collective", "--size", "1GB", "--topology", p, "--group", "dc=16"],
                        ["collective", "--size", "1GB", "--topology", p, "--group", "x=8",
                         "--group", "z=8", "--window", "4MiB"]],
