@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
-from infranet.cli._options import input_options, job_options, load, output_format
+from infranet.cli._options import DURATION, input_options, job_options, load, output_format
 
 
 @click.group()
 def place() -> None:
-    """Place workloads on sites: place training."""
+    """Place workloads on sites: place training, place inference."""
 
 
 @place.command()
@@ -107,3 +107,91 @@ def training(file: str, job_file: str | None, candidates: str | None, objective:
     emit(data, fmt, rows=data["power"], title="power per site (facility, MW)")
     if data["alternatives"]:
         emit(data, fmt, rows=data["alternatives"], title="runners-up, best first")
+
+
+@place.command()
+@click.argument("file")
+@click.option("--service", "service_file", required=True, metavar="SERVICE.yaml",
+              help="The inference service (docs/service.md): model, demand, token counts, "
+                   "SLOs.")
+@click.option("--regions", "regions_file", default=None, metavar="POINTS",
+              help="User regions as points, a CSV (name,lon,lat,weight) or a GeoJSON file of "
+                   "Points (default: the topology's region sites); their RTT to each site is "
+                   "estimated from the locations.")
+@click.option("--survive-site-loss/--no-survive-site-loss", default=None,
+              help="N+1: every region also gets a backup site within its SLO, and the sites "
+                   "carry the load of any one site's loss (default: the service's own).")
+@click.option("--objective", type=click.Choice(["accelerators", "cost"]),
+              default="accelerators", show_default=True,
+              help="Fewest accelerators, or least cost per hour (cost_per_accelerator_hour).")
+@click.option("--accelerator", default=None, metavar="TYPE",
+              help="Serve only on this accelerator type (default: the service's, else each "
+                   "site's most plentiful).")
+@click.option("--time-limit", type=DURATION, default=None,
+              help="Stop the MILP after this long and give the best placement found, with its "
+                   "gap (e.g. 30s).")
+@input_options
+@output_format
+def inference(file: str, service_file: str, regions_file: str | None,
+              survive_site_loss: bool | None, objective: str, accelerator: str | None,
+              time_limit: float | None, input_format: str | None, capacity_unit: str | None,
+              fmt: str) -> None:
+    """Choose the sites that host an inference service's replicas, the accelerators at each,
+    and the site (and backup) that serves each user region, at the fewest accelerators (or
+    least cost) such that every region's p99 time to first token (network + queueing +
+    prefill) and time per output token stay within the SLOs, within each site's available
+    accelerators and power.
+
+    RTTs run along the topology's fiber where a path joins a region to a site, and are
+    estimated from the locations otherwise (each region's basis says which). The MILP is
+    HiGHS's. The JSON gives total_accelerators, cost_per_hour, total_wan_gbps, status, gap,
+    binding, sites (site -> accelerators), regions (region -> site, backup, rtt_ms, basis,
+    network_ms, queue_ms, prefill_ms, ttft_ms, tpot_ms, slack_ms), wan_gbps (site -> Gb/s),
+    reserve, replicas and operating (each site's replica load); docs/placement.md describes
+    it.
+
+    \b
+    Examples:
+      infranet place inference topologies/us-backbone.yaml \\
+          --service examples/service-llama3-70b.yaml
+      infranet place inference topologies/us-backbone.yaml \\
+          --service examples/service-llama3-70b.yaml --survive-site-loss --format json
+      infranet place inference topologies/us-backbone.yaml \\
+          --service examples/service-llama3-70b.yaml --regions examples/regions/us-metros.csv
+    """
+    from infranet.errors import printable
+    from infranet.output import emit
+    from infranet.planning.serving import place_inference
+    from infranet.workloads.service import read_service
+
+    service = read_service(service_file)
+    regions = None
+    if regions_file is not None:
+        from infranet.io.regions import read_regions
+
+        regions = read_regions(regions_file)
+    topology = load(file, input_format, capacity_unit)
+    result = place_inference(topology, service, regions=regions,
+                             survive_site_loss=survive_site_loss, objective=objective,
+                             accelerator=accelerator, time_limit_s=time_limit)
+    data = result.to_dict()
+    for note in data["notes"]:
+        click.echo(f"note: {printable(note)}", err=True)
+    spread = ", ".join(f"{site} {n:,}" for site, n in data["sites"].items())
+    title = (f"{data['service']} ({data['model']}): {data['total_accelerators']:,} "
+             f"accelerators ({spread}); {data['binding']['summary']}")
+    rows = [{"region": name, **{k: v for k, v in entry.items()
+                                if k not in ("ttft_slo_ms", "tpot_slo_ms")}}
+            for name, entry in data["regions"].items()]
+    if fmt != "table":
+        emit(data, fmt, rows=rows, title=title)
+        return
+    sites = [{"site": site, "accelerators": n, "replicas": data["replicas"][site],
+              "wan_gbps": data["wan_gbps"].get(site),
+              **{k: v for k, v in data["operating"][site].items()
+                 if k in ("accelerator", "tensor_parallel", "requests_per_replica",
+                          "operating_rtt_ms")},
+              "reserve_rps": (data["reserve"].get(site) or {}).get("rps")}
+             for site, n in data["sites"].items()]
+    emit(data, fmt, rows=sites, title=title)
+    emit(data, fmt, rows=rows, title="regions: p99 time to first token part by part (ms)")
