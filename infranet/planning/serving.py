@@ -33,7 +33,6 @@ bytes count in the site's WAN bandwidth.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -134,7 +133,7 @@ class InferencePlacement(FrozenState):
     survive_site_loss: bool
     objective: str
     binding: Binding
-    placement: Any
+    placement: ReplicaPlacement
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -390,8 +389,8 @@ def place_inference(topology: Topology, service: InferenceService, *,
         entry.pop("budget_ms", None)
         out[name] = entry
     operating = {}
-    for i, s in enumerate(keep_sites):
-        r_at = int(at[s])
+    for i, site in enumerate(keep_sites.tolist()):
+        s, r_at = int(site), int(at[site])
         operating[site_names[s]] = {
             "accelerator": kinds[s], "tensor_parallel": int(tp[s]),
             "requests_per_replica": float(site_rps[s]), "operating_rtt_ms": float(tau[s]),
