@@ -28,11 +28,15 @@ _COLUMNS = ["name", "sites", "datacenters", "links", "fiber_km", "capacity_tbps"
               help="Also size this training job (docs/job.md) on each topology: its step time "
                    "(training_step_s) and the DCI bandwidth it needs for its target efficiency "
                    "(training_dci_gbps).")
+@click.option("--service", "service_file", default=None, metavar="SERVICE.yaml",
+              help="Also place this inference service (docs/service.md) on each topology: the "
+                   "accelerators it needs (inference_accelerators) and its sites' WAN "
+                   "bandwidth in all (inference_wan_gbps), as infranet place inference.")
 @input_options
 @output_format
 def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit: str,
-            algorithm: str, job_file: str | None, input_format: str | None,
-            capacity_unit: str | None, fmt: str) -> None:
+            algorithm: str, job_file: str | None, service_file: str | None,
+            input_format: str | None, capacity_unit: str | None, fmt: str) -> None:
     """Compare topologies side by side, one column each.
 
     For each: datacenters, links, fiber km, lit capacity, maximum and mean round-trip time
@@ -49,6 +53,8 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
           topologies/texas-hub.yaml
       infranet compare topologies/texas-*.yaml \\
           --job examples/jobs/llama3-70b-two-sites.yaml
+      infranet compare topologies/us-backbone.yaml \\
+          --service examples/service-llama3-70b.yaml
     """
     from infranet.output import emit
     from infranet.studies.compare import compare as run
@@ -70,7 +76,15 @@ def compare(files: tuple[str, ...], demands: str | None, line: int, demand_unit:
         job = read_job(job_file)
         at = columns.index("survives_any_single_cut")
         columns[at:at] = ["training_step_s", "training_dci_gbps"]
-    results = [s.to_dict() for s in run(topologies, demands=tm, algorithm=algorithm, job=job)]
+    service = None
+    if service_file is not None:
+        from infranet.workloads.service import read_service
+
+        service = read_service(service_file)
+        at = columns.index("survives_any_single_cut")
+        columns[at:at] = ["inference_accelerators", "inference_wan_gbps"]
+    results = [s.to_dict() for s in run(topologies, demands=tm, algorithm=algorithm, job=job,
+                                         service=service)]
     if fmt == "table" and any(r.get("notes") for r in results):
         columns.append("notes")  # what a blank or a "no" means (datacenters apart already)
     emit(results, fmt, columns=columns, transpose=fmt == "table",

@@ -17,6 +17,7 @@ from infranet.results import Binding, FrozenDict, freeze, plain
 if TYPE_CHECKING:
     from infranet.traffic import Flows, TrafficMatrix
     from infranet.workloads.job import TrainingJob
+    from infranet.workloads.service import InferenceService
 
 __all__ = ["Summary", "compare", "summarise", "training_figures"]
 
@@ -52,6 +53,8 @@ class Summary:
     connected: bool = True
     training_step_s: float | None = None
     training_dci_gbps: float | None = None
+    inference_accelerators: int | None = None
+    inference_wan_gbps: float | None = None
 
     @property
     def binding(self) -> Binding:
@@ -78,19 +81,25 @@ class Summary:
             "mlu": self.mlu, "mlu_algorithm": self.mlu_algorithm,
             "training_step_s": self.training_step_s,
             "training_dci_gbps": self.training_dci_gbps,
+            "inference_accelerators": self.inference_accelerators,
+            "inference_wan_gbps": self.inference_wan_gbps,
             "binding": self.binding.to_dict(),
             "notes": list(self.notes),
         }
 
 
 def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = None,
-              algorithm: str = "mcf", job: TrainingJob | None = None) -> Summary:
+              algorithm: str = "mcf", job: TrainingJob | None = None,
+              service: InferenceService | None = None) -> Summary:
     """Return the comparison figures of one topology (see :class:`Summary`).
 
     With `demands` (a :class:`~infranet.traffic.TrafficMatrix` over the topology's sites), also
     the maximum link utilisation of routing them with `algorithm` (``mcf``: the optimum). With
     `job` (a :class:`~infranet.workloads.job.TrainingJob`), also its step time on this topology
-    and the DCI bandwidth it needs for its target efficiency (:func:`training_figures`).
+    and the DCI bandwidth it needs for its target efficiency (:func:`training_figures`). With
+    `service` (an :class:`~infranet.workloads.service.InferenceService`), also the accelerators
+    its placement needs and the WAN bandwidth its sites need in all
+    (:func:`infranet.planning.serving.place_inference`).
     """
     from infranet.algorithms.flow import min_cut_between
     from infranet.algorithms.latency import latency_matrix
@@ -148,8 +157,17 @@ def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = Non
     if job is not None:
         step_s, dci_gbps, why = training_figures(topology, job)
         notes.extend(why)
+    served = wan = None
+    if service is not None:
+        from infranet.planning.serving import place_inference
+
+        plan = place_inference(topology, service)
+        served = plan.total_accelerators
+        wan = float(sum(plan.wan_gbps.values()))
+        notes.extend(plan.notes)
     return Summary(
         training_step_s=step_s, training_dci_gbps=dci_gbps,
+        inference_accelerators=served, inference_wan_gbps=wan,
         mlu=mlu, mlu_algorithm=algorithm if demands is not None else None,
         name=topology.name, file=topology.file, sites=topology.n_sites,
         datacenters=len(topology.datacenters), links=topology.n_links, fiber_km=fiber_km,
@@ -185,9 +203,11 @@ def training_figures(topology: Topology, job: TrainingJob) -> tuple[float, float
 
 
 def compare(topologies: Sequence[Topology], *, demands: TrafficMatrix | Flows | None = None,
-            algorithm: str = "mcf", job: TrainingJob | None = None) -> list[Summary]:
+            algorithm: str = "mcf", job: TrainingJob | None = None,
+            service: InferenceService | None = None) -> list[Summary]:
     """Return one :class:`Summary` per topology, in order (with the MLU of `demands` routed
-    by `algorithm`, and the step and DCI need of a training `job`, when given).
+    by `algorithm`, the step and DCI need of a training `job`, and the accelerators and WAN
+    bandwidth of an inference `service`, when given).
 
     Examples
     --------
@@ -199,6 +219,7 @@ def compare(topologies: Sequence[Topology], *, demands: TrafficMatrix | Flows | 
     >>> [(s.name, s.min_cut_gbps, s.survives_any_single_cut) for s in compare([ring])]
     [('ring', 800.0, True)]
     """
-    return [summarise(t, demands=demands, algorithm=algorithm, job=job) for t in topologies]
+    return [summarise(t, demands=demands, algorithm=algorithm, job=job, service=service)
+            for t in topologies]
 
 

@@ -115,3 +115,27 @@ def test_a_training_job_beside_the_designs(tmp_path):
     assert out.exit_code == 0, out.output
     (row,) = json.loads(out.stdout)
     assert row["training_dci_gbps"] is None and row["training_step_s"] > 0.1
+
+
+def test_an_inference_service_beside_the_designs():
+    """compare --service gives what place inference gives on the same topology."""
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+    from infranet.io import read
+    from infranet.planning.serving import place_inference
+    from infranet.workloads.service import read_service
+
+    root = Path(__file__).parents[2]
+    service = root / "examples" / "service-llama3-70b.yaml"
+    backbone = root / "topologies" / "us-backbone.yaml"
+    out = CliRunner().invoke(main, ["compare", str(backbone), "--service", str(service),
+                                    "--format", "json"])
+    assert out.exit_code == 0, out.output
+    (row,) = json.loads(out.stdout)
+    plan = place_inference(read(backbone), read_service(service))
+    assert row["inference_accelerators"] == plan.total_accelerators > 0
+    assert row["inference_wan_gbps"] == pytest.approx(sum(plan.wan_gbps.values()), rel=1e-12)
