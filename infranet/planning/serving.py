@@ -33,12 +33,14 @@ bytes count in the site's WAN bandwidth.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from infranet import physics
 from infranet.errors import (
     InfeasibleError,
     InfranetError,
@@ -118,7 +120,10 @@ class InferencePlacement(FrozenState):
     binding : Binding
         What limits the placement (a site's room or power, the N+1 reserve, a region's SLO).
     placement : ReplicaPlacement
-        The MILP's own result.
+        The MILP's own result (of the prefill replicas, when disaggregated).
+    decode : ReplicaPlacement or None
+        With ``disaggregate``, the second MILP's: the decode replicas, whose "regions" are the
+        prefill sites.
     """
 
     service: str
@@ -134,6 +139,7 @@ class InferencePlacement(FrozenState):
     objective: str
     binding: Binding
     placement: ReplicaPlacement
+    decode: ReplicaPlacement | None = None
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,7 +155,11 @@ class InferencePlacement(FrozenState):
                 "sites": plain(self.sites), "regions": plain(self.regions),
                 "wan_gbps": plain(self.wan_gbps), "wan": plain(self.wan),
                 "reserve": plain(p.reserve), "replicas": plain(p.replicas),
-                "operating": plain(self.operating), "notes": list(self.notes)}
+                "operating": plain(self.operating),
+                "prefill_sites": plain(p.sites) if self.decode is not None else None,
+                "decode_sites": (plain(self.decode.sites) if self.decode is not None
+                                 else None),
+                "notes": list(self.notes)}
 
 
 def _candidates(topology: Topology, service: InferenceService,
@@ -277,14 +287,25 @@ def place_inference(topology: Topology, service: InferenceService, *,
     rps = np.zeros((R, S))
     parts: dict[str, np.ndarray] = {k: np.full((R, S), np.nan) for k in (
         "network", "queue", "prefill", "kv", "ttft", "tpot")}
+    hold_ms = np.zeros(S)
+    if service.disaggregate and n1 and S > 1:
+        # room in each prefill site's TTFT for its KV caches to reach a second decode site:
+        # the one-way latency to its nearest other candidate
+        between = rtt_matrix(topology, site_names, site_names).rtt_ms / 2.0
+        np.fill_diagonal(between, np.inf)
+        hold_ms = between.min(axis=1)
+    k = service.network_rtts
     notes: list[str] = []
+    decode_rps: dict[str, float] = {}
     for kind in dict.fromkeys(kinds):
         cols = [s for s in range(S) if kinds[s] == kind]
-        block = rtt.rtt_ms[:, cols]
+        block = rtt.rtt_ms[:, cols] + hold_ms[cols] / k  # as if the hop were network
         nearest = np.min(block, axis=1)
+        chip = physics.accelerator(kind, catalogue)
         try:
             first = replica_model(service, accelerator=kind, rtt_ms=float(np.median(nearest)),
-                                  model=model, catalogue=catalogue)
+                                  model=model, catalogue=catalogue,
+                                  dci_gbps=_kv_gbps(chip, 1))
         except InfranetError as err:  # e.g. no fp8 figure, or the weights do not fit
             if len(set(kinds)) == 1:
                 raise
@@ -292,7 +313,9 @@ def place_inference(topology: Topology, service: InferenceService, *,
                          f"{err.detail}")
             continue
         rep = replica_model(service, accelerator=kind, tensor_parallel=first.tensor_parallel,
-                            rtt_ms=block.ravel(), model=model, catalogue=catalogue)
+                            rtt_ms=block.ravel(), model=model, catalogue=catalogue,
+                            dci_gbps=_kv_gbps(chip, first.tensor_parallel))
+        decode_rps[kind] = rep.decode_requests_per_s
         shape = block.shape
         rps[:, cols] = np.asarray(rep.requests_per_s).reshape(shape)
         for key, values in (("network", rep.network_ms), ("queue", rep.queue_ms),
@@ -350,11 +373,12 @@ def place_inference(topology: Topology, service: InferenceService, *,
                                   field="cost_per_accelerator_hour")
         cost = np.array([max(float(c.price or 0.0) for c in g) for g in rooms])
     sizes = request_bytes(service, model)
-    k = service.network_rtts
     names = [site_names[s] for s in keep_sites]
+    reserve_s = hold_ms[keep_sites] / 1e3
     problem = replica_problem(
         names, demand_names, demand_rps=[rates[n] for n in demand_names],
-        network_s=k * rtt.rtt_ms[:, keep_sites] / 1e3, compute_s=compute[keep_sites],
+        network_s=k * rtt.rtt_ms[:, keep_sites] / 1e3,
+        compute_s=compute[keep_sites] + reserve_s,
         budget_s=service.ttft_p99_ms / 1e3,
         requests_per_accelerator_s=site_rps[keep_sites] / tp[keep_sites],
         accelerators_per_replica=tp[keep_sites], available=available,
@@ -367,6 +391,13 @@ def place_inference(topology: Topology, service: InferenceService, *,
     placed = place_replicas(problem, survive_site_loss=n1, objective=objective,
                             time_limit_s=time_limit_s)
     column = {name: int(s) for name, s in zip(names, keep_sites, strict=True)}
+    decode = None
+    if service.disaggregate:
+        decode = _place_decode(
+            topology, service, placed, problem, names=names, kinds=[kinds[s] for s in keep_sites],
+            tp=tp[keep_sites], decode_rps=decode_rps, per_acc=per_acc, power=power, cost=cost,
+            kv_bytes=sizes["kv"], response_bytes=sizes["response"], n1=n1,
+            reserve_s=reserve_s, objective=objective, time_limit_s=time_limit_s)
     out: dict[str, Any] = {}
     for r, name in enumerate(demand_names):
         entry = dict(placed.regions[name])
@@ -379,7 +410,13 @@ def place_inference(topology: Topology, service: InferenceService, *,
             kv_transfer_ms=float(np.nan_to_num(parts["kv"][r_at, s])),
             tpot_ms=float(parts["tpot"][r_at, s]), ttft_slo_ms=service.ttft_p99_ms,
             tpot_slo_ms=service.tpot_p99_ms)
-        entry["ttft_ms"] = entry["network_ms"] + compute[s] * 1e3
+        entry["ttft_ms"] = entry["network_ms"] + compute[s] * 1e3  # without the reserve
+        if decode is not None:  # the KV cache crosses to the decoding site
+            hop = decode.regions[entry["site"]]
+            entry["decode_site"] = hop["site"]
+            entry["kv_one_way_ms"] = hop["network_ms"]
+            entry["kv_transfer_ms"] += hop["network_ms"]
+            entry["ttft_ms"] += hop["network_ms"]
         entry["slack_ms"] = service.ttft_p99_ms - entry["ttft_ms"]
         if entry.get("backup") is not None:
             b = column[entry["backup"]]
@@ -402,10 +439,105 @@ def place_inference(topology: Topology, service: InferenceService, *,
     if estimated:
         notes.append(f"{estimated} of {len(out)} regions reach their site by no drawn fiber: "
                      "their RTT is estimated from the locations (basis: estimate)")
+    if decode is None:
+        return InferencePlacement(
+            service=service.name, model=model.name, sites=placed.sites, regions=freeze(out),
+            operating=freeze(operating), total_accelerators=placed.total_accelerators,
+            cost_per_hour=placed.cost_per_hour, wan_gbps=placed.wan_gbps, wan=placed.wan,
+            survive_site_loss=n1, objective=objective, binding=placed.binding,
+            placement=placed, notes=tuple(notes))
+    both = {site: placed.sites.get(site, 0) + decode.sites.get(site, 0)
+            for site in names if site in placed.sites or site in decode.sites}
+    wan = _disaggregated_wan(out, sizes)
+    costs = [c for c in (placed.cost_per_hour, decode.cost_per_hour) if c is not None]
+    binding = placed.binding
+    if decode.binding.kind in ("site", "power"):
+        binding = Binding(decode.binding.kind, decode.binding.name,
+                          f"decode: {decode.binding.summary}")
+    notes.append("prefill and decode on separate replicas: "
+                 f"{placed.total_accelerators:,} prefill and {decode.total_accelerators:,} "
+                 "decode accelerators; each prefill site's KV caches go to the decode site "
+                 "the second placement chose for it")
     return InferencePlacement(
-        service=service.name, model=model.name, sites=placed.sites, regions=freeze(out),
-        operating=freeze(operating), total_accelerators=placed.total_accelerators,
-        cost_per_hour=placed.cost_per_hour, wan_gbps=placed.wan_gbps, wan=placed.wan,
-        survive_site_loss=n1, objective=objective, binding=placed.binding, placement=placed,
-        notes=tuple(notes))
+        service=service.name, model=model.name, sites=freeze(both), regions=freeze(out),
+        operating=freeze(operating), total_accelerators=sum(both.values()),
+        cost_per_hour=sum(costs) if costs else None,
+        wan_gbps=freeze({k: max(v["in_gbps"], v["out_gbps"]) for k, v in wan.items()}),
+        wan=freeze(wan), survive_site_loss=n1, objective=objective, binding=binding,
+        placement=placed, decode=decode, notes=tuple(notes))
+
+
+def _kv_gbps(chip: Any, tensor_parallel: int) -> float:
+    """The rate one replica's KV cache leaves at, Gb/s: its accelerators' NICs together (inf
+    when the catalogue gives no NIC rate)."""
+    nic = getattr(chip, "nic_gbps", None)
+    return math.inf if not nic else float(nic) * tensor_parallel
+
+
+def _place_decode(topology: Topology, service: InferenceService, placed: ReplicaPlacement,
+                  problem: Any, *, names: list[str], kinds: list[str], tp: np.ndarray,
+                  decode_rps: dict[str, float], per_acc: np.ndarray, power: np.ndarray,
+                  cost: np.ndarray | None, kv_bytes: float, response_bytes: float, n1: bool,
+                  reserve_s: np.ndarray, objective: str, time_limit_s: float | None
+                  ) -> ReplicaPlacement:
+    """The decode replicas: a second facility-location problem whose "regions" are the prefill
+    sites (their load) and whose network is the one-way latency their KV caches cross to a
+    decode site (0 at the same site), within the TTFT slack the prefill left each of them
+    (with the time the first placement held back for the hop, `reserve_s`, per site)."""
+    from infranet.algorithms.rtt import rtt_matrix
+    from infranet.planning.replicas import place_replicas, replica_problem
+
+    hosts = list(placed.sites)
+    load = [float(placed.load_rps[h]) + float((placed.reserve.get(h) or {}).get("rps", 0.0))
+            for h in hosts]
+    held = {n: float(r) * 1e3 for n, r in zip(names, reserve_s, strict=True)}
+    slack = dict.fromkeys(hosts, math.inf)
+    for entry in placed.regions.values():
+        site = entry["site"]
+        slack[site] = min(slack[site], entry["slack_ms"] + held[site])
+        if entry.get("backup") is not None:
+            spare = entry["budget_ms"] - entry["backup_ttft_ms"] + held[entry["backup"]]
+            slack[entry["backup"]] = min(slack[entry["backup"]], spare)
+    one_way = rtt_matrix(topology, hosts, names).rtt_ms / 2.0
+    for i, h in enumerate(hosts):
+        one_way[i, names.index(h)] = 0.0
+    used = np.array([placed.sites.get(n, 0) for n in names])
+    room = np.asarray(problem.available) - used
+    headroom = np.where(np.isfinite(power), power - used * per_acc, np.inf)
+    rate = np.array([decode_rps[k] for k in kinds]) / tp
+    second = replica_problem(
+        names, [f"{h}" for h in hosts], demand_rps=load, network_s=one_way / 1e3,
+        compute_s=0.0, budget_s=[max(slack[h], 1e-6) / 1e3 for h in hosts],
+        requests_per_accelerator_s=rate, accelerators_per_replica=tp, available=room,
+        power_w=np.maximum(headroom, 0.0) if (per_acc > 0).any() else None,
+        facility_w_per_accelerator=np.where(per_acc > 0, per_acc, 1.0)
+        if (per_acc > 0).any() else None,
+        cost_per_accelerator_hour=cost, request_bytes=kv_bytes, response_bytes=response_bytes)
+    return place_replicas(second, survive_site_loss=n1 and len(names) > 1,
+                          objective=objective, time_limit_s=time_limit_s)
+
+
+def _disaggregated_wan(regions: dict[str, Any], sizes: Any) -> dict[str, dict[str, float]]:
+    """WAN per site, Gb/s per direction, when prefill and decode are apart: requests reach the
+    prefill site, KV caches cross from it to the decode site (when they differ), responses
+    leave the decode site."""
+    to_gbps = 8.0 / 1e9
+    wan: dict[str, dict[str, float]] = {}
+
+    def add(site: str, key: str, gbps: float) -> None:
+        parts = wan.setdefault(site, {"requests_gbps": 0.0, "responses_gbps": 0.0,
+                                      "kv_out_gbps": 0.0, "kv_in_gbps": 0.0})
+        parts[key] += gbps
+
+    for entry in regions.values():
+        rate = entry["demand_rps"]
+        add(entry["site"], "requests_gbps", rate * sizes["request"] * to_gbps)
+        add(entry["decode_site"], "responses_gbps", rate * sizes["response"] * to_gbps)
+        if entry["decode_site"] != entry["site"]:
+            add(entry["site"], "kv_out_gbps", rate * sizes["kv"] * to_gbps)
+            add(entry["decode_site"], "kv_in_gbps", rate * sizes["kv"] * to_gbps)
+    for parts in wan.values():
+        parts["in_gbps"] = parts["requests_gbps"] + parts["kv_in_gbps"]
+        parts["out_gbps"] = parts["responses_gbps"] + parts["kv_out_gbps"]
+    return wan
 

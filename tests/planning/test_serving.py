@@ -198,3 +198,33 @@ def test_cli_json_contract(tmp_path):
     out = CliRunner().invoke(main, ["place", "inference", str(BACKBONE), "--service", str(bad)])
     assert out.exit_code == 1
     assert "atlantis-metro" in out.output and len(out.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("n1", [False, True])
+def test_disaggregated_prefill_and_decode(backbone, n1):
+    """Prefill and decode on separate replicas: the KV cache's hop to the decoding site is in
+    each region's TTFT, and in the WAN of both sites when they differ."""
+    from infranet.workloads.inference import request_bytes
+    from infranet.workloads.models import load_model
+
+    service = replace(read_service(SERVICE), disaggregate=True)
+    plan = place_inference(backbone, service, survive_site_loss=n1)
+    check_result(plan)
+    data = plan.to_dict()
+    assert {s: data["prefill_sites"].get(s, 0) + data["decode_sites"].get(s, 0)
+            for s in data["sites"]} == data["sites"]
+    kv = request_bytes(service, load_model("llama3-70b"))["kv"] * 8 / 1e9
+    kv_out: dict[str, float] = {}
+    for name, r in data["regions"].items():
+        hop = 0.0 if r["decode_site"] == r["site"] else \
+            _fiber_rtt_ms(backbone, r["site"], r["decode_site"]) / 2
+        assert r["kv_one_way_ms"] == pytest.approx(hop, abs=1e-6)  # kept to the ns
+        assert r["ttft_ms"] <= service.ttft_p99_ms + 1e-6, name
+        assert r["ttft_ms"] == pytest.approx(service.network_rtts * r["rtt_ms"] + r["queue_ms"]
+                                             + r["prefill_ms"] + r["kv_transfer_ms"])
+        if hop:
+            kv_out[r["site"]] = kv_out.get(r["site"], 0.0) + r["demand_rps"] * kv
+    for site, gbps in kv_out.items():
+        assert data["wan"][site]["kv_out_gbps"] == pytest.approx(gbps, rel=1e-9)
+    if n1:  # the decode pools too survive a site's loss
+        assert plan.decode is not None and plan.decode.survive_site_loss
