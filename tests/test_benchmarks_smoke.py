@@ -45,3 +45,10 @@ def test_bench_training_quick(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "sampled results identical: yes" in out and "ratio" in out
+
+
+def test_bench_rtt_quick(capsys):
+    bench = _load(BENCHMARKS / "bench_rtt.py")
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "all sampled results identical" in out and "networkx per pair" in out
