@@ -59,3 +59,10 @@ def test_bench_vdc_quick(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "all results identical" in out and "networkx pair by pair" in out and "ratio" in out
+
+
+def test_bench_rtt_quick(capsys):
+    bench = _load(BENCHMARKS / "bench_rtt.py")
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "all sampled results identical" in out and "networkx per pair" in out

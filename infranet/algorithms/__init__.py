@@ -8,6 +8,8 @@ One core for paths, arcs, flows and failures, and the solvers on top of it:
   :mod:`~infranet.algorithms.dags`: shortest-path DAGs; :mod:`~infranet.algorithms.decomposition`:
   arc flows into paths;
 - :mod:`~infranet.algorithms.latency`: latency, paths and round-trip times;
+  :mod:`~infranet.algorithms.estimate`: RTT estimated from two locations where no fiber is
+  drawn; :mod:`~infranet.algorithms.rtt`: RTTs with their basis (fiber or estimate);
   :mod:`~infranet.algorithms.flow`: maximum flow and minimum cut;
 - :mod:`~infranet.algorithms.mcf`: the multicommodity-flow LPs (built from
   :mod:`~infranet.algorithms.commodities`, :mod:`~infranet.algorithms.arc_lp`,
@@ -25,6 +27,7 @@ __all__ = [
     "commodities",
     "dags",
     "decomposition",
+    "estimate",
     "failures",
     "fairness",
     "flow",
@@ -33,5 +36,6 @@ __all__ = [
     "path_lp",
     "paths",
     "resilience",
+    "rtt",
     "solver",
 ]
