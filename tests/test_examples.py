@@ -14,6 +14,8 @@ SCRIPTS = sorted((ROOT / "examples").glob("*.py"))
 
 #: What each script must print (a script without an entry here fails: say what it shows).
 EXPECTED = {
+    "place_inference.py": ["fewest accelerators", "(N+1)", "more accelerators",
+                           "prefill and decode on separate replicas", "RTTs estimated"],
     "compare_vdc_designs.py": ["texas-vdc-ring", "survives any single cut: yes",
                                "survives any single cut: no"],
     "fiber_cut_what_if.py": ["single failures", "on hollow-core fiber everywhere",

@@ -335,66 +335,96 @@ def place_inference(topology: Topology, service: InferenceService, *,
             f"SLO (the nearest, {site_names[s]}, {rtt.rtt_ms[r, s]:.4g} ms RTT "
             f"({rtt.basis[r, s]}), needs {floor:.4g} ms before any queueing)",
             file=service.file, element="service", field="slo.ttft_p99")
-    tau = _operating_rtt(rtt.rtt_ms, feasible, 3 if n1 else 2)
-    # each site's operating point: the column entry of its operating RTT
-    at = np.zeros(S, dtype=np.int64)
-    site_rps = np.zeros(S)
-    compute = np.zeros(S)
-    used = np.isfinite(tau)
-    for s in range(S):
-        if not used[s]:
-            continue
-        r = int(np.flatnonzero(feasible[:, s] & (rtt.rtt_ms[:, s] == tau[s]))[0])
-        at[s] = r
-        site_rps[s] = rps[r, s]
-        compute[s] = (parts["queue"][r, s] + parts["prefill"][r, s]
-                      + np.nan_to_num(parts["kv"][r, s])) / 1e3
-    keep_sites = np.flatnonzero(used)
-    if keep_sites.size == 0:
-        raise InfeasibleError("no site can serve any region within the SLOs",
-                              file=service.file, element="service", field="slo")
-    rooms = [groups[s] for s in keep_sites]
-    available = np.array([sum(c.available for c in g) for g in rooms])
-    headroom = np.array([g[0].headroom_w for g in rooms])
-    per_acc = np.array([max((c.facility_w or 0.0) for c in g) for g in rooms])
-    unpowered = [g[0].site for g in rooms if g[0].budget_mw is not None
-                 and any(c.it_w is None for c in g)]
-    if unpowered:
-        notes.append("no published system power for the accelerators of "
-                     f"{', '.join(unpowered)}: not held against their site's power_mw")
-    power = np.where(per_acc > 0, headroom, np.inf)
-    cost = None
-    if objective == "cost":
-        unpriced = [c.site + "/" + c.cluster for g in rooms for c in g if c.price is None]
-        if unpriced:
-            raise ValidationError(f"objective cost, but {unpriced[0]} has no "
-                                  "cost_per_accelerator_hour", file=topology.file,
-                                  element=f"cluster {unpriced[0]!r}",
-                                  field="cost_per_accelerator_hour")
-        cost = np.array([max(float(c.price or 0.0) for c in g) for g in rooms])
     sizes = request_bytes(service, model)
-    names = [site_names[s] for s in keep_sites]
-    reserve_s = hold_ms[keep_sites] / 1e3
-    problem = replica_problem(
-        names, demand_names, demand_rps=[rates[n] for n in demand_names],
-        network_s=k * rtt.rtt_ms[:, keep_sites] / 1e3,
-        compute_s=compute[keep_sites] + reserve_s,
-        budget_s=service.ttft_p99_ms / 1e3,
-        requests_per_accelerator_s=site_rps[keep_sites] / tp[keep_sites],
-        accelerators_per_replica=tp[keep_sites], available=available,
-        power_w=power if (per_acc > 0).any() else None,
-        facility_w_per_accelerator=np.where(per_acc > 0, per_acc, 1.0)
-        if (per_acc > 0).any() else None,
-        cost_per_accelerator_hour=cost, request_bytes=sizes["request"],
-        response_bytes=sizes["response"],
-        kv_bytes=sizes["kv"] if service.disaggregate else 0.0)
-    placed = place_replicas(problem, survive_site_loss=n1, objective=objective,
-                            time_limit_s=time_limit_s)
+
+    def attempt(nearest: int) -> dict[str, Any]:
+        """The placement with each site's operating point set by its `nearest`-site
+        regions."""
+        tau = _operating_rtt(rtt.rtt_ms, feasible, nearest)
+        # each site's operating point: the column entry of its operating RTT
+        at = np.zeros(S, dtype=np.int64)
+        site_rps = np.zeros(S)
+        compute = np.zeros(S)
+        used = np.isfinite(tau)
+        for s in range(S):
+            if not used[s]:
+                continue
+            r = int(np.flatnonzero(feasible[:, s] & (rtt.rtt_ms[:, s] == tau[s]))[0])
+            at[s] = r
+            site_rps[s] = rps[r, s]
+            compute[s] = (parts["queue"][r, s] + parts["prefill"][r, s]
+                          + np.nan_to_num(parts["kv"][r, s])) / 1e3
+        keep_sites = np.flatnonzero(used)
+        if keep_sites.size == 0:
+            raise InfeasibleError("no site can serve any region within the SLOs",
+                                  file=service.file, element="service", field="slo")
+        rooms = [groups[s] for s in keep_sites]
+        available = np.array([sum(c.available for c in g) for g in rooms])
+        headroom = np.array([g[0].headroom_w for g in rooms])
+        per_acc = np.array([max((c.facility_w or 0.0) for c in g) for g in rooms])
+        unpowered = [g[0].site for g in rooms if g[0].budget_mw is not None
+                     and any(c.it_w is None for c in g)]
+        power = np.where(per_acc > 0, headroom, np.inf)
+        cost = None
+        if objective == "cost":
+            unpriced = [c.site + "/" + c.cluster for g in rooms for c in g if c.price is None]
+            if unpriced:
+                raise ValidationError(f"objective cost, but {unpriced[0]} has no "
+                                      "cost_per_accelerator_hour", file=topology.file,
+                                      element=f"cluster {unpriced[0]!r}",
+                                      field="cost_per_accelerator_hour")
+            cost = np.array([max(float(c.price or 0.0) for c in g) for g in rooms])
+        names = [site_names[s] for s in keep_sites]
+        reserve_s = hold_ms[keep_sites] / 1e3
+        problem = replica_problem(
+            names, demand_names, demand_rps=[rates[n] for n in demand_names],
+            network_s=k * rtt.rtt_ms[:, keep_sites] / 1e3,
+            compute_s=compute[keep_sites] + reserve_s,
+            budget_s=service.ttft_p99_ms / 1e3,
+            requests_per_accelerator_s=site_rps[keep_sites] / tp[keep_sites],
+            accelerators_per_replica=tp[keep_sites], available=available,
+            power_w=power if (per_acc > 0).any() else None,
+            facility_w_per_accelerator=np.where(per_acc > 0, per_acc, 1.0)
+            if (per_acc > 0).any() else None,
+            cost_per_accelerator_hour=cost, request_bytes=sizes["request"],
+            response_bytes=sizes["response"],
+            kv_bytes=sizes["kv"] if service.disaggregate else 0.0)
+        placed = place_replicas(problem, survive_site_loss=n1, objective=objective,
+                                time_limit_s=time_limit_s)
+        return dict(placed=placed, problem=problem, at=at, site_rps=site_rps,
+                    compute=compute, keep_sites=keep_sites, names=names, tau=tau,
+                    available=available, per_acc=per_acc, power=power, cost=cost,
+                    reserve_s=reserve_s, unpowered=unpowered)
+
+    # one rule for every site's operating point, chosen among a few by the objective
+    best: dict[str, Any] | None = None
+    failure: InfranetError | None = None
+    for nearest in range(2 if n1 else 1, min(S, 4 if n1 else 3) + 1):
+        try:
+            tried = attempt(nearest)
+        except InfeasibleError as err:
+            failure = err
+            continue
+        score = _score(tried["placed"], objective)
+        if best is None or score < _score(best["placed"], objective) - 1e-9:
+            best = tried
+    if best is None:
+        assert failure is not None
+        raise failure
+    placed, problem, at, site_rps, compute = (best[k] for k in (
+        "placed", "problem", "at", "site_rps", "compute"))
+    keep_sites, names, tau, available, per_acc, power, cost, reserve_s = (best[k] for k in (
+        "keep_sites", "names", "tau", "available", "per_acc", "power", "cost", "reserve_s"))
+    if best["unpowered"]:
+        notes.append("no published system power for the accelerators of "
+                     f"{', '.join(best['unpowered'])}: not held against their site's "
+                     "power_mw")
     column = {name: int(s) for name, s in zip(names, keep_sites, strict=True)}
     decode = None
     if service.disaggregate:
         decode = _place_decode(
-            topology, service, placed, problem, names=names, kinds=[kinds[s] for s in keep_sites],
+            topology, service, placed, problem, names=names,
+            kinds=[kinds[s] for s in keep_sites],
             tp=tp[keep_sites], decode_rps=decode_rps, per_acc=per_acc, power=power, cost=cost,
             kv_bytes=sizes["kv"], response_bytes=sizes["response"], n1=n1,
             reserve_s=reserve_s, objective=objective, time_limit_s=time_limit_s)
@@ -465,6 +495,13 @@ def place_inference(topology: Topology, service: InferenceService, *,
         wan_gbps=freeze({k: max(v["in_gbps"], v["out_gbps"]) for k, v in wan.items()}),
         wan=freeze(wan), survive_site_loss=n1, objective=objective, binding=binding,
         placement=placed, decode=decode, notes=tuple(notes))
+
+
+def _score(placed: ReplicaPlacement, objective: str) -> float:
+    """What the objective counts of a placement."""
+    if objective == "cost" and placed.cost_per_hour is not None:
+        return float(placed.cost_per_hour)
+    return float(placed.total_accelerators)
 
 
 def _kv_gbps(chip: Any, tensor_parallel: int) -> float:
