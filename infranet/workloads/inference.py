@@ -236,6 +236,9 @@ def replica(model: Any, accelerator: Any, *, tp: int = 1, precision: str = "bf16
             raise ValidationError(f"{accelerator.name} gives no {what}", element="service",
                                   field="accelerator")
     domain = accelerator.scale_up_domain or 1
+    if tp < 1:
+        raise ValidationError(f"tensor_parallel must be >= 1, got {tp}", element="service",
+                              field="tensor_parallel")
     if tp > domain:
         raise ValidationError(f"tensor_parallel {tp} is more than {accelerator.name}'s "
                               f"scale-up domain of {domain}", element="service",
