@@ -26,7 +26,7 @@ from infranet.workloads.service import CONNECTIONS, PRECISIONS
 @click.option("--accelerator", default=None, metavar="TYPE",
               help="Accelerator to serve on (default: the service's, else the topology's "
                    "clusters').")
-@click.option("--tensor-parallel", type=int, default=None,
+@click.option("--tensor-parallel", type=click.IntRange(min=1), default=None,
               help="Accelerators per replica (default: the best within the scale-up domain).")
 @click.option("--precision", type=click.Choice(list(PRECISIONS)), default=None,
               help="Weights and KV cache precision (default: bf16).")

@@ -68,7 +68,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from infranet import physics
-from infranet.errors import InfeasibleError, ValidationError
+from infranet.errors import InfeasibleError, UnknownNameError, ValidationError
 from infranet.results import Binding, FrozenDict, FrozenState, freeze
 from infranet.workloads.service import PRECISIONS, InferenceService, Tokens
 
@@ -236,6 +236,9 @@ def replica(model: Any, accelerator: Any, *, tp: int = 1, precision: str = "bf16
             raise ValidationError(f"{accelerator.name} gives no {what}", element="service",
                                   field="accelerator")
     domain = accelerator.scale_up_domain or 1
+    if tp < 1:
+        raise ValidationError(f"tensor_parallel must be >= 1, got {tp}", element="service",
+                              field="tensor_parallel")
     if tp > domain:
         raise ValidationError(f"tensor_parallel {tp} is more than {accelerator.name}'s "
                               f"scale-up domain of {domain}", element="service",
@@ -534,6 +537,17 @@ def _per_rps(tp: int, ev: Mapping[str, Any], i: int,
     return tp / rate + (tp / ev["decode"] if service.disaggregate else 0.0)
 
 
+def _load(service: InferenceService) -> Any:
+    """The service's model, an unknown name reported against the service file's field."""
+    from infranet.workloads.models import load_model
+
+    try:
+        return load_model(service.model_path())
+    except UnknownNameError as err:
+        raise UnknownNameError(str(err), file=service.file, element="service",
+                               field="model") from None
+
+
 def _candidates(model: Any, accelerator: Any) -> list[int]:
     domain = accelerator.scale_up_domain or 1
     out = [1]
@@ -582,15 +596,17 @@ def replica_model(service: InferenceService, *, accelerator: str | Any | None = 
         When no tensor-parallel degree within the scale-up domain holds the weights and one
         request's KV cache.
     """
-    from infranet.workloads.models import load_model
-
     name = accelerator if accelerator is not None else service.accelerator
     if name is None:
         raise ValidationError("no accelerator: give one in the service (accelerator: H100) "
                               "or as an option", file=service.file, element="service",
                               field="accelerator")
-    chip = name if not isinstance(name, str) else physics.accelerator(name, catalogue)
-    m = load_model(service.model_path()) if model is None else model
+    try:
+        chip = name if not isinstance(name, str) else physics.accelerator(name, catalogue)
+    except UnknownNameError as err:
+        raise UnknownNameError(str(err), file=service.file, element="service",
+                               field="accelerator") from None
+    m = _load(service) if model is None else model
     rtt = np.atleast_1d(np.asarray(rtt_ms, dtype=float))
     if rtt.ndim != 1 or np.any(~np.isfinite(rtt)) or np.any(rtt < 0):
         raise ValidationError("RTTs must be finite and >= 0 ms", element="service",
@@ -745,7 +761,6 @@ def size_service(service: InferenceService, topology: Any = None, *,
                     "name the accelerator to serve on", file=service.file, element="service",
                     field="accelerator")
             name = kinds[0]
-    from infranet.workloads.models import load_model
     from infranet.workloads.service import region_demand
 
     if topology is None and service.total_requests_per_s is not None:
@@ -754,8 +769,10 @@ def size_service(service: InferenceService, topology: Any = None, *,
     else:
         rates = region_demand(service, topology)
         demand = float(sum(rates.values()))
+    rep_model = _load(service)
     rep = replica_model(service, accelerator=name, tensor_parallel=tensor_parallel,
-                        rtt_ms=rtt_ms, dci_gbps=dci_gbps, catalogue=catalogue)
+                        rtt_ms=rtt_ms, dci_gbps=dci_gbps, catalogue=catalogue,
+                        model=rep_model)
     if not rep.feasible[0]:
         raise InfeasibleError(f"{rep.binding.summary}", file=service.file, element="service",
                               field="slo")
@@ -767,5 +784,5 @@ def size_service(service: InferenceService, topology: Any = None, *,
     return ServiceSizing(replica=rep, regions=FrozenDict(rates), demand_requests_per_s=demand,
                          replicas=count, total_accelerators=count * rep.tensor_parallel,
                          wan_gbps=FrozenDict({k: float(v) for k, v in wan_gbps(
-                             service, load_model(service.model_path()), demand).items()}),
+                             service, rep_model, demand).items()}),
                          binding=rep.binding)

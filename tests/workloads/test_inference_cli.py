@@ -74,3 +74,15 @@ def test_bad_service_files_and_usage(tmp_path):
     assert code == 2 and "not both" in err
     code, _, err = run("size", "inference")
     assert code == 2 and "--service" in err
+
+
+def test_unknown_names_in_a_service_file_name_the_file_and_field(tmp_path):
+    path = tmp_path / "svc.yaml"
+    for text, field, words in (("model: llama3-7b\naccelerator: H100\n", "model",
+                                "did you mean 'llama3-70b'"),
+                               ("model: llama3-70b\naccelerator: H1000\n", "accelerator",
+                                "did you mean 'H100'")):
+        path.write_text(text, encoding="utf-8")
+        code, _, err = run("size", "inference", "--service", str(path))
+        assert code == 1 and err.startswith(f"error: {path}: service: {field}: "), err
+        assert words in err and err.count("\n") == 1
