@@ -1,7 +1,7 @@
 """One inference replica of a 70B model: what it serves within its SLOs, where the time to first
 token goes, and how the answer moves with the users' distance and the SLOs.
 
-The shipped service (examples/service-llama3-70b.yaml: Llama 3 70B in fp8 on H200, prompts of
+The shipped service (examples/service-llama3-70b.yaml: Llama 3 70B in fp8, here on H200, prompts of
 2,000 tokens on average with a p99 of 8,000, MLPerf's interactive SLOs of 450 ms to the first
 token and 40 ms per output token) is evaluated at the RTTs of users 100 km to 4,000 km away in
 one call, as a placement does for its regions; then sized for the demand of the continental
@@ -26,7 +26,7 @@ RTT_MS = [1.3, 12.7, 51.0]
 
 
 def main() -> None:
-    service = read_service(SERVICE)
+    service = replace(read_service(SERVICE), accelerator="H200")
     model = replica_model(service, rtt_ms=RTT_MS)
     print(f"{service.name}: {model.model} in {model.precision} on {model.tensor_parallel} "
           f"{model.accelerator} per replica")

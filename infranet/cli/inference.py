@@ -58,16 +58,23 @@ def inference(file: str | None, service_file: str | None, model: str | None,
     requests/s a replica serves with TTFT and TPOT p99 within the SLOs at --rtt, the
     accelerators per request/s, the p99 time to first token part by part (network_ms,
     queue_ms, prefill_ms, kv_transfer_ms), tpot_ms, the batch, and binding: the SLO, KV cache
-    or weights that limit it. With a topology FILE, the accelerator defaults to its clusters',
-    the demand is spread over its regions, and replicas and total_accelerators say what the
-    whole demand needs before placement (at one RTT for every region).
+    or weights that limit it.
+
+    With a topology FILE, the service's demand is placed on its datacenters as `infranet place
+    inference` places it (RTTs along the fiber, or estimated where none is drawn; add
+    --survive-site-loss in the service for N+1), and the answer is per site: accelerators,
+    replicas, the load it carries and its capacity, the regions it serves, their worst RTT and
+    p99 TTFT, the TPOT, and the WAN bandwidth it needs (JSON: total_accelerators,
+    total_wan_gbps, binding, sites: {SITE: {...}}). --rtt goes with the bare form only.
 
     \b
     Examples:
       infranet size inference --model llama3-70b --accelerator H200 --precision fp8 \\
           --prompt-tokens 2000 --output-tokens 250 --rtt 20ms
+      infranet size inference --service examples/service-llama3-70b.yaml \\
+          --accelerator H200 --rtt 20ms
       infranet size inference topologies/us-backbone.yaml \\
-          --service examples/service-llama3-70b.yaml --rtt 30ms --format json
+          --service examples/service-llama3-70b.yaml --format json
     """
     from infranet.output import emit
     from infranet.workloads.inference import size_service
@@ -89,7 +96,20 @@ def inference(file: str | None, service_file: str | None, model: str | None,
         if model is None:
             raise click.UsageError("give --service SERVICE.yaml or --model NAME")
         service = service_from_mapping({**given, **({"slo": slo} if slo else {})})
-    topology = load(file, input_format, capacity_unit) if file is not None else None
+    if file is not None:
+        from dataclasses import replace
+
+        from infranet.cli._options import typed
+
+        for flag in typed("rtt", "dci"):
+            raise click.UsageError(f"{flag} goes without a topology: on one, each region's RTT "
+                                   "comes from the fiber (or is estimated) and the KV cache "
+                                   "leaves at the replica's NIC rate")
+        if tensor_parallel is not None:
+            service = replace(service, tensor_parallel=tensor_parallel)
+        _per_site(load(file, input_format, capacity_unit), service, accelerator, fmt)
+        return
+    topology = None
     result = size_service(service, topology, accelerator=accelerator,
                           tensor_parallel=tensor_parallel, rtt_ms=rtt * 1e3,
                           dci_gbps=math.inf if dci is None else dci)
@@ -105,3 +125,27 @@ def inference(file: str | None, service_file: str | None, model: str | None,
          title=f"{data['model']} on {data['tensor_parallel']} {data['accelerator']} per "
                f"replica: {data['requests_per_s']:.3g} requests/s; "
                f"{data['binding']['summary']}")
+
+
+def _per_site(topology: Any, service: Any, accelerator: str | None, fmt: str) -> None:
+    """The service placed on `topology`, told site by site."""
+    from infranet.errors import printable
+    from infranet.output import emit
+    from infranet.planning.serving import place_inference, site_summary
+
+    plan = place_inference(topology, service, accelerator=accelerator)
+    data = plan.to_dict()
+    for note in data["notes"]:
+        click.echo(f"note: {printable(note)}", err=True)
+    sites = site_summary(plan)
+    head = {k: data[k] for k in ("service", "model", "total_accelerators", "cost_per_hour",
+                                 "total_wan_gbps", "survive_site_loss", "binding")}
+    rows = [{"site": name, **row} for name, row in sites.items()]
+    title = (f"{data['service']} ({data['model']}) on {topology.name}: "
+             f"{data['total_accelerators']:,} accelerators; {data['binding']['summary']}")
+    document = {**head, "sites": sites, "notes": data["notes"]}
+    if fmt == "table":
+        summary = {k: v for k, v in head.items() if not isinstance(v, dict)}
+        emit(document, fmt, rows=[summary], transpose=True, title=title)
+        title = "per site"
+    emit(document, fmt, rows=rows, title=title)

@@ -180,18 +180,24 @@ def inference(file: str, service_file: str, regions_file: str | None,
     spread = ", ".join(f"{site} {n:,}" for site, n in data["sites"].items())
     title = (f"{data['service']} ({data['model']}): {data['total_accelerators']:,} "
              f"accelerators ({spread}); {data['binding']['summary']}")
-    rows = [{"region": name, **{k: v for k, v in entry.items()
-                                if k not in ("ttft_slo_ms", "tpot_slo_ms")}}
-            for name, entry in data["regions"].items()]
+    rows = [{"region": name, **entry} for name, entry in data["regions"].items()]
     if fmt != "table":
         emit(data, fmt, rows=rows, title=title)
         return
-    sites = [{"site": site, "accelerators": n, "replicas": data["replicas"][site],
-              "wan_gbps": data["wan_gbps"].get(site),
-              **{k: v for k, v in data["operating"][site].items()
-                 if k in ("accelerator", "tensor_parallel", "requests_per_replica",
-                          "operating_rtt_ms")},
-              "reserve_rps": (data["reserve"].get(site) or {}).get("rps")}
-             for site, n in data["sites"].items()]
-    emit(data, fmt, rows=sites, title=title)
+    summary = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
+    emit(data, fmt, rows=[summary], transpose=True, title=title)
+    sites = []
+    for site, n in data["sites"].items():
+        row: dict[str, Any] = {"site": site, "accelerators": n}
+        for kind in ("prefill_sites", "decode_sites"):
+            if data[kind] is not None:
+                row[kind.split("_")[0]] = data[kind].get(site, 0)
+        reserve = data["reserve"].get(site) or {}
+        row.update({"replicas": data["replicas"].get(site), "reserve_rps": reserve.get("rps"),
+                    "reserve_for": reserve.get("for"), "wan_gbps": data["wan_gbps"].get(site),
+                    **(data["wan"].get(site) or {})})
+        sites.append(row)
+    emit(data, fmt, rows=sites, title="sites: accelerators, N+1 reserve and WAN (Gb/s)")
+    emit(data, fmt, rows=[{"site": site, **op} for site, op in data["operating"].items()],
+         title="each candidate's operating point: the load its replicas run at")
     emit(data, fmt, rows=rows, title="regions: p99 time to first token part by part (ms)")

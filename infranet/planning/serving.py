@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from infranet.planning.replicas import ReplicaPlacement
     from infranet.workloads.service import InferenceService
 
-__all__ = ["InferencePlacement", "place_inference", "service_demand"]
+__all__ = ["InferencePlacement", "place_inference", "service_demand", "site_summary"]
 
 
 def service_demand(service: InferenceService, topology: Topology,
@@ -578,3 +578,28 @@ def _disaggregated_wan(regions: dict[str, Any], sizes: Any) -> dict[str, dict[st
         parts["out_gbps"] = parts["responses_gbps"] + parts["kv_out_gbps"]
     return wan
 
+
+
+def site_summary(plan: InferencePlacement) -> dict[str, dict[str, Any]]:
+    """Per hosting site: ``accelerator``, ``tensor_parallel``, ``replicas``, ``accelerators``,
+    ``load_rps`` (its regions' demand), ``capacity_rps`` (what its replicas carry),
+    ``reserve_rps`` (N+1: what it holds for another site's loss), ``regions`` (those it serves
+    first), ``max_rtt_ms`` and ``max_ttft_ms`` of those regions (p99), ``tpot_ms`` and
+    ``wan_gbps``."""
+    data = plan.to_dict()
+    out: dict[str, dict[str, Any]] = {}
+    for site, accelerators in data["sites"].items():
+        served = [(n, r) for n, r in data["regions"].items() if r["site"] == site]
+        op = data["operating"].get(site, {})
+        replicas = data["replicas"].get(site, 0)
+        out[site] = {
+            "accelerator": op.get("accelerator"), "tensor_parallel": op.get("tensor_parallel"),
+            "replicas": replicas, "accelerators": accelerators,
+            "load_rps": sum(r["demand_rps"] for _, r in served),
+            "capacity_rps": replicas * op.get("requests_per_replica", 0.0),
+            "reserve_rps": (data["reserve"].get(site) or {}).get("rps", 0.0),
+            "regions": [n for n, _ in served],
+            "max_rtt_ms": max((r["rtt_ms"] for _, r in served), default=None),
+            "max_ttft_ms": max((r["ttft_ms"] for _, r in served), default=None),
+            "tpot_ms": op.get("tpot_ms"), "wan_gbps": data["wan_gbps"].get(site, 0.0)}
+    return out

@@ -141,6 +141,9 @@ def test_matrix_readers_raise_only_infranet_errors(tmp_path_factory, case):
 def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
     """What each command that reads a topology runs on `path`."""
     p = str(path)
+    service = out.parent / "service.yaml"
+    service.write_text("model: llama3-8b\naccelerator: H100\n"
+                       "demand: {total_requests_per_s: 10, by: equal}\n")
     return {
         "validate": [["validate", p]],
         "show": [["show", p], ["show", p, "--format", "csv"]],
@@ -157,6 +160,7 @@ def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
                             "--accelerator", "H100"]],
         "place training": [["place", "training", p, "--model", "llama3-8b", "--accelerators",
                             "64", "--parallelism", "tp=8", "--global-batch", "64"]],
+        "place inference": [["place", "inference", p, "--service", str(service)]],
         "collective": [["collective", "--size", "1GB", "--topology", p, "--group", "dc=16"],
                        ["collective", "--size", "1GB", "--topology", p, "--group", "x=8",
                         "--group", "z=8", "--window", "4MiB"]],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from infranet.cli import main
@@ -36,14 +37,24 @@ def test_bare_replica_json():
 
 
 def test_the_shipped_service_on_the_backbone():
-    code, out, err = run("size", "inference", BACKBONE, "--service", SERVICE, "--rtt", "30ms",
-                         "--format", "json")
+    """Before placement, at one RTT for every region; then placed on the backbone, per site."""
+    code, out, err = run("size", "inference", "--service", SERVICE, "--accelerator", "H200",
+                         "--rtt", "30ms", "--format", "json")
     assert code == 0, err
     data = json.loads(out)
-    assert data["demand_requests_per_s"] == 400.0
-    assert set(data["regions"]) >= {"new-york-metro", "chicago-metro", "los-angeles-metro"}
-    assert data["total_accelerators"] == data["replicas"] * data["tensor_parallel"]
-    assert data["wan_gbps"]["kv"] == 0.0  # not disaggregated
+    assert data["tensor_parallel"] >= 1 and data["ttft_ms"] <= 450.0 + 1e-6
+    code, out, err = run("size", "inference", BACKBONE, "--service", SERVICE, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    sites = data["sites"]
+    assert data["total_accelerators"] == sum(s["accelerators"] for s in sites.values())
+    assert sum(s["load_rps"] for s in sites.values()) == pytest.approx(400.0)
+    for site in sites.values():
+        assert site["load_rps"] <= site["capacity_rps"] * (1 + 1e-9)
+        assert site["accelerators"] == site["replicas"] * site["tensor_parallel"]
+        assert site["max_ttft_ms"] is None or site["max_ttft_ms"] <= 450.0 + 1e-6
+    code, _, err = run("size", "inference", BACKBONE, "--service", SERVICE, "--rtt", "30ms")
+    assert code == 2 and "--rtt goes without a topology" in err
 
 
 def test_errors_are_one_line():
