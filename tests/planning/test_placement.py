@@ -171,6 +171,16 @@ def test_shipped_job_spans_the_virtual_datacenter(mesh):
     assert alternatives and all(a["step_s"] >= out["step_s"] for a in alternatives)
     assert all(a["why"] for a in alternatives)
     assert out["power_mw"]["abilene"] < 1200.0
+    # rings of three and four clusters priced as a placed group prices them
+    for plan in (out, *alternatives):
+        clusters = [f"{m['site']}/{m['cluster']}" for m in plan["members"]] \
+            if "members" in plan else list(plan["clusters"])
+        ring = place_job(mesh, accelerators=len(clusters), sites=clusters)
+        assert plan["dci_gbps"] == pytest.approx(ring.dci_gbps, rel=1e-12)
+    assert len(out["members"]) == 3
+    ring = place_job(mesh, accelerators=3, sites=[f"{m['site']}/{m['cluster']}"
+                                                  for m in out["members"]])
+    assert out["dci_one_way_ms"] == pytest.approx(ring.dci_latency_s * 1e3, rel=1e-12)
 
 
 def test_a_site_power_budget_binds_and_is_named(mesh):
