@@ -979,6 +979,9 @@ def _binding(job: TrainingJob, best: _Plan, by_type: Mapping[str, Sequence[_Memb
     kind, name = "site", largest.name
     why = (f"no single cluster has {n:,} available (the most, {largest.name}, may take "
            f"{largest.limit:,})")
+    if largest.limit >= n:
+        better = "cheaper" if objective == "cost" else "faster"
+        why = f"{len(best.members)} clusters are {better} than any one that could hold the job"
     dci = (f"; across the DCI ({best.dci_gbps / 1e3:,.1f} Tb/s, {best.dci_one_way_ms:.3g} ms "
            f"one way) the step waits {s.dci_s:.3g} s of {best.step_s:.3g} s"
            if best.dci_gbps is not None else "")
