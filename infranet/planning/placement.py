@@ -50,8 +50,9 @@ against a budget, and a note says so.
 **Objective.** ``time``: the least step time. ``cost``: the least cost per step, step time ×
 the accelerators × each cluster's ``cost_per_accelerator_hour``; clusters without a price are
 left out of a cost placement (a note counts them), and a time placement gives its cost only
-when every member has a price. Within a group the split is the fastest one: with members of
-different prices it is not rebalanced towards the cheaper.
+when every member has a price. A group of members of different prices offers two splits, the
+fastest and the one that fills the cheapest clusters first, and the cheaper per step is kept
+(a heuristic: splits between the two are not searched for cost).
 
 **Why.** ``binding`` says what decided the placement: a single site that suffices; or, across
 sites, the available accelerators or the power that keep any one site from holding the job,
@@ -742,31 +743,58 @@ def _evaluate(record: Any, chip: Any, job: TrainingJob, mapping: _Mapping,
         if any(p.size == 0 for p in per):
             continue
         if k == 1 or mapping.across == "pp":
-            pick = [int(p[0]) for p in per]
+            picks = [[int(p[0]) for p in per]]
         else:
             counts = _split(group, [cost[p] for p in per], unit * block, blocks)
-            pick = [int(p[c - 1]) for p, c in zip(per, counts, strict=True)]
-        steps = [float(cost[r]) for r in pick]
-        if not np.isfinite(max(steps)) or int(sum(d[r] for r in pick)) != units:
-            continue
-        plan_units = tuple(int(d[r]) for r in pick)
-        if not _power_holds(group, plan_units, unit):
-            continue
-        slowest = pick[int(np.argmax(steps))]
-        price = None
-        if all(m.price is not None for m in group):
-            hourly = sum(float(m.price or 0.0) * u * unit
-                         for m, u in zip(group, plan_units, strict=True))
-            price = max(steps) / 3600.0 * hourly
-        multi = k > 1
-        plans.append(_Plan(
-            members=tuple(group), mapping=mapping, units=plan_units, step_s=max(steps),
-            member_step_s=tuple(steps), slowest=run.at(slowest),
-            dci_gbps=float(probe.dci_gbps) if multi else None,
-            dci_one_way_ms=probe.dci_latency_s * 1e3 if multi else None,
-            dci_cut=tuple(probe.dci_cut) if multi else (), cost_per_step=price,
-            notes=tuple(n for n in probe.notes if "gives no" in n)))  # fallback figures
+            picks = [[int(p[c - 1]) for p, c in zip(per, counts, strict=True)]]
+            cheap = _cheapest_first(group, [p.size for p in per], blocks)
+            if cheap is not None and cheap != counts:
+                picks.append([int(p[c - 1]) for p, c in zip(per, cheap, strict=True)])
+        for pick in picks:
+            plan = _plan(group, probe, mapping, pick, cost, d, unit, units, run)
+            if plan is not None:
+                plans.append(plan)
     return plans, int(d.size), short
+
+
+def _plan(group: Sequence[_Member], probe: Any, mapping: _Mapping, pick: Sequence[int],
+          cost: np.ndarray, d: np.ndarray, unit: int, units: int, run: Any) -> _Plan | None:
+    """The plan of a group's split (`pick`: one row per member), None when it is not one."""
+    steps = [float(cost[r]) for r in pick]
+    if not np.isfinite(max(steps)) or int(sum(d[r] for r in pick)) != units:
+        return None
+    plan_units = tuple(int(d[r]) for r in pick)
+    if not _power_holds(group, plan_units, unit):
+        return None
+    price = None
+    if all(m.price is not None for m in group):
+        hourly = sum(float(m.price or 0.0) * u * unit
+                     for m, u in zip(group, plan_units, strict=True))
+        price = max(steps) / 3600.0 * hourly
+    multi = len(group) > 1
+    return _Plan(
+        members=tuple(group), mapping=mapping, units=plan_units, step_s=max(steps),
+        member_step_s=tuple(steps), slowest=run.at(pick[int(np.argmax(steps))]),
+        dci_gbps=float(probe.dci_gbps) if multi else None,
+        dci_one_way_ms=probe.dci_latency_s * 1e3 if multi else None,
+        dci_cut=tuple(probe.dci_cut) if multi else (), cost_per_step=price,
+        notes=tuple(n for n in probe.notes if "gives no" in n))  # fallback figures
+
+
+def _cheapest_first(group: Sequence[_Member], most: Sequence[int], blocks: int
+                    ) -> list[int] | None:
+    """Blocks per member filling the cheapest clusters first (one block each at least), when
+    every member is priced and prices differ; None otherwise or when they cannot hold it."""
+    prices = [m.price for m in group]
+    if any(p is None for p in prices) or len(set(prices)) < 2:
+        return None
+    counts = [1] * len(group)
+    left = blocks - len(group)
+    for i in sorted(range(len(group)), key=lambda i: (float(prices[i] or 0.0), i)):
+        take = min(left, most[i] - 1)
+        counts[i] += take
+        left -= take
+    return counts if left == 0 else None
 
 
 def _split(group: Sequence[_Member], costs: Sequence[np.ndarray], block: int,

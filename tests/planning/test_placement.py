@@ -310,6 +310,18 @@ def test_cost_picks_the_cheaper_site_and_prices_per_step():
         place_training(_priced([None, None, None]), job, objective="cost")
 
 
+def test_cost_fills_the_cheaper_clusters_first():
+    topology = _priced([1.0, 3.0, 2.0])
+    job = _job(96, 12)  # more than one cluster holds
+    fast = place_training(topology, job)
+    cheap = place_training(topology, job, objective="cost")
+    assert fast.cost_per_step is not None and cheap.cost_per_step is not None
+    assert cheap.cost_per_step <= fast.cost_per_step * (1 + 1e-12)
+    assert cheap.step_s >= fast.step_s * (1 - 1e-12)
+    assert dict(cheap.sites) == {"x": 64, "z": 32}  # the cheapest filled first
+    _recheck(topology, job, cheap)
+
+
 def test_objectives_come_from_the_registry():
     topology = _priced([1.0, 1.0, 1.0])
     for objective in OBJECTIVES:
