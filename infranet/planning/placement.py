@@ -12,8 +12,10 @@ the DCI ring's capacity by max-flow on the cluster-level view, its latency along
 lowest-latency path; a member's tiers do not depend on how many ranks it holds, so each group
 is probed once with one rank per member). A group whose members no fiber joins is left out.
 The number of groups is ``Σ C(n, k)`` for ``k ≤ max_sites`` over the n members: 30 on the
-Texas topologies (5 clusters), about 2.5·10⁵ for 50 clusters and 4 sites, where ``sites`` or a
-lower ``max_sites`` should narrow the search.
+Texas topologies (5 clusters), 2,380 for 16 clusters and 4 sites (about half a minute, the
+dynamic programming of the splits taking most of it), where ``sites`` or a lower ``max_sites``
+should narrow the search. Pairs are placed once: a ring of three or more is put together from
+its edges.
 
 **Splits.** What crosses the DCI is split on whole units: data-parallel replicas
 (``tp·pp·cp`` accelerators each) when ``across`` is ``dp``, any number to each member (at least
@@ -48,8 +50,9 @@ against a budget, and a note says so.
 **Objective.** ``time``: the least step time. ``cost``: the least cost per step, step time ×
 the accelerators × each cluster's ``cost_per_accelerator_hour``; clusters without a price are
 left out of a cost placement (a note counts them), and a time placement gives its cost only
-when every member has a price. Within a group the split is the fastest one: with members of
-different prices it is not rebalanced towards the cheaper.
+when every member has a price. A group of members of different prices offers two splits, the
+fastest and the one that fills the cheapest clusters first, and the cheaper per step is kept
+(a heuristic: splits between the two are not searched for cost).
 
 **Why.** ``binding`` says what decided the placement: a single site that suffices; or, across
 sites, the available accelerators or the power that keep any one site from holding the job,
@@ -438,8 +441,15 @@ def _without_power(search: _Search, by_type: Mapping[str, Sequence[_Member]], ob
                    best: _Plan) -> _Plan | None:
     """The best plan with no site limited by power, when it beats `best` (power binds);
     else None."""
-    if all(m.power_limit is None for pool in by_type.values() for m in pool):
-        return None
+    it_w: dict[str, float] = {}  # each site's IT draw with every candidate cluster taken, W
+    limit: dict[str, tuple[float, float]] = {}  # (power_mw, pue)
+    for pool in by_type.values():
+        for m in pool:
+            if m.budget_mw is not None and m.it_w is not None:
+                it_w[m.site] = it_w.get(m.site, m.busy_w) + m.available * m.it_w
+                limit[m.site] = (m.budget_mw, m.pue)
+    if all(w * limit[site][1] <= limit[site][0] * 1e6 for site, w in it_w.items()):
+        return None  # no site's power could bind
     free = {acc: [replace(m, limit=m.available, power_limit=None, budget_mw=None)
                   for m in pool] for acc, pool in by_type.items()}
     plans = search.run(free)
@@ -563,11 +573,23 @@ def _require_capacity(topology: Topology, job: TrainingJob,
 def _probe(topology: Topology, group: Sequence[_Member], job: TrainingJob,
            cache: dict[tuple[int, ...], Any]) -> Any:
     """The tiers and DCI ring of a group (one rank per member), or None when no fiber joins
-    its members."""
+    its members.
+
+    One or two members are placed (:func:`infranet.workloads.sizing.place_job`); a ring of
+    three or more is put together from its edges, each a pair placed once and kept: the ring
+    runs at its narrowest edge and waits for its longest, as
+    :func:`infranet.workloads.groups.place` prices it (a pair's max-flow does not depend on the
+    other members, whose clusters hang off their own sites), so that n clusters cost n²/2
+    max-flow pairs, not one ring per group (a test holds the two equal).
+    """
+    from dataclasses import replace as renew
+
     from infranet.workloads.sizing import place_job
 
     key = tuple(m.index for m in group)
-    if key not in cache:
+    if key in cache:
+        return cache[key]
+    if len(group) <= 2:
         try:
             cache[key] = place_job(topology, accelerators=len(group),
                                    sites=[m.name for m in group], window_bytes=job.window)
@@ -575,6 +597,25 @@ def _probe(topology: Topology, group: Sequence[_Member], job: TrainingJob,
             if "no capacity joins" not in err.detail:
                 raise
             cache[key] = None
+        return cache[key]
+    edges = []
+    for a, b in zip(group, (*group[1:], group[0]), strict=True):
+        pair = _probe(topology, sorted((a, b), key=lambda m: m.index), job, cache)
+        if pair is None:
+            cache[key] = None
+            return None
+        edges.append(pair)
+    narrow = min(edges, key=lambda e: e.dci_gbps)
+    latency = max(e.dci_latency_s for e in edges)
+    alpha = narrow.networks[0].dci_alpha_s
+    singles = [_probe(topology, [m], job, cache) for m in group]
+    cache[key] = renew(
+        narrow, sites=tuple(m.site for m in group), clusters=tuple(m.cluster for m in group),
+        accelerators=tuple(m.accelerator for m in group), ranks=(1,) * len(group),
+        networks=tuple(renew(one.networks[0], dci_gbps=narrow.dci_gbps, dci_latency_s=latency,
+                             dci_alpha_s=alpha) for one in singles),
+        it_w=tuple(one.it_w[0] for one in singles), pue=tuple(one.pue[0] for one in singles),
+        dci_latency_s=latency, notes=tuple(n for one in singles for n in one.notes))
     return cache[key]
 
 
@@ -632,7 +673,9 @@ def _evaluate(record: Any, chip: Any, job: TrainingJob, mapping: _Mapping,
     units, unit = mapping.units, mapping.unit
     block = _block(units) if mapping.across == "dp" else 1
     blocks = units // block
-    rows: list[tuple[int, int, int]] = []      # (candidate, member position, units)
+    # One row per (candidate, member, units it may take): built as arrays, one block per
+    # member, the member's tiers gathered from a small table by index.
+    parts: list[tuple[int, int, np.ndarray]] = []
     for ci, (group, _) in enumerate(candidates):
         k = len(group)
         if k > blocks:
@@ -642,20 +685,23 @@ def _evaluate(record: Any, chip: Any, job: TrainingJob, mapping: _Mapping,
                 continue
             share = units // k
             if all(share * unit <= m.limit for m in group):
-                rows.extend((ci, i, share) for i in range(k))
+                parts.extend((ci, i, np.asarray([share])) for i in range(k))
             continue
         for i, m in enumerate(group):
             most = min(m.limit // (unit * block), blocks - (k - 1))
-            rows.extend((ci, i, b * block) for b in range(1, most + 1))
-    if not rows:
+            parts.append((ci, i, block * np.arange(1, most + 1)))
+    sizes = np.asarray([p[2].size for p in parts], dtype=np.int64)
+    if not parts or not sizes.sum():
         return [], 0, None
-    arr = np.asarray(rows, dtype=np.int64)
-    ci_of, pos, d = arr[:, 0], arr[:, 1], arr[:, 2].astype(float)
-    k_of = np.asarray([len(candidates[c][0]) for c in ci_of], dtype=float)
-    nets = [candidates[c][1].networks[i] for c, i in zip(ci_of, pos, strict=True)]
+    ci_of = np.repeat(np.asarray([p[0] for p in parts], dtype=np.int64), sizes)
+    pos = np.repeat(np.asarray([p[1] for p in parts], dtype=np.int64), sizes)
+    which = np.repeat(np.arange(len(parts)), sizes)  # the row's member in the table
+    d = np.concatenate([p[2] for p in parts]).astype(float)
+    k_of = np.repeat(np.asarray([len(candidates[p[0]][0]) for p in parts], dtype=float), sizes)
+    nets = [candidates[c][1].networks[i] for c, i, _ in parts]
 
     def column(name: str) -> np.ndarray:
-        return np.asarray([float(np.asarray(getattr(net, name))) for net in nets])
+        return np.asarray([float(np.asarray(getattr(net, name))) for net in nets])[which]
 
     network = Network(
         scale_up_gbps=column("scale_up_gbps"), scale_out_gbps=column("scale_out_gbps"),
@@ -697,31 +743,58 @@ def _evaluate(record: Any, chip: Any, job: TrainingJob, mapping: _Mapping,
         if any(p.size == 0 for p in per):
             continue
         if k == 1 or mapping.across == "pp":
-            pick = [int(p[0]) for p in per]
+            picks = [[int(p[0]) for p in per]]
         else:
             counts = _split(group, [cost[p] for p in per], unit * block, blocks)
-            pick = [int(p[c - 1]) for p, c in zip(per, counts, strict=True)]
-        steps = [float(cost[r]) for r in pick]
-        if not np.isfinite(max(steps)) or int(sum(d[r] for r in pick)) != units:
-            continue
-        plan_units = tuple(int(d[r]) for r in pick)
-        if not _power_holds(group, plan_units, unit):
-            continue
-        slowest = pick[int(np.argmax(steps))]
-        price = None
-        if all(m.price is not None for m in group):
-            hourly = sum(float(m.price or 0.0) * u * unit
-                         for m, u in zip(group, plan_units, strict=True))
-            price = max(steps) / 3600.0 * hourly
-        multi = k > 1
-        plans.append(_Plan(
-            members=tuple(group), mapping=mapping, units=plan_units, step_s=max(steps),
-            member_step_s=tuple(steps), slowest=run.at(slowest),
-            dci_gbps=float(probe.dci_gbps) if multi else None,
-            dci_one_way_ms=probe.dci_latency_s * 1e3 if multi else None,
-            dci_cut=tuple(probe.dci_cut) if multi else (), cost_per_step=price,
-            notes=tuple(n for n in probe.notes if "gives no" in n)))  # fallback figures
-    return plans, len(rows), short
+            picks = [[int(p[c - 1]) for p, c in zip(per, counts, strict=True)]]
+            cheap = _cheapest_first(group, [p.size for p in per], blocks)
+            if cheap is not None and cheap != counts:
+                picks.append([int(p[c - 1]) for p, c in zip(per, cheap, strict=True)])
+        for pick in picks:
+            plan = _plan(group, probe, mapping, pick, cost, d, unit, units, run)
+            if plan is not None:
+                plans.append(plan)
+    return plans, int(d.size), short
+
+
+def _plan(group: Sequence[_Member], probe: Any, mapping: _Mapping, pick: Sequence[int],
+          cost: np.ndarray, d: np.ndarray, unit: int, units: int, run: Any) -> _Plan | None:
+    """The plan of a group's split (`pick`: one row per member), None when it is not one."""
+    steps = [float(cost[r]) for r in pick]
+    if not np.isfinite(max(steps)) or int(sum(d[r] for r in pick)) != units:
+        return None
+    plan_units = tuple(int(d[r]) for r in pick)
+    if not _power_holds(group, plan_units, unit):
+        return None
+    price = None
+    if all(m.price is not None for m in group):
+        hourly = sum(float(m.price or 0.0) * u * unit
+                     for m, u in zip(group, plan_units, strict=True))
+        price = max(steps) / 3600.0 * hourly
+    multi = len(group) > 1
+    return _Plan(
+        members=tuple(group), mapping=mapping, units=plan_units, step_s=max(steps),
+        member_step_s=tuple(steps), slowest=run.at(pick[int(np.argmax(steps))]),
+        dci_gbps=float(probe.dci_gbps) if multi else None,
+        dci_one_way_ms=probe.dci_latency_s * 1e3 if multi else None,
+        dci_cut=tuple(probe.dci_cut) if multi else (), cost_per_step=price,
+        notes=tuple(n for n in probe.notes if "gives no" in n))  # fallback figures
+
+
+def _cheapest_first(group: Sequence[_Member], most: Sequence[int], blocks: int
+                    ) -> list[int] | None:
+    """Blocks per member filling the cheapest clusters first (one block each at least), when
+    every member is priced and prices differ; None otherwise or when they cannot hold it."""
+    prices = [m.price for m in group]
+    if any(p is None for p in prices) or len(set(prices)) < 2:
+        return None
+    counts = [1] * len(group)
+    left = blocks - len(group)
+    for i in sorted(range(len(group)), key=lambda i: (float(prices[i] or 0.0), i)):
+        take = min(left, most[i] - 1)
+        counts[i] += take
+        left -= take
+    return counts if left == 0 else None
 
 
 def _split(group: Sequence[_Member], costs: Sequence[np.ndarray], block: int,
@@ -934,6 +1007,9 @@ def _binding(job: TrainingJob, best: _Plan, by_type: Mapping[str, Sequence[_Memb
     kind, name = "site", largest.name
     why = (f"no single cluster has {n:,} available (the most, {largest.name}, may take "
            f"{largest.limit:,})")
+    if largest.limit >= n:
+        better = "cheaper" if objective == "cost" else "faster"
+        why = f"{len(best.members)} clusters are {better} than any one that could hold the job"
     dci = (f"; across the DCI ({best.dci_gbps / 1e3:,.1f} Tb/s, {best.dci_one_way_ms:.3g} ms "
            f"one way) the step waits {s.dci_s:.3g} s of {best.step_s:.3g} s"
            if best.dci_gbps is not None else "")

@@ -171,6 +171,16 @@ def test_shipped_job_spans_the_virtual_datacenter(mesh):
     assert alternatives and all(a["step_s"] >= out["step_s"] for a in alternatives)
     assert all(a["why"] for a in alternatives)
     assert out["power_mw"]["abilene"] < 1200.0
+    # rings of three and four clusters priced as a placed group prices them
+    for plan in (out, *alternatives):
+        clusters = [f"{m['site']}/{m['cluster']}" for m in plan["members"]] \
+            if "members" in plan else list(plan["clusters"])
+        ring = place_job(mesh, accelerators=len(clusters), sites=clusters)
+        assert plan["dci_gbps"] == pytest.approx(ring.dci_gbps, rel=1e-12)
+    assert len(out["members"]) == 3
+    ring = place_job(mesh, accelerators=3, sites=[f"{m['site']}/{m['cluster']}"
+                                                  for m in out["members"]])
+    assert out["dci_one_way_ms"] == pytest.approx(ring.dci_latency_s * 1e3, rel=1e-12)
 
 
 def test_a_site_power_budget_binds_and_is_named(mesh):
@@ -298,6 +308,18 @@ def test_cost_picks_the_cheaper_site_and_prices_per_step():
     assert any("without cost_per_accelerator_hour" in n for n in out["notes"])
     with pytest.raises(InfeasibleError, match="cost_per_accelerator_hour"):
         place_training(_priced([None, None, None]), job, objective="cost")
+
+
+def test_cost_fills_the_cheaper_clusters_first():
+    topology = _priced([1.0, 3.0, 2.0])
+    job = _job(96, 12)  # more than one cluster holds
+    fast = place_training(topology, job)
+    cheap = place_training(topology, job, objective="cost")
+    assert fast.cost_per_step is not None and cheap.cost_per_step is not None
+    assert cheap.cost_per_step <= fast.cost_per_step * (1 + 1e-12)
+    assert cheap.step_s >= fast.step_s * (1 - 1e-12)
+    assert dict(cheap.sites) == {"x": 64, "z": 32}  # the cheapest filled first
+    _recheck(topology, job, cheap)
 
 
 def test_objectives_come_from_the_registry():
