@@ -463,8 +463,7 @@ def _without_power(search: _Search, by_type: Mapping[str, Sequence[_Member]], ob
 
 def _members(topology: Topology, job: TrainingJob, notes: list[str]) -> list[_Member]:
     """Every cluster the job may use, with what it may take."""
-    from infranet.fabrics.power import cluster_power, site_pue
-    from infranet.model.schema import available
+    from infranet.planning.capacity import cluster_rooms
 
     if not topology.datacenters:
         raise InfeasibleError(f"{topology.name} has no datacenter to place a job on",
@@ -494,45 +493,28 @@ def _members(topology: Topology, job: TrainingJob, notes: list[str]) -> list[_Me
         raise UnknownNameError(f"unknown accelerator {job.accelerator!r}"
                                f"{did_you_mean(job.accelerator, known)}",
                                file=job.file, element="job", field="accelerator")
-    catalogue = topology.accelerators()
     out: list[_Member] = []
     unknown: list[str] = []
-    for site in topology.datacenters:
+    for room in cluster_rooms(topology):
+        site = room.site
         if wanted and site not in wanted:
             continue
-        spec = topology.site(site)
-        clusters = list(spec.get("clusters") or ())
-        pue = site_pue(spec)[0]
-        per_w: list[float | None] = []
-        for c in clusters:
-            p = cluster_power(c, catalogue, site=site)
-            per_w.append(None if p.it_power_kw is None else p.it_power_kw * 1e3 / p.count)
-        busy_w = sum((int(c["count"]) - available(c)) * (w or 0.0)
-                     for c, w in zip(clusters, per_w, strict=True))
-        budget = spec.get("power_mw")
-        for c, w in zip(clusters, per_w, strict=True):
-            only = wanted.get(site)
-            if only is not None and c["name"] not in only:
-                continue
-            if job.accelerator is not None and c["accelerator"] != job.accelerator:
-                continue
-            free = available(c)
-            if free < 1:
-                continue
-            limit: int | None = None
-            if budget is not None and w is not None:
-                room = float(budget) * 1e6 / pue - busy_w
-                limit = max(math.floor(room / w + 1e-9), 0)
-            elif budget is not None:
-                unknown.append(f"{site}/{c['name']}")
-            price = c.get("cost_per_accelerator_hour")
-            out.append(_Member(
-                index=len(out), site=site, cluster=str(c["name"]),
-                accelerator=str(c["accelerator"]), available=free,
-                limit=free if limit is None else min(free, limit), power_limit=limit,
-                it_w=w, pue=pue, busy_w=busy_w,
-                budget_mw=None if budget is None else float(budget),
-                price=None if price is None else float(price)))
+        only = wanted.get(site)
+        if only is not None and room.cluster not in only:
+            continue
+        if job.accelerator is not None and room.accelerator != job.accelerator:
+            continue
+        if room.available < 1:
+            continue
+        limit = room.power_limit
+        if room.budget_mw is not None and room.it_w is None:
+            unknown.append(f"{site}/{room.cluster}")
+        out.append(_Member(
+            index=len(out), site=site, cluster=room.cluster, accelerator=room.accelerator,
+            available=room.available,
+            limit=room.available if limit is None else min(room.available, limit),
+            power_limit=limit, it_w=room.it_w, pue=room.pue, busy_w=room.busy_w,
+            budget_mw=room.budget_mw, price=room.price))
     if unknown:
         notes.append(f"no published system power for the accelerators of {', '.join(unknown)}:"
                      " they are not held against their site's power_mw")
