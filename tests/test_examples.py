@@ -17,7 +17,7 @@ EXPECTED = {
     "place_inference.py": ["fewest accelerators", "(N+1)", "more accelerators",
                            "prefill and decode on separate replicas", "RTTs estimated"],
     "compare_vdc_designs.py": ["texas-vdc-ring", "survives any single cut: yes",
-                               "survives any single cut: no"],
+                               "survives any single cut: no", "DCI Gb/s for 95%"],
     "fiber_cut_what_if.py": ["single failures", "on hollow-core fiber everywhere",
                              "a floor without queueing"],
     "fabric_report.py": ["1,024 H100", "by min cut", "facility", "what limits the bisection"],
