@@ -25,7 +25,7 @@ import numpy as np
 
 from infranet.errors import ValidationError, counted
 from infranet.model.regions import Regions
-from infranet.results import Binding, FrozenState
+from infranet.results import Binding, FrozenState, freeze
 
 if TYPE_CHECKING:
     from infranet.model import Topology
@@ -38,11 +38,6 @@ BASES = ("fiber", "estimate")
 ESTIMATE_METHOD = ("median RTT estimated from the two locations: access legs and a path over "
                    "a reference long-haul backbone (terrestrial routes and subsea cables), "
                    "calibrated on measured inter-region RTTs")
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array.setflags(write=False)
-    return array
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,7 +173,7 @@ def rtt_matrix(topology: Topology, sources: Sequence[str] | Regions | None = Non
             distance[np.ix_(ok_src, ok_dst)] = great_circle_km(
                 src_lon[ok_src, None], src_lat[ok_src, None], dst_lon[ok_dst], dst_lat[ok_dst])
     basis = np.where(fiber, "fiber", "estimate")
-    return RttMatrix(src, dst, _frozen(rtt), _frozen(basis), _frozen(distance))
+    return RttMatrix(src, dst, freeze(rtt), freeze(basis), freeze(distance))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from infranet import physics
 from infranet.errors import UnknownNameError, ValidationError, counted, did_you_mean
-from infranet.results import Binding, FrozenState
+from infranet.results import Binding, FrozenState, freeze
 
 if TYPE_CHECKING:
     from infranet.model.topology import Topology
@@ -34,9 +34,8 @@ ATTACH_KINDS = ("datacenter", "pop")
 
 
 def _frozen(values: ArrayLike) -> np.ndarray:
-    array = np.array(values, dtype=float)
-    array.setflags(write=False)
-    return array
+    """`values` as a read-only array of floats."""
+    return freeze(np.array(values, dtype=float))
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,7 +22,7 @@ together). Errors are one line naming the file, the element (``job``) and the fi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,8 @@ from infranet.errors import ValidationError, did_you_mean
 from infranet.results import FrozenDict
 from infranet.workloads.training import ACROSS, RECOMPUTE, SCHEDULES
 
-__all__ = ["DEGREES", "JOB", "SEARCHES", "SOLVES", "JobField", "TrainingJob", "job_from_mapping",
+__all__ = ["DEGREES", "JOB", "SEARCHES", "SOLVES", "JobField", "TrainingJob", "check_fields",
+           "job_from_mapping",
            "parse_parallelism", "read_job", "reference_markdown"]
 
 #: The parallelism degrees a job names.
@@ -342,6 +343,35 @@ def _value(raw: Any, attr: JobField, file: str | None) -> Any:
     return value
 
 
+def check_fields(raw: Any, fields: Sequence[JobField], *, element: str,
+                 file: str | None = None) -> None:
+    """Check that `raw` is a mapping whose keys are all among `fields` (a spec's schema).
+
+    Raises
+    ------
+    ValidationError
+        For something other than a mapping, or an unknown field (with the closest name and the
+        allowed ones).
+
+    Examples
+    --------
+    >>> try:
+    ...     check_fields({"modle": "m"}, JOB[:2], element="job", file="j.yaml")
+    ... except ValidationError as err:
+    ...     print(err)
+    j.yaml: job: modle: unknown field (did you mean 'model'?); allowed: model, accelerators
+    """
+    if not isinstance(raw, Mapping):
+        raise ValidationError(f"expected a mapping of the {element}'s fields, got "
+                              f"{type(raw).__name__}", file=file, element=element)
+    known = {a.name: a for a in fields}
+    for key in raw:
+        if key not in known:
+            raise ValidationError(f"unknown field{did_you_mean(str(key), known)}; allowed: "
+                                  f"{', '.join(known)}", file=file, element=element,
+                                  field=str(key))
+
+
 def job_from_mapping(raw: Any, *, file: str | None = None, check: bool = True) -> TrainingJob:
     """A :class:`TrainingJob` from a mapping of the job schema's fields (a parsed JOB.yaml,
     or the command's options), checked; with `check`, a field the job would ignore
@@ -360,15 +390,7 @@ def job_from_mapping(raw: Any, *, file: str | None = None, check: bool = True) -
     ...     print(err)
     job.yaml: job: recompute: must be one of none, selective, full, got 'most'
     """
-    if not isinstance(raw, Mapping):
-        raise ValidationError(f"expected a mapping of the job's fields, got "
-                              f"{type(raw).__name__}", file=file, element="job")
-    known = {a.name: a for a in JOB}
-    for key in raw:
-        if key not in known:
-            raise ValidationError(f"unknown field{did_you_mean(str(key), known)}; allowed: "
-                                  f"{', '.join(known)}", file=file, element="job",
-                                  field=str(key))
+    check_fields(raw, JOB, element="job", file=file)
     values: dict[str, Any] = {}
     for attr in JOB:
         given = raw.get(attr.name)

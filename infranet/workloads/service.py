@@ -37,7 +37,7 @@ from typing import Any
 from infranet import physics, units
 from infranet.errors import ValidationError, did_you_mean
 from infranet.results import FrozenDict
-from infranet.workloads.job import JobField
+from infranet.workloads.job import JobField, check_fields
 
 __all__ = ["CONNECTIONS", "DEMAND_BY", "PRECISIONS", "SERVICE", "InferenceService", "Tokens",
            "read_service", "reference_markdown", "region_demand", "service_from_mapping"]
@@ -347,15 +347,7 @@ def service_from_mapping(raw: Any, *, file: str | None = None) -> InferenceServi
     ...     print(err)
     s.yaml: service: regions.east: must be >= 0, got -1
     """
-    if not isinstance(raw, Mapping):
-        raise ValidationError(f"expected a mapping of the service's fields, got "
-                              f"{type(raw).__name__}", file=file, element="service")
-    known = {a.name: a for a in SERVICE}
-    for key in raw:
-        if key not in known:
-            raise ValidationError(f"unknown field{did_you_mean(str(key), known)}; allowed: "
-                                  f"{', '.join(known)}", file=file, element="service",
-                                  field=str(key))
+    check_fields(raw, SERVICE, element="service", file=file)
     values: dict[str, Any] = {}
     for attr in SERVICE:
         given = raw.get(attr.name)
