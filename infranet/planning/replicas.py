@@ -388,6 +388,8 @@ def place_replicas(
         budget that cost the least per request/s (:func:`candidate_sites`; None: every site
         within budget). A restriction for speed on large instances: the optimum and the gap are
         then those of the restricted problem (:func:`relaxation_bound` bounds the whole one).
+        When the restricted problem is infeasible, the candidates double until it is not or
+        all are in (``size["candidates"]`` says how many were used).
     mip_gap
         Relative optimality gap at which HiGHS stops (1e-4: optimal for any count of
         accelerators below 10,000).
@@ -434,8 +436,17 @@ second (next 'b' needs 700 ms)
     if candidates is not None and candidates < (2 if survive_site_loss else 1):
         raise ValidationError(f"must be at least {2 if survive_site_loss else 1} sites per "
                               f"region, got {candidates!r}", field="candidates")
-    model = _Model(problem, survive_site_loss, objective, formulation, candidates)
-    n, primary, backup, status, gap = model.solve(mip_gap, time_limit_s)
+    while True:
+        model = _Model(problem, survive_site_loss, objective, formulation, candidates)
+        try:
+            n, primary, backup, status, gap = model.solve(mip_gap, time_limit_s)
+            break
+        except InfeasibleError:
+            if candidates is None or candidates >= problem.n_sites:
+                raise
+            log.info("no placement within %d candidate sites per region; trying %d",
+                     candidates, 2 * candidates)
+            candidates *= 2  # the restriction, not the problem, may be infeasible
     primary, backup = _closer(problem, n, primary, backup, model.usable)
     return _result(problem, n, primary, backup, survive_site_loss=survive_site_loss,
                    objective=objective, method=f"milp ({formulation})", status=status, gap=gap,
@@ -509,9 +520,10 @@ def diagnose(problem: ReplicaProblem, *, survive_site_loss: bool = False) -> Non
 
 def candidate_sites(problem: ReplicaProblem, candidates: int | None = None, *,
                     objective: str = "accelerators") -> np.ndarray:
-    """Which sites may serve which region, (R, S) bool: every site within the region's budget,
-    or only the `candidates` of them that cost the least per request/s (accelerators, or cost
-    per hour, per request/s: what the objective counts), ties to the lower TTFT.
+    """Which sites may serve which region, (R, S) bool: every site within the region's budget
+    that can carry the region alone, or only the `candidates` of them that cost the least per
+    request/s (accelerators, or cost per hour, per request/s: what the objective counts), ties
+    to the lower TTFT.
 
     Examples
     --------
@@ -521,7 +533,9 @@ def candidate_sites(problem: ReplicaProblem, candidates: int | None = None, *,
     >>> candidate_sites(p).tolist(), candidate_sites(p, 1).tolist()
     ([[False, True, True]], [[False, False, True]])
     """
-    within = problem.within
+    # a site that cannot carry the region alone never serves it (single-sourced): exact
+    within = problem.within & (problem.max_replicas * problem.replica_rps
+                               >= problem.demand_rps[:, None] * (1 - _LOAD_RTOL))
     if candidates is None or candidates >= problem.n_sites:
         return within
     if candidates < 1:
@@ -704,7 +718,8 @@ class _Model:
         self.size = FrozenDict(
             variables=int(nv), integers=int(self.integrality.sum()),
             constraints=int(self.a.shape[0]), nonzeros=int(self.a.nnz), pairs=int(P),
-            triples=int(self.T) if n1 else 0, site_pairs=int(self.K) if n1 else 0)
+            triples=int(self.T) if n1 else 0, site_pairs=int(self.K) if n1 else 0,
+            candidates=candidates)
 
     def solve(self, mip_gap: float, time_limit_s: float | None,
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str, float]:

@@ -413,3 +413,14 @@ def test_the_documented_example_runs():
     assert (plan.total_accelerators, dict(plan.replicas)) == (
         40, {"dallas": 2, "houston": 1, "austin": 2})  # as the page says
     assert check_placement(scope["problem"], plan) == ()
+
+
+def test_candidates_widen_when_the_restriction_is_infeasible():
+    # a and b are cheapest but cannot back each other up; c is dearer and large
+    p = replica_problem(["a", "b", "c"], ["r1", "r2"], demand_rps=[10.0, 10.0],
+                        network_s=np.zeros((2, 3)), compute_s=0.1, budget_s=0.2,
+                        requests_per_accelerator_s=[5.0, 5.0, 1.0], available=[3, 3, 100])
+    plan = place_replicas(p, survive_site_loss=True, candidates=2)
+    assert plan.size["candidates"] == 4
+    assert plan.total_accelerators == place_replicas(p, survive_site_loss=True).total_accelerators
+    assert check_placement(p, plan) == ()
