@@ -37,8 +37,14 @@ HiGHS spends longer closing the gap (``benchmarks/bench_placement.py`` measures 
 Aggregating ``Σ_r d_r (x[r, f] + y[r, s] − 1)`` into one row per pair, without a z per region,
 would be wrong, not only weak: every region with neither f nor s would subtract its demand.
 
-Both formulations add the valid inequalities ``n_s ≥ ⌈d_r / q_s⌉ · x[r, s]`` (and the same for
-y): a site that serves a region holds at least the replicas that region alone needs.
+Both formulations add two families of valid inequalities: ``R[s] ≥ d_r · y[r, s]`` (whichever
+site r's primary is, its loss sends all of r to s; without it the relaxation spreads each backup
+over many primaries and reserves next to nothing), and ``n_s ≥ ⌈d_r / q_s⌉ · x[r, s]`` (and the
+same for y: a site that serves a region holds at least the replicas that region alone needs).
+A site that cannot carry a region alone gets no variable for it.
+
+Large instances may restrict each region to its ``candidates`` cheapest sites within budget
+(:func:`candidate_sites`); :func:`relaxation_bound` bounds the unrestricted problem.
 
 :func:`greedy_replicas` is a baseline (open sites by coverage, serve each region from its
 nearest open site); :func:`check_placement` re-verifies any placement with independent code
