@@ -37,8 +37,14 @@ HiGHS spends longer closing the gap (``benchmarks/bench_placement.py`` measures 
 Aggregating ``Σ_r d_r (x[r, f] + y[r, s] − 1)`` into one row per pair, without a z per region,
 would be wrong, not only weak: every region with neither f nor s would subtract its demand.
 
-Both formulations add the valid inequalities ``n_s ≥ ⌈d_r / q_s⌉ · x[r, s]`` (and the same for
-y): a site that serves a region holds at least the replicas that region alone needs.
+Both formulations add two families of valid inequalities: ``R[s] ≥ d_r · y[r, s]`` (whichever
+site r's primary is, its loss sends all of r to s; without it the relaxation spreads each backup
+over many primaries and reserves next to nothing), and ``n_s ≥ ⌈d_r / q_s⌉ · x[r, s]`` (and the
+same for y: a site that serves a region holds at least the replicas that region alone needs).
+A site that cannot carry a region alone gets no variable for it.
+
+Large instances may restrict each region to its ``candidates`` cheapest sites within budget
+(:func:`candidate_sites`); :func:`relaxation_bound` bounds the unrestricted problem.
 
 :func:`greedy_replicas` is a baseline (open sites by coverage, serve each region from its
 nearest open site); :func:`check_placement` re-verifies any placement with independent code
@@ -81,9 +87,12 @@ __all__ = [
     "OBJECTIVES",
     "ReplicaPlacement",
     "ReplicaProblem",
+    "candidate_sites",
     "check_placement",
+    "diagnose",
     "greedy_replicas",
     "place_replicas",
+    "relaxation_bound",
     "replica_problem",
 ]
 
@@ -381,9 +390,12 @@ def place_replicas(
         transportation polytope, tight) or ``"linearised"`` (``z >= x + y - 1``, for
         comparison).
     candidates
-        Consider only the `candidates` sites with the lowest TTFT within each region's budget as
-        its primary or backup (None: every site within budget). A restriction for speed on
-        large instances: the optimum and the gap are then those of the restricted problem.
+        Consider as each region's primary or backup only the `candidates` sites within its
+        budget that cost the least per request/s (:func:`candidate_sites`; None: every site
+        within budget). A restriction for speed on large instances: the optimum and the gap are
+        then those of the restricted problem (:func:`relaxation_bound` bounds the whole one).
+        When the restricted problem is infeasible, the candidates double until it is not or
+        all are in (``size["candidates"]`` says how many were used).
     mip_gap
         Relative optimality gap at which HiGHS stops (1e-4: optimal for any count of
         accelerators below 10,000).
@@ -430,9 +442,18 @@ second (next 'b' needs 700 ms)
     if candidates is not None and candidates < (2 if survive_site_loss else 1):
         raise ValidationError(f"must be at least {2 if survive_site_loss else 1} sites per "
                               f"region, got {candidates!r}", field="candidates")
-    model = _Model(problem, survive_site_loss, objective, formulation, candidates)
-    n, primary, backup, status, gap = model.solve(mip_gap, time_limit_s)
-    primary, backup = _closer(problem, n, primary, backup, candidate_sites(problem, candidates))
+    while True:
+        model = _Model(problem, survive_site_loss, objective, formulation, candidates)
+        try:
+            n, primary, backup, status, gap = model.solve(mip_gap, time_limit_s)
+            break
+        except InfeasibleError:
+            if candidates is None or candidates >= problem.n_sites:
+                raise
+            log.info("no placement within %d candidate sites per region; trying %d",
+                     candidates, 2 * candidates)
+            candidates *= 2  # the restriction, not the problem, may be infeasible
+    primary, backup = _closer(problem, n, primary, backup, model.usable)
     return _result(problem, n, primary, backup, survive_site_loss=survive_site_loss,
                    objective=objective, method=f"milp ({formulation})", status=status, gap=gap,
                    solve_s=watch(), size=model.size)
@@ -503,27 +524,71 @@ def diagnose(problem: ReplicaProblem, *, survive_site_loss: bool = False) -> Non
                                   f"{_rps(left)} requests/s for a demand of {_rps(total)}")
 
 
-def candidate_sites(problem: ReplicaProblem, candidates: int | None = None) -> np.ndarray:
-    """Which sites may serve which region, (R, S) bool: those within the region's budget, or
-    only the `candidates` of them with the lowest TTFT (ties to the lower index).
+def candidate_sites(problem: ReplicaProblem, candidates: int | None = None, *,
+                    objective: str = "accelerators") -> np.ndarray:
+    """Which sites may serve which region, (R, S) bool: every site within the region's budget
+    that can carry the region alone, or only the `candidates` of them that cost the least per
+    request/s (accelerators, or cost per hour, per request/s: what the objective counts), ties
+    to the lower TTFT.
 
     Examples
     --------
     >>> p = replica_problem(["a", "b", "c"], ["x"], demand_rps=[1.0],
     ...                     network_s=[[0.03, 0.01, 0.02]], compute_s=0.1, budget_s=0.125,
-    ...                     requests_per_accelerator_s=1.0, available=4)
+    ...                     requests_per_accelerator_s=[1.0, 1.0, 2.0], available=4)
     >>> candidate_sites(p).tolist(), candidate_sites(p, 1).tolist()
-    ([[False, True, True]], [[False, True, False]])
+    ([[False, True, True]], [[False, False, True]])
     """
-    within = problem.within
+    # a site that cannot carry the region alone never serves it (single-sourced): exact
+    within = problem.within & (problem.max_replicas * problem.replica_rps
+                               >= problem.demand_rps[:, None] * (1 - _LOAD_RTOL))
     if candidates is None or candidates >= problem.n_sites:
         return within
     if candidates < 1:
         raise ValidationError(f"must be >= 1 site per region, got {candidates!r}",
                               field="candidates")
-    ttft = np.where(within, problem.ttft_s, np.inf)
-    rank = np.argsort(np.argsort(ttft, axis=1, kind="stable"), axis=1, kind="stable")
+    per_rps = 1.0 / problem.requests_per_accelerator_s
+    if objective == "cost" and problem.cost_per_accelerator_hour is not None:
+        per_rps = per_rps * problem.cost_per_accelerator_hour
+    order = np.lexsort((problem.ttft_s, np.broadcast_to(per_rps, within.shape),
+                        ~within), axis=1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(problem.n_sites)[None, :].repeat(
+        problem.n_regions, axis=0), axis=1)
     return within & (rank < candidates)
+
+
+def relaxation_bound(problem: ReplicaProblem, *, survive_site_loss: bool = False,
+                     objective: str = "accelerators") -> float:
+    """A lower bound on the accelerators (or cost per hour) of any placement: the optimum of
+    the MILP's linear relaxation over every site within budget (no `candidates` restriction),
+    rounded up to a whole step of the objective when it counts accelerators.
+
+    Examples
+    --------
+    >>> p = replica_problem(["a", "b"], ["x"], demand_rps=[5.0], network_s=[[0.01, 0.02]],
+    ...                     compute_s=0.1, budget_s=0.5, requests_per_accelerator_s=2.0,
+    ...                     available=16)
+    >>> relaxation_bound(p), place_replicas(p).total_accelerators
+    (3.0, 3)
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    _check_choice(objective, OBJECTIVES, "objective")
+    if problem.n_regions == 0:
+        return 0.0
+    model = _Model(problem, survive_site_loss, objective, "joint")
+    res = milp(model.c, bounds=Bounds(model.var_lo, model.var_hi),
+               constraints=LinearConstraint(model.a, model.lo, model.hi),
+               options={"disp": False})
+    if res.x is None:
+        raise InfeasibleError("no fractional placement meets every region's TTFT budget within "
+                              "the sites' capacity and power")
+    bound = float(res.fun)
+    if objective == "accelerators":
+        step = float(np.gcd.reduce(problem.accelerators_per_replica))
+        bound = math.ceil(bound / step - 1e-6) * step
+    return bound
 
 
 class _Model:
@@ -539,7 +604,7 @@ class _Model:
         q = problem.replica_rps
         apr = problem.accelerators_per_replica
         # variables: n[S] | x[P] | (N+1) y[P] | w or z[T] | R[S]
-        usable = candidate_sites(problem, candidates)
+        self.usable = usable = candidate_sites(problem, candidates, objective=objective)
         rr, ss = np.nonzero(usable)
         P = len(rr)
         self.rr, self.ss = rr, ss
@@ -659,7 +724,8 @@ class _Model:
         self.size = FrozenDict(
             variables=int(nv), integers=int(self.integrality.sum()),
             constraints=int(self.a.shape[0]), nonzeros=int(self.a.nnz), pairs=int(P),
-            triples=int(self.T) if n1 else 0, site_pairs=int(self.K) if n1 else 0)
+            triples=int(self.T) if n1 else 0, site_pairs=int(self.K) if n1 else 0,
+            candidates=candidates)
 
     def solve(self, mip_gap: float, time_limit_s: float | None,
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str, float]:
@@ -711,8 +777,8 @@ def _closer(problem: ReplicaProblem, n: np.ndarray, primary: np.ndarray,
         for r in order:
             p = int(primary[r])
             b = None if backup is None else int(backup[r])
-            for site in np.flatnonzero(usable[r] & (n > 0) & (ttft[r] < ttft[r, p])):
-                s = int(site)
+            closer = np.flatnonzero(usable[r] & (n > 0) & (ttft[r] < ttft[r, p]))
+            for s in closer[np.argsort(ttft[r, closer], kind="stable")].tolist():
                 if s == b:
                     continue
                 new_load = load.copy()
@@ -724,21 +790,22 @@ def _closer(problem: ReplicaProblem, n: np.ndarray, primary: np.ndarray,
                     new_fail[p, b] -= d[r]
                     new_fail[s, b] += d[r]
                 need = new_load + (new_fail.max(axis=0) if b is not None else 0.0)
-                if np.all(need <= cap) and ttft[r, s] < ttft[r, int(primary[r])]:
+                if np.all(need <= cap):
                     primary[r], load, fail, moved = s, new_load, new_fail, True
-            if backup is None:
+                    break  # the closest that fits
+            if backup is None or b is None:
                 continue
-            p, b = int(primary[r]), int(backup[r])
-            for site in np.flatnonzero(usable[r] & (n > 0) & (ttft[r] < ttft[r, b])):
-                s = int(site)
+            p = int(primary[r])
+            closer = np.flatnonzero(usable[r] & (n > 0) & (ttft[r] < ttft[r, b]))
+            for s in closer[np.argsort(ttft[r, closer], kind="stable")].tolist():
                 if s == p:
                     continue
                 new_fail = fail.copy()
                 new_fail[p, b] -= d[r]
                 new_fail[p, s] += d[r]
-                if (np.all(load + new_fail.max(axis=0) <= cap)
-                        and ttft[r, s] < ttft[r, int(backup[r])]):
+                if np.all(load + new_fail.max(axis=0) <= cap):
                     backup[r], fail, moved = s, new_fail, True
+                    break
         if not moved:
             break
     return primary, backup

@@ -21,6 +21,7 @@ from infranet.planning.replicas import (
     check_placement,
     greedy_replicas,
     place_replicas,
+    relaxation_bound,
     replica_problem,
 )
 from infranet.results import FrozenDict, check_result
@@ -123,6 +124,7 @@ def test_milp_equals_brute_force_with_site_loss(p, formulation):
     assert (plan is None) == (best is None)
     if plan is not None:
         assert plan.total_accelerators == best
+        assert relaxation_bound(p, survive_site_loss=True) <= best
         assert check_placement(p, plan) == ()
         check_result(plan, headline=HEADLINE)
 
@@ -182,6 +184,19 @@ def test_site_loss_leaves_every_region_served(p):
             load[site] += float(p.demand_rps[r])
         for site, carried in load.items():
             assert carried <= rps[site] * (1 + 1e-6)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_sites=8, max_regions=12), st.booleans(), st.sampled_from([None, 3]))
+def test_larger_placements_pass_the_checker(p, n1, candidates):
+    try:
+        plan = place_replicas(p, survive_site_loss=n1, candidates=candidates)
+    except InfeasibleError:
+        return
+    assert check_placement(p, plan) == ()
+    usable = candidate_sites(p, candidates)
+    for r, name in enumerate(p.region_names):
+        assert usable[r, p.site_names.index(plan.regions[name]["site"])]
 
 
 def test_the_checker_finds_what_is_broken(texas):
@@ -269,7 +284,7 @@ def test_an_slo_that_forces_a_site_open_binds():
     assert dict(plan.sites) == {"big": 10, "near": 2}
 
 
-def test_candidates_restrict_to_the_nearest(texas):
+def test_candidates_restrict_to_the_cheapest_then_nearest(texas):
     mask = candidate_sites(texas, 2)
     assert mask.sum(axis=1).tolist() == [2, 2, 2]
     plan = place_replicas(texas, survive_site_loss=True, candidates=2)
@@ -279,6 +294,9 @@ def test_candidates_restrict_to_the_nearest(texas):
             assert mask[r, texas.site_names.index(plan.regions[name][key])]
     with pytest.raises(ValidationError, match="candidates: must be at least 2"):
         place_replicas(texas, survive_site_loss=True, candidates=1)
+    # a site that needs fewer accelerators per request/s ranks before a nearer one
+    cheaper = replace(texas, requests_per_accelerator_s=np.array([2.5, 2.5, 5.0]))
+    assert candidate_sites(cheaper, 1)[:, 2].all()
 
 
 def test_no_regions_is_an_empty_placement(texas):
@@ -382,3 +400,27 @@ def test_bad_names_and_options(texas):
         place_replicas(texas, objective="cost")
     with pytest.raises(ValidationError, match=re.escape("formulation: must be one of")):
         place_replicas(texas, formulation="copies")
+
+
+def test_the_documented_example_runs():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs/replicas.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(compile(code, "docs/replicas.md", "exec"), scope)
+    plan = scope["plan"]
+    assert (plan.total_accelerators, dict(plan.replicas)) == (
+        40, {"dallas": 2, "houston": 1, "austin": 2})  # as the page says
+    assert check_placement(scope["problem"], plan) == ()
+
+
+def test_candidates_widen_when_the_restriction_is_infeasible():
+    # a and b are cheapest but cannot back each other up; c is dearer and large
+    p = replica_problem(["a", "b", "c"], ["r1", "r2"], demand_rps=[10.0, 10.0],
+                        network_s=np.zeros((2, 3)), compute_s=0.1, budget_s=0.2,
+                        requests_per_accelerator_s=[5.0, 5.0, 1.0], available=[3, 3, 100])
+    plan = place_replicas(p, survive_site_loss=True, candidates=2)
+    assert plan.size["candidates"] == 4
+    assert plan.total_accelerators == place_replicas(p, survive_site_loss=True).total_accelerators
+    assert check_placement(p, plan) == ()
