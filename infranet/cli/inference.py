@@ -129,7 +129,7 @@ def inference(file: str | None, service_file: str | None, model: str | None,
 
 def _per_site(topology: Any, service: Any, accelerator: str | None, fmt: str) -> None:
     """The service placed on `topology`, told site by site."""
-    from infranet.errors import printable
+    from infranet.errors import counted, printable
     from infranet.output import emit
     from infranet.planning.serving import place_inference, site_summary
 
@@ -142,7 +142,7 @@ def _per_site(topology: Any, service: Any, accelerator: str | None, fmt: str) ->
                                  "total_wan_gbps", "survive_site_loss", "binding")}
     rows = [{"site": name, **row} for name, row in sites.items()]
     title = (f"{data['service']} ({data['model']}) on {topology.name}: "
-             f"{data['total_accelerators']:,} accelerators; {data['binding']['summary']}")
+             f"{counted(data['total_accelerators'], 'accelerator')}; {data['binding']['summary']}")
     document = {**head, "sites": sites, "notes": data["notes"]}
     if fmt == "table":
         summary = {k: v for k, v in head.items() if not isinstance(v, dict)}

@@ -159,7 +159,7 @@ def inference(file: str, service_file: str, regions_file: str | None,
       infranet place inference topologies/us-backbone.yaml \\
           --service examples/service-llama3-70b.yaml --regions examples/regions/us-metros.csv
     """
-    from infranet.errors import printable
+    from infranet.errors import counted, printable
     from infranet.output import emit
     from infranet.planning.serving import place_inference
     from infranet.workloads.service import read_service
@@ -178,8 +178,9 @@ def inference(file: str, service_file: str, regions_file: str | None,
     for note in data["notes"]:
         click.echo(f"note: {printable(note)}", err=True)
     spread = ", ".join(f"{site} {n:,}" for site, n in data["sites"].items())
-    title = (f"{data['service']} ({data['model']}): {data['total_accelerators']:,} "
-             f"accelerators ({spread}); {data['binding']['summary']}")
+    title = (f"{data['service']} ({data['model']}): "
+             f"{counted(data['total_accelerators'], 'accelerator')} ({spread}); "
+             f"{data['binding']['summary']}")
     rows = [{"region": name, **entry} for name, entry in data["regions"].items()]
     if fmt != "table":
         emit(data, fmt, rows=rows, title=title)
