@@ -1101,7 +1101,8 @@ def _binding(problem: ReplicaProblem, n: np.ndarray, primary: np.ndarray, load: 
                        f"({acc:,} of {int(problem.available[s]):,} accelerators)")
     if n1 and reserve.sum() > 0:
         s = int(np.argmax(reserve * per_rps))
-        share = reserve[s] / max(load[s] + reserve[s], 1e-300)
+        capacity = n[s] * problem.replica_rps[s]
+        share = reserve[s] / max(capacity, 1e-300)
         return Binding("site", names[s],
                        f"N+1: site '{names[s]}' holds {share:.0%} of its capacity "
                        f"({_rps(reserve[s])} requests/s) in reserve for the loss of "

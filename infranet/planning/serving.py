@@ -48,7 +48,7 @@ from infranet.errors import (
     ValidationError,
     did_you_mean,
 )
-from infranet.results import Binding, FrozenDict, FrozenState, freeze, plain
+from infranet.results import Binding, FrozenDict, FrozenState, Stopwatch, freeze, plain
 
 if TYPE_CHECKING:
     from infranet.model import Topology
@@ -88,6 +88,10 @@ def service_demand(service: InferenceService, topology: Topology,
                     file=service.file, element="service", field="regions")
         return regions, rates
     total = float(service.total_requests_per_s)
+    if service.by == "population" and float(regions.weight.sum()) <= 0:
+        raise ValidationError("every region weighs 0: nothing to spread the demand by; give "
+                              "weights or use by: equal in the service", file=regions.file,
+                              element="regions", field="weight")
     share = (np.full(len(regions), 1.0 / len(regions)) if service.by == "equal"
              else regions.share)
     return regions, {n: total * float(s) for n, s in zip(regions.names, share, strict=True)}
@@ -141,6 +145,7 @@ class InferencePlacement(FrozenState):
     placement: ReplicaPlacement
     decode: ReplicaPlacement | None = None
     notes: tuple[str, ...] = ()
+    solve_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Headline figures, then ``sites``, ``regions``, ``wan_gbps``, ``operating``."""
@@ -150,7 +155,7 @@ class InferencePlacement(FrozenState):
                 "cost_per_hour": self.cost_per_hour,
                 "total_wan_gbps": float(sum(self.wan_gbps.values())),
                 "survive_site_loss": self.survive_site_loss, "objective": self.objective,
-                "status": p.status, "gap": p.gap, "solve_s": p.solve_s,
+                "status": p.status, "gap": p.gap, "solve_s": self.solve_s,
                 "binding": self.binding.to_dict(),
                 "sites": plain(self.sites), "regions": plain(self.regions),
                 "wan_gbps": plain(self.wan_gbps), "wan": plain(self.wan),
@@ -262,6 +267,7 @@ def place_inference(topology: Topology, service: InferenceService, *,
     from infranet.workloads.inference import replica_model, request_bytes
     from infranet.workloads.models import load_model
 
+    watch = Stopwatch()
     n1 = service.survive_site_loss if survive_site_loss is None else bool(survive_site_loss)
     points, rates = service_demand(service, topology, regions)
     demand_names = [n for n, v in rates.items() if v > 0]
@@ -269,7 +275,11 @@ def place_inference(topology: Topology, service: InferenceService, *,
         raise ValidationError("no demand: every region asks 0 requests/s", file=service.file,
                               element="service", field="demand")
     site_names, groups = _candidates(topology, service, accelerator)
-    model = load_model(service.model_path())
+    try:
+        model = load_model(service.model_path())
+    except UnknownNameError as err:
+        raise UnknownNameError(err.detail, file=service.file, element="service",
+                               field="model") from None
     if points is not None:
         from infranet.model.regions import Regions
 
@@ -297,6 +307,8 @@ def place_inference(topology: Topology, service: InferenceService, *,
     k = service.network_rtts
     notes: list[str] = []
     decode_rps: dict[str, float] = {}
+    limits = np.full((R, S), None, dtype=object)
+    why: dict[str, str] = {}
     for kind in dict.fromkeys(kinds):
         cols = [s for s in range(S) if kinds[s] == kind]
         block = rtt.rtt_ms[:, cols] + hold_ms[cols] / k  # as if the hop were network
@@ -324,10 +336,16 @@ def place_inference(topology: Topology, service: InferenceService, *,
             parts[key][:, cols] = np.broadcast_to(np.asarray(values, dtype=float),
                                                   (block.size,)).reshape(shape)
         tp[cols] = rep.tensor_parallel
+        limits[:, cols] = np.asarray(rep.limits, dtype=object).reshape(shape)
+        why[kind] = rep.binding.summary
     feasible = rps > 0
     if not feasible.any(axis=1).all():
         r = int(np.flatnonzero(~feasible.any(axis=1))[0])
         s = int(np.argmin(rtt.rtt_ms[r]))
+        if limits[r, s] not in ("ttft_p99", "network", None):  # not the distance: the replica
+            raise InfeasibleError(f"{why[kinds[s]]}; no site can serve region "
+                                  f"{demand_names[r]!r}", file=service.file,
+                                  element="service", field="slo")
         floor = service.network_rtts * rtt.rtt_ms[r, s] + parts["prefill"][r, s] \
             + np.nan_to_num(parts["kv"][r, s])
         raise InfeasibleError(
@@ -337,7 +355,7 @@ def place_inference(topology: Topology, service: InferenceService, *,
             file=service.file, element="service", field="slo.ttft_p99")
     sizes = request_bytes(service, model)
 
-    def attempt(nearest: int) -> dict[str, Any]:
+    def attempt(nearest: int, time_limit_s: float | None) -> dict[str, Any]:
         """The placement with each site's operating point set by its `nearest`-site
         regions."""
         tau = _operating_rtt(rtt.rtt_ms, feasible, nearest)
@@ -366,6 +384,8 @@ def place_inference(topology: Topology, service: InferenceService, *,
                      and any(c.it_w is None for c in g)]
         power = np.where(per_acc > 0, headroom, np.inf)
         cost = None
+        if all(c.price is not None for g in rooms for c in g):
+            cost = np.array([max(float(c.price or 0.0) for c in g) for g in rooms])
         if objective == "cost":
             unpriced = [c.site + "/" + c.cluster for g in rooms for c in g if c.price is None]
             if unpriced:
@@ -399,18 +419,31 @@ def place_inference(topology: Topology, service: InferenceService, *,
     # one rule for every site's operating point, chosen among a few by the objective
     best: dict[str, Any] | None = None
     failure: InfranetError | None = None
-    for nearest in range(2 if n1 else 1, min(S, 4 if n1 else 3) + 1):
+    rules = list(range(2 if n1 else 1, min(S, 4 if n1 else 3) + 1)) or [1]
+    clock = Stopwatch()
+    for nearest in rules:
+        left = None if time_limit_s is None else time_limit_s - clock()
+        if left is not None and left <= 0 and best is not None:
+            break
         try:
-            tried = attempt(nearest)
+            tried = attempt(nearest, left)
         except InfeasibleError as err:
             failure = err
             continue
+        except InfranetError as err:
+            if time_limit_s is None or best is not None:
+                raise
+            raise InfeasibleError(f"{err.detail}; no placement within {time_limit_s:g} s: give "
+                                  "a longer time limit (--time-limit) or fewer regions",
+                                  file=service.file, element="service") from None
         score = _score(tried["placed"], objective)
         if best is None or score < _score(best["placed"], objective) - 1e-9:
             best = tried
     if best is None:
         assert failure is not None
-        raise failure
+        raise InfeasibleError(failure.detail, file=service.file, element="service",
+                              field="survive_site_loss" if n1 and "N+1" in failure.detail
+                              else "demand") from None
     placed, problem, at, site_rps, compute = (best[k] for k in (
         "placed", "problem", "at", "site_rps", "compute"))
     keep_sites, names, tau, available, per_acc, power, cost, reserve_s = (best[k] for k in (
@@ -427,7 +460,8 @@ def place_inference(topology: Topology, service: InferenceService, *,
             kinds=[kinds[s] for s in keep_sites],
             tp=tp[keep_sites], decode_rps=decode_rps, per_acc=per_acc, power=power, cost=cost,
             kv_bytes=sizes["kv"], response_bytes=sizes["response"], n1=n1,
-            reserve_s=reserve_s, objective=objective, time_limit_s=time_limit_s)
+            reserve_s=reserve_s, objective=objective,
+            time_limit_s=None if time_limit_s is None else max(time_limit_s - clock(), 1.0))
     out: dict[str, Any] = {}
     for r, name in enumerate(demand_names):
         entry = dict(placed.regions[name])
@@ -447,7 +481,7 @@ def place_inference(topology: Topology, service: InferenceService, *,
             entry["kv_one_way_ms"] = hop["network_ms"]
             entry["kv_transfer_ms"] += hop["network_ms"]
             entry["ttft_ms"] += hop["network_ms"]
-        entry["slack_ms"] = service.ttft_p99_ms - entry["ttft_ms"]
+        entry["slack_ms"] = round(service.ttft_p99_ms - entry["ttft_ms"], 6)  # to the ns
         if entry.get("backup") is not None:
             b = column[entry["backup"]]
             entry["backup_rtt_ms"] = float(rtt.rtt_ms[r, b])
@@ -475,12 +509,13 @@ def place_inference(topology: Topology, service: InferenceService, *,
             operating=freeze(operating), total_accelerators=placed.total_accelerators,
             cost_per_hour=placed.cost_per_hour, wan_gbps=placed.wan_gbps, wan=placed.wan,
             survive_site_loss=n1, objective=objective, binding=placed.binding,
-            placement=placed, notes=tuple(notes))
+            placement=placed, notes=tuple(notes), solve_s=watch())
     both = {site: placed.sites.get(site, 0) + decode.sites.get(site, 0)
             for site in names if site in placed.sites or site in decode.sites}
     wan = _disaggregated_wan(out, sizes)
     costs = [c for c in (placed.cost_per_hour, decode.cost_per_hour) if c is not None]
-    binding = placed.binding
+    binding = Binding(placed.binding.kind, placed.binding.name,
+                      f"prefill: {placed.binding.summary}")
     if decode.binding.kind in ("site", "power"):
         binding = Binding(decode.binding.kind, decode.binding.name,
                           f"decode: {decode.binding.summary}")
@@ -494,7 +529,7 @@ def place_inference(topology: Topology, service: InferenceService, *,
         cost_per_hour=sum(costs) if costs else None,
         wan_gbps=freeze({k: max(v["in_gbps"], v["out_gbps"]) for k, v in wan.items()}),
         wan=freeze(wan), survive_site_loss=n1, objective=objective, binding=binding,
-        placement=placed, decode=decode, notes=tuple(notes))
+        placement=placed, decode=decode, notes=tuple(notes), solve_s=watch())
 
 
 def _score(placed: ReplicaPlacement, objective: str) -> float:
@@ -525,8 +560,10 @@ def _place_decode(topology: Topology, service: InferenceService, placed: Replica
     from infranet.planning.replicas import place_replicas, replica_problem
 
     hosts = list(placed.sites)
-    load = [float(placed.load_rps[h]) + float((placed.reserve.get(h) or {}).get("rps", 0.0))
-            for h in hosts]
+    # each prefill site's own load: under N+1 the decode pools' own reserve covers the loss of
+    # a decode site; a lost prefill site's regions move to backups whose decode pools carry them
+    # within that reserve (not sized jointly: docs/inference-placement.md)
+    load = [float(placed.load_rps[h]) for h in hosts]
     held = {n: float(r) * 1e3 for n, r in zip(names, reserve_s, strict=True)}
     slack = dict.fromkeys(hosts, math.inf)
     for entry in placed.regions.values():

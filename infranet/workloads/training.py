@@ -743,7 +743,8 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     dci_lat = np.asarray(network.dci_latency_s, dtype=float)
 
     def tier(extent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        inside = extent <= domain
+        # inside one domain only when the groups pack into the domains (64 in 72 do not)
+        inside = (extent <= domain) & (np.mod(domain, extent) == 0)
         return np.where(inside, su_gbps, so_gbps), np.where(inside, a_up, a_out)
 
     h = float(model.hidden)
@@ -839,9 +840,11 @@ def step(model: ModelLike, accelerator: str | physics.Accelerator, *, network: N
     dci_latency_part = ((dci_dp_exposed + outer_s) * latency_share
                         + np.where(dci_pp, 2.0 * dci_boundaries * (a_dci + dci_lat), 0.0))
 
-    tp_up = tp <= domain
-    cp_up = tp * cp <= domain
-    ep_up = tp * cp * ep <= domain
+    # a group is inside one scale-up domain only when the groups pack into the domains: a TP
+    # group of 64 in a domain of 72 leaves groups that straddle two, and the slowest sets the pace
+    tp_up = (tp <= domain) & (np.mod(domain, tp) == 0)
+    cp_up = (tp * cp <= domain) & (np.mod(domain, tp * cp) == 0)
+    ep_up = (tp * cp * ep <= domain) & (np.mod(domain, tp * cp * ep) == 0)
     up_exposed = (scale * (tp_mb * tp_up + cp_mb * cp_up + ep_mb * ep_up) + up_dp_exposed)
     out_exposed = (scale * (tp_mb * ~tp_up + cp_mb * ~cp_up + ep_mb * ~ep_up) + out_dp_exposed
                    + np.maximum(pp_s - dci_pp_s, 0.0))
