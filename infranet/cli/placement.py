@@ -147,8 +147,8 @@ def inference(file: str, service_file: str, regions_file: str | None,
     HiGHS's. The JSON gives total_accelerators, cost_per_hour, total_wan_gbps, status, gap,
     binding, sites (site -> accelerators), regions (region -> site, backup, rtt_ms, basis,
     network_ms, queue_ms, prefill_ms, ttft_ms, tpot_ms, slack_ms), wan_gbps (site -> Gb/s),
-    reserve, replicas and operating (each site's replica load); docs/placement.md describes
-    it.
+    reserve, replicas and operating (each site's replica load);
+    docs/inference-placement.md describes it.
 
     \b
     Examples:

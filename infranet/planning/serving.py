@@ -18,17 +18,19 @@ part.
 A replica's load and its queueing are two sides of one choice: the more requests/s it
 carries, the longer a request waits, the less RTT is left within the TTFT SLO. Each site runs
 its replicas at one **operating point**: the load that keeps the TTFT of its farthest *natural*
-region within the SLO, a region being natural to the sites nearest to it that can serve it at
-all (the nearest one, or two with N+1); a region no site has as natural widens its nearest
-feasible site's point. Other regions may still be served from a site when they fit within its
-operating point. The facility-location MILP (:func:`infranet.planning.replicas.place_replicas`)
+region within the SLO, a region being natural to the `m` sites nearest to it that can serve it
+at all (one rule for every site, solved for a few `m` and the best kept); a region no site has
+as natural widens its nearest feasible site's point. Other regions may still be served from a
+site when they fit within its operating point. The facility-location MILP (:func:`infranet.planning.replicas.place_replicas`)
 then chooses replicas per site and each region's site (and backup, with
 ``survive_site_loss``) at the fewest accelerators or the lowest cost, within each site's
 available accelerators and power (:mod:`infranet.planning.capacity`).
 
-Prefill and decode run on the same replicas here; with ``disaggregate`` the replica model
-prices the prompt's KV cache crossing the site's DCI to a decode pool in TTFT, and the KV
-bytes count in the site's WAN bandwidth.
+Prefill and decode run on the same replicas unless the service says ``disaggregate``: then
+the prefill replicas are placed first (the prompt's KV cache leaving at the replica's NIC rate
+counted in TTFT), and a second facility-location solve places the decode replicas for the
+prefill sites' load, the KV cache's hop between them counted in TTFT and its bytes in both
+sites' WAN bandwidth.
 """
 
 from __future__ import annotations

@@ -155,16 +155,22 @@ def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = Non
         mlu = evaluate(routing, topology, demands, paths=False)["mlu"]
     step_s = dci_gbps = None
     if job is not None:
-        step_s, dci_gbps, why = training_figures(topology, job)
-        notes.extend(why)
+        try:
+            step_s, dci_gbps, why = training_figures(topology, job)
+            notes.extend(why)
+        except InfranetError as err:  # this design cannot run it: say why in its column
+            notes.append(f"training: {err.detail}")
     served = wan = None
     if service is not None:
         from infranet.planning.serving import place_inference
 
-        plan = place_inference(topology, service)
-        served = plan.total_accelerators
-        wan = float(sum(plan.wan_gbps.values()))
-        notes.extend(plan.notes)
+        try:
+            plan = place_inference(topology, service)
+            served = plan.total_accelerators
+            wan = float(sum(plan.wan_gbps.values()))
+            notes.extend(plan.notes)
+        except InfranetError as err:
+            notes.append(f"inference: {err.detail}")
     return Summary(
         training_step_s=step_s, training_dci_gbps=dci_gbps,
         inference_accelerators=served, inference_wan_gbps=wan,
@@ -191,6 +197,13 @@ def training_figures(topology: Topology, job: TrainingJob) -> tuple[float, float
 
     from infranet.workloads.sizing import size_training
 
+    if not job.sites:  # no sites given: where it runs best on this topology
+        from infranet.planning.placement import place_training
+
+        placed = place_training(topology, job)
+        return float(placed.step_s), None, [
+            f"training: placed on {', '.join(placed.to_dict()['sites'])} (the job names no "
+            "sites); training_dci_gbps is solved only for a job that names its sites"]
     if job.search:
         found = size_training(topology, job)
         return float(found.to_dict()["step_s"]), None, [

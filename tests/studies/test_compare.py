@@ -139,3 +139,26 @@ def test_an_inference_service_beside_the_designs():
     plan = place_inference(read(backbone), read_service(service))
     assert row["inference_accelerators"] == plan.total_accelerators > 0
     assert row["inference_wan_gbps"] == pytest.approx(sum(plan.wan_gbps.values()), rel=1e-12)
+
+
+def test_a_design_that_cannot_run_the_workload_says_why_in_its_column():
+    from pathlib import Path
+
+    from infranet.io import read
+    from infranet.workloads.job import read_job
+    from infranet.workloads.service import read_service
+
+    root = Path(__file__).parents[2]
+    mesh, backbone = (read(root / "topologies" / f) for f in ("texas-mesh.yaml",
+                                                               "us-backbone.yaml"))
+    job = read_job(root / "examples" / "jobs" / "llama3-70b-two-sites.yaml")
+    service = read_service(root / "examples" / "service-llama3-70b.yaml")
+    texas, us = compare([mesh, backbone], job=job, service=service)
+    assert texas.training_step_s is not None and texas.inference_accelerators is None
+    assert any(n.startswith("inference: ") and "no region sites" in n for n in texas.notes)
+    assert us.training_step_s is None and us.inference_accelerators is not None
+    assert any(n.startswith("training: ") and "abilene" in n for n in us.notes)
+    # a job that names no sites is placed where it runs best
+    (placed,) = compare([mesh], job=read_job(root / "examples" / "jobs" /
+                                             "texas-vdc-training.yaml"))
+    assert placed.training_step_s > 0 and placed.training_dci_gbps is None
