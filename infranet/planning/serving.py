@@ -21,10 +21,10 @@ its replicas at one **operating point**: the load that keeps the TTFT of its far
 region within the SLO, a region being natural to the `m` sites nearest to it that can serve it
 at all (one rule for every site, solved for a few `m` and the best kept); a region no site has
 as natural widens its nearest feasible site's point. Other regions may still be served from a
-site when they fit within its operating point. The facility-location MILP (:func:`infranet.planning.replicas.place_replicas`)
-then chooses replicas per site and each region's site (and backup, with
-``survive_site_loss``) at the fewest accelerators or the lowest cost, within each site's
-available accelerators and power (:mod:`infranet.planning.capacity`).
+site when they fit within its operating point. The facility-location MILP
+(:func:`infranet.planning.replicas.place_replicas`) then chooses replicas per site and each
+region's site (and backup, with ``survive_site_loss``) at the fewest accelerators or the lowest
+cost, within each site's available accelerators and power (:mod:`infranet.planning.capacity`).
 
 Prefill and decode run on the same replicas unless the service says ``disaggregate``: then
 the prefill replicas are placed first (the prompt's KV cache leaving at the replica's NIC rate
