@@ -67,7 +67,7 @@ def training(file: str, job_file: str | None, candidates: str | None, objective:
         if given:
             raise click.UsageError(f"give the job in {job_file} or as options, not both "
                                    f"({', '.join(flag(k) for k in given)})")
-        job = read_job(job_file, check=False)
+        job = read_job(job_file, check=False, search_missing=True)
     else:
         if "model" not in given or "accelerators" not in given:
             raise click.UsageError("give the job: --job JOB.yaml, or --model NAME and "

@@ -416,9 +416,11 @@ def job_from_mapping(raw: Any, *, file: str | None = None, check: bool = True) -
     return job
 
 
-def read_job(path: str | Path, *, check: bool = True) -> TrainingJob:
+def read_job(path: str | Path, *, check: bool = True,
+             search_missing: bool = False) -> TrainingJob:
     """Read and check a JOB.yaml file (safe YAML); with `check` False, fields the job would
-    ignore are left for the caller to judge (:meth:`TrainingJob.conflicts`).
+    ignore are left for the caller to judge (:meth:`TrainingJob.conflicts`); with
+    `search_missing`, a job without ``parallelism`` searches it (as a placement does).
 
     Raises
     ------
@@ -430,6 +432,9 @@ def read_job(path: str | Path, *, check: bool = True) -> TrainingJob:
 
     name = str(path)
     raw = load_yaml(read_text(path), file=name, expected="a mapping of the job's fields")
+    if search_missing and isinstance(raw, Mapping) and raw.get("parallelism") is None \
+            and raw.get("search") is None:
+        raw = {**raw, "search": "parallelism"}
     return job_from_mapping(raw, file=name, check=check)
 
 

@@ -400,3 +400,19 @@ def test_job_and_options_are_not_both_given():
     assert result.exit_code == 2
     result = invoke("place", "training", MESH, "--model", "llama3-8b")
     assert result.exit_code == 2 and "--accelerators" in result.stderr
+
+
+def test_a_job_file_without_parallelism_searches_it(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    job = tmp_path / "job.yaml"
+    job.write_text("model: llama3-70b\naccelerators: 1024\nglobal_batch: 1024\n")
+    out = CliRunner().invoke(main, ["place", "training", "topologies/texas-mesh.yaml", "--job",
+                                    str(job), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert sum(data["sites"].values()) == 1024 and data["parallelism"]["tp"] >= 1
