@@ -612,6 +612,10 @@ def replica_model(service: InferenceService, *, accelerator: str | Any | None = 
         raise ValidationError("RTTs must be finite and >= 0 ms", element="service",
                               field="rtt_ms")
     fixed = tensor_parallel or service.tensor_parallel
+    if fixed and int(getattr(m, "heads", 0) or 0) % int(fixed):
+        raise ValidationError(f"tensor parallel {int(fixed)} does not divide the "
+                              f"{int(m.heads)} attention heads of {m.name}", file=service.file,
+                              element="service", field="tensor_parallel")
     degrees = [int(fixed)] if fixed else _candidates(m, chip)
     tried = []
     for tp in degrees:

@@ -65,6 +65,8 @@ def test_errors_are_one_line():
         (("--model", "llama3-7b", "--accelerator", "H100"), "did you mean 'llama3-70b'"),
         (("--model", "llama3-70b"), "no accelerator"),
         (("--model", "llama3-70b", "--accelerator", "H1000"), "did you mean 'H100'"),
+        (("--model", "llama3-70b", "--accelerator", "H100", "--tensor-parallel", "3"),
+         "does not divide the 64 attention heads"),
     ]
     for args, words in cases:
         code, _, err = run("size", "inference", *args)
