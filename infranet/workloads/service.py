@@ -210,6 +210,11 @@ def _fail(message: str, file: str | None, name: str) -> ValidationError:
 
 def _number(raw: Any, name: str, file: str | None, *, maximum: float, reason: str,
             positive: bool = True, what: str = "a number") -> float:
+    if isinstance(raw, str):  # YAML 1.1 reads 1e12 (no dot) as text
+        try:
+            raw = float(raw.strip().replace("_", ""))
+        except ValueError:
+            raise _fail(f"expected {what}, got {raw!r}", file, name) from None
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         raise _fail(f"expected {what}, got {raw!r}", file, name)
     value = float(raw)
