@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from infranet.cli._options import DURATION, input_options, job_options, load, output_format
+from infranet.cli._options import (
+    DURATION,
+    input_options,
+    job_options,
+    load,
+    output_format,
+    what_option,
+)
 
 
 @click.group()
@@ -28,11 +35,13 @@ def place() -> None:
 @click.option("--max-sites", type=click.IntRange(min=1), default=None, metavar="N",
               help="Clusters the job may span at most (default: 4).")
 @job_options(exclude=("sites", "solve", "target_efficiency", "search"))
+@what_option(("summary", "members", "power", "alternatives"),
+             csv_default="members (one row per cluster chosen)", table_default="all of them")
 @input_options
 @output_format
 def training(file: str, job_file: str | None, candidates: str | None, objective: str,
-             max_sites: int | None, input_format: str | None, capacity_unit: str | None,
-             fmt: str, **fields: Any) -> None:
+             max_sites: int | None, what: str | None, input_format: str | None,
+             capacity_unit: str | None, fmt: str, **fields: Any) -> None:
     """Choose the datacenters and accelerators per site that run a training job fastest
     (or cheapest), within each site's available accelerators and power and the DCI between
     them.
@@ -55,7 +64,6 @@ def training(file: str, job_file: str | None, candidates: str | None, objective:
     from dataclasses import replace
 
     from infranet.errors import ValidationError, printable
-    from infranet.output import emit
     from infranet.planning.placement import MAX_SITES, place_training
     from infranet.workloads.job import job_from_mapping, read_job
 
@@ -94,19 +102,32 @@ def training(file: str, job_file: str | None, candidates: str | None, objective:
     spread = ", ".join(f"{site} {n:,}" for site, n in data["sites"].items())
     title = (f"{data['model']} on {data['accelerators']:,} {data['accelerator']} ({spread}): "
              f"{data['binding']['summary']}")
-    if fmt != "table":
-        emit(data, fmt, rows=data["members"], title=title)
-        return
     summary = {k: v for k, v in data.items()
                if not isinstance(v, (dict, list)) and k not in ("model", "accelerator")}
     summary.update(data["parallelism"])
     summary.update({"sites": data["sites"], "power_mw": data["power_mw"],
-                    "dci_cut": data["dci_cut"]})
-    emit(data, fmt, rows=[summary], transpose=True, title=title)
-    emit(data, fmt, rows=data["members"], title="clusters chosen")
-    emit(data, fmt, rows=data["power"], title="power per site (facility, MW)")
-    if data["alternatives"]:
-        emit(data, fmt, rows=data["alternatives"], title="runners-up, best first")
+                    "dci_cut": data["dci_cut"], "binding": data["binding"]["summary"]})
+    _tables(data, fmt, what, "members", {
+        "summary": ([summary], title, True),
+        "members": (data["members"], "clusters chosen", False),
+        "power": (data["power"], "power per site (facility, MW)", False),
+        "alternatives": (data["alternatives"], "runners-up, best first", False)})
+
+
+def _tables(data: dict[str, Any], fmt: str, what: str | None, csv_default: str,
+            tables: dict[str, tuple[list[dict[str, Any]], str, bool]]) -> None:
+    """Print a result's tables: JSON the whole result; CSV one table (`what`, else
+    `csv_default`); the table format every one (or `what` alone), the first under the title."""
+    from infranet.output import emit
+
+    if fmt == "json":
+        emit(data, fmt)
+        return
+    names = [what or csv_default] if fmt != "table" or what else list(tables)
+    for name in names:
+        rows, title, transpose = tables[name]
+        if rows or fmt != "table":
+            emit(data, fmt, rows=rows, title=title, transpose=transpose and fmt == "table")
 
 
 @place.command()
@@ -128,14 +149,16 @@ def training(file: str, job_file: str | None, candidates: str | None, objective:
               help="Serve only on this accelerator type (default: the service's, else each "
                    "site's most plentiful).")
 @click.option("--time-limit", type=DURATION, default=None,
-              help="Stop the MILP after this long and give the best placement found, with its "
-                   "gap (e.g. 30s).")
+              help="Stop the MILPs after this long in all and give the best placement found, "
+                   "with its gap (e.g. 30s).")
+@what_option(("summary", "sites", "operating", "regions"),
+             csv_default="regions (one row per region)", table_default="all of them")
 @input_options
 @output_format
 def inference(file: str, service_file: str, regions_file: str | None,
               survive_site_loss: bool | None, objective: str, accelerator: str | None,
-              time_limit: float | None, input_format: str | None, capacity_unit: str | None,
-              fmt: str) -> None:
+              time_limit: float | None, what: str | None, input_format: str | None,
+              capacity_unit: str | None, fmt: str) -> None:
     """Choose the sites that host an inference service's replicas, the accelerators at each,
     and the site (and backup) that serves each user region, at the fewest accelerators (or
     least cost) such that every region's p99 time to first token (network + queueing +
@@ -160,7 +183,6 @@ def inference(file: str, service_file: str, regions_file: str | None,
           --service examples/service-llama3-70b.yaml --regions examples/regions/us-metros.csv
     """
     from infranet.errors import counted, printable
-    from infranet.output import emit
     from infranet.planning.serving import place_inference
     from infranet.workloads.service import read_service
 
@@ -182,11 +204,8 @@ def inference(file: str, service_file: str, regions_file: str | None,
              f"{counted(data['total_accelerators'], 'accelerator')} ({spread}); "
              f"{data['binding']['summary']}")
     rows = [{"region": name, **entry} for name, entry in data["regions"].items()]
-    if fmt != "table":
-        emit(data, fmt, rows=rows, title=title)
-        return
     summary = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
-    emit(data, fmt, rows=[summary], transpose=True, title=title)
+    summary["binding"] = data["binding"]["summary"]
     sites = []
     for site, n in data["sites"].items():
         row: dict[str, Any] = {"site": site, "accelerators": n}
@@ -198,7 +217,9 @@ def inference(file: str, service_file: str, regions_file: str | None,
                     "reserve_for": reserve.get("for"), "wan_gbps": data["wan_gbps"].get(site),
                     **(data["wan"].get(site) or {})})
         sites.append(row)
-    emit(data, fmt, rows=sites, title="sites: accelerators, N+1 reserve and WAN (Gb/s)")
-    emit(data, fmt, rows=[{"site": site, **op} for site, op in data["operating"].items()],
-         title="each candidate's operating point: the load its replicas run at")
-    emit(data, fmt, rows=rows, title="regions: p99 time to first token part by part (ms)")
+    _tables(data, fmt, what, "regions", {
+        "summary": ([summary], title, True),
+        "sites": (sites, "sites: accelerators, N+1 reserve and WAN (Gb/s)", False),
+        "operating": ([{"site": site, **op} for site, op in data["operating"].items()],
+                      "each candidate's operating point: the load its replicas run at", False),
+        "regions": (rows, "regions: p99 time to first token part by part (ms)", False)})
