@@ -35,13 +35,16 @@ from infranet.workloads.service import CONNECTIONS, PRECISIONS
 @click.option("--output-tokens", type=float, default=None,
               help="Mean output tokens per request (default: 256).")
 @click.option("--ttft", type=DURATION, default=None,
-              help="p99 time-to-first-token SLO (default: 450ms).")
+              help="p99 time-to-first-token SLO, with its unit: 450ms (a bare number is "
+                   "seconds, as everywhere on the command line; default: 450ms).")
 @click.option("--tpot", type=DURATION, default=None,
-              help="p99 time-per-output-token SLO (default: 40ms).")
+              help="p99 time-per-output-token SLO, with its unit: 40ms (a bare number is "
+                   "seconds; default: 40ms).")
 @click.option("--connections", type=click.Choice(list(CONNECTIONS)), default=None,
               help="warm: the network adds 1 RTT to the TTFT; cold: 3 (default: warm).")
 @click.option("--rtt", type=DURATION, default=0.0, show_default=True,
-              help="Round-trip time between the users and the replica.")
+              help="Round-trip time between the users and the replica, with its unit: 20ms (a "
+                   "bare number is seconds).")
 @click.option("--dci", "dci", type=BANDWIDTH, default=None,
               help="With disaggregate: the bandwidth the prompt's KV cache crosses at "
                    "(default: unlimited).")

@@ -81,7 +81,7 @@ def vdc(file: str, max_rtt: float, min_dci: float | None, rank_by: str, min_site
     columns = [*COLUMNS, *(("feasible", "reason") if show_all else ())]
     if no_failures:
         columns.remove("after_failure")
-    floor = "" if min_dci is None else f", DCI at least {min_dci:,.6g} Gb/s"
+    floor = "" if min_dci is None else f", DCI at least {min_dci:,.0f} Gb/s"
     hidden = "" if show_all or not result.rejected else \
         f"; --all shows {len(result.rejected)} more with the reason"
     title = (f"virtual datacenters: every pair within {max_rtt * 1e3:g} ms RTT{floor}, largest "
