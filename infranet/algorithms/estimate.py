@@ -60,6 +60,7 @@ __all__ = [
     "Hub",
     "MeasuredRtt",
     "ReferenceBackbone",
+    "calibrated_reach_km",
     "corridors",
     "estimate_rtt_matrix",
     "estimate_rtt_ms",
@@ -69,6 +70,7 @@ __all__ = [
     "hubs",
     "measured_pairs",
     "measured_rtts",
+    "nearest_hub_km",
     "parameters",
     "propagation_floor_ms",
     "reference_backbone",
@@ -489,6 +491,37 @@ def measured_rtts() -> pd.DataFrame:
     frame["distance_km"] = great_circle_km(frame["a_lon"], frame["a_lat"], frame["b_lon"],
                                            frame["b_lat"])
     return frame
+
+
+def nearest_hub_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
+    """Great-circle distance from each point to its nearest hub of the reference backbone, km.
+
+    Examples
+    --------
+    >>> round(float(nearest_hub_km(103.85, 1.29)[0]))  # Singapore itself
+    0
+    """
+    lon_, lat_ = np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
+    table = list(hubs().values())
+    hub_lon = np.array([h.lon for h in table])
+    hub_lat = np.array([h.lat for h in table])
+    return np.asarray(great_circle_km(lon_[:, None], lat_[:, None], hub_lon, hub_lat)).min(axis=1)
+
+
+@functools.cache
+def calibrated_reach_km() -> float:
+    """How far from its nearest hub any endpoint of the measured RTTs lies, km: beyond it an
+    estimate extrapolates from no measurement.
+
+    Examples
+    --------
+    >>> 100 < calibrated_reach_km() < 5000
+    True
+    """
+    table = measured_rtts()
+    ends = np.concatenate([nearest_hub_km(table["a_lon"], table["a_lat"]),
+                           nearest_hub_km(table["b_lon"], table["b_lat"])])
+    return float(ends.max())
 
 
 @dataclass(frozen=True)

@@ -501,10 +501,11 @@ def place_inference(topology: Topology, service: InferenceService, *,
             "prefill_ms": float(parts["prefill"][r_at, s]),
             "tpot_ms": float(parts["tpot"][r_at, s]), "available": int(available[i]),
             "max_replicas": int(problem.max_replicas[i])}
-    estimated = sum(1 for e in out.values() if e["basis"] == "estimate")
+    estimated = [n for n, e in out.items() if e["basis"] == "estimate"]
     if estimated:
-        notes.append(f"{estimated} of {len(out)} regions reach their site by no drawn fiber: "
-                     "their RTT is estimated from the locations (basis: estimate)")
+        notes.append(f"{len(estimated)} of {len(out)} regions reach their site by no drawn "
+                     "fiber: their RTT is estimated from the locations (basis: estimate)")
+        notes.extend(_extrapolated(topology, estimated, points))
     if decode is None:
         return InferencePlacement(
             service=service.name, model=model.name, sites=placed.sites, regions=freeze(out),
@@ -532,6 +533,26 @@ def place_inference(topology: Topology, service: InferenceService, *,
         wan_gbps=freeze({k: max(v["in_gbps"], v["out_gbps"]) for k, v in wan.items()}),
         wan=freeze(wan), survive_site_loss=n1, objective=objective, binding=binding,
         placement=placed, decode=decode, notes=tuple(notes), solve_s=watch())
+
+
+def _extrapolated(topology: Topology, names: list[str], points: Regions | None) -> list[str]:
+    """A note for the estimated regions that lie farther from every hub of the estimator's
+    reference backbone than any measured endpoint does: their RTTs extrapolate."""
+    from infranet.algorithms.estimate import calibrated_reach_km, nearest_hub_km
+
+    if points is not None:
+        at = [points.index(n) for n in names]
+        lon, lat = np.asarray(points.lon)[at], np.asarray(points.lat)[at]
+    else:
+        sites = topology.sites
+        lon = sites["lon"].reindex(names).to_numpy(dtype=float)
+        lat = sites["lat"].reindex(names).to_numpy(dtype=float)
+    far = nearest_hub_km(lon, lat)
+    reach = calibrated_reach_km()
+    out = [f"region {n!r} lies {d:,.0f} km from the estimator's nearest reference hub, beyond "
+           f"the {reach:,.0f} km of any measured endpoint: its RTTs extrapolate"
+           for n, d in zip(names, far, strict=True) if d > reach]
+    return out[:3] + ([f"... and {len(out) - 3} more such regions"] if len(out) > 3 else [])
 
 
 def _score(placed: ReplicaPlacement, objective: str) -> float:

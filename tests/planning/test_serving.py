@@ -228,3 +228,15 @@ def test_disaggregated_prefill_and_decode(backbone, n1):
         assert data["wan"][site]["kv_out_gbps"] == pytest.approx(gbps, rel=1e-9)
     if n1:  # the decode pools too survive a site's loss
         assert plan.decode is not None and plan.decode.survive_site_loss
+
+
+def test_a_region_far_from_every_measured_place_is_said_to_extrapolate(backbone):
+    from infranet.algorithms.estimate import calibrated_reach_km, nearest_hub_km
+
+    points = Regions(["mcmurdo", "chicago"], [166.67, -87.63], [-77.85, 41.88], [1, 1])
+    far, near = nearest_hub_km(points.lon, points.lat)
+    assert near < calibrated_reach_km() < far
+    service = replace(read_service(SERVICE), survive_site_loss=False, ttft_p99_ms=1500.0)
+    plan = place_inference(backbone, service, regions=points)
+    assert any("'mcmurdo'" in n and "extrapolate" in n for n in plan.notes)
+    assert not any("'chicago'" in n and "extrapolate" in n for n in plan.notes)
