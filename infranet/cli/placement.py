@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from infranet.cli._options import (
-    DURATION,
+    Quantity,
     input_options,
     job_options,
     load,
@@ -148,7 +148,9 @@ def _tables(data: dict[str, Any], fmt: str, what: str | None, csv_default: str,
 @click.option("--accelerator", default=None, metavar="TYPE",
               help="Serve only on this accelerator type (default: the service's, else each "
                    "site's most plentiful).")
-@click.option("--time-limit", type=DURATION, default=None,
+@click.option("--time-limit", type=Quantity("time", unit="s", metavar="DURATION",
+                                             example="30s or 500ms", positive=True),
+              default=None,
               help="Stop the MILPs after this long in all and give the best placement found, "
                    "with its gap (e.g. 30s).")
 @what_option(("summary", "sites", "operating", "regions"),
