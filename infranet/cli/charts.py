@@ -66,7 +66,8 @@ def plot(file: str, x: str, y: str | None, hue: str | None, kind: str, title: st
                    "--color-by can name.")
 @click.option("--title", default=None, help="Title above the map (default: the topology's name).")
 @click.option("-o", "--output", "output", required=True, metavar="MAP",
-              help="Image to write: .png, .svg or .pdf.")
+              help="Image to write: .png, .svg or .pdf; or .html, a page whose links show "
+                   "their name, ends, capacity and length when hovered.")
 @input_options
 def map_command(file: str, color_by: str | None, results: str | None, title: str | None,
                 output: str, input_format: str | None, capacity_unit: str | None) -> None:
@@ -80,19 +81,33 @@ def map_command(file: str, color_by: str | None, results: str | None, title: str
     Examples:
       infranet map topologies/global-backbone.yaml --color-by capacity_gbps -o world.png
       infranet map topologies/us-backbone.yaml --color-by length_km -o us.svg
+      infranet map topologies/global-backbone.yaml --color-by latency_ms -o world.html
     """
+    from pathlib import Path
+
     from infranet.errors import InfranetError
-    from infranet.output.maps import draw_map
+    from infranet.io.files import writable, write_text
+    from infranet.output.maps import draw_map, html_map
     from infranet.output.plots import image_format, read_table, save_figure
 
-    image_format(output)
+    page = Path(output).suffix.lower() == ".html"
+    if page:
+        writable(output)
+    else:
+        image_format(output)
     table = read_table(results) if results is not None else None
     topology = load(file, input_format, capacity_unit)
     try:
-        fig = draw_map(topology, color_by=color_by, results=table, title=title)
+        if page:
+            text = html_map(topology, color_by=color_by, results=table, title=title)
+        else:
+            fig = draw_map(topology, color_by=color_by, results=table, title=title)
     except InfranetError as err:
         raise err.in_file(results if results is not None and err.field == "results"
                           else file) from None
-    save_figure(fig, output)
+    if page:
+        write_text(output, text)
+    else:
+        save_figure(fig, output)
     click.echo(f"wrote {output} (map of {topology.n_sites} sites, {topology.n_links} links)",
                err=True)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from infranet.model import Topology
 
-__all__ = ["SITE_STYLE", "antimeridian_parts", "draw_map"]
+__all__ = ["LINK_ID", "SITE_STYLE", "antimeridian_parts", "draw_map", "html_map"]
 
 #: Marker, colour and size of each site kind (kinds not listed get a grey square).
 SITE_STYLE = {"datacenter": ("s", "#d62728", 36.0), "pop": ("o", "#1f77b4", 16.0),
@@ -37,6 +37,8 @@ SITE_STYLE = {"datacenter": ("s", "#d62728", 36.0), "pop": ("o", "#1f77b4", 16.0
 MAP_SIZE = (10.0, 5.6)
 #: Colour map of links coloured by a column.
 COLOR_MAP = "viridis"
+#: What the drawing of the link in row N of the links table is named (SVG id): LINK_ID + N.
+LINK_ID = "infranet-link-"
 
 
 def antimeridian_parts(points: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
@@ -185,12 +187,15 @@ def draw_map(topology: Topology, *, color_by: str | None = None,
         palette = {k: f"C{i}" for i, k in enumerate(kinds)}
         colours = [palette[k] for k in drawn["kind"]]
         handles += [Line2D([], [], color=palette[k], lw=2, label=f"{k} link") for k in kinds]
-    for is_routed, style in ((True, "-"), (False, "--")):
-        chosen = (drawn["routed"] == is_routed).to_numpy()
-        if chosen.any():
-            drawn[chosen].plot(ax=ax, color=[c for c, s in zip(colours, chosen, strict=True)
-                                             if s],
-                               linewidth=1.6, linestyle=style, zorder=1)
+    from matplotlib.collections import LineCollection
+
+    # one collection per link, named by its row: an HTML map gives each its tooltip
+    for at, geometry, is_routed, colour in zip(drawn.index, drawn.geometry, drawn["routed"],
+                                               colours, strict=True):
+        ax.add_collection(LineCollection(
+            [list(part.coords) for part in geometry.geoms], colors=[colour], linewidths=1.6,
+            linestyles="-" if is_routed else "--", zorder=1, gid=f"{LINK_ID}{at}"))
+    ax.autoscale_view()
     if (~drawn["routed"]).any():
         handles.append(Line2D([], [], color="black", lw=1.2, linestyle="--",
                               label="straight: no route in the file"))
@@ -214,3 +219,46 @@ def draw_map(topology: Topology, *, color_by: str | None = None,
     ax.set_title(title if title is not None else
                  f"{topology.name}: links by {color_by}" if color_by else topology.name)
     return fig
+
+
+def html_map(topology: Topology, *, color_by: str | None = None,
+             results: pd.DataFrame | None = None, title: str | None = None) -> str:
+    """The map of :func:`draw_map` as one self-contained HTML page (an SVG inside, no script,
+    nothing fetched): hovering a link shows its name, ends, capacity, length and `color_by`.
+
+    Examples
+    --------
+    >>> from infranet.io import read
+    >>> page = html_map(read("topologies/texas-ring.yaml"))
+    >>> page.startswith("<!DOCTYPE html>"), page.count("<title>") > 3
+    (True, True)
+    """
+    import html
+    import io
+    import re
+
+    import matplotlib
+
+    fig = draw_map(topology, color_by=color_by, results=results, title=title)
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "infranet"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    links = topology.to_geodataframes()[1]
+    values = _colours(links, color_by, results) if color_by is not None else None
+    tips = {}
+    for at, row in links.iterrows():
+        words = [f"{row['name']}: {row['a']} – {row['b']}",
+                 f"capacity {row['capacity_gbps']:,.0f} Gb/s, length {row['length_km']:,.0f} km"]
+        if values is not None:
+            words.append(f"{color_by} {values[at]:,.6g}")
+        tips[f"{LINK_ID}{at}"] = html.escape("\n".join(words))
+    svg = re.sub(f'<g id="({re.escape(LINK_ID)}\\d+)">',
+                 lambda m: f'{m.group(0)}<title>{tips.get(m.group(1), "")}</title>', svg)
+    name = html.escape(title or topology.name)
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{name}</title>\n<style>\nbody {{ font-family: sans-serif; margin: 1em; }}\n"
+            f'g[id^="{LINK_ID}"]:hover path {{ stroke-width: 5px !important; }}\n'
+            f"svg {{ max-width: 100%; height: auto; }}\n</style>\n</head>\n<body>\n{svg}"
+            f"<p>Hover a link for its name, ends, capacity and length.</p>\n</body>\n</html>\n")

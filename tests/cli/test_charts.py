@@ -100,3 +100,13 @@ def test_plot_reads_standard_input(tmp_path: Path):
                                        "-o", str(out)], input=TABLE)
     assert result.exit_code == 0, result.output
     assert out.read_text().lstrip().startswith("<?xml")
+
+
+def test_map_as_a_page_with_tooltips(tmp_path: Path):
+    out = tmp_path / "world.html"
+    result = invoke("map", WORLD, "--color-by", "latency_ms", "-o", out)
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert not any(word in page for word in ("<script", "src=", 'href="http', "<link"))
+    assert "<title>marea: virginia-beach – sopelana\ncapacity 200,000 Gb/s" in page
