@@ -33,6 +33,8 @@ _COMMANDS = {
     "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
     "collective": ("infranet.cli.collective:collective", "Time of a collective; what binds it."),
     "vdc": ("infranet.cli.vdc:vdc", "Virtual datacenters: groups of sites within an RTT budget."),
+    "plot": ("infranet.cli.charts:plot", "Chart a results table: line, scatter, CDF, bar."),
+    "map": ("infranet.cli.charts:map_command", "Draw a topology's sites and links on a map."),
 }
 
 
@@ -128,8 +130,9 @@ def main() -> None:
       infranet latency topologies/texas-ring.yaml --matrix
       infranet compare topologies/texas-ring.yaml topologies/texas-mesh.yaml
 
-    Every command that prints data takes --format table|json|csv (convert and fabric generate
-    write files instead); data goes to stdout, errors and warnings to stderr (exit code 1 for
-    bad input, 2 for bad usage). A file named '-' is standard input when read, standard output
-    when written. Files are written whole or not at all, and only over regular files.
+    Every command that prints data takes --format table|json|csv (convert, fabric generate,
+    plot and map write files instead); data goes to stdout, errors and warnings to stderr
+    (exit code 1 for bad input, 2 for bad usage). A file named '-' is standard input when read,
+    standard output when written. Files are written whole or not at all, and only over regular
+    files.
     """

@@ -4,7 +4,7 @@ Reading, ``-`` is standard input (read once, whole, up to :data:`MAX_FILE_BYTES`
 in the same process gets the same bytes).
 
 Every file infranet writes (converted topologies, generated fabrics, benchmark results) goes
-through :func:`write_text`:
+through :func:`write_text` (or :func:`write_bytes`, for images):
 
 * ``-`` is standard output;
 * only a regular file is written, new or existing; a directory, a device, a FIFO or a socket is
@@ -30,7 +30,7 @@ from typing import Any
 from infranet.errors import FormatError
 
 __all__ = ["MAX_FILE_BYTES", "STDIN", "STDOUT", "read_bytes", "read_text", "same_file", "writable",
-           "write_text"]
+           "write_bytes", "write_text"]
 
 #: Largest file read (bytes). Larger files are refused before parsing, so a hostile or mistaken
 #: path cannot exhaust memory. Generated fabrics stay far below this.
@@ -196,6 +196,29 @@ def write_text(path: str | Path, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Write `data` to `path` safely, as :func:`write_text` writes text: ``-`` for stdout, else
+    atomically to a regular file (images, say).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_bytes(folder / "a.bin", b"\\x89PNG")
+    >>> (folder / "a.bin").read_bytes()
+    b'\\x89PNG'
+    """
+    if str(path) == STDOUT:
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:
+            raise FormatError("standard output takes no binary data here; give a file name",
+                              file=str(path))
+        stream.write(data)
+        stream.flush()
+        return
     target = writable(path)
     try:
         old = target.stat().st_mode if target.exists() else None
@@ -203,8 +226,8 @@ def write_text(path: str | Path, text: str) -> None:
     except OSError as err:
         raise FormatError(f"cannot write: {err.strerror or err}", file=str(path)) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, stat.S_IMODE(old) if old is not None else 0o666 & ~_umask())
         os.replace(tmp, target)
     except OSError as err:

@@ -480,10 +480,10 @@ def test_readme_says_which_commands_take_format():
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     main_help = " ".join(ok("--help").stdout.split())
     without = sorted(" ".join(w) for w, c in commands() if not takes(c, "--format"))
-    assert without == ["convert", "fabric generate"]
+    assert without == ["convert", "fabric generate", "map", "plot"]
     for text in (readme, main_help):
         assert "Every command takes --format" not in text
-        assert "convert and fabric generate write files" in text
+        assert "convert, fabric generate, plot and map write files" in text
 
 
 @pytest.mark.parametrize("args", [["--from", "x", "--to", "y", "--rtt"],

@@ -165,6 +165,10 @@ def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
                        ["collective", "--size", "1GB", "--topology", p, "--group", "x=8",
                         "--group", "z=8", "--window", "4MiB"]],
         "vdc": [["vdc", p, "--max-rtt", "10ms", "--all"]],
+        "map": [["map", p, "-o", str(out.with_suffix(".png"))],
+                ["map", p, "--color-by", "capacity_gbps", "-o", str(out.with_suffix(".svg"))]],
+        "plot": [["plot", p, "--x", "name", "--y", "a", "-o", str(out.with_suffix(".png"))],
+                 ["plot", p, "--x", "name", "--kind", "cdf", "-o", str(out.with_suffix(".svg"))]],
     }
 
 
@@ -205,6 +209,26 @@ def test_route_on_fuzzed_matrices(tmp_path_factory, case):
     unit = ["--demand-unit", "b/s"] if suffix == ".hist" else []  # a usage error otherwise
     for args in (["route", str(topology), "--demands", str(matrix), *unit],
                  ["compare", str(topology), "--demands", str(matrix), "--format", "csv"]):
+        _accept(invoke(*args), args)
+
+
+#: A results table: the seed of ``infranet plot``'s own fuzzing.
+RESULTS = b"distance_km,efficiency,model\n50,0.99,8b\n500,0.95,8b\n50,0.98,70b\n500,0.9,70b\n"
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.one_of(mutated(RESULTS), st.binary(max_size=200)))
+def test_plot_on_fuzzed_tables(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("fuzz")
+    table = folder / "rows.csv"
+    table.write_bytes(data)
+    for args in (["plot", str(table), "--x", "distance_km", "--y", "efficiency", "--hue",
+                  "model", "-o", str(folder / "a.png")],
+                 ["plot", str(table), "--x", "model", "--y", "efficiency", "--kind", "bar",
+                  "-o", str(folder / "b.svg")],
+                 ["plot", str(table), "--x", "efficiency", "--kind", "cdf",
+                  "-o", str(folder / "c.png")]):
         _accept(invoke(*args), args)
 
 

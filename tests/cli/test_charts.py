@@ -1,0 +1,112 @@
+"""``infranet plot`` and ``infranet map``: images written, not blank; bad input one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ..output.conftest import assert_not_blank
+from .conftest import invoke
+
+ROOT = Path(__file__).resolve().parents[2]
+WORLD = str(ROOT / "topologies" / "global-backbone.yaml")
+US = str(ROOT / "topologies" / "us-backbone.yaml")
+TABLE = ("distance_km,efficiency,model\n50,0.99,8b\n500,0.95,8b\n1000,0.9,8b\n"
+         "50,0.98,70b\n500,0.9,70b\n1000,0.8,70b\n")
+
+
+@pytest.fixture
+def table(tmp_path: Path) -> Path:
+    path = tmp_path / "rows.csv"
+    path.write_text(TABLE)
+    return path
+
+
+@pytest.mark.parametrize(("kind", "columns"), [
+    ("line", ["--x", "distance_km", "--y", "efficiency", "--hue", "model"]),
+    ("scatter", ["--x", "distance_km", "--y", "efficiency"]),
+    ("cdf", ["--x", "efficiency", "--hue", "model"]),
+    ("bar", ["--x", "model", "--y", "efficiency", "--hue", "distance_km"]),
+])
+def test_plot_writes_every_kind(kind: str, columns: list[str], table: Path, tmp_path: Path):
+    for suffix in (".png", ".svg", ".pdf"):
+        out = tmp_path / f"chart{suffix}"
+        result = invoke("plot", table, *columns, "--kind", kind, "-o", out)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == f"wrote {out} ({kind} chart of 6 rows)\n"
+        assert out.stat().st_size > 1000
+    assert_not_blank(tmp_path / "chart.png")
+
+
+@pytest.mark.parametrize("color_by", [[], ["--color-by", "capacity_gbps"]])
+def test_map_writes_png_and_svg(color_by: list[str], tmp_path: Path):
+    for suffix in (".png", ".svg"):
+        out = tmp_path / f"map{suffix}"
+        result = invoke("map", WORLD, *color_by, "-o", out)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.startswith(f"wrote {out} (map of ")
+    assert_not_blank(tmp_path / "map.png", at_least=0.03)
+
+
+def test_map_colours_links_by_joined_results(tmp_path: Path):
+    results = tmp_path / "impact.csv"
+    results.write_text("link,rtt_added_ms\nsea-dls-i5-i84,3.5\ndls-slc-i84,1.0\n")
+    out = tmp_path / "impact.png"
+    result = invoke("map", US, "--results", results, "--color-by", "rtt_added_ms", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert_not_blank(out)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["plot", "{table}", "--x", "distanse_km", "--y", "efficiency", "-o", "{out}.png"],
+     "error: {table}: x: no column 'distanse_km' (did you mean 'distance_km'?)"),
+    (["plot", "{table}", "--x", "distance_km", "--y", "model", "-o", "{out}.png"],
+     "error: {table}: y: column 'model' holds no numbers"),
+    (["plot", "{table}", "--x", "distance_km", "-o", "{out}.png"],
+     "error: {table}: y: a line chart needs a column for y"),
+    (["plot", "{table}", "--x", "distance_km", "--y", "efficiency", "-o", "{out}.jpg"],
+     "error: {out}.jpg: infranet writes charts as .png, .svg or .pdf"),
+    (["plot", "{empty}", "--x", "a", "--y", "b", "-o", "{out}.png"],
+     "error: {empty}: the table is empty"),
+    (["plot", "{missing}", "--x", "a", "--y", "b", "-o", "{out}.png"],
+     "error: {missing}: file not found"),
+    (["map", US, "--color-by", "capacty", "-o", "{out}.png"],
+     f"error: {US}: color_by: no column 'capacty' (did you mean 'capacity_gbps'?)"),
+    (["map", US, "--results", "{table}", "--color-by", "efficiency", "-o", "{out}.png"],
+     "error: {table}: results: the results have no 'link'"),
+    (["map", US, "-o", "{out}/nowhere/map.png"],
+     "error: {out}/nowhere/map.png: directory does not exist"),
+])
+def test_bad_input_is_one_line(args: list[str], message: str, table: Path, tmp_path: Path):
+    (tmp_path / "empty.csv").write_text("")
+    names = {"table": table, "empty": tmp_path / "empty.csv", "missing": tmp_path / "no.csv",
+             "out": tmp_path / "out"}
+    result = invoke(*(a.format(**names) for a in args))
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(message.format(**names)), lines
+    assert not list(tmp_path.glob("out*"))  # nothing written
+
+
+def test_plot_reads_standard_input(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from infranet.cli import main
+
+    out = tmp_path / "cdf.svg"
+    result = CliRunner().invoke(main, ["plot", "-", "--x", "efficiency", "--kind", "cdf",
+                                       "-o", str(out)], input=TABLE)
+    assert result.exit_code == 0, result.output
+    assert out.read_text().lstrip().startswith("<?xml")
+
+
+def test_map_as_a_page_with_tooltips(tmp_path: Path):
+    out = tmp_path / "world.html"
+    result = invoke("map", WORLD, "--color-by", "latency_ms", "-o", out)
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert not any(word in page for word in ("<script", "src=", 'href="http', "<link"))
+    assert "<title>marea: virginia-beach – sopelana\ncapacity 200,000 Gb/s" in page
