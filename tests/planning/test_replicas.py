@@ -194,7 +194,7 @@ def test_larger_placements_pass_the_checker(p, n1, candidates):
     except InfeasibleError:
         return
     assert check_placement(p, plan) == ()
-    usable = candidate_sites(p, candidates)
+    usable = candidate_sites(p, plan.size["candidates"])  # as many as were used
     for r, name in enumerate(p.region_names):
         assert usable[r, p.site_names.index(plan.regions[name]["site"])]
 

@@ -119,7 +119,10 @@ def _brute(topology: Topology, budget: float, floor: float | None, min_sites: in
 def _between(values: list[float], at: float) -> float:
     """A threshold half way between two distinct values (never on one: no round-off ties),
     `at` (0 to 1) of the way from below the least to above the greatest."""
-    distinct = sorted({v for v in values if math.isfinite(v)})
+    distinct: list[float] = []
+    for v in sorted(v for v in values if math.isfinite(v)):
+        if not distinct or v > distinct[-1] * (1 + 1e-9) + 1e-12:  # near-equal values are one
+            distinct.append(v)
     if not distinct:
         return 1.0
     cuts = [distinct[0] / 2] + [(x + y) / 2 for x, y in itertools.pairwise(distinct)] + \
