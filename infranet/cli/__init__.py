@@ -33,6 +33,7 @@ _COMMANDS = {
     "catalogue": ("infranet.cli.catalogue:catalogue", "Packaged catalogues with their sources."),
     "collective": ("infranet.cli.collective:collective", "Time of a collective; what binds it."),
     "vdc": ("infranet.cli.vdc:vdc", "Virtual datacenters: groups of sites within an RTT budget."),
+    "sweep": ("infranet.cli.sweep:sweep", "What-if studies: edits and failures, a row each."),
 }
 
 
