@@ -250,3 +250,25 @@ def test_sweep_cli_writes_every_row(tmp_path):
     summary = json.loads(invoke("sweep", path, "-o", out, "--resume", "--format", "json").stdout)
     assert summary == {"study": "s", "output": str(out), "scenarios": 12, "run": 0, "kept": 12,
                        "errors": 0}
+
+
+@pytest.mark.parametrize("name", ["route-factor", "training-distance-bandwidth"])
+def test_small_shipped_studies_run_without_errors(name):
+    study = read_study(ROOT / "examples" / "studies" / f"{name}.yaml")
+    rows = run(study)
+    assert len(rows) == len(scenarios(study)) and rows["error"].isna().all()
+    assert (rows["max_rtt.ms"] > 0).all()
+
+
+def test_grid_edits_the_job():
+    base = read_study(ROOT / "examples" / "studies" / "training-distance-bandwidth.yaml")
+    study = Study(name="j", topology=base.topology, job=base.job, job_file=base.job_file,
+                  grid={"job.global_batch": [512, 2048], "job.recompute": ["nonsense"]},
+                  measures=("training:step_s",))
+    rows = run(study)
+    assert rows["error"].str.contains("recompute").all()
+    good = run(Study(name="j", topology=base.topology, job=base.job, job_file=base.job_file,
+                     grid={"job.global_batch": [512, 2048]}, measures=("training:step_s",)))
+    assert good["error"].isna().all()
+    small, large = good["training:step_s.step_s"]
+    assert large > small  # four times the batch: a longer step
