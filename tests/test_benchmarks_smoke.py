@@ -66,3 +66,10 @@ def test_bench_rtt_quick(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "all sampled results identical" in out and "networkx per pair" in out
+
+
+def test_bench_studies_quick(capsys):
+    bench = _load(BENCHMARKS / "bench_studies.py")
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "all rows identical" in out and "speed-up" in out and "min_cut alone" in out

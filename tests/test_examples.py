@@ -18,6 +18,8 @@ EXPECTED = {
                            "prefill and decode on separate replicas", "RTTs estimated"],
     "compare_vdc_designs.py": ["texas-vdc-ring", "survives any single cut: yes",
                                "survives any single cut: no", "DCI Gb/s for 95%"],
+    "fiber_cut_study.py": ["820 scenarios, 0 with an error",
+                           "cuts leave some datacenters unreachable", "worst RTT", "min cut"],
     "fiber_cut_what_if.py": ["single failures", "on hollow-core fiber everywhere",
                              "a floor without queueing"],
     "fabric_report.py": ["1,024 H100", "by min cut", "facility", "what limits the bisection"],

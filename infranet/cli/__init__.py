@@ -35,6 +35,7 @@ _COMMANDS = {
     "vdc": ("infranet.cli.vdc:vdc", "Virtual datacenters: groups of sites within an RTT budget."),
     "plot": ("infranet.cli.charts:plot", "Chart a results table: line, scatter, CDF, bar."),
     "map": ("infranet.cli.charts:map_command", "Draw a topology's sites and links on a map."),
+    "sweep": ("infranet.cli.sweep:sweep", "What-if studies: edits and failures, a row each."),
 }
 
 

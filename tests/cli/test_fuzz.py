@@ -169,14 +169,24 @@ def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
                 ["map", p, "--color-by", "capacity_gbps", "-o", str(out.with_suffix(".svg"))]],
         "plot": [["plot", p, "--x", "name", "--y", "a", "-o", str(out.with_suffix(".png"))],
                  ["plot", p, "--x", "name", "--kind", "cdf", "-o", str(out.with_suffix(".svg"))]],
+        "sweep": [["sweep", str(_study(path, out)), "-o", str(out.parent / "rows.csv")]],
     }
+
+
+def _study(path: Path, out: Path) -> Path:
+    """A study of single link cuts on the topology at `path`, beside `out`."""
+    study = out.parent / "study.yaml"
+    study.write_text(f"name: cuts\ntopology: {json.dumps(str(path))}\nfailures: true\n"
+                     "measures: [max_rtt, min_cut]\n")
+    return study
 
 
 def test_every_command_that_reads_a_file_is_fuzzed(tmp_path):
     runs = _runs(tmp_path / "x.yaml", tmp_path / "out.json")
     for words, command in commands():
         name = " ".join(words)
-        reads = any(getattr(p, "name", "") in ("file", "files") for p in command.params)
+        reads = any(getattr(p, "name", "") in ("file", "files", "study_file")
+                    for p in command.params)
         assert not reads or name in runs, f"infranet {name} reads a file: fuzz it here"
 
 
@@ -237,3 +247,20 @@ def test_seeds_are_valid(name: str, tmp_path: Path):
     path = tmp_path / f"seed{SEEDS[name][0]}"
     path.write_bytes(SEEDS[name][1])
     infranet.io.read(path, format=None if name == "cluster" else name)
+
+
+STUDY = (b"name: s\ntopology: ring.yaml\ngrid: {defaults.route_factor: [1.2, 1.5]}\n"
+         b"failures: {links: true, srlgs: true, order: [1, 2], random: 4, seed: 1}\n"
+         b"measures: [max_rtt, mean_rtt, min_cut]\n")
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.one_of(mutated(STUDY), st.binary(max_size=200)))
+def test_sweep_on_fuzzed_study_files(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "ring.yaml").write_text(RING)
+    study = folder / "study.yaml"
+    study.write_bytes(data)
+    args = ["sweep", str(study), "-o", str(folder / "rows.csv")]
+    _accept(invoke(*args), args)

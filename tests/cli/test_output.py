@@ -68,6 +68,8 @@ def invocations(ring: Path, demands: Path, cluster: Path) -> dict[str, list[list
                 ["vdc", "topologies/texas-mesh.yaml", "--max-rtt", "5ms", "--min-dci", "60Tb/s",
                  "--all"],
                 ["vdc", "topologies/texas-ring.yaml", "--max-rtt", "5ms", "--no-failures"]],
+        "sweep": [["sweep", "examples/studies/route-factor.yaml", "-o",
+                   str(ring.parent / "route-factor.csv")]],
     }
 
 
@@ -310,6 +312,22 @@ def test_progress_on_a_terminal(tmp_path):
     assert done.returncode == 0
     assert done.stdout.decode().startswith(f"{path}: ok (")
     assert b"checking" in seen and str(path).encode()[:20] in seen  # the bar, on stderr
+
+
+def test_sweep_writes_csv_rows_and_progress_on_a_terminal(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    study = tmp_path / "study.yaml"
+    study.write_text(f"name: cuts\ntopology: {root / 'topologies' / 'us-backbone.yaml'}\n"
+                     "failures: {order: 2, random: 300, seed: 3}\nmeasures: [max_rtt]\n")
+    out = tmp_path / "rows.csv"
+    done, seen = on_a_terminal("sweep", study, "-o", out)
+    assert done.returncode == 0, seen
+    assert "300" in done.stdout.decode() and "scenarios" in done.stdout.decode()
+    assert b"scenarios/s" in seen and b"ETA" in seen  # the bar, on stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == 300 and list(rows[0])[:2] == ["scenario_id", "failure"]
+    assert list(rows[0])[-2:] == ["error", "wall_s"]
+    assert all(float(r["max_rtt.ms"]) > 0 for r in rows if r["max_rtt.connected"] == "True")
 
 
 # ---------------------------------------------------------------------------- layout

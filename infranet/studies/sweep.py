@@ -1,0 +1,716 @@
+"""Sweeps: what-if studies over a grid of edits and a set of failures, one row per scenario.
+
+A :class:`Study` is a base topology (with an optional training job and inference service), a
+`grid` of edits by path (the paths of :meth:`infranet.model.Topology.with_changes`; a path that
+starts with ``job.`` or ``service.`` edits the job's or the service's spec), optional
+`failures` (drawn by :func:`infranet.algorithms.failures.failure_sets`) and named `measures`.
+Its scenarios are every combination of the grid's values, each with every failure set when
+failures are asked for; :func:`run` evaluates them, serially or on local processes
+(:func:`infranet.parallel.workers`), and returns a tidy pandas DataFrame with one row per
+scenario: ``scenario_id`` (a stable hash of the scenario's parameters), a column per grid path,
+``failure`` (when failures are asked for), a column per scalar field of each measure
+(``MEASURE.FIELD``), ``error`` (one line, None when the scenario ran) and ``wall_s``.
+
+Rows can be written to a CSV file as they arrive (:func:`run` with `output`); with `resume`, the
+scenarios whose ``scenario_id`` the file already holds are skipped, so an interrupted study
+finishes without duplicates or gaps.
+
+Examples
+--------
+>>> from infranet.model import Topology
+>>> ring = Topology.from_dict({"name": "ring", "defaults": {"capacity": 400},
+...     "sites": [{"name": n, "kind": "datacenter"} for n in "xyz"],
+...     "links": [{"a": "x", "b": "y", "length_km": 100},
+...               {"a": "y", "b": "z", "length_km": 100},
+...               {"a": "z", "b": "x", "length_km": 100}]})
+>>> study = Study(name="cuts", topology=ring, failures=Failures(), measures=("min_cut",))
+>>> rows = run(study)
+>>> rows[["failure", "min_cut.gbps"]].values.tolist()
+[['x--y', 400.0], ['y--z', 400.0], ['z--x', 400.0]]
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from infranet.algorithms.failures import FailureSet
+    from infranet.model import Topology
+
+__all__ = ["MEASURES", "Failures", "Scenario", "Study", "flatten", "read_study", "run",
+           "scenarios", "study_from_mapping"]
+
+#: The keys of a STUDY.yaml file.
+KEYS = ("name", "topology", "job", "service", "grid", "failures", "measures")
+FAILURE_KEYS = ("links", "srlgs", "sites", "order", "random", "seed")
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Which failure sets a study evaluates (see
+    :func:`infranet.algorithms.failures.failure_sets`): single links, shared-risk groups,
+    sites, their combinations of `order` (a number, or several: ``(1, 2)`` for every single
+    failure then every pair), or `random` of them drawn with `seed`."""
+
+    links: bool = True
+    srlgs: bool = False
+    sites: bool = False
+    order: int | tuple[int, ...] = 1
+    random: int | None = None
+    seed: int | None = None
+
+    def sets(self, topology: Topology) -> list[FailureSet]:
+        """The failure sets of `topology`, in the enumerator's order, order by order."""
+        from infranet.algorithms.failures import failure_sets
+
+        orders = (self.order,) if isinstance(self.order, int) else self.order
+        return [f for order in orders
+                for f in failure_sets(topology, links=self.links, srlgs=self.srlgs,
+                                      sites=self.sites, order=order, random=self.random,
+                                      seed=self.seed)]
+
+
+@dataclass(frozen=True)
+class Study:
+    """A what-if study: what to change, what to fail, what to measure.
+
+    Attributes
+    ----------
+    name : str
+        Named in progress lines.
+    topology : Topology
+        The base topology.
+    grid : tuple of (str, tuple)
+        Path and the values it takes; the scenarios are the cartesian product, the first path
+        varying slowest.
+    failures : Failures or None
+        Failure sets to evaluate in every grid point (None: no failures).
+    measures : tuple of str
+        Names of :data:`MEASURES`, or ``module:function`` called with ``(topology, study)``
+        and returning a result with ``to_dict()``, a mapping or a number.
+    job, service : mapping or None
+        The spec of a training job (JOB.yaml fields) and of an inference service
+        (SERVICE.yaml fields), edited by grid paths ``job.FIELD`` and ``service.FIELD``.
+    job_file, service_file : str or None
+        Where those specs were read from (named in errors; a job's model file is relative to
+        it).
+    """
+
+    name: str
+    topology: Topology
+    grid: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    failures: Failures | None = None
+    measures: tuple[str, ...] = ("max_rtt",)
+    job: Mapping[str, Any] | None = field(default=None, repr=False)
+    service: Mapping[str, Any] | None = field(default=None, repr=False)
+    job_file: str | None = None
+    service_file: str | None = None
+
+    def __post_init__(self) -> None:
+        grid = tuple((str(path), tuple(values)) for path, values in
+                     (self.grid.items() if isinstance(self.grid, Mapping) else self.grid))
+        object.__setattr__(self, "grid", grid)
+        object.__setattr__(self, "measures", tuple(self.measures))
+        for measure in self.measures:
+            _check_measure(measure, self)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One evaluation of a study: grid values by path and a failure set's name (or None)."""
+
+    index: int
+    changes: tuple[tuple[str, Any], ...]
+    failure: str | None
+
+    @property
+    def scenario_id(self) -> str:
+        """A stable hash of the scenario's parameters (16 hex digits)."""
+        text = json.dumps({"changes": [list(c) for c in self.changes], "failure": self.failure},
+                          sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def parameters(self) -> dict[str, Any]:
+        """The scenario's parameter columns."""
+        return dict(self.changes)
+
+
+# --------------------------------------------------------------------------------- measures
+
+def _rtts(topology: Topology) -> tuple[np.ndarray, list[str]]:
+    from infranet.algorithms.latency import latency_matrix
+    from infranet.algorithms.resilience import watched_sites
+
+    watched = watched_sites(topology)
+    matrix = latency_matrix(topology, nodes=watched).to_numpy()
+    return 2.0 * matrix[np.triu_indices(len(watched), k=1)], watched
+
+
+def measure_max_rtt(topology: Topology, study: Study) -> dict[str, Any]:
+    """Largest round-trip time between watched sites (ms; None when some are cut off)."""
+    upper, _ = _rtts(topology)
+    connected = bool(upper.size == 0 or np.isfinite(upper).all())
+    value = float(upper.max()) if upper.size and connected else None
+    return {"ms": value, "connected": connected}
+
+
+def measure_mean_rtt(topology: Topology, study: Study) -> dict[str, Any]:
+    """Mean round-trip time between watched sites (ms; None when some are cut off)."""
+    upper, _ = _rtts(topology)
+    connected = bool(upper.size == 0 or np.isfinite(upper).all())
+    value = float(upper.mean()) if upper.size and connected else None
+    return {"ms": value, "connected": connected}
+
+
+def measure_min_cut(topology: Topology, study: Study) -> dict[str, Any]:
+    """Smallest maximum flow between two watched sites (Gb/s), and between which."""
+    from infranet.algorithms.flow import min_cut_between
+    from infranet.algorithms.resilience import watched_sites
+
+    cut = min_cut_between(topology, watched_sites(topology))
+    if cut is None:
+        return {"gbps": None, "pair": None}
+    return {"gbps": float(cut.value_gbps), "pair": f"{cut.source}--{cut.target}"}
+
+
+def measure_training(topology: Topology, study: Study) -> dict[str, Any]:
+    """A training job's step time (s) and the DCI bandwidth it needs (Gb/s), as
+    :func:`infranet.studies.compare.training_figures` gives them."""
+    from infranet.studies.compare import training_figures
+
+    step, dci, _ = training_figures(topology, _job(study))
+    return {"step_s": step, "dci_gbps": dci}
+
+
+def measure_inference(topology: Topology, study: Study) -> dict[str, Any]:
+    """The accelerators an inference service's placement needs and its WAN bandwidth (Gb/s)."""
+    from infranet.planning.serving import place_inference
+
+    plan = place_inference(topology, _service(study))
+    return {"count": int(plan.total_accelerators),
+            "wan_gbps": float(sum(plan.wan_gbps.values()))}
+
+
+#: Named measures: name -> (function of (topology, study), what it needs: "", "job", "service").
+MEASURES: dict[str, tuple[Callable[[Topology, Study], Any], str]] = {
+    "max_rtt": (measure_max_rtt, ""),
+    "mean_rtt": (measure_mean_rtt, ""),
+    "min_cut": (measure_min_cut, ""),
+    "training:step_s": (measure_training, "job"),
+    "inference:accelerators": (measure_inference, "service"),
+}
+
+
+def _check_measure(measure: str, study: Study) -> None:
+    if not isinstance(measure, str) or not measure.strip():
+        raise ValidationError(f"expected a measure name or 'module:function', got {measure!r}",
+                              field="measures")
+    if measure in MEASURES:
+        needs = MEASURES[measure][1]
+        if needs and getattr(study, needs) is None:
+            raise ValidationError(f"measure {measure!r} needs a {needs}: give the study a "
+                                  f"'{needs}'", field="measures")
+        return
+    module, _, name = measure.partition(":")
+    if not (module and name and all(part.isidentifier() for part in module.split("."))
+            and name.isidentifier()):
+        raise UnknownNameError(f"unknown measure {measure!r}"
+                               f"{did_you_mean(measure, MEASURES)}; known: "
+                               f"{', '.join(MEASURES)}, or 'module:function'", field="measures")
+
+
+def _function(measure: str) -> Callable[[Topology, Study], Any]:
+    if measure in MEASURES:
+        return MEASURES[measure][0]
+    module, _, name = measure.partition(":")
+    try:
+        function = getattr(import_module(module), name)
+    except (ImportError, AttributeError) as err:
+        raise UnknownNameError(f"cannot load measure {measure!r}: {err}",
+                               field="measures") from None
+    if not callable(function):
+        raise ValidationError(f"measure {measure!r} is not a function", field="measures")
+    return function
+
+
+def flatten(value: Any, prefix: str) -> dict[str, Any]:
+    """The scalar fields of a result (``to_dict()``), a mapping or a number, as columns
+    ``PREFIX.FIELD`` (nested mappings joined by dots); lists and arrays are left out.
+
+    Examples
+    --------
+    >>> flatten({"ms": 1.5, "pair": ["a", "b"], "binding": {"kind": "link"}}, "m")
+    {'m.ms': 1.5, 'm.binding.kind': 'link'}
+    >>> flatten(3, "m")
+    {'m': 3}
+    """
+    if hasattr(value, "to_dict") and not isinstance(value, Mapping):
+        value = value.to_dict()
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}"))
+        return out
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return {prefix: value}
+    return {}
+
+
+# -------------------------------------------------------------------------------- scenarios
+
+def scenarios(study: Study) -> list[Scenario]:
+    """The study's scenarios, in a fixed order: grid points (first path slowest), each with
+    every failure set in the enumerator's order.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> line = Topology.from_dict({"name": "l", "sites": [{"name": n} for n in "ab"],
+    ...                            "links": [{"a": "a", "b": "b"}]})
+    >>> study = Study(name="s", topology=line, grid={"defaults.route_factor": [1.2, 1.5]})
+    >>> [(s.changes, s.failure) for s in scenarios(study)]
+    [((('defaults.route_factor', 1.2),), None), ((('defaults.route_factor', 1.5),), None)]
+    """
+    paths = [path for path, _ in study.grid]
+    points = itertools.product(*(values for _, values in study.grid))
+    names: list[str | None] = [None]
+    if study.failures is not None:
+        names = [f.name for f in study.failures.sets(study.topology)]
+    out: list[Scenario] = []
+    for point in points:
+        changes = tuple(zip(paths, point, strict=True))
+        start = len(out)
+        out.extend([Scenario(start + i, changes, name) for i, name in enumerate(names)])
+    return out
+
+
+def _split(changes: Iterable[tuple[str, Any]]) -> tuple[dict[str, Any], dict[str, Any],
+                                                        dict[str, Any]]:
+    topology: dict[str, Any] = {}
+    job: dict[str, Any] = {}
+    service: dict[str, Any] = {}
+    for path, value in changes:
+        if path.startswith("job."):
+            job[path[4:]] = value
+        elif path.startswith("service."):
+            service[path[8:]] = value
+        else:
+            topology[path] = value
+    return topology, job, service
+
+
+def _edited(spec: Mapping[str, Any] | None, changes: Mapping[str, Any],
+            what: str) -> Mapping[str, Any] | None:
+    if not changes:
+        return spec
+    if spec is None:
+        raise ValidationError(f"grid edits {what}.* but the study has no {what}", field="grid")
+    import copy
+
+    from infranet.model.edits import apply_changes
+
+    edited = copy.deepcopy(dict(spec))
+    apply_changes(edited, changes)
+    return edited
+
+
+def _job(study: Study) -> Any:
+    from infranet.workloads.job import job_from_mapping
+
+    return job_from_mapping(study.job, file=study.job_file)
+
+
+def _service(study: Study) -> Any:
+    from infranet.workloads.service import service_from_mapping
+
+    return service_from_mapping(study.service, file=study.service_file)
+
+
+def evaluate(study: Study, scenario: Scenario) -> dict[str, Any]:
+    """The row of one scenario: its id, parameters, failure, measure fields, error, wall_s.
+
+    A scenario that fails records its error (one line) and no measure fields.
+    """
+    from dataclasses import replace
+
+    started = time.perf_counter()
+    row: dict[str, Any] = {"scenario_id": scenario.scenario_id, **scenario.parameters()}
+    if study.failures is not None:
+        row["failure"] = scenario.failure
+    fields: dict[str, Any] = {}
+    error = None
+    try:
+        edits, job, service = _split(scenario.changes)
+        topology = study.topology.with_changes(edits) if edits else study.topology
+        local = study
+        if job or service:
+            local = replace(study, job=_edited(study.job, job, "job"),
+                            service=_edited(study.service, service, "service"))
+        if scenario.failure is not None:
+            from infranet.algorithms.failures import failure_set
+
+            failed = failure_set(topology, scenario.failure)
+            topology = topology.without_links(*failed.links)
+            if failed.sites:
+                topology = topology.without_sites(*failed.sites)
+        for measure in study.measures:
+            fields.update(flatten(_function(measure)(topology, local), measure))
+    except Exception as err:  # recorded in the row: the study goes on
+        fields = {}
+        text = str(err) if isinstance(err, InfranetError) else f"{type(err).__name__}: {err}"
+        error = " ".join(str(text).split()) or type(err).__name__
+    row.update(fields)
+    row["error"] = error
+    row["wall_s"] = time.perf_counter() - started
+    return row
+
+
+# ---------------------------------------------------------------------------------- running
+
+_WORKER: dict[str, Study] = {}
+
+
+def _start_worker(study: Study) -> None:
+    from infranet.parallel import mark_worker
+
+    mark_worker()
+    _WORKER["study"] = study
+
+
+def _evaluate_chunk(chunk: Sequence[Scenario]) -> list[tuple[int, dict[str, Any]]]:
+    study = _WORKER["study"]
+    return [(s.index, evaluate(study, s)) for s in chunk]
+
+
+def _rows(study: Study, todo: Sequence[Scenario], n_workers: int
+          ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(index, row)`` of each scenario of `todo`, as they are done."""
+    if n_workers <= 1 or len(todo) <= 1:
+        for scenario in todo:
+            yield scenario.index, evaluate(study, scenario)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    size = max(1, min(256, math.ceil(len(todo) / (8 * n_workers))))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context,
+                             initializer=_start_worker, initargs=(study,)) as pool:
+        futures = [pool.submit(_evaluate_chunk, chunk) for chunk in chunks]
+        for future in as_completed(futures):
+            yield from future.result()
+
+
+def run(study: Study, *, workers: int | None = None, output: str | Path | None = None,
+        resume: bool = False, on_row: Callable[[dict[str, Any]], None] | None = None,
+        ) -> pd.DataFrame:
+    """Evaluate every scenario of `study`; return one row per scenario, in scenario order.
+
+    Parameters
+    ----------
+    workers
+        Local processes (:func:`infranet.parallel.workers`: this argument, else
+        ``INFRANET_WORKERS``, else 1, serially in this process). The rows are the same
+        whatever the count (``wall_s`` aside).
+    output
+        A CSV file the rows are appended to as they are done (header once).
+    resume
+        Keep the rows `output` already holds and evaluate only the other scenarios.
+    on_row
+        Called with each new row as it is done (in the order done).
+
+    Raises
+    ------
+    ValidationError
+        When resuming from a file that is not a results file of this study.
+    """
+    import pandas as pd
+
+    from infranet.parallel import workers as how_many
+
+    n_workers = how_many(workers)
+    everything = scenarios(study)
+    kept: pd.DataFrame | None = None
+    sink = None
+    if output is not None:
+        sink = _CsvSink(Path(output))
+        if resume:
+            kept = sink.resume({s.scenario_id for s in everything})
+        else:
+            sink.start()
+    done = set() if kept is None else set(kept["scenario_id"])
+    todo = [s for s in everything if s.scenario_id not in done]
+    new: dict[int, dict[str, Any]] = {}
+    for index, row in _rows(study, todo, n_workers):
+        new[index] = row
+        if sink is not None:
+            sink.write(row)
+        if on_row is not None:
+            on_row(row)
+    if kept is not None and len(kept):
+        order = {s.scenario_id: s.index for s in everything}
+        for record in kept.to_dict("records"):
+            new[order[record["scenario_id"]]] = {
+                k: None if isinstance(v, float) and math.isnan(v) else v
+                for k, v in record.items() if k in ("scenario_id", "error", "wall_s")
+                or not (isinstance(v, float) and math.isnan(v))}
+    frame = pd.DataFrame([new[s.index] for s in everything if s.index in new])
+    if frame.empty:
+        return pd.DataFrame(columns=["scenario_id", *(p for p, _ in study.grid), "error",
+                                     "wall_s"])
+    tail = [c for c in ("error", "wall_s") if c in frame.columns]
+    return frame[[c for c in frame.columns if c not in tail] + tail]
+
+
+class _CsvSink:
+    """Rows appended to a CSV file as they arrive; the header grows (the file is rewritten)
+    when a row brings a column the header lacks."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.header: list[str] = []
+
+    def start(self) -> None:
+        from infranet.io.files import writable
+
+        writable(self.path)
+        self.path.write_text("")
+
+    def resume(self, known: set[str]) -> pd.DataFrame | None:
+        import pandas as pd
+
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            self.start()
+            return None
+        data = self.path.read_bytes()
+        end = data.rfind(b"\n") + 1  # a row cut short by a kill is dropped
+        if end < len(data):
+            with open(self.path, "r+b") as handle:
+                handle.truncate(end)
+        with open(self.path, newline="") as handle:
+            header = next(csv.reader(handle), [])
+        if "scenario_id" not in header:
+            raise ValidationError("not a results file of a study (no scenario_id column)",
+                                  file=str(self.path))
+        self.header = header
+        kept = pd.read_csv(self.path, dtype={"scenario_id": str})
+        kept = kept.drop_duplicates("scenario_id", keep="first")
+        stray = set(kept["scenario_id"]) - known
+        if stray:
+            raise ValidationError(f"holds rows of another study (scenario_id "
+                                  f"{sorted(stray)[0]}); write to another file or start "
+                                  "afresh without --resume", file=str(self.path))
+        return kept
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        missing = [key for key in row if key not in self.header]
+        if missing:
+            self._grow(missing)
+        with open(self.path, "a", newline="") as handle:
+            csv.writer(handle).writerow(["" if row.get(c) is None else row[c]
+                                         for c in self.header])
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _grow(self, columns: list[str]) -> None:
+        with open(self.path, newline="") as handle:
+            old = list(csv.reader(handle))[1:] if self.header else []
+        width = len(self.header)
+        self.header = self.header + columns
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(self.header)
+            writer.writerows(r + [""] * (len(self.header) - width) for r in old)
+        os.replace(tmp, self.path)
+
+
+# ----------------------------------------------------------------------------- STUDY.yaml
+
+def read_study(path: str | Path) -> Study:
+    """Read a STUDY.yaml file (docs/studies.md): paths in it are relative to the file.
+
+    Raises
+    ------
+    InfranetError
+        A one-line error naming the file, the key and what is wrong.
+    """
+    from infranet.io.files import read_text
+    from infranet.io.native import load_yaml
+
+    name = str(path)
+    raw = load_yaml(read_text(path), file=name, expected="a study mapping")
+    return study_from_mapping(raw, file=name, base=Path(path).parent)
+
+
+def _fail(message: str, file: str | None, key: str) -> ValidationError:
+    return ValidationError(message, file=file, element="study", field=key)
+
+
+def _spec(raw: Any, key: str, file: str | None, base: Path) -> tuple[dict[str, Any], str | None]:
+    """A job or service spec given as a path (relative to the study) or inline."""
+    from infranet.io.files import read_text
+    from infranet.io.native import load_yaml
+
+    if isinstance(raw, str):
+        where = Path(raw) if Path(raw).is_absolute() else base / raw
+        spec = load_yaml(read_text(where), file=str(where), expected=f"a {key}'s fields")
+        if not isinstance(spec, dict):
+            raise ValidationError(f"expected a mapping of the {key}'s fields",
+                                  file=str(where))
+        return spec, str(where)
+    if isinstance(raw, dict):
+        return raw, file
+    raise _fail(f"expected a file name or a mapping of the {key}'s fields, got "
+                f"{type(raw).__name__}", file, key)
+
+
+def study_from_mapping(raw: Any, *, file: str | None = None, base: str | Path = ".") -> Study:
+    """A :class:`Study` from a parsed STUDY.yaml (paths relative to `base`).
+
+    Examples
+    --------
+    >>> study_from_mapping({"name": "s", "topology": "topologies/texas-ring.yaml",
+    ...                     "measures": ["max_rtt", "min_kut"]}, file="s.yaml")
+    Traceback (most recent call last):
+    ...
+    infranet.errors.UnknownNameError: s.yaml: study: measures: unknown measure 'min_kut' (did you mean 'min_cut'?); known: max_rtt, mean_rtt, min_cut, training:step_s, inference:accelerators, or 'module:function'
+    """  # noqa: E501
+    from infranet.io import read
+    from infranet.workloads.job import job_from_mapping
+    from infranet.workloads.service import service_from_mapping
+
+    base = Path(base)
+    if not isinstance(raw, dict):
+        raise ValidationError(f"expected a mapping with keys {', '.join(KEYS)}, got "
+                              f"{type(raw).__name__}", file=file, element="study")
+    for key in raw:
+        if key not in KEYS:
+            raise _fail(f"unknown key{did_you_mean(str(key), KEYS)}; allowed: "
+                        f"{', '.join(KEYS)}", file, str(key))
+    name = raw.get("name", Path(file).stem if file else "study")
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(f"expected a non-empty text, got {name!r}", file, "name")
+    where = raw.get("topology")
+    if not isinstance(where, str) or not where.strip():
+        raise _fail(f"expected the path of a topology file, got {where!r}", file, "topology")
+    if not where.startswith("topohub:") and not Path(where).is_absolute():
+        where = str(base / where)
+    topology = read(where)
+    job = service = job_file = service_file = None
+    if raw.get("job") is not None:
+        job, job_file = _spec(raw["job"], "job", file, base)
+        job_from_mapping(job, file=job_file)
+    if raw.get("service") is not None:
+        service, service_file = _spec(raw["service"], "service", file, base)
+        service_from_mapping(service, file=service_file)
+    grid = _grid(raw.get("grid"), file)
+    failures = _failures(raw.get("failures"), file)
+    measures = raw.get("measures", ["max_rtt"])
+    if isinstance(measures, str):
+        measures = [measures]
+    if not isinstance(measures, list) or not measures:
+        raise _fail(f"expected a list of measure names, got {measures!r}", file, "measures")
+    try:
+        study = Study(name=name, topology=topology, grid=grid, failures=failures,
+                      measures=tuple(measures), job=job, service=service, job_file=job_file,
+                      service_file=service_file)
+        for measure in study.measures:
+            _function(measure)
+        for path, values in study.grid:  # a path that names nothing fails here, not per row
+            edits, job_edit, service_edit = _split([(path, values[0])])
+            if edits:
+                topology.with_changes(edits)
+            _edited(job, job_edit, "job")
+            _edited(service, service_edit, "service")
+    except InfranetError as err:
+        if err.file is None and err.element is None:
+            raise type(err)(err.detail, file=file, element="study", field=err.field) from None
+        raise
+    return study
+
+
+def _grid(raw: Any, file: str | None) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    from infranet.model.edits import parse_path
+
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise _fail(f"expected a mapping of paths to lists of values, got "
+                    f"{type(raw).__name__}", file, "grid")
+    out = []
+    for path, values in raw.items():
+        if not isinstance(path, str):
+            raise _fail(f"expected a path such as 'links[NAME].capacity', got {path!r}", file,
+                        "grid")
+        try:
+            parse_path(path)
+        except InfranetError as err:
+            raise _fail(err.detail, file, f"grid.{path}") from None
+        if not isinstance(values, list) or not values:
+            raise _fail(f"expected a non-empty list of values, got {values!r}", file,
+                        f"grid.{path}")
+        out.append((path, tuple(values)))
+    return tuple(out)
+
+
+def _failures(raw: Any, file: str | None) -> Failures | None:
+    if raw is None or raw is False:
+        return None
+    if raw is True:
+        return Failures()
+    if not isinstance(raw, dict):
+        raise _fail(f"expected true or a mapping with keys {', '.join(FAILURE_KEYS)}, got "
+                    f"{type(raw).__name__}", file, "failures")
+    for key in raw:
+        if key not in FAILURE_KEYS:
+            raise _fail(f"unknown key{did_you_mean(str(key), FAILURE_KEYS)}; allowed: "
+                        f"{', '.join(FAILURE_KEYS)}", file, f"failures.{key}")
+    flags = {}
+    for key in ("links", "srlgs", "sites"):
+        value = raw.get(key, key == "links")
+        if not isinstance(value, bool):
+            raise _fail(f"expected true or false, got {value!r}", file, f"failures.{key}")
+        flags[key] = value
+    if not any(flags.values()):
+        raise _fail("nothing to fail: set links, srlgs or sites to true", file, "failures")
+    order = raw.get("order", 1)
+    orders = order if isinstance(order, list) else [order]
+    if not orders or any(o not in (1, 2) or isinstance(o, bool) for o in orders) \
+            or len(set(orders)) < len(orders):
+        raise _fail(f"expected 1, 2 or [1, 2], got {order!r}", file, "failures.order")
+    numbers: dict[str, int | None] = {}
+    for key, low, default in (("random", 0, None), ("seed", 0, None)):
+        value = raw.get(key, default)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < low):
+            raise _fail(f"expected a whole number >= {low}, got {value!r}", file,
+                        f"failures.{key}")
+        numbers[key] = value
+    if numbers["seed"] is not None and numbers["random"] is None:
+        raise _fail("a seed draws random failures: give 'random: K' too", file,
+                    "failures.seed")
+    return Failures(links=flags["links"], srlgs=flags["srlgs"], sites=flags["sites"],
+                    order=orders[0] if len(orders) == 1 else tuple(orders),
+                    random=numbers["random"],
+                    seed=numbers["seed"])
