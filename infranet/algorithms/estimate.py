@@ -498,7 +498,7 @@ def nearest_hub_km(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
 
     Examples
     --------
-    >>> round(float(nearest_hub_km(103.85, 1.29)[0]))  # Singapore itself
+    >>> round(float(nearest_hub_km(103.82, 1.35)[0]))  # the Singapore hub itself
     0
     """
     lon_, lat_ = np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
