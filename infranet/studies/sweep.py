@@ -487,18 +487,23 @@ class _CsvSink:
     when a row brings a column the header lacks."""
 
     def __init__(self, path: Path) -> None:
+        if str(path) == "-":
+            raise ValidationError("rows are written as they arrive and can be resumed: give a "
+                                  "file, not - (stdout)", field="output")
         self.path = path
         self.header: list[str] = []
 
     def start(self) -> None:
-        from infranet.io.files import writable
+        from infranet.io.files import write_text
 
-        writable(self.path)
-        self.path.write_text("")
+        write_text(self.path, "")  # checked, atomic, with the user's umask
 
     def resume(self, known: set[str]) -> pd.DataFrame | None:
         import pandas as pd
 
+        from infranet.io.files import writable
+
+        writable(self.path)  # a regular file (or none yet), never a device or a directory
         if not self.path.exists() or self.path.stat().st_size == 0:
             self.start()
             return None
@@ -533,16 +538,19 @@ class _CsvSink:
             os.fsync(handle.fileno())
 
     def _grow(self, columns: list[str]) -> None:
+        import io
+
+        from infranet.io.files import write_text
+
         with open(self.path, newline="") as handle:
             old = list(csv.reader(handle))[1:] if self.header else []
         width = len(self.header)
         self.header = self.header + columns
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(self.header)
-            writer.writerows(r + [""] * (len(self.header) - width) for r in old)
-        os.replace(tmp, self.path)
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(self.header)
+        writer.writerows(r + [""] * (len(self.header) - width) for r in old)
+        write_text(self.path, text.getvalue())  # the one safe writer: atomic, user's umask
 
 
 # ----------------------------------------------------------------------------- STUDY.yaml
