@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from infranet.cli._options import input_options, load, writes_files
@@ -9,6 +11,14 @@ from infranet.cli._options import input_options, load, writes_files
 __all__ = ["map_command", "plot"]
 
 _KINDS = ("line", "scatter", "cdf", "bar")  # infranet.output.plots.KINDS, kept light for --help
+
+
+def _table(path: str) -> Any:
+    """A results table: Parquet (a folder of parts or a .parquet file) or CSV."""
+    from infranet.output.plots import read_table
+    from infranet.studies.results import is_parquet, read_results
+
+    return read_results(path) if path != "-" and is_parquet(path) else read_table(path)
 
 
 @writes_files
@@ -30,7 +40,10 @@ _KINDS = ("line", "scatter", "cdf", "bar")  # infranet.output.plots.KINDS, kept 
               help="Image to write: .png, .svg or .pdf.")
 def plot(file: str, x: str, y: str | None, hue: str | None, kind: str, title: str | None,
          output: str) -> None:
-    """Draw a chart of a CSV table (one row per scenario or measurement) as PNG, SVG or PDF.
+    """Draw a chart of a table (one row per scenario or measurement) as PNG, SVG or PDF.
+
+    RESULTS is a CSV file (- for standard input) or a study's Parquet results (a folder of
+    parts written by `infranet sweep -o results.parquet`, or one Parquet file).
 
     \b
     Examples:
@@ -42,11 +55,11 @@ def plot(file: str, x: str, y: str | None, hue: str | None, kind: str, title: st
         | infranet plot - --x medium --y capacity_gbps --kind bar -o capacity.pdf
     """
     from infranet.errors import InfranetError
-    from infranet.output.plots import image_format, read_table, save_figure
+    from infranet.output.plots import image_format, save_figure
     from infranet.output.plots import plot as draw
 
     image_format(output)
-    frame = read_table(file)
+    frame = _table(file)
     try:
         fig = draw(frame, x=x, y=y, hue=hue, kind=kind, title=title)
     except InfranetError as err:
@@ -62,8 +75,9 @@ def plot(file: str, x: str, y: str | None, hue: str | None, kind: str, title: st
               help="Colour links by a column: of the links table (capacity_gbps, length_km, "
                    "latency_ms, ...) or of --results. Default: by link kind.")
 @click.option("--results", default=None, metavar="RESULTS",
-              help="A CSV table with a 'link' (or 'name') column of link names, whose columns "
-                   "--color-by can name.")
+              help="A table with a 'link' (or 'name') column of link names, whose columns "
+                   "--color-by can name: a CSV file, or Parquet results (a folder of parts or "
+                   "one file).")
 @click.option("--title", default=None, help="Title above the map (default: the topology's name).")
 @click.option("-o", "--output", "output", required=True, metavar="MAP",
               help="Image to write: .png, .svg or .pdf; or .html, a page whose links show "
@@ -88,14 +102,14 @@ def map_command(file: str, color_by: str | None, results: str | None, title: str
     from infranet.errors import InfranetError
     from infranet.io.files import writable, write_text
     from infranet.output.maps import draw_map, html_map
-    from infranet.output.plots import image_format, read_table, save_figure
+    from infranet.output.plots import image_format, save_figure
 
     page = Path(output).suffix.lower() == ".html"
     if page:
         writable(output)
     else:
         image_format(output)
-    table = read_table(results) if results is not None else None
+    table = _table(results) if results is not None else None
     topology = load(file, input_format, capacity_unit)
     try:
         if page:

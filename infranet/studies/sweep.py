@@ -11,9 +11,12 @@ scenario: ``scenario_id`` (a stable hash of the scenario's parameters), a column
 ``failure`` (when failures are asked for), a column per scalar field of each measure
 (``MEASURE.FIELD``), ``error`` (one line, None when the scenario ran) and ``wall_s``.
 
-Rows can be written to a CSV file as they arrive (:func:`run` with `output`); with `resume`, the
-scenarios whose ``scenario_id`` the file already holds are skipped, so an interrupted study
-finishes without duplicates or gaps.
+Scenarios run serially, on local processes or on a Dask distributed cluster (:func:`run` with
+`scheduler`, :mod:`infranet.cluster`), with the same rows. Rows can be written as they arrive
+(:func:`run` with `output`: a CSV file, or a folder of Parquet parts for a name ending
+``.parquet``, :mod:`infranet.studies.results`); with `resume`, the scenarios whose
+``scenario_id`` the output already holds are skipped, so an interrupted study finishes without
+duplicates or gaps. :func:`read_results` reads either back.
 
 Examples
 --------
@@ -31,7 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import itertools
 import json
@@ -50,12 +52,13 @@ from infranet.errors import InfranetError, UnknownNameError, ValidationError, di
 
 if TYPE_CHECKING:
     import pandas as pd
+    from distributed import Client
 
     from infranet.algorithms.failures import FailureSet
     from infranet.model import Topology
 
-__all__ = ["MEASURES", "Failures", "Scenario", "Study", "flatten", "read_study", "run",
-           "scenarios", "study_from_mapping"]
+__all__ = ["MEASURES", "Failures", "Scenario", "Study", "flatten", "read_results", "read_study",
+           "run", "scenarios", "study_from_mapping"]
 
 #: The keys of a STUDY.yaml file.
 KEYS = ("name", "topology", "job", "service", "grid", "failures", "measures")
@@ -401,9 +404,39 @@ def _evaluate_chunk(chunk: Sequence[Scenario]) -> list[tuple[int, dict[str, Any]
     return [(s.index, evaluate(study, s)) for s in chunk]
 
 
-def _rows(study: Study, todo: Sequence[Scenario], n_workers: int
+def evaluate_on_cluster(study: Study, client_pid: int, chunk: Sequence[Scenario]
+                        ) -> list[tuple[int, dict[str, Any]]]:
+    """``(index, row)`` of each scenario of `chunk`: the task a Dask worker runs (the worker
+    is marked one, :func:`infranet.parallel.mark_worker`, unless it is a thread of the
+    client's own process, `client_pid`)."""
+    from infranet.cluster import in_client_process
+    from infranet.parallel import mark_worker
+
+    if not in_client_process(client_pid):
+        mark_worker()
+    return [(s.index, evaluate(study, s)) for s in chunk]
+
+
+def _chunks(todo: Sequence[Scenario], lanes: int) -> list[Sequence[Scenario]]:
+    """`todo` in about 8 chunks per lane (process or Dask thread), at most 256 scenarios each:
+    enough chunks to keep every lane busy to the end, few enough that each pays its way."""
+    size = max(1, min(256, math.ceil(len(todo) / (8 * lanes))))
+    return [todo[i:i + size] for i in range(0, len(todo), size)]
+
+
+def _rows(study: Study, todo: Sequence[Scenario], n_workers: int, scheduler: Any = None
           ) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(index, row)`` of each scenario of `todo`, as they are done."""
+    if scheduler is not None:
+        from infranet.cluster import as_done, connect, cores
+
+        with connect(scheduler) as client:
+            if not todo:
+                return
+            for done in as_done(client, evaluate_on_cluster,
+                                _chunks(todo, cores(client)), study, os.getpid()):
+                yield from done
+        return
     if n_workers <= 1 or len(todo) <= 1:
         for scenario in todo:
             yield scenario.index, evaluate(study, scenario)
@@ -411,19 +444,18 @@ def _rows(study: Study, todo: Sequence[Scenario], n_workers: int
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    size = max(1, min(256, math.ceil(len(todo) / (8 * n_workers))))
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=context,
                              initializer=_start_worker, initargs=(study,)) as pool:
-        futures = [pool.submit(_evaluate_chunk, chunk) for chunk in chunks]
+        futures = [pool.submit(_evaluate_chunk, chunk) for chunk in _chunks(todo, n_workers)]
         for future in as_completed(futures):
             yield from future.result()
 
 
-def run(study: Study, *, workers: int | None = None, output: str | Path | None = None,
-        resume: bool = False, on_row: Callable[[dict[str, Any]], None] | None = None,
-        ) -> pd.DataFrame:
+def run(study: Study, *, workers: int | None = None, scheduler: str | Client | None = None,
+        output: str | Path | None = None, resume: bool = False,
+        on_row: Callable[[dict[str, Any]], None] | None = None,
+        on_start: Callable[[int], None] | None = None) -> pd.DataFrame:
     """Evaluate every scenario of `study`; return one row per scenario, in scenario order.
 
     Parameters
@@ -432,48 +464,76 @@ def run(study: Study, *, workers: int | None = None, output: str | Path | None =
         Local processes (:func:`infranet.parallel.workers`: this argument, else
         ``INFRANET_WORKERS``, else 1, serially in this process). The rows are the same
         whatever the count (``wall_s`` aside).
+    scheduler
+        The address of a Dask scheduler (``tcp://host:8786``) or a
+        :class:`distributed.Client`: the scenarios run on that cluster, in chunks (the study
+        travels to each worker once), and `workers` is not used. The rows are the same as
+        serially (``wall_s`` aside). See :mod:`infranet.cluster`.
     output
-        A CSV file the rows are appended to as they are done (header once).
+        Where rows are written as they are done (:mod:`infranet.studies.results`): a folder of
+        Parquet parts for a name ending ``.parquet``, else a CSV file (header once).
     resume
         Keep the rows `output` already holds and evaluate only the other scenarios.
     on_row
         Called with each new row as it is done (in the order done).
+    on_start
+        Called once, before the first scenario runs, with how many will run (all of them, or
+        those `output` lacks when resuming).
 
     Raises
     ------
     ValidationError
         When resuming from a file that is not a results file of this study.
+    UnreachableError
+        When no Dask scheduler answers at `scheduler`.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> line = Topology.from_dict({"name": "l", "sites": [{"name": n} for n in "ab"],
+    ...                            "links": [{"a": "a", "b": "b", "length_km": 100}]})
+    >>> study = Study(name="s", topology=line, grid={"links[*].capacity": [100, 400]},
+    ...               measures=("min_cut",))
+    >>> run(study)["min_cut.gbps"].tolist()
+    [100.0, 400.0]
     """
     import pandas as pd
 
     from infranet.parallel import workers as how_many
+    from infranet.studies.results import writer
 
-    n_workers = how_many(workers)
+    n_workers = 1 if scheduler is not None else how_many(workers)
     everything = scenarios(study)
     kept: pd.DataFrame | None = None
     sink = None
     if output is not None:
-        sink = _CsvSink(Path(output))
+        sink = writer(output)
         if resume:
             kept = sink.resume({s.scenario_id for s in everything})
         else:
             sink.start()
     done = set() if kept is None else set(kept["scenario_id"])
     todo = [s for s in everything if s.scenario_id not in done]
+    if on_start is not None:
+        on_start(len(todo))
     new: dict[int, dict[str, Any]] = {}
-    for index, row in _rows(study, todo, n_workers):
-        new[index] = row
+    try:
+        for index, row in _rows(study, todo, n_workers, scheduler):
+            new[index] = row
+            if sink is not None:
+                sink.write(row, index=index)
+            if on_row is not None:
+                on_row(row)
+    finally:
         if sink is not None:
-            sink.write(row)
-        if on_row is not None:
-            on_row(row)
+            sink.close()  # the rows done so far, even when interrupted
     if kept is not None and len(kept):
         order = {s.scenario_id: s.index for s in everything}
         for record in kept.to_dict("records"):
             new[order[record["scenario_id"]]] = {
-                k: None if isinstance(v, float) and math.isnan(v) else v
+                k: None if _missing(v) else v
                 for k, v in record.items() if k in ("scenario_id", "error", "wall_s")
-                or not (isinstance(v, float) and math.isnan(v))}
+                or not _missing(v)}
     frame = pd.DataFrame([new[s.index] for s in everything if s.index in new])
     if frame.empty:
         return pd.DataFrame(columns=["scenario_id", *(p for p, _ in study.grid), "error",
@@ -482,75 +542,18 @@ def run(study: Study, *, workers: int | None = None, output: str | Path | None =
     return frame[[c for c in frame.columns if c not in tail] + tail]
 
 
-class _CsvSink:
-    """Rows appended to a CSV file as they arrive; the header grows (the file is rewritten)
-    when a row brings a column the header lacks."""
+def _missing(value: Any) -> bool:
+    """An empty cell of a results file read back: NaN (CSV, a number column) or None
+    (Parquet, a column some part lacks)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
-    def __init__(self, path: Path) -> None:
-        if str(path) == "-":
-            raise ValidationError("rows are written as they arrive and can be resumed: give a "
-                                  "file, not - (stdout)", field="output")
-        self.path = path
-        self.header: list[str] = []
 
-    def start(self) -> None:
-        from infranet.io.files import write_text
+def read_results(path: str | Path) -> pd.DataFrame:
+    """Read a study's results (a folder of Parquet parts, a Parquet file or a CSV file) as a
+    DataFrame: see :func:`infranet.studies.results.read_results`."""
+    from infranet.studies.results import read_results as read
 
-        write_text(self.path, "")  # checked, atomic, with the user's umask
-
-    def resume(self, known: set[str]) -> pd.DataFrame | None:
-        import pandas as pd
-
-        from infranet.io.files import writable
-
-        writable(self.path)  # a regular file (or none yet), never a device or a directory
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            self.start()
-            return None
-        data = self.path.read_bytes()
-        end = data.rfind(b"\n") + 1  # a row cut short by a kill is dropped
-        if end < len(data):
-            with open(self.path, "r+b") as handle:
-                handle.truncate(end)
-        with open(self.path, newline="") as handle:
-            header = next(csv.reader(handle), [])
-        if "scenario_id" not in header:
-            raise ValidationError("not a results file of a study (no scenario_id column)",
-                                  file=str(self.path))
-        self.header = header
-        kept = pd.read_csv(self.path, dtype={"scenario_id": str})
-        kept = kept.drop_duplicates("scenario_id", keep="first")
-        stray = set(kept["scenario_id"]) - known
-        if stray:
-            raise ValidationError(f"holds rows of another study (scenario_id "
-                                  f"{sorted(stray)[0]}); write to another file or start "
-                                  "afresh without --resume", file=str(self.path))
-        return kept
-
-    def write(self, row: Mapping[str, Any]) -> None:
-        missing = [key for key in row if key not in self.header]
-        if missing:
-            self._grow(missing)
-        with open(self.path, "a", newline="") as handle:
-            csv.writer(handle).writerow(["" if row.get(c) is None else row[c]
-                                         for c in self.header])
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    def _grow(self, columns: list[str]) -> None:
-        import io
-
-        from infranet.io.files import write_text
-
-        with open(self.path, newline="") as handle:
-            old = list(csv.reader(handle))[1:] if self.header else []
-        width = len(self.header)
-        self.header = self.header + columns
-        text = io.StringIO(newline="")
-        writer = csv.writer(text)
-        writer.writerow(self.header)
-        writer.writerows(r + [""] * (len(self.header) - width) for r in old)
-        write_text(self.path, text.getvalue())  # the one safe writer: atomic, user's umask
+    return read(path)
 
 
 # ----------------------------------------------------------------------------- STUDY.yaml
