@@ -23,6 +23,7 @@ are recorded with them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -49,6 +50,9 @@ __all__ = [
     "instances",
     "kdl_instance",
     "metadata",
+    "optimum_on_cluster",
+    "result_on_cluster",
+    "result_row",
     "run",
 ]
 
@@ -352,7 +356,7 @@ def _options(algorithm: str, seed: int, suite: str, topology: Topology | None = 
 
 
 def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: int = 0,
-        data: Path | None = None, failures: bool = False,
+        data: Path | None = None, failures: bool = False, scheduler: Any = None,
         on_result: Callable[[dict[str, Any]], None] | None = None,
         on_instance: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Run the suite and return ``{"metadata", "instances", "results"}``.
@@ -367,6 +371,12 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
     failures
         Also replay each algorithm under every single-link and shared-risk failure (with
         re-optimisation) and record the worst and mean MLU and the demand lost.
+    scheduler
+        The address of a Dask scheduler (``tcp://host:8786``) or a
+        :class:`distributed.Client`: instances are loaded here, and each matrix's optimum and
+        each (instance, matrix, algorithm) run are tasks on that cluster (each topology and
+        matrix travels once). The rows are those of a local run, in the same order, timings
+        aside (:mod:`infranet.cluster`).
 
     Notes
     -----
@@ -378,7 +388,7 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
         writes rows as they come so an interrupted run keeps what it finished.
     """
     from infranet.routing import algorithms as registered
-    from infranet.routing import evaluate, get, optimal_mlu, route
+    from infranet.routing import get
 
     names = list(algorithms) if algorithms is not None else [
         a for a in ALGORITHMS_QUICK if a in registered()]
@@ -390,6 +400,28 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
     meta["inputs"] = {}
     described: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
+    with contextlib.ExitStack() as stack:
+        client = None
+        if scheduler is not None:
+            from infranet.cluster import connect
+
+            client = stack.enter_context(connect(scheduler))
+        _instances(chosen, names, seed, suite, data, failures, meta, described, rows, client,
+                   on_result, on_instance)
+    meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {"metadata": meta, "instances": described, "results": rows}
+
+
+def _instances(chosen: list[Instance], names: list[str], seed: int, suite: str,
+               data: Path | None, failures: bool, meta: dict[str, Any],
+               described: list[dict[str, Any]], rows: list[dict[str, Any]], client: Any,
+               on_result: Callable[[dict[str, Any]], None] | None,
+               on_instance: Callable[[str, int, int], None] | None) -> None:
+    """Load each instance and run every algorithm on each of its matrices, here or (with a
+    `client`) on its Dask cluster; `described` and `rows` grow as they are done."""
+    from infranet.routing import optimal_mlu
+
+    pending: list[Any] = []  # futures of the runs on the cluster, in a local run's order
     for done, instance in enumerate(chosen):
         if on_instance:
             on_instance(instance.name, done, len(chosen))
@@ -407,40 +439,122 @@ def run(suite: str = "quick", *, algorithms: Iterable[str] | None = None, seed: 
         described.append({"name": instance.name, "description": instance.description,
                           "nodes": topo.n_nodes, "links": len(topo.links),
                           "matrices": len(loaded.matrices), "notes": loaded.notes})
+        if client is not None:
+            pending.extend(_submit(client, instance, loaded, names, seed, suite, failures))
+            continue
         for m, tm in enumerate(loaded.matrices):
             optimum, optimum_note = optimal_mlu(topo, tm) if instance.optimum else (None, None)
             published = loaded.published[m] if loaded.published else None
             for name in names:
-                row = {"instance": instance.name, "matrix": m, "algorithm": name,
-                       "optimum_mlu": optimum, "published_optimum_mlu": published,
-                       "optimum_note": optimum_note}
-                started = time.perf_counter()
-                try:
-                    routing = route(topo, tm, algorithm=name,
-                                    **_options(name, seed, suite, topo))
-                    wall = time.perf_counter() - started
-                    metrics = evaluate(routing, topo, tm, optimum=optimum,
-                                       paths=topo.n_nodes <= 2000)
-                    if failures:
-                        metrics.update(_failure_metrics(topo, tm, name, seed, suite))
-                except Exception as err:
-                    # a failing algorithm (a plug-in's bug, an instance it refuses) is
-                    # recorded in its row, and the suite goes on
-                    row.update({"error": f"{type(err).__name__}: {err}",
-                                "wall_s": time.perf_counter() - started})
-                    log.warning("%s on %s matrix %d failed: %s", name, instance.name, m,
-                                row["error"])
-                else:
-                    row.update({**{k: v for k, v in metrics.items() if k != "algorithm"},
-                                "carried_share": metrics["satisfied"], "wall_s": wall,
-                                "error": None})
+                row = result_row(topo, tm, name, instance=instance.name, matrix=m,
+                                 optimum=(optimum, optimum_note), published=published,
+                                 seed=seed, suite=suite, failures=failures)
                 rows.append(row)
                 if on_result:
                     on_result(row)
+    if client is not None:
+        rows.extend(_gather(client, pending, on_result))
     if on_instance:
         on_instance("", len(chosen), len(chosen))
-    meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return {"metadata": meta, "instances": described, "results": rows}
+
+
+def result_row(topo: Any, tm: Any, name: str, *, instance: str, matrix: int,
+               optimum: tuple[float | None, str | None], published: float | None, seed: int,
+               suite: str, failures: bool) -> dict[str, Any]:
+    """The result row of algorithm `name` on one matrix of an instance, its error recorded in
+    it when it fails (a plug-in's bug, an instance it refuses)."""
+    from infranet.routing import evaluate, route
+
+    value, note = optimum
+    row: dict[str, Any] = {"instance": instance, "matrix": matrix, "algorithm": name,
+                           "optimum_mlu": value, "published_optimum_mlu": published,
+                           "optimum_note": note}
+    started = time.perf_counter()
+    try:
+        routing = route(topo, tm, algorithm=name, **_options(name, seed, suite, topo))
+        wall = time.perf_counter() - started
+        metrics = evaluate(routing, topo, tm, optimum=value, paths=topo.n_nodes <= 2000)
+        if failures:
+            metrics.update(_failure_metrics(topo, tm, name, seed, suite))
+    except Exception as err:
+        # a failing algorithm is recorded in its row, and the suite goes on
+        row.update({"error": f"{type(err).__name__}: {err}",
+                    "wall_s": time.perf_counter() - started})
+        log.warning("%s on %s matrix %d failed: %s", name, instance, matrix, row["error"])
+    else:
+        row.update({**{k: v for k, v in metrics.items() if k != "algorithm"},
+                    "carried_share": metrics["satisfied"], "wall_s": wall, "error": None})
+    return row
+
+
+def optimum_on_cluster(client_pid: int, topo: Any, tm: Any) -> tuple[float | None, str | None]:
+    """The optimal MLU and its note, as the suite computes them: a Dask task."""
+    from infranet.routing import optimal_mlu
+
+    _mark(client_pid)
+    return optimal_mlu(topo, tm)
+
+
+def result_on_cluster(client_pid: int, topo: Any, tm: Any,
+                      optimum: tuple[float | None, str | None], name: str,
+                      options: dict[str, Any]) -> dict[str, Any]:
+    """:func:`result_row` as a Dask task."""
+    _mark(client_pid)
+    return result_row(topo, tm, name, optimum=optimum, **options)
+
+
+def _mark(client_pid: int) -> None:
+    from infranet.cluster import in_client_process
+    from infranet.parallel import mark_worker
+
+    if not in_client_process(client_pid):
+        mark_worker()
+
+
+def _submit(client: Any, instance: Instance, loaded: Loaded, names: list[str], seed: int,
+            suite: str, failures: bool) -> list[Any]:
+    """Submit the runs of one instance: its topology and each matrix travel to the cluster
+    once; each algorithm's run waits for its matrix's optimum (a task of its own)."""
+    import os
+
+    pid = os.getpid()
+    topo = client.scatter(loaded.topology, hash=False)
+    out = []
+    for m, tm in enumerate(loaded.matrices):
+        matrix = client.scatter(tm, hash=False)
+        optimum = client.submit(optimum_on_cluster, pid, topo, matrix, pure=False) \
+            if instance.optimum else (None, None)
+        published = loaded.published[m] if loaded.published else None
+        for name in names:
+            options = {"instance": instance.name, "matrix": m, "published": published,
+                       "seed": seed, "suite": suite, "failures": failures}
+            out.append(client.submit(result_on_cluster, pid, topo, matrix, optimum, name,
+                                     options, pure=False))
+    return out
+
+
+def _gather(client: Any, pending: list[Any],
+            on_result: Callable[[dict[str, Any]], None] | None) -> list[dict[str, Any]]:
+    """The rows of `pending` runs, each passed to `on_result` as it is done, returned in the
+    order they were submitted (the order of a local run)."""
+    from distributed import as_completed
+
+    order = {future.key: n for n, future in enumerate(pending)}
+    done: dict[int, dict[str, Any]] = {}
+    try:
+        for future in as_completed(pending):
+            try:
+                row = future.result()
+            except Exception as err:  # the cluster failed the task (not the algorithm)
+                raise InfranetError(f"a task failed on the Dask cluster: "
+                                    f"{type(err).__name__}: {' '.join(str(err).split())}",
+                                    field="scheduler") from None
+            done[order[future.key]] = row
+            if on_result:
+                on_result(row)
+    finally:
+        client.cancel([f for f in pending if not f.done()])
+    return [done[n] for n in sorted(done)]
 
 
 def _failure_metrics(topo: Any, tm: Any, name: str, seed: int, suite: str) -> dict[str, Any]:

@@ -286,9 +286,15 @@ def bench() -> None:
               help="Folder of the reference data (default: ../shared/data or $INFRANET_DATA).")
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="Folder for results.json and results.csv (written as results arrive).")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Run each (instance, matrix, algorithm) on the Dask distributed cluster whose "
+                   "scheduler is at ADDR (tcp://host:8786); the results are those of a local "
+                   "run, timings aside. Algorithms registered by a plug-in must be importable "
+                   "on the workers.")
 @output_format
 def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
-                  data: str | None, output: str | None, fmt: str) -> None:
+                  data: str | None, output: str | None, scheduler: str | None,
+                  fmt: str) -> None:
     """Run routing algorithms on reference instances and compare them with the optimum.
 
     For each instance, matrix and algorithm: MLU and MLU / optimal MLU, throughput and the
@@ -301,8 +307,9 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     writes (see `infranet convert --help`).
 
     \b
-    Example:
+    Examples:
       infranet bench routing --suite quick -o results
+      infranet bench routing --suite standard --scheduler tcp://127.0.0.1:8786 -o results
     """
     from pathlib import Path
 
@@ -331,7 +338,8 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
         with progress("routing", total=total) as update:  # update(instance, done, total)
             results = suite_module.run(suite, algorithms=names, seed=seed,
                                        data=Path(data) if data else None, failures=failures,
-                                       on_result=keep, on_instance=update)
+                                       scheduler=scheduler, on_result=keep,
+                                       on_instance=update)
     except KeyboardInterrupt:
         if output and rows:
             _write_results(partial, output)
