@@ -307,9 +307,10 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     writes (see `infranet convert --help`).
 
     \b
-    Examples:
+    Example:
       infranet bench routing --suite quick -o results
-      infranet bench routing --suite standard --scheduler tcp://127.0.0.1:8786 -o results
+
+    On a Dask cluster, add --scheduler tcp://HOST:8786 (docs/studies.md says how to start one).
     """
     from pathlib import Path
 

@@ -42,8 +42,9 @@ def sweep(study_file: str, output: str, workers: int | None, scheduler: str | No
     \b
     Examples:
       infranet sweep examples/studies/route-factor.yaml -o route-factor.csv --workers 2
-      infranet sweep examples/studies/fiber-cuts.yaml -o cuts.parquet \\
-        --scheduler tcp://127.0.0.1:8786
+      infranet sweep examples/studies/route-factor.yaml -o route-factor.parquet
+
+    On a cluster, add --scheduler tcp://HOST:8786 (docs/studies.md says how to start one).
     """
     from infranet.output import emit, progress
     from infranet.parallel import workers as how_many

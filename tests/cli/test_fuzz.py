@@ -262,5 +262,48 @@ def test_sweep_on_fuzzed_study_files(tmp_path_factory, data):
     (folder / "ring.yaml").write_text(RING)
     study = folder / "study.yaml"
     study.write_bytes(data)
-    args = ["sweep", str(study), "-o", str(folder / "rows.csv")]
-    _accept(invoke(*args), args)
+    for args in (["sweep", str(study), "-o", str(folder / "rows.csv")],
+                 ["sweep", str(study), "-o", str(folder / "rows.parquet")],
+                 ["sweep", str(study), "-o", str(folder / "rows.parquet"), "--resume"]):
+        _accept(invoke(*args), args)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.one_of(st.binary(max_size=300), st.just(b"PAR1" + bytes(40) + b"PAR1")))
+def test_plot_and_resume_on_fuzzed_parquet_parts(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "ring.yaml").write_text(RING)
+    (folder / "study.yaml").write_bytes(STUDY)
+    parts = folder / "rows.parquet"
+    parts.mkdir()
+    (parts / "part-000000.parquet").write_bytes(data)
+    (folder / "one.parquet").write_bytes(data)
+    for args in (["plot", str(parts), "--x", "failure", "--kind", "cdf",
+                  "-o", str(folder / "a.png")],
+                 ["plot", str(folder / "one.parquet"), "--x", "a", "--y", "b",
+                  "-o", str(folder / "b.png")],
+                 ["sweep", str(folder / "study.yaml"), "-o", str(parts), "--resume"]):
+        _accept(invoke(*args), args)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.one_of(st.text(st.characters(blacklist_categories=("Nd", "Cs"),  # never a real
+                                        blacklist_characters=":/[]"),  # scheduler's address
+                         max_size=40), st.sampled_from(
+    ["tcp://127.0.0.1:9", "127.0.0.1:0", "tcp://", "inproc://x", "tls://127.0.0.1:9",
+     "tcp://[::1]:9", "tcp://127.0.0.1:99999", "ucx://127.0.0.1:9"])))
+def test_sweep_and_bench_on_fuzzed_scheduler_addresses(tmp_path_factory, address):
+    import dask.config
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "ring.yaml").write_text(RING)
+    (folder / "study.yaml").write_bytes(STUDY)
+    with dask.config.set({"distributed.comm.timeouts.connect": "0.3s"}):
+        for args in (["sweep", str(folder / "study.yaml"), "-o", str(folder / "rows.csv"),
+                      "--scheduler", address],
+                     ["bench", "routing", "--algorithms", "spf", "--scheduler", address]):
+            result = invoke(*args)
+            _accept(result, args)
+            assert result.exit_code != 0, (args, result.output)
