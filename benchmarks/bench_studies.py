@@ -30,6 +30,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 try:
@@ -39,6 +40,7 @@ except ImportError:  # running from a checkout without installing
     from infranet.studies.sweep import Failures, Study, run
 
 from infranet.bench.routing import UNIFORM_CAPACITY_GBPS
+from infranet.errors import InfranetWarning
 from infranet.io import read
 from infranet.physics import ROUTE_FACTOR
 
@@ -65,8 +67,10 @@ def study_of(args: argparse.Namespace) -> Study:
         topology = read(ROOT / "topologies" / "us-backbone.yaml")
         failures = Failures(order=2, random=60, seed=1)
     else:
-        topology = read(f"topohub:{args.network}").with_defaults(
-            capacity=UNIFORM_CAPACITY_GBPS)
+        with warnings.catch_warnings():  # the data's notes (co-located sites), not ours
+            warnings.simplefilter("ignore", InfranetWarning)
+            topology = read(f"topohub:{args.network}").with_defaults(
+                capacity=UNIFORM_CAPACITY_GBPS)
         failures = (Failures(order=2, random=args.random, seed=1) if args.random
                     else Failures(order=(1, 2)))
     return Study(name="cuts", topology=topology, grid={"defaults.route_factor": ROUTE_FACTORS},

@@ -79,7 +79,7 @@ class Writer(Protocol):
 
 
 def is_parquet(path: str | Path) -> bool:
-    """True when results at `path` are Parquet: a name ending ``.parquet`` or a folder."""
+    """True when results at `path` read as Parquet: a name ending ``.parquet`` or a folder."""
     return str(path).endswith((".parquet", ".parquet/", ".parquet" + os.sep)) \
         or Path(path).is_dir()
 
@@ -90,7 +90,7 @@ def writer(path: str | Path) -> Writer:
     if str(path) == "-":
         raise ValidationError("rows are written as they arrive and can be resumed: give a "
                               "file, not - (stdout)", field="output")
-    if is_parquet(path):
+    if str(path).rstrip("/" + os.sep).endswith(".parquet"):  # by name: a folder is no CSV
         return PartsWriter(Path(path), rows=PART_ROWS, seconds=PART_SECONDS)
     return CsvWriter(Path(path))
 
