@@ -33,6 +33,7 @@ def sweep(study_file: str, output: str, workers: int | None, resume: bool, fmt: 
     \b
     Example:
       infranet sweep examples/studies/route-factor.yaml -o route-factor.csv --workers 2
+      infranet sweep examples/studies/real-backbone-cuts.yaml -o cuts.csv
     """
     from infranet.output import emit, progress
     from infranet.parallel import workers as how_many
