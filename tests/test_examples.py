@@ -37,7 +37,8 @@ EXPECTED = {
                                "worst single cut: slc-den-i80 adds 25.2 ms",
                                "over 40 single cuts"],
     "real_backbone_failures.py": ["uninett2010: 74 sites, 101 links; 5151 scenarios, 0 with "
-                                  "an error", "cuts leave some sites unreachable (16 of 101 single cuts)",
+                                  "an error",
+                                  "cuts leave some sites unreachable (16 of 101 single cuts)",
                                   "worst RTT", "least capacity between two reachable sites"],
     "vdc_groups.py": ["texas-vdc-mesh within 3 ms: 3 group(s)",
                       "abilene + fort-worth: 451,200 accelerators",
