@@ -59,6 +59,9 @@ __all__ = ["DECIMALS", "CutAfter", "Replay", "RttAfter", "integer_scale"]
 DECIMALS = 6
 #: The largest total of scaled capacities: scipy's maximum flow counts in 32-bit integers.
 LIMIT = 2**31 - 1
+#: Which node pairs lie on each source's tree path to each node is kept up to this many cells
+#: (bytes): then only the pairs whose paths both fail are searched again.
+PATH_CELLS = 20_000_000
 
 
 def integer_scale(capacity_gbps: np.ndarray) -> int | None:
@@ -275,6 +278,28 @@ class Replay:
         row = np.full(self.n, -1, dtype=np.int64)
         row[sources] = np.arange(len(sources))
         out.update(row=row, dist=dist, used=used)
+        if len(sources) * self.n * len(keys) <= PATH_CELLS:
+            out["on_path"] = self._on_path(pred, keys)
+        return out
+
+    def _on_path(self, pred: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """``on_path[r, v, e]``: node pair ``e`` is on the tree path from source row ``r`` to
+        node ``v``; filled level by level down each shortest-path tree."""
+        sources, n = pred.shape
+        out = np.zeros((sources, n, len(keys)), dtype=bool)
+        pred = pred.astype(np.int64)
+        rows, nodes = np.nonzero(pred >= 0)
+        parent = pred[rows, nodes]
+        pair = np.searchsorted(keys, np.minimum(parent, nodes) * n + np.maximum(parent, nodes))
+        depth = np.where(pred >= 0, -1, 0)  # sources (and nodes cut off) at depth 0
+        todo = np.ones(len(rows), dtype=bool)
+        while todo.any():
+            ready = todo & (depth[rows, parent] >= 0)
+            r, v, u, e = rows[ready], nodes[ready], parent[ready], pair[ready]
+            out[r, v] = out[r, u]
+            out[r, v, e] = True
+            depth[r, v] = depth[r, u] + 1
+            todo &= ~ready
         return out
 
     def _pair_weights(self, paths: dict[str, Any], failed: np.ndarray) -> np.ndarray:
@@ -310,18 +335,25 @@ class Replay:
         weights = self._pair_weights(paths, failed | np.isnan(paths["weight"]))
         changed = weights > paths["base"]
         rows = paths["row"][watched]
-        known = rows >= 0
-        keep = known.copy()
-        keep[known] = ~paths["used"][rows[known]][:, changed].any(axis=1)
-        matrix = np.empty((k, k))
-        matrix[keep] = paths["dist"][rows[keep]][:, watched]
-        again = np.flatnonzero(~keep)
+        if "on_path" in paths:
+            # a pair keeps its distance when the tree path of either end avoids the changed
+            # node pairs; the other pairs are covered by searching again from a few sites
+            hit = paths["on_path"][:, :, changed].any(axis=2)[np.ix_(rows, watched)]
+            matrix = paths["dist"][np.ix_(rows, watched)]
+            matrix = np.where(hit, matrix.T, matrix)
+            again = _cover(hit & hit.T)
+        else:  # a site searches again when its tree uses a changed node pair
+            keep = ~paths["used"][rows][:, changed].any(axis=1)
+            matrix = np.empty((k, k))
+            matrix[keep] = paths["dist"][rows[keep]][:, watched]
+            again = np.flatnonzero(~keep)
         if again.size:
             graph = paths["graph"]
             graph.data[:] = weights[paths["entry"]]
-            dist = dijkstra(graph, directed=True, indices=watched[again])
-            matrix[again] = dist[:, watched]
-        upper = 2.0 * matrix[np.triu_indices(k, k=1)]
+            dist = dijkstra(graph, directed=True, indices=watched[again])[:, watched]
+            matrix[again] = dist
+            matrix[:, again] = dist.T
+        upper = 2.0 * matrix[_upper(k)]
         connected = bool(upper.size == 0 or np.isfinite(upper).all())
         top = float(upper.max()) if upper.size and connected else None
         mean = float(upper.mean()) if upper.size and connected else None
@@ -395,7 +427,9 @@ class Replay:
         piece = np.empty(self.n, dtype=np.int64)
         piece[forest["order"]] = by_order
         # the surviving links outside the forest join pieces again
-        alive = forest["other"][~np.isin(forest["other"], links)]
+        failed = np.zeros(self.m, dtype=bool)
+        failed[links] = True
+        alive = forest["other"][~failed[forest["other"]]]
         pa, pb = piece[self.a[alive]], piece[self.b[alive]]
         apart = pa != pb
         if cut.size and apart.any():
@@ -540,6 +574,27 @@ class Replay:
                 if value == best:
                     return best, (a, b)
         raise AssertionError("no pair has the smallest flow")  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=8)
+def _upper(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cells above the diagonal of a k x k matrix."""
+    return np.triu_indices(k, k=1)
+
+
+def _cover(need: np.ndarray) -> np.ndarray:
+    """Rows that cover every True of the symmetric `need` (row or column), greedily: the row
+    with most left first."""
+    need = need.copy()
+    chosen = []
+    count = need.sum(axis=1)
+    while count.any():
+        i = int(np.argmax(count))
+        chosen.append(i)
+        count -= need[:, i]
+        count[i] = 0
+        need[i, :] = need[:, i] = False
+    return np.array(sorted(chosen), dtype=np.int64)
 
 
 def _survives(elements: np.ndarray, links: np.ndarray) -> bool:
