@@ -153,6 +153,29 @@ def test_asymmetric_capacities_take_ordered_pairs():
     assert (cut.value_gbps, cut.pair) == (100.0, ("x", "w"))  # x to w carries 100
 
 
+def test_asymmetric_smallest_flow_into_the_first_site():
+    line = Topology.from_dict({"name": "line", "sites": [{"name": n} for n in "wxyz"],
+        "links": [{"a": "w", "b": "x", "length_km": 10, "capacity": 400, "capacity_ba": 100},
+                  {"a": "x", "b": "y", "length_km": 10, "capacity": 400},
+                  {"a": "y", "b": "z", "length_km": 10, "capacity": 300, "capacity_ba": 400},
+                  {"a": "z", "b": "x", "length_km": 10, "capacity": 400}]})
+    for failure in failure_sets(line, srlgs=False, order=2) + failure_sets(line, srlgs=False):
+        _check(line, failure, exact_pair=True)
+    cut = Replay(line).min_cut(failure_set(line, "y--z"))
+    assert (cut.value_gbps, cut.pair) == (100.0, ("x", "w"))
+
+
+def test_watched_sites_can_be_given():
+    ring = _ring()
+    replay = Replay(ring, among=["w", "y"])
+    failure = failure_set(ring, "w--x")
+    assert replay.watched(failure).tolist() == [0, 2]
+    assert replay.rtt(failure).pairs == 1
+    assert replay.min_cut(failure).pair == ("w", "y")
+    assert Replay(ring, among=["w", "y"]).watched(failure_set(ring, "site:y")).tolist() == [0]
+    assert Replay(ring, among=["w", "y"]).min_cut(failure_set(ring, "site:y")).value_gbps is None
+
+
 def test_site_failures_watch_the_sites_left():
     ring = _ring()
     for failure in failure_sets(ring, links=False, srlgs=False, sites=True, order=2):
@@ -188,6 +211,16 @@ def test_shipped_backbone_every_single_and_a_sample_of_double_cuts():
     failures = failure_sets(backbone, srlgs=False) + failure_sets(
         backbone, srlgs=True, sites=True, order=2, random=40, seed=7)
     for failure in failures:
+        _check(backbone, failure, exact_pair=True)
+
+
+def test_without_the_path_table_whole_trees_search_again(monkeypatch):
+    # large topologies keep no table of tree paths: a site whose tree uses a failed link
+    # searches again
+    monkeypatch.setattr("infranet.algorithms.replay.PATH_CELLS", 0)
+    backbone = read(ROOT / "topologies" / "us-backbone.yaml")
+    assert "on_path" not in Replay(backbone)._paths
+    for failure in failure_sets(backbone, srlgs=False, order=2, random=30, seed=5):
         _check(backbone, failure, exact_pair=True)
 
 
