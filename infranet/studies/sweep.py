@@ -299,14 +299,15 @@ class _Base:
         return fields
 
 
-#: The grid points last evaluated in this process (scenarios come grid point by grid point).
-_BASES: dict[tuple[int, str], _Base] = {}
+#: The grid points last evaluated in this process (scenarios come grid point by grid point),
+#: kept for an equal study too: one a scheduler sends again with each batch of scenarios.
+_BASES: dict[tuple[str, str], _Base] = {}
 
 
 def _base(study: Study, edits: Mapping[str, Any]) -> _Base:
-    key = (id(study), json.dumps(sorted(edits.items()), default=str))
+    key = (study.name, json.dumps(sorted(edits.items()), default=str))
     found = _BASES.get(key)
-    if found is None or found.study is not study:
+    if found is None or not (found.study is study or found.study == study):
         topology = study.topology.with_changes(edits) if edits else study.topology
         found = _Base(study, topology)
         if len(_BASES) >= 4:
