@@ -60,7 +60,9 @@ DECIMALS = 6
 #: The largest total of scaled capacities: scipy's maximum flow counts in 32-bit integers.
 LIMIT = 2**31 - 1
 #: Which node pairs lie on each source's tree path to each node is kept up to this many cells
-#: (bytes): then only the pairs whose paths both fail are searched again.
+#: (bytes): then only the pairs whose paths both fail are searched again. The tree of flows is
+#: kept up to this many cells (watched sites x links) too: beyond, each failure's minimum cut
+#: takes a flow from the first watched site to each other.
 PATH_CELLS = 20_000_000
 
 
@@ -268,8 +270,7 @@ class Replay:
         graph = sp.csr_matrix((base[entry], out["indices"], out["indptr"]),
                               shape=(self.n, self.n))
         out["graph"] = graph.copy()  # its data is overwritten by each failure's weights
-        sources = np.unique(np.concatenate([self.watched(_NOTHING), self._sites])) \
-            if self.among is None else np.unique(self.among)
+        sources = np.unique(self.watched(_NOTHING))
         dist, pred = dijkstra(graph, directed=True, indices=sources, return_predecessors=True)
         used = np.zeros((len(sources), len(keys)), dtype=bool)
         r, c = np.nonzero(pred >= 0)
@@ -335,7 +336,10 @@ class Replay:
         weights = self._pair_weights(paths, failed | np.isnan(paths["weight"]))
         changed = weights > paths["base"]
         rows = paths["row"][watched]
-        if "on_path" in paths:
+        if (rows < 0).any():  # failed sites left fewer than two datacenters: every site is
+            matrix = np.empty((k, k))  # watched, and searched
+            again = np.arange(k)
+        elif "on_path" in paths:
             # a pair keeps its distance when the tree path of either end avoids the changed
             # node pairs; the other pairs are covered by searching again from a few sites
             hit = paths["on_path"][:, :, changed].any(axis=2)[np.ix_(rows, watched)]
@@ -458,7 +462,8 @@ class Replay:
         flows = self._flows
         watched = self.watched(_NOTHING)
         k = len(watched)
-        if flows is None or flows["asymmetric"].size or flows["nan"].size or k < 2:
+        if (flows is None or flows["asymmetric"].size or flows["nan"].size or k < 2
+                or k * self.m > PATH_CELLS):
             return None
         graph = self._graph(flows["base"])
         parent = np.zeros(k, dtype=np.int64)

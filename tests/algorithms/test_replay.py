@@ -183,6 +183,18 @@ def test_site_failures_watch_the_sites_left():
         assert len(Replay(ring).watched(failure)) == 2
 
 
+def test_a_failed_datacenter_leaves_every_site_watched():
+    spec = _ring().to_dict()
+    for site in spec["sites"][2:]:
+        site["kind"] = "pop"
+    ring = Topology.from_dict(spec)
+    replay = Replay(ring)
+    assert replay.watched(failure_sets(ring)[0]).tolist() == [0, 1]
+    for failure in failure_sets(ring, links=True, srlgs=False, sites=True, order=2):
+        _check(ring, failure, exact_pair=True)
+    assert replay.watched(failure_set(ring, "site:w")).tolist() == [1, 2, 3]
+
+
 def test_capacities_that_are_not_whole_are_left_to_the_direct_route():
     ring = _ring(capacity=1 / 3)
     assert integer_scale(ring.compile().capacity_gbps) is None
@@ -215,11 +227,11 @@ def test_shipped_backbone_every_single_and_a_sample_of_double_cuts():
 
 
 def test_without_the_path_table_whole_trees_search_again(monkeypatch):
-    # large topologies keep no table of tree paths: a site whose tree uses a failed link
-    # searches again
+    # large topologies keep no table of tree paths (a site whose tree uses a failed link
+    # searches again) and no tree of flows (a flow from the first watched site to each other)
     monkeypatch.setattr("infranet.algorithms.replay.PATH_CELLS", 0)
     backbone = read(ROOT / "topologies" / "us-backbone.yaml")
-    assert "on_path" not in Replay(backbone)._paths
+    assert "on_path" not in Replay(backbone)._paths and Replay(backbone)._tree is None
     for failure in failure_sets(backbone, srlgs=False, order=2, random=30, seed=5):
         _check(backbone, failure, exact_pair=True)
 
