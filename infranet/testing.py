@@ -41,6 +41,7 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
                    dci: bool = False, min_clusters: int = 0, extras: bool = False,
                    connected: bool = False,
                    capacity_range: tuple[float, float] = (1e-3, 1e6),
+                   capacity_step: float | None = None,
                    racks: tuple[int, int] = (1, 10**4),
                    power_range: tuple[float, float] = (0.0, 5000.0),
                    available: bool = False) -> dict[str, Any]:
@@ -82,6 +83,9 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
     capacity_range
         Lowest and highest capacity drawn, in Gb/s (LP tests keep it narrow, so that their
         tolerances hold).
+    capacity_step
+        Draw capacities as whole multiples of this (Gb/s) within `capacity_range`, so that
+        sums are exact and ties are real (default: any float in the range).
     racks, power_range
         With `clusters`: a cluster's count is 72 × a number of racks drawn from `racks`, a
         datacenter's ``power_mw`` is drawn from `power_range`.
@@ -127,9 +131,9 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
                                  unique=True))
         link: dict[str, Any] = {"a": a, "b": b}
         if capacities == "all" or draw(st.booleans()):
-            link["capacity"] = draw(st.floats(*capacity_range))
+            link["capacity"] = draw(_capacities(capacity_range, capacity_step))
             if capacities != "all" and draw(st.booleans()):
-                link["capacity_ba"] = draw(st.floats(*capacity_range))
+                link["capacity_ba"] = draw(_capacities(capacity_range, capacity_step))
         choice = draw(st.sampled_from(["none"] + ["length"] * lengths + ["route"] * routes))
         if choice == "length":
             link["length_km"] = draw(st.floats(0.5, 30000))
@@ -158,6 +162,16 @@ def topology_specs(draw: Any, *, min_sites: int = 2, max_sites: int = 6, min_lin
         if draw(st.booleans()):
             spec["description"] = draw(st.text(max_size=20))
     return spec
+
+
+def _capacities(bounds: tuple[float, float], step: float | None) -> st.SearchStrategy[float]:
+    """Capacities in `bounds` (Gb/s): any float, or whole multiples of `step`."""
+    if step is None:
+        return st.floats(*bounds)
+    import math
+
+    low, high = math.ceil(bounds[0] / step), math.floor(bounds[1] / step)
+    return st.integers(low, high).map(lambda k: k * step)
 
 
 def _link_extras(draw: Any, link: dict[str, Any], *, estimated: bool) -> None:

@@ -73,3 +73,11 @@ def test_bench_studies_quick(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "all rows identical" in out and "speed-up" in out and "min_cut alone" in out
+
+
+def test_bench_failure_measures_quick(capsys):
+    bench = _load(BENCHMARKS / "bench_failure_measures.py")
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "all sampled values identical" in out and "all three together" in out
+    assert "ratio" in out

@@ -39,6 +39,10 @@ EXPECTED = {
     "dask_local_cluster.py": ["Dask cluster at tcp://", "15 scenarios on the cluster",
                               "0 with an error", "rows identical to a serial run",
                               "Parquet part(s)", "15 rows read back"],
+    "real_backbone_failures.py": ["uninett2010: 74 sites, 101 links; 5151 scenarios, 0 with "
+                                  "an error",
+                                  "cuts leave some sites unreachable (16 of 101 single cuts)",
+                                  "worst RTT", "least capacity between two reachable sites"],
     "vdc_groups.py": ["texas-vdc-mesh within 3 ms: 3 group(s)",
                       "abilene + fort-worth: 451,200 accelerators",
                       "survives any single cut of 9 failures",

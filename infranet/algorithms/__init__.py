@@ -16,7 +16,9 @@ One core for paths, arcs, flows and failures, and the solvers on top of it:
   :mod:`~infranet.algorithms.path_lp`, :mod:`~infranet.algorithms.column_generation` and
   :mod:`~infranet.algorithms.solver`); :mod:`~infranet.algorithms.fairness`: max-min fair rates;
 - :mod:`~infranet.algorithms.failures`: what fails together;
-  :mod:`~infranet.algorithms.resilience`: what a failure does to latency and connectivity.
+  :mod:`~infranet.algorithms.resilience`: what a failure does to latency and connectivity;
+  :mod:`~infranet.algorithms.replay`: RTT and minimum cut after each failure, replayed on the
+  compiled arrays (fast failure studies).
 """
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "mcf",
     "path_lp",
     "paths",
+    "replay",
     "resilience",
     "rtt",
     "solver",

@@ -43,6 +43,7 @@ def sweep(study_file: str, output: str, workers: int | None, scheduler: str | No
     Examples:
       infranet sweep examples/studies/route-factor.yaml -o route-factor.csv --workers 2
       infranet sweep examples/studies/route-factor.yaml -o route-factor.parquet
+      infranet sweep examples/studies/real-backbone-cuts.yaml -o cuts.csv
 
     On a cluster, add --scheduler tcp://HOST:8786 (docs/studies.md says how to start one).
     """

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from infranet.algorithms.failures import FailureSet
+    from infranet.algorithms.replay import Replay
     from infranet.model import Topology
 
 __all__ = ["MEASURES", "Failures", "Scenario", "Study", "flatten", "read_results", "read_study",
@@ -156,6 +157,9 @@ class Scenario:
 
 
 # --------------------------------------------------------------------------------- measures
+# Each named measure is a function of (topology, study); the failure measures also have a
+# replayed form (REPLAYED) that evaluates a failure on the grid point's compiled arrays
+# (infranet.algorithms.replay) instead of a rebuilt topology, with the same fields and values.
 
 def _rtts(topology: Topology) -> tuple[np.ndarray, list[str]]:
     from infranet.algorithms.latency import latency_matrix
@@ -219,6 +223,100 @@ MEASURES: dict[str, tuple[Callable[[Topology, Study], Any], str]] = {
     "training:step_s": (measure_training, "job"),
     "inference:accelerators": (measure_inference, "service"),
 }
+
+
+def replayed_rtt(replay: Replay, failure: FailureSet, field: str) -> dict[str, Any] | None:
+    """``max_rtt`` (`field` ``max_ms``) or ``mean_rtt`` (``mean_ms``) of a failure, replayed
+    (None where the replay cannot say: the measure then runs on the rebuilt topology)."""
+    after = replay.rtt(failure)
+    if after is None:
+        return None
+    return {"ms": getattr(after, field), "connected": after.connected}
+
+
+def replayed_min_cut(replay: Replay, failure: FailureSet) -> dict[str, Any] | None:
+    """``min_cut`` of a failure, replayed (None where the replay cannot say)."""
+    after = replay.min_cut(failure)
+    if after is None:
+        return None
+    if after.value_gbps is None:
+        return {"gbps": None, "pair": None}
+    return {"gbps": after.value_gbps, "pair": "--".join(after.pair)}
+
+
+#: Measures with a replayed form: name -> function of (replay, failure set) giving the same
+#: fields as the measure, or None to fall back to it.
+REPLAYED: dict[str, Callable[[Replay, FailureSet], dict[str, Any] | None]] = {
+    "max_rtt": lambda replay, failure: replayed_rtt(replay, failure, "max_ms"),
+    "mean_rtt": lambda replay, failure: replayed_rtt(replay, failure, "mean_ms"),
+    "min_cut": replayed_min_cut,
+}
+
+
+class _Base:
+    """One grid point: its topology, built once, and what its failures share (the failure
+    sets by name, a :class:`~infranet.algorithms.replay.Replay`)."""
+
+    def __init__(self, study: Study, topology: Topology) -> None:
+        self.study = study
+        self.topology = topology
+        self.failures: dict[str, FailureSet] | None = None
+        self.replay: Replay | None = None
+
+    def failure(self, name: str) -> FailureSet:
+        from infranet.algorithms.failures import failure_set
+
+        if self.failures is None:
+            try:
+                assert self.study.failures is not None
+                self.failures = {f.name: f for f in self.study.failures.sets(self.topology)}
+            except InfranetError:  # each scenario then says what is wrong with its failure
+                self.failures = {}
+        found = self.failures.get(name)
+        return found if found is not None else failure_set(self.topology, name)
+
+    def measured(self, name: str | None, study: Study) -> dict[str, Any]:
+        """The measure fields of failure `name` (None: no failure) at this grid point."""
+        fields: dict[str, Any] = {}
+        if name is None:
+            for measure in study.measures:
+                fields.update(flatten(_function(measure)(self.topology, study), measure))
+            return fields
+        failed = self.failure(name)
+        rebuilt: Topology | None = None
+        for measure in study.measures:
+            value = None
+            if measure in REPLAYED:
+                if self.replay is None:
+                    from infranet.algorithms.replay import Replay
+
+                    self.replay = Replay(self.topology)
+                value = REPLAYED[measure](self.replay, failed)
+            if value is None:
+                if rebuilt is None:
+                    rebuilt = self.topology.without_links(*failed.links)
+                    if failed.sites:
+                        rebuilt = rebuilt.without_sites(*failed.sites)
+                value = _function(measure)(rebuilt, study)
+            fields.update(flatten(value, measure))
+        return fields
+
+
+#: The grid points last evaluated in this process (scenarios come grid point by grid point),
+#: kept for an equal study too: one a scheduler sends again with each batch of scenarios.
+_BASES: dict[tuple[str, str], _Base] = {}
+
+
+def _base(study: Study, edits: Mapping[str, Any]) -> _Base:
+    key = (study.name, json.dumps(sorted(edits.items()), default=str))
+    found = _BASES.get(key)
+    if found is None or not (found.study is study or found.study == study):
+        topology = study.topology.with_changes(edits) if edits else study.topology
+        found = _Base(study, topology)
+        if len(_BASES) >= 4:
+            _BASES.pop(next(iter(_BASES)))
+        _BASES[key] = found
+    return found
 
 
 def _check_measure(measure: str, study: Study) -> None:
@@ -363,20 +461,12 @@ def evaluate(study: Study, scenario: Scenario) -> dict[str, Any]:
     error = None
     try:
         edits, job, service = _split(scenario.changes)
-        topology = study.topology.with_changes(edits) if edits else study.topology
+        base = _base(study, edits)
         local = study
         if job or service:
             local = replace(study, job=_edited(study.job, job, "job"),
                             service=_edited(study.service, service, "service"))
-        if scenario.failure is not None:
-            from infranet.algorithms.failures import failure_set
-
-            failed = failure_set(topology, scenario.failure)
-            topology = topology.without_links(*failed.links)
-            if failed.sites:
-                topology = topology.without_sites(*failed.sites)
-        for measure in study.measures:
-            fields.update(flatten(_function(measure)(topology, local), measure))
+        fields = base.measured(scenario.failure, local)
     except Exception as err:  # recorded in the row: the study goes on
         fields = {}
         text = str(err) if isinstance(err, InfranetError) else f"{type(err).__name__}: {err}"
