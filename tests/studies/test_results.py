@@ -23,6 +23,7 @@ from infranet.studies.sweep import Failures, Study, read_results, read_study, ru
 
 from ..cli.conftest import RING, invoke
 from ..output.conftest import assert_not_blank
+from .test_sweep import slowed_study
 
 ROOT = Path(__file__).resolve().parents[2]
 FIBER_CUTS = ROOT / "examples" / "studies" / "fiber-cuts.yaml"
@@ -158,18 +159,16 @@ def test_plot_and_map_read_either_format(tmp_path, suffix):
     assert_not_blank(picture)
 
 
-def test_a_study_killed_part_way_resumes_to_the_full_rows_in_parquet(tmp_path):
-    study_file = tmp_path / "cuts.yaml"
-    study_file.write_text(f"name: cuts\ntopology: {json.dumps(str(US))}\n"
-                          "failures: {order: 2, random: 150, seed: 3}\n"
-                          "measures: [max_rtt, min_cut]\n")
+def test_a_study_killed_part_way_resumes_to_the_full_rows_in_parquet(tmp_path, monkeypatch):
+    study_file, env = slowed_study(tmp_path, monkeypatch,
+                                   failures={"order": 2, "random": 150, "seed": 3})
     out = tmp_path / "cuts.parquet"
     # a part every 0.1 s instead of every few seconds, so the kill falls between parts soon
     code = ("from infranet.studies import results; results.PART_SECONDS = 0.1; "
             "from infranet.cli import main; main()")
     process = subprocess.Popen([sys.executable, "-c", code, "sweep", str(study_file), "-o",
                                 str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "INFRANET_WORKERS": "1"})
+                               env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if out.is_dir() and len(list(out.glob("part-*.parquet"))) >= 3:

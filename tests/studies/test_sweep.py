@@ -148,12 +148,42 @@ def test_resume_refuses_another_studys_file(tmp_path):
         run(Study(name="r", topology=_ring()), output=other, resume=True)
 
 
-def test_a_study_killed_part_way_resumes_to_the_full_rows(tmp_path):
+SLOW_MEASURE = """
+import time
+
+from infranet.studies.sweep import measure_max_rtt
+
+
+def rtt(topology, study):
+    time.sleep(0.005)  # slow enough that a kill falls part-way, however fast the measures are
+    return measure_max_rtt(topology, study)
+"""
+
+
+def slowed_study(tmp_path, monkeypatch, source=FIBER_CUTS, failures=None):
+    """A copy of a shipped study whose RTT measure takes at least 5 ms a scenario, importable
+    here and in a subprocess (returns the study file and the environment to run it in)."""
+    (tmp_path / "slow_measure.py").write_text(SLOW_MEASURE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    raw = yaml.safe_load(source.read_text())
+    raw["topology"] = str((source.parent / raw["topology"]).resolve())
+    raw["measures"] = ["slow_measure:rtt", "min_cut"]
+    if failures is not None:
+        raw["failures"] = failures
+    study_file = tmp_path / "cuts.yaml"
+    study_file.write_text(yaml.safe_dump(raw))
+    env = {**os.environ, "INFRANET_WORKERS": "1",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    return study_file, env
+
+
+def test_a_study_killed_part_way_resumes_to_the_full_rows(tmp_path, monkeypatch):
+    study_file, env = slowed_study(tmp_path, monkeypatch)
     out = tmp_path / "cuts.csv"
     command = [sys.executable, "-c", "from infranet.cli import main; main()", "sweep",
-               str(FIBER_CUTS), "-o", str(out)]
+               str(study_file), "-o", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "INFRANET_WORKERS": "1"})
+                               env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if out.exists() and out.read_bytes().count(b"\n") > 40:
@@ -162,21 +192,21 @@ def test_a_study_killed_part_way_resumes_to_the_full_rows(tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     done = out.read_bytes().count(b"\n") - 1
-    total = len(scenarios(read_study(FIBER_CUTS)))
+    total = len(scenarios(read_study(study_file)))
     assert 40 <= done < total, "killed too late to test a resume"
-    result = invoke("sweep", FIBER_CUTS, "-o", out, "--resume", "--workers", "2")
+    result = invoke("sweep", study_file, "-o", out, "--resume", "--workers", "2")
     assert result.exit_code == 0, result.output
     rows = pd.read_csv(out)
     assert len(rows) == total and rows["scenario_id"].is_unique
     assert set(rows["scenario_id"]) == {s.scenario_id for s in
-                                        scenarios(read_study(FIBER_CUTS))}
+                                        scenarios(read_study(study_file))}
     assert rows["error"].isna().all()
     # against an uninterrupted run of the same scenarios
-    whole = run(read_study(FIBER_CUTS), workers=2).set_index("scenario_id")
+    whole = run(read_study(study_file), workers=2).set_index("scenario_id")
     again = rows.set_index("scenario_id").loc[whole.index]
     assert again["min_cut.gbps"].tolist() == whole["min_cut.gbps"].tolist()
-    assert again["max_rtt.ms"].tolist() == pytest.approx(whole["max_rtt.ms"].tolist(),
-                                                         rel=1e-12, nan_ok=True)
+    assert again["slow_measure:rtt.ms"].tolist() == pytest.approx(
+        whole["slow_measure:rtt.ms"].tolist(), rel=1e-12, nan_ok=True)
 
 
 def test_shipped_study_reads():
