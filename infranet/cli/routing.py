@@ -10,12 +10,15 @@ import click
 
 from infranet.cli._options import (
     BANDWIDTH,
+    check_plot,
     input_options,
     load,
     output_format,
+    plot_option,
     typed,
     warn,
     what_option,
+    write_chart,
 )
 
 if TYPE_CHECKING:
@@ -286,9 +289,11 @@ def bench() -> None:
               help="Folder of the reference data (default: ../shared/data or $INFRANET_DATA).")
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="Folder for results.json and results.csv (written as results arrive).")
+@plot_option
 @output_format
 def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
-                  data: str | None, output: str | None, fmt: str) -> None:
+                  data: str | None, output: str | None, plot_file: str | None,
+                  fmt: str) -> None:
     """Run routing algorithms on reference instances and compare them with the optimum.
 
     For each instance, matrix and algorithm: MLU and MLU / optimal MLU, throughput and the
@@ -300,9 +305,13 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     rows finished so far in -o, whose two files are each written whole, as every file infranet
     writes (see `infranet convert --help`).
 
+    With --plot FIG, a chart of each algorithm's MLU ÷ the optimal MLU per instance (a point
+    per matrix; a logarithmic axis when the ratios spread over more than a factor of 10).
+
     \b
     Example:
       infranet bench routing --suite quick -o results
+      infranet bench routing --suite quick --algorithms spf,ecmp,path-lp --plot mlu.png
     """
     from pathlib import Path
 
@@ -317,6 +326,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
             get(name)  # an unknown name fails here, before the progress bar starts
     if output:
         _results_folder(output)
+    check_plot(plot_file)
     total = len(suite_module.instances(suite))
     rows: list[dict] = []
     partial = {"metadata": suite_module.metadata(suite, names or [], seed), "instances": [],
@@ -340,6 +350,15 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
         sys.exit(130)
     if output:
         _write_results(results, output)
+    if plot_file is not None:
+        from infranet.errors import InfranetError
+        from infranet.output.plots import mlu_ratio_chart
+
+        try:
+            write_chart(mlu_ratio_chart(results["results"]), plot_file,
+                        "MLU over the optimum per algorithm")
+        except InfranetError as err:  # no ratio to draw: the table still says why
+            warn(f"no chart written: {err.detail}")
     for instance in results["instances"]:
         if "skipped" in instance:
             warn(f"skipped {instance['name']}: {instance['skipped']}")
