@@ -622,10 +622,18 @@ def efficiency_chart(frame: pd.DataFrame, *, efficiency: str, distance: str, ban
                         label=f"{_amount(value)} {unit}")
             ax.set_ylabel("training efficiency")
             ax.grid(True, alpha=0.3)
-            ax.legend(fontsize="x-small", title=_label(hue), title_fontsize="x-small")
+            ax.legend(fontsize="x-small", title=_label(hue), title_fontsize="x-small",
+                      loc="best")
             prefix = f"{name}: " if name else ""
             if x == bandwidth:
+                from matplotlib.ticker import NullFormatter
+
                 ax.set_xscale("log")
+                ticks = sorted(set(rows[bandwidth]))
+                if len(ticks) <= 12:  # the values swept, named, not powers of ten
+                    ax.set_xticks(ticks, [_amount(t) for t in ticks],
+                                  rotation=30 if len(ticks) > 4 else 0)
+                    ax.xaxis.set_minor_formatter(NullFormatter())
                 ax.set_xlabel(f"DCI bandwidth, Gb/s ({_label(bandwidth)})")
                 ax.set_title(f"{prefix}efficiency against DCI bandwidth")
             else:
