@@ -228,21 +228,28 @@ def study_demands(topology: Topology, study: Study) -> TrafficMatrix:
     ValidationError
         When neither the study nor its topology gives demands.
     """
-    from infranet.traffic import TrafficMatrix, from_topology
+    from infranet.traffic import TrafficMatrix
 
-    tm = study.demands
-    if tm is None:
-        if not len(study.topology.demands):
-            raise ValidationError("routing needs demands: give the study 'demands' (a traffic "
-                                  "matrix file or a generator such as gravity), or a "
-                                  "topology that carries them", field="demands")
-        tm = from_topology(study.topology)
+    tm = _base_demands(study)
     present = set(topology.site_names)
     keep = [i for i, name in enumerate(tm.nodes) if name in present]
     if len(keep) == len(tm.nodes):
         return tm
     return TrafficMatrix(tuple(tm.nodes[i] for i in keep), tm.gbps[np.ix_(keep, keep)],
                          name=tm.name, source=tm.source)
+
+
+def _base_demands(study: Study) -> TrafficMatrix:
+    """The study's demands over its base topology: its own, else the topology's."""
+    from infranet.traffic import from_topology
+
+    if study.demands is not None:
+        return study.demands
+    if not len(study.topology.demands):
+        raise ValidationError("routing needs demands: give the study 'demands' (a traffic "
+                              "matrix file or a generator such as gravity), or a topology "
+                              "that carries them", field="demands")
+    return from_topology(study.topology)
 
 
 def _number(value: float | None) -> float | None:
@@ -272,9 +279,7 @@ def measure_mlu(topology: Topology, study: Study, *, algorithm: str) -> dict[str
     from infranet.routing import evaluate, route
 
     tm = study_demands(topology, study)
-    asked = float(study.demands.total_gbps if study.demands is not None
-                  else study.topology.demands["gbps"].sum())
-    cut_off = max(0.0, asked - float(tm.total_gbps))  # demands of failed sites
+    cut_off = max(0.0, _base_demands(study).total_gbps - tm.total_gbps)  # of failed sites
     if not tm.n_demands:
         return {"mlu": None, "optimum_mlu": None, "ratio": None, "lost_gbps": cut_off}
     optimum = _optimum(topology, study, tm)

@@ -185,3 +185,30 @@ def test_bad_demands_are_one_line(demands, message):
     with pytest.raises(ValidationError, match=f"s.yaml: study: {message}"):
         study_from_mapping({"topology": "topologies/texas-ring.yaml", "demands": demands,
                             "measures": ["mlu:ecmp"]}, file="s.yaml")
+
+
+def test_demands_from_a_line_of_a_hist_file(tmp_path: Path):
+    """A FIGRET .hist file: one matrix per line over the topology's sites in order, the line
+    and the unit chosen in the study."""
+    (tmp_path / "ring.yaml").write_text(RING)
+    first = np.zeros((3, 3))
+    second = np.zeros((3, 3))
+    second[0, 2] = 30.0
+    (tmp_path / "tm.hist").write_text(" ".join(map(str, first.ravel())) + "\n"
+                                      + " ".join(map(str, second.ravel())) + "\n")
+    (tmp_path / "study.yaml").write_text(
+        "topology: ring.yaml\ndemands: {file: tm.hist, line: 1, unit: Gb/s}\n"
+        "measures: [mlu:spf]\n")
+    from infranet.studies.sweep import read_study
+
+    study = read_study(tmp_path / "study.yaml")
+    assert study.demands.total_gbps == 30.0
+    assert study.demands.nodes == _ring().site_names and study.demands.gbps[0, 2] == 30.0
+    (tmp_path / "study.yaml").write_text("topology: ring.yaml\ndemands: {file: tm.hist}\n"
+                                         "measures: [mlu:spf]\n")
+    with pytest.raises(ValidationError, match="study.yaml: study: demands: every demand is 0"):
+        read_study(tmp_path / "study.yaml")
+    (tmp_path / "study.yaml").write_text("topology: ring.yaml\ndemands: {file: tm.csv, line: 1}"
+                                         "\nmeasures: [mlu:spf]\n")
+    with pytest.raises(ValidationError, match="line and unit go with a .hist file"):
+        read_study(tmp_path / "study.yaml")
