@@ -98,8 +98,9 @@ DEMANDS = (
              "(random, uniform)", "gravity"),
     StudyKey("total_gbps", "bandwidth", "the sum of the generated demands (Gb/s, or with a "
              "unit)", "20 Tb/s"),
-    StudyKey("by", "`capacity` \\| `population` \\| `degree`", "a site's weight in `gravity`",
-             "population", default="capacity"),
+    StudyKey("by", "`capacity` \\| `population` \\| `degree`", "a site's weight in `gravity`: "
+             "the capacity leaving it, its population (every site must give one), or its "
+             "number of links", "degree", default="capacity"),
     StudyKey("noise", "number", "standard deviation of a log-normal factor on each gravity "
              "demand", "0.3", default="0"),
     StudyKey("seed", "whole number", "the seed of the random part", "1", default="0"),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -212,3 +213,47 @@ def test_demands_from_a_line_of_a_hist_file(tmp_path: Path):
                                          "\nmeasures: [mlu:spf]\n")
     with pytest.raises(ValidationError, match="line and unit go with a .hist file"):
         read_study(tmp_path / "study.yaml")
+
+
+def test_rows_the_same_on_local_processes():
+    """The study's demands travel to the workers with it: the same rows on two processes."""
+    ring = _ring()
+    study = Study(name="w", topology=ring, measures=("mlu:ecmp", "mlu:path-lp"),
+                  demands=traffic.gravity(ring, total_gbps=90.0, by="degree"),
+                  grid={"defaults.capacity": [100, 400]},
+                  failures=Failures(srlgs=True, order=(1, 2)))
+    serial, parallel = run(study, workers=1), run(study, workers=2)
+    assert serial["error"].isna().all()
+    pd.testing.assert_frame_equal(serial.drop(columns="wall_s"),
+                                  parallel.drop(columns="wall_s"))
+
+
+def test_every_example_of_the_reference_is_read():
+    """Each example value of the STUDY.yaml reference (docs/studies.md, generated from
+    infranet.studies.spec) is accepted by the reader, in a study that has what it needs."""
+    from infranet.studies.spec import DEMANDS, FAILURES, STUDY
+
+    base = {"topology": "../../topologies/us-backbone.yaml",
+            "job": "../jobs/llama3-70b-two-sites.yaml",
+            "demands": {"generator": "gravity", "total_gbps": 1000},
+            "measures": ["max_rtt"]}
+    folder = ROOT / "examples" / "studies"
+    for key in STUDY:
+        study = study_from_mapping({**base, key.name: yaml.safe_load(key.example)},
+                                   file="x.yaml", base=folder)
+        assert study.name
+    for key in FAILURES:
+        extra = {"random": 3} if key.name == "seed" else {}
+        study = study_from_mapping({**base, "failures": {key.name: yaml.safe_load(key.example),
+                                                         **extra}}, file="x.yaml", base=folder)
+        assert study.failures is not None
+    for key in DEMANDS:
+        if key.name in ("file", "line", "unit"):
+            continue  # a file of the reader's own (tested above)
+        value = yaml.safe_load(key.example)
+        demands = {"generator": "gravity", "total_gbps": 1000, key.name: value}
+        if key.name == "generator":
+            demands = {"generator": value, "total_gbps": 1000}
+        study = study_from_mapping({**base, "demands": demands}, file="x.yaml", base=folder)
+        assert study.demands is not None and study.demands.total_gbps == pytest.approx(
+            20_000.0 if key.name == "total_gbps" else 1000.0)
