@@ -313,19 +313,21 @@ def _figure(panels: int = 1, *, rows: int = 1, width: float | None = None) -> tu
 
 
 def _finite(value: Any) -> float | None:
-    """`value` as a finite float, or None (text, None, NaN, infinity, a bool)."""
+    """`value` as a finite float, or None (text, None, NaN, infinity, a bool).
+
+    Examples
+    --------
+    >>> [_finite(v) for v in (2, 1.5, float("nan"), None, "3", True)]
+    [2.0, 1.5, None, None, None, None]
+    """
     import math
 
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            import numpy as np
+    import numpy as np
 
-            if isinstance(value, np.generic) and not isinstance(value, np.bool_):
-                value = value.item()
-            else:
-                return None
-        except ImportError:  # pragma: no cover
-            return None
+    if isinstance(value, np.generic) and not isinstance(value, np.bool_):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
     number = float(value)
     return number if math.isfinite(number) else None
 

@@ -3,7 +3,8 @@
 A :class:`Study` is a base topology (with an optional training job and inference service), a
 `grid` of edits by path (the paths of :meth:`infranet.model.Topology.with_changes`; a path that
 starts with ``job.`` or ``service.`` edits the job's or the service's spec), optional
-`failures` (drawn by :func:`infranet.algorithms.failures.failure_sets`) and named `measures`.
+`failures` (drawn by :func:`infranet.algorithms.failures.failure_sets`) and named `measures`
+(``mlu:ALGORITHM`` routes the study's `demands` with any routing algorithm).
 Its scenarios are every combination of the grid's values, each with every failure set when
 failures are asked for; :func:`run` evaluates them, serially or on local processes
 (:func:`infranet.parallel.workers`), and returns a tidy pandas DataFrame with one row per
@@ -107,8 +108,10 @@ class Study:
     failures : Failures or None
         Failure sets to evaluate in every grid point (None: no failures).
     measures : tuple of str
-        Names of :data:`MEASURES`, or ``module:function`` called with ``(topology, study)``
-        and returning a result with ``to_dict()``, a mapping or a number.
+        Names of :data:`MEASURES`; ``mlu:ALGORITHM`` for any routing algorithm
+        (:data:`FAMILIES`: :func:`measure_mlu`); or ``module:function`` called with
+        ``(topology, study)`` and returning a result with ``to_dict()``, a mapping or a
+        number.
     job, service : mapping or None
         The spec of a training job (JOB.yaml fields) and of an inference service
         (SERVICE.yaml fields), edited by grid paths ``job.FIELD`` and ``service.FIELD``.
