@@ -468,10 +468,18 @@ def step_chart(data: dict[str, Any], *, title: str | None = None) -> Figure:
     parts = data.get("breakdown_s")
     if not parts and "sites" in data:
         rows = list(data["sites"])
-        names = [_label(r.get("site", i + 1)) for i, r in enumerate(rows)]
+        names = [_label(r.get("site", i + 1)) + (f"\n{_label(r['accelerator'])}"
+                                                 if r.get("accelerator") else "")
+                 for i, r in enumerate(rows)]
         steps = [_finite(r.get("step_s")) or 0.0 for r in rows]
         ax.bar(names, steps, color="tab:blue")
-        ax.set_ylabel("step time (s)")
+        ax.set_ylabel("step time of the site's share (s)")
+        whole = _finite(data.get("step_s"))
+        if whole is not None:  # the job waits for the slowest site, then synchronises
+            ax.axhline(whole, color="black", linestyle="--", linewidth=0.8,
+                       label=f"the job's step {whole:.3g} s")
+            ax.set_ylim(0.0, 1.2 * max([whole, *steps]))
+            ax.legend(fontsize="small", loc="upper right")
         ax.set_title(printable(title) if title else "step time of each site")
         ax.grid(True, axis="y", alpha=0.3)
         return fig

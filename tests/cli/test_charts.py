@@ -121,8 +121,12 @@ JOB = str(ROOT / "examples" / "jobs" / "llama3-70b-two-sites.yaml")
     (["size", "training", TEXAS[0], "--job", JOB], "where the step's time goes"),
     (["size", "training", TEXAS[0], "--model", "llama3-8b", "--accelerators", "64",
       "--global-batch", "64", "--search", "parallelism"], "mappings ranked"),
+    (["size", "training", TEXAS[0], "--model", "llama3-8b", "--accelerators", "2048",
+      "--parallelism", "tp=8", "--global-batch", "2048", "--sites", "fort-worth,temple"],
+     "step time of each site"),
     (["bench", "routing", "--algorithms", "spf,path-lp"], "MLU over the optimum per algorithm"),
-], ids=["compare", "size-training", "size-training-search", "bench-routing"])
+], ids=["compare", "size-training", "size-training-search", "size-training-generations",
+        "bench-routing"])
 def test_commands_draw_their_chart(args: list[str], said: str, tmp_path: Path):
     out = tmp_path / "chart.png"
     result = invoke(*args, "--plot", out, "--format", "json")
