@@ -273,7 +273,7 @@ STUDY_MLU = (b"name: m\ntopology: ring.yaml\ndemands: {generator: gravity, total
              b"measures: [mlu:ecmp, mlu:path-lp]\n")
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=20, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.one_of(mutated(STUDY_MLU), mutated(STUDY_MLU.replace(
     b"{generator: gravity, total_gbps: 300, by: degree}", b"tm.csv"))))
