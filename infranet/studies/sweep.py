@@ -293,18 +293,20 @@ def measure_mlu(topology: Topology, study: Study, *, algorithm: str) -> dict[str
             "lost_gbps": float(metrics["lost_gbps"]) + cut_off}
 
 
-#: The last optimum solved: the ``mlu:*`` measures of one scenario share it.
-_OPTIMUM: dict[str, Any] = {}
+#: The last optimum solved, with the network and study it is for: the ``mlu:*`` measures of
+#: one scenario share it (one tuple, read and replaced whole: safe on threads).
+_OPTIMUM: dict[str, tuple[Any, Any, float | None]] = {}
 
 
 def _optimum(topology: Topology, study: Study, tm: TrafficMatrix) -> float | None:
     from infranet.routing import optimal_mlu
 
-    key = _OPTIMUM.get("key")
-    if key is None or key[0] is not topology or key[1] is not study:
-        _OPTIMUM["key"] = (topology, study)
-        _OPTIMUM["value"] = optimal_mlu(topology, tm)[0]
-    return _OPTIMUM["value"]
+    last = _OPTIMUM.get("last")
+    if last is not None and last[0] is topology and last[1] is study:
+        return last[2]
+    value = optimal_mlu(topology, tm)[0]
+    _OPTIMUM["last"] = (topology, study, value)
+    return value
 
 
 #: Named measures: name -> (function of (topology, study), what it needs: "", "job", "service").

@@ -257,3 +257,21 @@ def test_every_example_of_the_reference_is_read():
         study = study_from_mapping({**base, "demands": demands}, file="x.yaml", base=folder)
         assert study.demands is not None and study.demands.total_gbps == pytest.approx(
             20_000.0 if key.name == "total_gbps" else 1000.0)
+
+
+def test_the_measures_of_one_scenario_share_one_optimum(monkeypatch):
+    import infranet.routing
+
+    solved = []
+    real = infranet.routing.optimal_mlu
+
+    def counting(topology, tm, **options):
+        solved.append(topology)
+        return real(topology, tm, **options)
+
+    monkeypatch.setattr(infranet.routing, "optimal_mlu", counting)
+    tm = TrafficMatrix(("x", "y"), [[0, 150], [0, 0]])
+    rows = run(Study(name="t", topology=_triangle(), demands=tm, failures=Failures(),
+                     measures=("mlu:spf", "mlu:ecmp", "mlu:mcf")))
+    assert len(rows) == 3 and len(solved) == 3  # one solve per scenario, not per measure
+    assert (rows["mlu:spf.optimum_mlu"] == rows["mlu:mcf.optimum_mlu"]).all()
