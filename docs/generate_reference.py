@@ -1,6 +1,6 @@
 """Regenerate the reference tables of the docs from infranet's schemas: the topology format
-(docs/format.md), the model-file fields (docs/models.md), the job format (docs/job.md) and the
-service format (docs/service.md).
+(docs/format.md), the model-file fields (docs/models.md), the job format (docs/job.md), the
+service format (docs/service.md) and the study format (docs/studies.md).
 
 Run from the project's root: ``python docs/generate_reference.py``. The tests fail when a
 document and its schema disagree (:func:`stale` names the ones that do).
@@ -38,9 +38,16 @@ def _service() -> str:
     return reference_markdown()
 
 
+def _studies() -> str:
+    from infranet.studies.spec import reference_markdown
+
+    return reference_markdown()
+
+
 #: Each document and what writes its table.
 DOCUMENTS: dict[str, Callable[[], str]] = {"format.md": _format, "models.md": _models,
-                                           "job.md": _job, "service.md": _service}
+                                           "job.md": _job, "service.md": _service,
+                                           "studies.md": _studies}
 
 
 def regenerate(text: str, table: str) -> str:

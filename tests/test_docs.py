@@ -12,12 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_references_are_generated_from_the_schemas():
-    """docs/format.md, docs/models.md, docs/job.md and docs/service.md hold what their schemas
-    write."""
+    """docs/format.md, docs/models.md, docs/job.md, docs/service.md and docs/studies.md hold
+    what their schemas write."""
     spec = importlib.util.spec_from_file_location("generate", ROOT / "docs/generate_reference.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert set(module.DOCUMENTS) == {"format.md", "models.md", "job.md", "service.md"}
+    assert set(module.DOCUMENTS) == {"format.md", "models.md", "job.md", "service.md",
+                                     "studies.md"}
     assert module.stale() == [], "run: python docs/generate_reference.py"
     # and a stale table is caught
     text = (ROOT / "docs/job.md").read_text(encoding="utf-8")

@@ -233,3 +233,26 @@ def load(path: str, input_format: str | None = None,
         more = f" (and {counted(len(found) - 1, 'more warning')})" if len(found) > 1 else ""
         warn(f"{found[0]}{more}; `infranet validate {path}` lists them")
     return topology
+
+
+#: ``--plot FILE``: a command's chart, beside what it prints.
+plot_option = click.option(
+    "--plot", "plot_file", default=None, metavar="FIG",
+    help="Also draw the answer as a chart: .png, .svg or .pdf (written whole, as every file "
+         "infranet writes).")
+
+
+def check_plot(plot_file: str | None) -> None:
+    """Refuse a --plot name infranet cannot write before any work (a bad suffix, a folder)."""
+    if plot_file is not None:
+        from infranet.output.plots import image_format
+
+        image_format(plot_file)
+
+
+def write_chart(fig: Any, plot_file: str, what: str) -> None:
+    """Write a command's chart and say so on stderr."""
+    from infranet.output.plots import save_figure
+
+    save_figure(fig, plot_file)
+    click.echo(f"wrote {plot_file} ({what})", err=True)

@@ -10,12 +10,15 @@ import click
 
 from infranet.cli._options import (
     BANDWIDTH,
+    check_plot,
     input_options,
     load,
     output_format,
+    plot_option,
     typed,
     warn,
     what_option,
+    write_chart,
 )
 
 if TYPE_CHECKING:
@@ -291,10 +294,11 @@ def bench() -> None:
                    "scheduler is at ADDR (tcp://host:8786); the results are those of a local "
                    "run, timings aside. Algorithms registered by a plug-in must be importable "
                    "on the workers.")
+@plot_option
 @output_format
 def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
                   data: str | None, output: str | None, scheduler: str | None,
-                  fmt: str) -> None:
+                  plot_file: str | None, fmt: str) -> None:
     """Run routing algorithms on reference instances and compare them with the optimum.
 
     For each instance, matrix and algorithm: MLU and MLU / optimal MLU, throughput and the
@@ -306,9 +310,13 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     rows finished so far in -o, whose two files are each written whole, as every file infranet
     writes (see `infranet convert --help`).
 
+    With --plot FIG, a chart of each algorithm's MLU ÷ the optimal MLU per instance (a point
+    per matrix; a logarithmic axis when the ratios spread over more than a factor of 10).
+
     \b
     Example:
       infranet bench routing --suite quick -o results
+      infranet bench routing --suite quick --algorithms spf,ecmp,path-lp --plot mlu.png
 
     On a Dask cluster, add --scheduler tcp://HOST:8786 (docs/studies.md says how to start one).
     """
@@ -325,6 +333,7 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
             get(name)  # an unknown name fails here, before the progress bar starts
     if output:
         _results_folder(output)
+    check_plot(plot_file)
     total = len(suite_module.instances(suite))
     rows: list[dict] = []
     partial = {"metadata": suite_module.metadata(suite, names or [], seed), "instances": [],
@@ -349,6 +358,15 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
         sys.exit(130)
     if output:
         _write_results(results, output)
+    if plot_file is not None:
+        from infranet.errors import InfranetError
+        from infranet.output.plots import mlu_ratio_chart
+
+        try:
+            write_chart(mlu_ratio_chart(results["results"]), plot_file,
+                        "MLU over the optimum per algorithm")
+        except InfranetError as err:  # no ratio to draw: the table still says why
+            warn(f"no chart written: {err.detail}")
     for instance in results["instances"]:
         if "skipped" in instance:
             warn(f"skipped {instance['name']}: {instance['skipped']}")

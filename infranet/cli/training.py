@@ -10,7 +10,15 @@ from typing import Any
 
 import click
 
-from infranet.cli._options import input_options, job_options, load, output_format
+from infranet.cli._options import (
+    check_plot,
+    input_options,
+    job_options,
+    load,
+    output_format,
+    plot_option,
+    write_chart,
+)
 
 
 @click.group()
@@ -24,10 +32,12 @@ def size() -> None:
 @click.option("--job", "job_file", default=None, metavar="JOB.yaml",
               help="Read the job from a file (docs/job.md) instead of the options below.")
 @job_options()
+@plot_option
 @input_options
 @output_format
-def training(file: str, job_file: str | None, input_format: str | None,
-             capacity_unit: str | None, fmt: str, **fields: Any) -> None:
+def training(file: str, job_file: str | None, plot_file: str | None,
+             input_format: str | None, capacity_unit: str | None, fmt: str,
+             **fields: Any) -> None:
     """Step time of a training job on a topology's datacenters, and what limits it.
 
     The job runs on --sites (an equal share of the accelerators each) or, without them, on the
@@ -38,13 +48,19 @@ def training(file: str, job_file: str | None, input_format: str | None,
     --solve dci-bandwidth also dci_gbps_needed for --target-efficiency; --search parallelism
     ranks the mappings of the accelerators instead.
 
+    With --plot FIG, a chart of the answer: where the step's time goes (compute, pipeline
+    bubble, the exposed communication of each parallelism, the DCI) as one stacked bar; with
+    --search parallelism, the step time of each mapping, fastest first; across accelerator
+    generations, each site's step. (Efficiency against distance and DCI bandwidth is a study:
+    examples/training_distance_bandwidth.py.)
+
     \b
     Examples:
       infranet size training topologies/texas-ring.yaml --model llama3-70b \\
           --accelerators 8192 --parallelism tp=8,pp=8 --sites abilene,temple \\
           --solve dci-bandwidth --format json
       infranet size training topologies/texas-ring.yaml \\
-          --job examples/jobs/llama3-70b-two-sites.yaml
+          --job examples/jobs/llama3-70b-two-sites.yaml --plot step.png
     """
     from infranet.errors import printable
     from infranet.output import emit
@@ -63,9 +79,16 @@ def training(file: str, job_file: str | None, input_format: str | None,
         ignored = job.conflicts(lambda name: "--" + name.replace("_", "-"))
         if ignored:
             raise click.UsageError("; ".join(why for _, why in ignored))
+    check_plot(plot_file)
     topology = load(file, input_format, capacity_unit)
     result = size_training(topology, job)
     data = result.to_dict()
+    if plot_file is not None:
+        from infranet.output.plots import step_chart
+
+        write_chart(step_chart(data), plot_file, "mappings ranked" if "mappings" in data
+                    else "step time of each site" if "sites" in data
+                    else "where the step's time goes")
     for note in data["notes"]:
         click.echo(f"note: {printable(note)}", err=True)
     if "mappings" in data:

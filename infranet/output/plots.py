@@ -1,9 +1,15 @@
 """Charts of tidy tables: one row per scenario or measurement, one column per parameter or
-result (a study's rows, any CSV).
+result (a study's rows, any CSV), and the charts of infranet's commands.
 
 :func:`plot` draws a line, scatter, CDF or bar chart of two columns, one series per value of a
 third; :func:`save_figure` writes it as PNG, SVG or PDF, by the file's suffix, through the one
-safe writer (whole or not at all). Figures are drawn off screen (no display, no global state):
+safe writer (whole or not at all). The commands' charts: :func:`comparison_chart` (designs
+side by side, ``infranet compare --plot``) with :func:`rtt_cdf` (the distribution of
+round-trip times between datacenters), :func:`step_chart` (a training step's breakdown, or the
+ranked mappings, ``infranet size training --plot``), :func:`mlu_ratio_chart` (each routing
+algorithm's MLU over the optimum per instance, ``infranet bench routing --plot``) and
+:func:`efficiency_chart` (training efficiency against distance and against DCI bandwidth, of
+a study's rows). Figures are drawn off screen (no display, no global state):
 matplotlib is imported only when a chart is drawn.
 
 Examples
@@ -33,7 +39,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["IMAGE_FORMATS", "KINDS", "image_format", "plot", "read_table", "save_figure"]
+__all__ = ["IMAGE_FORMATS", "KINDS", "comparison_chart", "efficiency_chart", "image_format",
+           "mlu_ratio_chart", "plot", "read_table", "rtt_cdf", "save_figure", "step_chart"]
 
 #: Chart kinds :func:`plot` draws.
 KINDS = ("line", "scatter", "cdf", "bar")
@@ -287,3 +294,361 @@ name the file so
     with matplotlib.rc_context({"svg.hashsalt": "infranet"}):  # SVG ids not random either
         fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
     write_bytes(path, buffer.getvalue())
+
+
+# ---------------------------------------------------------------------- commands' charts
+
+#: Most bars or groups a command's chart draws (the first ones; the title says so).
+MAX_BARS = 20
+
+
+def _figure(panels: int = 1, *, rows: int = 1, width: float | None = None) -> tuple[Any, Any]:
+    from matplotlib.figure import Figure
+
+    w, h = FIGURE_SIZE
+    fig = Figure(figsize=(width or w * (1 if panels == 1 else 0.75 * panels), h * rows),
+                 layout="constrained")
+    axes = fig.subplots(rows, panels, squeeze=False)
+    return fig, axes
+
+
+def _finite(value: Any) -> float | None:
+    """`value` as a finite float, or None (text, None, NaN, infinity, a bool).
+
+    Examples
+    --------
+    >>> [_finite(v) for v in (2, 1.5, float("nan"), None, "3", True)]
+    [2.0, 1.5, None, None, None, None]
+    """
+    import math
+
+    import numpy as np
+
+    if isinstance(value, np.generic) and not isinstance(value, np.bool_):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def rtt_cdf(ax: Any, rtts: dict[str, Any]) -> None:
+    """Draw on `ax` the distribution (CDF) of round-trip times, one step curve per name
+    (ms; unreachable pairs, infinite, left out and counted in the legend).
+
+    Examples
+    --------
+    >>> fig, axes = _figure()
+    >>> rtt_cdf(axes[0][0], {"ring": [1.0, 2.0, 4.0], "mesh": [1.0, 1.5, float("inf")]})
+    >>> [line.get_label() for line in axes[0][0].get_lines()]
+    ['ring', 'mesh (1 pair cut off)']
+    """
+    import numpy as np
+
+    drawn = 0
+    for name, values in rtts.items():
+        values = np.asarray(values, dtype=float)
+        finite = np.sort(values[np.isfinite(values)])
+        cut = int(values.size - finite.size)
+        if not finite.size:
+            continue
+        share = np.arange(1, finite.size + 1) / values.size
+        label = _label(name) + (f" ({cut} pair{'s' if cut > 1 else ''} cut off)" if cut else "")
+        ax.step(np.concatenate([[finite[0]], finite]), np.concatenate([[0.0], share]),
+                where="post", label=label)
+        drawn += 1
+    if not drawn:
+        raise ValidationError("no round-trip time to draw: no two datacenters are joined")
+    ax.set_xlabel("round-trip time between datacenters (ms)")
+    ax.set_ylabel("share of datacenter pairs ≤ RTT")
+    ax.set_ylim(0.0, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    ax.set_title("RTT distribution")
+
+
+def comparison_chart(records: list[dict[str, Any]], *, measures: list[str] | None = None,
+                     rtts: dict[str, Any] | None = None, title: str | None = None) -> Figure:
+    """Designs side by side: one bar group per measure, one bar per design, each bar the
+    design's value over the largest of the group (so measures of different units share an
+    axis), labelled with the value itself; with `rtts` (design name -> round-trip times, ms),
+    a second panel draws their distributions (:func:`rtt_cdf`).
+
+    Parameters
+    ----------
+    records
+        One mapping per design with a ``name`` (``infranet compare --format json``).
+    measures
+        The numeric fields to draw, in order (default: every field holding a number in some
+        design, in the first record's order). Fields no design gives a number for are left out.
+
+    Examples
+    --------
+    >>> fig = comparison_chart([{"name": "ring", "links": 5, "max_rtt_ms": 5.5},
+    ...                         {"name": "mesh", "links": 8, "max_rtt_ms": 3.1}])
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ['links', 'max_rtt_ms']
+    >>> [[round(float(b.get_height()), 3) for b in bars] for bars in fig.axes[0].containers]
+    [[0.625, 1.0], [1.0, 0.564]]
+    """
+    import numpy as np
+
+    if not records:
+        raise ValidationError("no design to draw")
+    names = [_label(r.get("name", f"design {i + 1}")) for i, r in enumerate(records)]
+    fields = measures if measures is not None else list(dict.fromkeys(
+        k for r in records for k, v in r.items() if k != "name" and _finite(v) is not None))
+    fields = [f for f in fields if any(_finite(r.get(f)) is not None for r in records)]
+    if not fields:
+        raise ValidationError("the designs have no number in common to draw")
+    fig, axes = _figure(2 if rtts else 1, width=12.0 if rtts else 9.0)
+    ax = axes[0][0]
+    at = np.arange(len(fields))
+    width = 0.8 / len(records)
+    for i, (name, record) in enumerate(zip(names, records, strict=True)):
+        values = [_finite(record.get(f)) for f in fields]
+        heights = []
+        for field, value in zip(fields, values, strict=True):
+            top = max(abs(_finite(r.get(field)) or 0.0) for r in records)
+            heights.append(np.nan if value is None else (abs(value) / top if top else 0.0))
+        bars = ax.bar(at + (i - (len(records) - 1) / 2) * width, heights, width, label=name)
+        for bar, value in zip(bars, values, strict=True):
+            if value is not None:
+                ax.annotate(f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}",
+                            (bar.get_x() + bar.get_width() / 2,
+                                              bar.get_height()),
+                            ha="center", va="bottom", fontsize=6, rotation=90,
+                            xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(at, [_label(f) for f in fields], rotation=30 if len(fields) > 4 else 0,
+                  ha="right" if len(fields) > 4 else "center")
+    ax.set_ylabel("value ÷ the largest design's")
+    ax.set_ylim(0.0, 1.5)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize="small", loc="upper center", ncols=min(len(records), 3))
+    ax.set_title(printable(title) if title else "designs side by side (bars labelled with "
+                 "their values)")
+    if rtts:
+        rtt_cdf(axes[0][1], rtts)
+    return fig
+
+
+def step_chart(data: dict[str, Any], *, title: str | None = None) -> Figure:
+    """A training job's answer (``infranet size training --format json``) as a reader wants
+    it: the step time split into its parts (compute, pipeline bubble, exposed communication
+    of each parallelism, the DCI), as one stacked bar with the share of each; for a search,
+    the step time of each mapping ranked (the fastest first, at most :data:`MAX_BARS`); across
+    accelerator generations, each site's step.
+
+    Examples
+    --------
+    >>> fig = step_chart({"step_s": 1.0, "efficiency": 0.9, "model": "m",
+    ...                   "breakdown_s": {"compute": 0.6, "bubble": 0.3, "tp": 0.1, "ep": 0.0}})
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['compute 60%', 'bubble 30%', 'tp 10%']
+    """
+    fig, axes = _figure(width=9.0)
+    ax = axes[0][0]
+    if "mappings" in data:
+        rows = list(data["mappings"])[:MAX_BARS]
+        if not rows:
+            raise ValidationError("no mapping to draw: none fits")
+        labels = [_label(r.get("parallelism") or r.get("mapping") or i + 1)
+                  for i, r in enumerate(rows)]
+        steps = [_finite(r.get("step_s")) or 0.0 for r in rows]
+        ax.barh(range(len(rows)), steps, color="tab:blue")
+        ax.set_yticks(range(len(rows)), labels, fontsize="small")
+        ax.invert_yaxis()
+        ax.set_xlabel("step time (s)")
+        more = len(data["mappings"]) - len(rows)
+        ax.set_title(printable(title) if title else
+                     f"mappings of {data.get('model', 'the job')}, fastest first"
+                     + (f" (the first {len(rows)} of {len(rows) + more})" if more else ""))
+        ax.grid(True, axis="x", alpha=0.3)
+        return fig
+    parts = data.get("breakdown_s")
+    if not parts and "sites" in data:
+        rows = list(data["sites"])
+        names = [_label(r.get("site", i + 1)) + (f"\n{_label(r['accelerator'])}"
+                                                 if r.get("accelerator") else "")
+                 for i, r in enumerate(rows)]
+        steps = [_finite(r.get("step_s")) or 0.0 for r in rows]
+        ax.bar(names, steps, color="tab:blue")
+        ax.set_ylabel("step time of the site's share (s)")
+        whole = _finite(data.get("step_s"))
+        if whole is not None:  # the job waits for the slowest site, then synchronises
+            ax.axhline(whole, color="black", linestyle="--", linewidth=0.8,
+                       label=f"the job's step {whole:.3g} s")
+            ax.set_ylim(0.0, 1.2 * max([whole, *steps]))
+            ax.legend(fontsize="small", loc="upper right")
+        ax.set_title(printable(title) if title else "step time of each site")
+        ax.grid(True, axis="y", alpha=0.3)
+        return fig
+    if not parts:
+        raise ValidationError("nothing to draw: the answer has no step breakdown")
+    drawn = {name: v for name, v in ((n, _finite(v) or 0.0) for n, v in parts.items())
+             if v > 0}
+    total = sum(drawn.values())
+    left = 0.0
+    for name, value in drawn.items():
+        share = value / total
+        ax.barh([0], [value], left=left,
+                label=f"{_label(name)} {share:.0%}" if share >= 0.01 or share == 0
+                else f"{_label(name)} {share:.2%}")
+        if share >= 0.08:
+            ax.text(left + value / 2, 0, f"{_label(name)}\n{value:.3g} s", ha="center",
+                    va="center", fontsize="small")
+        left += value
+    ax.set_yticks([])
+    ax.set_xlabel("seconds of one step")
+    ax.legend(ncols=min(6, max(1, len(drawn))), fontsize="small", loc="upper center",
+              bbox_to_anchor=(0.5, -0.25))
+    ax.set_ylim(-0.8, 0.8)
+    head = f"step {_finite(data.get('step_s')) or left:.3g} s"
+    if _finite(data.get("efficiency")) is not None:
+        head += f", efficiency {data['efficiency']:.1%}"
+    if data.get("model"):
+        head = f"{_label(data['model'])}: {head}"
+    ax.set_title(printable(title) if title else f"{head}: where the time goes")
+    ax.grid(True, axis="x", alpha=0.3)
+    return fig
+
+
+def mlu_ratio_chart(rows: list[dict[str, Any]] | pd.DataFrame, *, log: bool | None = None,
+                    title: str | None = None) -> Figure:
+    """The routing benchmark as a strip chart: for each instance (a group along x), one
+    column of points per algorithm (a colour each), one point per traffic matrix at its MLU ÷
+    the optimal MLU; a line at 1 marks the optimum. The vertical axis is logarithmic when the
+    ratios spread over more than a factor of 10 (`log` None), or as `log` says. Rows without a
+    ratio (no optimum, or demand lost) are counted in the title, not drawn.
+
+    Examples
+    --------
+    >>> rows = [{"instance": "a", "algorithm": "spf", "mlu_ratio": 2.0},
+    ...         {"instance": "a", "algorithm": "mcf", "mlu_ratio": 1.0},
+    ...         {"instance": "b", "algorithm": "spf", "mlu_ratio": 40.0},
+    ...         {"instance": "b", "algorithm": "mcf", "mlu_ratio": float("nan")}]
+    >>> fig = mlu_ratio_chart(rows)
+    >>> fig.axes[0].get_yscale(), fig.axes[0].get_title()
+    ('log', 'MLU over the optimum per algorithm (1 row without a ratio not drawn)')
+    """
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    for column in ("instance", "algorithm", "mlu_ratio"):
+        if column not in frame.columns:
+            raise ValidationError(f"the benchmark rows have no '{column}' column")
+    ratio = pd.to_numeric(frame["mlu_ratio"], errors="coerce")
+    good = frame.assign(ratio=ratio)[np.isfinite(ratio) & (ratio > 0)]
+    if good.empty:
+        raise ValidationError("no row has an MLU ratio to draw (no optimum was solved, or "
+                              "every algorithm lost demand)")
+    skipped = len(frame) - len(good)
+    instances = list(dict.fromkeys(frame["instance"].map(_label)))
+    algorithms = list(dict.fromkeys(frame["algorithm"].map(_label)))
+    if len(algorithms) > MAX_SERIES:
+        raise ValidationError(f"{len(algorithms)} algorithms: more than the {MAX_SERIES} a "
+                              "chart shows")
+    fig, axes = _figure(width=max(7.0, 1.2 * len(instances) + 3))
+    ax = axes[0][0]
+    width = 0.8 / len(algorithms)
+    good = good.assign(_i=good["instance"].map(_label), _a=good["algorithm"].map(_label))
+    for j, name in enumerate(algorithms):
+        mine = good[good["_a"] == name]
+        x = np.array([instances.index(i) for i in mine["_i"]], dtype=float)
+        x += (j - (len(algorithms) - 1) / 2) * width
+        ax.scatter(x, mine["ratio"], s=16, label=name, alpha=0.8,
+                   marker="os^Dvp<>h*"[j % 10])
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    spread = float(good["ratio"].max() / good["ratio"].min())
+    if log if log is not None else spread > 10:
+        ax.set_yscale("log")
+    ax.set_xticks(range(len(instances)), instances,
+                  rotation=30 if len(instances) > 4 else 0,
+                  ha="right" if len(instances) > 4 else "center")
+    ax.set_ylabel("MLU ÷ optimal MLU (1 = optimal)")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(title="algorithm", fontsize="small", ncols=2 if len(algorithms) > 6 else 1)
+    note = f" ({skipped} row{'s' if skipped > 1 else ''} without a ratio not drawn)" \
+        if skipped else ""
+    ax.set_title(printable(title) if title else
+                 f"MLU over the optimum per algorithm{note}")
+    return fig
+
+
+def _amount(value: float) -> str:
+    """A number as a legend says it: whole numbers with thousands separators."""
+    number = float(value)
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.4g}"
+
+
+def efficiency_chart(frame: pd.DataFrame, *, efficiency: str, distance: str, bandwidth: str,
+                     by: str | None = None, title: str | None = None) -> Figure:
+    """Training efficiency against distance (left, one line per DCI bandwidth) and against
+    DCI bandwidth (right, logarithmic, one line per distance), one row of the two panels per
+    value of `by` (a model, say): the columns of a study's rows.
+
+    Parameters
+    ----------
+    efficiency, distance, bandwidth
+        Columns: the efficiency (0 to 1), the distance (km) and the DCI bandwidth (Gb/s).
+    by
+        A column splitting the rows into rows of panels (at most 6 values).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"km": [50, 1000, 50, 1000], "gbps": [1600, 1600, 51200, 51200],
+    ...                      "eff": [0.60, 0.55, 1.0, 0.95]})
+    >>> fig = efficiency_chart(rows, efficiency="eff", distance="km", bandwidth="gbps")
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['1,600 Gb/s', '51,200 Gb/s']
+    >>> fig.axes[1].get_xscale()
+    'log'
+    """
+    for name, role in ((efficiency, "efficiency"), (distance, "distance"),
+                       (bandwidth, "bandwidth"), (by, "by")):
+        if name is not None:
+            _column(frame, name, role)
+    data = frame.copy()
+    for name, role in ((efficiency, "efficiency"), (distance, "distance"),
+                       (bandwidth, "bandwidth")):
+        data[name] = _numbers(data, name, role, "line")
+    data = data.dropna(subset=[efficiency, distance, bandwidth])
+    if data.empty:
+        raise ValidationError("no row has an efficiency, a distance and a bandwidth; nothing "
+                              "to draw")
+    groups = _series(data, by)
+    if len(groups) > 6:
+        raise ValidationError(f"column '{by}' has {len(groups)} values: more rows of panels "
+                              "than the 6 a chart shows", field="by")
+    fig, axes = _figure(2, rows=len(groups), width=11.0)
+    for row, (name, rows) in enumerate(groups):
+        for ax, x, hue, unit in ((axes[row][0], distance, bandwidth, "Gb/s"),
+                                 (axes[row][1], bandwidth, distance, "km")):
+            for value, part in rows.groupby(hue, sort=True):
+                means = part.groupby(x, sort=True)[efficiency].mean()
+                ax.plot(means.index.to_numpy(), means.to_numpy(), marker="o", markersize=3,
+                        label=f"{_amount(value)} {unit}")
+            ax.set_ylabel("training efficiency")
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize="x-small", title=_label(hue), title_fontsize="x-small",
+                      loc="best")
+            prefix = f"{name}: " if name else ""
+            if x == bandwidth:
+                from matplotlib.ticker import NullFormatter
+
+                ax.set_xscale("log")
+                ticks = sorted(set(rows[bandwidth]))
+                if len(ticks) <= 12:  # the values swept, named, not powers of ten
+                    ax.set_xticks(ticks, [_amount(t) for t in ticks],
+                                  rotation=30 if len(ticks) > 4 else 0)
+                    ax.xaxis.set_minor_formatter(NullFormatter())
+                ax.set_xlabel(f"DCI bandwidth, Gb/s ({_label(bandwidth)})")
+                ax.set_title(f"{prefix}efficiency against DCI bandwidth")
+            else:
+                ax.set_xlabel(f"distance, km ({_label(distance)})")
+                ax.set_title(f"{prefix}efficiency against distance")
+    if title:
+        fig.suptitle(printable(title))
+    return fig

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from infranet.workloads.job import TrainingJob
     from infranet.workloads.service import InferenceService
 
-__all__ = ["Summary", "compare", "summarise", "training_figures"]
+__all__ = ["Summary", "TrainingFigures", "compare", "datacenter_rtts", "summarise",
+           "training_figures"]
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = Non
     step_s = dci_gbps = None
     if job is not None:
         try:
-            step_s, dci_gbps, why = training_figures(topology, job)
+            step_s, dci_gbps, why, _ = training_figures(topology, job)
             notes.extend(why)
         except InfranetError as err:  # this design cannot run it: say why in its column
             notes.append(f"training: {err.detail}")
@@ -184,10 +185,39 @@ def summarise(topology: Topology, *, demands: TrafficMatrix | Flows | None = Non
     )
 
 
-def training_figures(topology: Topology, job: TrainingJob) -> tuple[float, float | None,
-                                                                    list[str]]:
-    """A training job's step time on `topology` (s) and the DCI bandwidth (Gb/s) it needs to
-    reach its ``target_efficiency`` (None on one site, where it needs none), with notes.
+def datacenter_rtts(topology: Topology) -> np.ndarray:
+    """The round-trip time (ms) between each two datacenters (every site when fewer than two
+    are datacenters), one entry per pair; ``inf`` for a pair no path joins.
+
+    Examples
+    --------
+    >>> line = Topology.from_dict({"name": "l", "sites": [{"name": n} for n in "abc"],
+    ...     "links": [{"a": "a", "b": "b", "length_km": 100}]})
+    >>> datacenter_rtts(line).round(3).tolist()
+    [1.1, inf, inf]
+    """
+    from infranet.algorithms.latency import latency_matrix
+    from infranet.algorithms.resilience import watched_sites
+
+    watched = watched_sites(topology)
+    matrix = latency_matrix(topology, nodes=watched).to_numpy()
+    return 2.0 * matrix[np.triu_indices(len(watched), k=1)]
+
+
+class TrainingFigures(NamedTuple):
+    """A training job's figures on one topology (:func:`training_figures`)."""
+
+    step_s: float
+    dci_gbps: float | None
+    notes: list[str]
+    efficiency: float | None = None
+
+
+def training_figures(topology: Topology, job: TrainingJob) -> TrainingFigures:
+    """A training job's step time on `topology` (s), the DCI bandwidth (Gb/s) it needs to
+    reach its ``target_efficiency`` (None on one site, where it needs none), notes, and its
+    efficiency (step time with an unlimited DCI at zero distance ÷ step time; None when the
+    job is placed or searches).
 
     The job is sized as ``infranet size training`` sizes it, solving for the DCI bandwidth
     whatever its ``solve`` says; a job that searches its parallelism gives the best mapping's
@@ -201,18 +231,20 @@ def training_figures(topology: Topology, job: TrainingJob) -> tuple[float, float
         from infranet.planning.placement import place_training
 
         placed = place_training(topology, job)
-        return float(placed.step_s), None, [
+        return TrainingFigures(float(placed.step_s), None, [
             f"training: placed on {', '.join(placed.to_dict()['sites'])} (the job names no "
-            "sites); training_dci_gbps is solved only for a job that names its sites"]
+            "sites); training_dci_gbps is solved only for a job that names its sites"])
     if job.search:
         found = size_training(topology, job)
-        return float(found.to_dict()["step_s"]), None, [
-            "training_dci_gbps: not solved for a job that searches its parallelism"]
+        return TrainingFigures(float(found.to_dict()["step_s"]), None, [
+            "training_dci_gbps: not solved for a job that searches its parallelism"])
     solving = replace(job, solve="dci-bandwidth") if len(job.sites) > 1 else job
     result = size_training(topology, solving)
     needed = getattr(result, "dci_gbps_needed", None)
     notes = list(getattr(result, "notes", ()))
-    return float(result.step_s), (None if needed is None else float(needed)), notes
+    efficiency = getattr(result, "efficiency", None)
+    return TrainingFigures(float(result.step_s), None if needed is None else float(needed),
+                           notes, None if efficiency is None else float(efficiency))
 
 
 def compare(topologies: Sequence[Topology], *, demands: TrafficMatrix | Flows | None = None,

@@ -3,7 +3,8 @@
 A :class:`Study` is a base topology (with an optional training job and inference service), a
 `grid` of edits by path (the paths of :meth:`infranet.model.Topology.with_changes`; a path that
 starts with ``job.`` or ``service.`` edits the job's or the service's spec), optional
-`failures` (drawn by :func:`infranet.algorithms.failures.failure_sets`) and named `measures`.
+`failures` (drawn by :func:`infranet.algorithms.failures.failure_sets`) and named `measures`
+(``mlu:ALGORITHM`` routes the study's `demands` with any routing algorithm).
 Its scenarios are every combination of the grid's values, each with every failure set when
 failures are asked for; :func:`run` evaluates them, serially or on local processes
 (:func:`infranet.parallel.workers`), and returns a tidy pandas DataFrame with one row per
@@ -49,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
+from infranet.studies.spec import DEMAND_GENERATORS, DEMANDS, FAILURES, STUDY, keys
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,13 +59,16 @@ if TYPE_CHECKING:
     from infranet.algorithms.failures import FailureSet
     from infranet.algorithms.replay import Replay
     from infranet.model import Topology
+    from infranet.traffic import TrafficMatrix
 
-__all__ = ["MEASURES", "Failures", "Scenario", "Study", "flatten", "read_results", "read_study",
-           "run", "scenarios", "study_from_mapping"]
+__all__ = ["FAMILIES", "MEASURES", "Failures", "Scenario", "Study", "flatten", "read_results",
+           "read_study", "run", "scenarios", "study_demands", "study_from_mapping"]
 
-#: The keys of a STUDY.yaml file.
-KEYS = ("name", "topology", "job", "service", "grid", "failures", "measures")
-FAILURE_KEYS = ("links", "srlgs", "sites", "order", "random", "seed")
+#: The keys of a STUDY.yaml file, and of its `failures` and `demands` mappings
+#: (:mod:`infranet.studies.spec`: the schema the reference is written from).
+KEYS = keys(STUDY)
+FAILURE_KEYS = keys(FAILURES)
+DEMAND_KEYS = keys(DEMANDS)
 
 
 @dataclass(frozen=True)
@@ -107,14 +112,19 @@ class Study:
     failures : Failures or None
         Failure sets to evaluate in every grid point (None: no failures).
     measures : tuple of str
-        Names of :data:`MEASURES`, or ``module:function`` called with ``(topology, study)``
-        and returning a result with ``to_dict()``, a mapping or a number.
+        Names of :data:`MEASURES`; ``mlu:ALGORITHM`` for any routing algorithm
+        (:data:`FAMILIES`: :func:`measure_mlu`); or ``module:function`` called with
+        ``(topology, study)`` and returning a result with ``to_dict()``, a mapping or a
+        number.
     job, service : mapping or None
         The spec of a training job (JOB.yaml fields) and of an inference service
         (SERVICE.yaml fields), edited by grid paths ``job.FIELD`` and ``service.FIELD``.
     job_file, service_file : str or None
         Where those specs were read from (named in errors; a job's model file is relative to
         it).
+    demands : TrafficMatrix or None
+        The demands the ``mlu:ALGORITHM`` measures route (Gb/s); None: the topology's own
+        (SNDlib, topohub). Every scenario routes these same demands.
     """
 
     name: str
@@ -126,6 +136,7 @@ class Study:
     service: Mapping[str, Any] | None = field(default=None, repr=False)
     job_file: str | None = None
     service_file: str | None = None
+    demands: TrafficMatrix | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         grid = tuple((str(path), tuple(values)) for path, values in
@@ -198,12 +209,14 @@ def measure_min_cut(topology: Topology, study: Study) -> dict[str, Any]:
 
 
 def measure_training(topology: Topology, study: Study) -> dict[str, Any]:
-    """A training job's step time (s) and the DCI bandwidth it needs (Gb/s), as
+    """A training job's step time (s), the DCI bandwidth it needs (Gb/s) and its efficiency
+    (step time with an unlimited DCI at zero distance ÷ step time), as
     :func:`infranet.studies.compare.training_figures` gives them."""
     from infranet.studies.compare import training_figures
 
-    step, dci, _ = training_figures(topology, _job(study))
-    return {"step_s": step, "dci_gbps": dci}
+    figures = training_figures(topology, _job(study))
+    return {"step_s": figures.step_s, "dci_gbps": figures.dci_gbps,
+            "efficiency": figures.efficiency}
 
 
 def measure_inference(topology: Topology, study: Study) -> dict[str, Any]:
@@ -215,6 +228,94 @@ def measure_inference(topology: Topology, study: Study) -> dict[str, Any]:
             "wan_gbps": float(sum(plan.wan_gbps.values()))}
 
 
+def study_demands(topology: Topology, study: Study) -> TrafficMatrix:
+    """The demands a study routes over `topology` (Gb/s): the study's own, else the base
+    topology's, restricted to the sites `topology` still has (a failed site's demands are
+    left out: lost).
+
+    Raises
+    ------
+    ValidationError
+        When neither the study nor its topology gives demands.
+    """
+    from infranet.traffic import TrafficMatrix
+
+    tm = _base_demands(study)
+    present = set(topology.site_names)
+    keep = [i for i, name in enumerate(tm.nodes) if name in present]
+    if len(keep) == len(tm.nodes):
+        return tm
+    return TrafficMatrix(tuple(tm.nodes[i] for i in keep), tm.gbps[np.ix_(keep, keep)],
+                         name=tm.name, source=tm.source)
+
+
+def _base_demands(study: Study) -> TrafficMatrix:
+    """The study's demands over its base topology: its own, else the topology's."""
+    from infranet.traffic import from_topology
+
+    if study.demands is not None:
+        return study.demands
+    if not len(study.topology.demands):
+        raise ValidationError("routing needs demands: give the study 'demands' (a traffic "
+                              "matrix file or a generator such as gravity), or a topology "
+                              "that carries them", field="demands")
+    return from_topology(study.topology)
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def measure_mlu(topology: Topology, study: Study, *, algorithm: str) -> dict[str, Any]:
+    """Route the study's demands with the routing algorithm `algorithm` on the scenario's
+    network (under a failure set: what survives it) and give its maximum link utilisation
+    ``mlu``, the optimal one over the demands that can still be carried ``optimum_mlu`` (the
+    arc LP, :func:`infranet.routing.optimal_mlu`), their ``ratio`` (None when the routing
+    loses demand a path could carry) and the demand lost ``lost_gbps`` (cut off by the
+    failure, to a failed site, or dropped by the algorithm; Gb/s).
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> from infranet.traffic import TrafficMatrix
+    >>> ring = Topology.from_dict({"name": "ring", "defaults": {"capacity": 100},
+    ...     "sites": [{"name": n} for n in "xyz"],
+    ...     "links": [{"a": "x", "b": "y"}, {"a": "y", "b": "z"}, {"a": "z", "b": "x"}]})
+    >>> tm = TrafficMatrix(("x", "y"), [[0, 150], [0, 0]])
+    >>> study = Study(name="s", topology=ring, measures=("mlu:spf",), demands=tm)
+    >>> measure_mlu(ring, study, algorithm="spf")
+    {'mlu': 1.5, 'optimum_mlu': 0.75, 'ratio': 2.0, 'lost_gbps': 0.0}
+    """
+    from infranet.routing import evaluate, route
+
+    tm = study_demands(topology, study)
+    cut_off = max(0.0, _base_demands(study).total_gbps - tm.total_gbps)  # of failed sites
+    if not tm.n_demands:
+        return {"mlu": None, "optimum_mlu": None, "ratio": None, "lost_gbps": cut_off}
+    optimum = _optimum(topology, study, tm)
+    metrics = evaluate(route(topology, tm, algorithm=algorithm), topology, tm,
+                       optimum=optimum, paths=False)
+    return {"mlu": _number(metrics["mlu"]), "optimum_mlu": _number(optimum),
+            "ratio": _number(metrics["mlu_ratio"]),
+            "lost_gbps": float(metrics["lost_gbps"]) + cut_off}
+
+
+#: The last optimum solved, with the network and study it is for: the ``mlu:*`` measures of
+#: one scenario share it (one tuple, read and replaced whole: safe on threads).
+_OPTIMUM: dict[str, tuple[Any, Any, float | None]] = {}
+
+
+def _optimum(topology: Topology, study: Study, tm: TrafficMatrix) -> float | None:
+    from infranet.routing import optimal_mlu
+
+    last = _OPTIMUM.get("last")
+    if last is not None and last[0] is topology and last[1] is study:
+        return last[2]
+    value = optimal_mlu(topology, tm)[0]
+    _OPTIMUM["last"] = (topology, study, value)
+    return value
+
+
 #: Named measures: name -> (function of (topology, study), what it needs: "", "job", "service").
 MEASURES: dict[str, tuple[Callable[[Topology, Study], Any], str]] = {
     "max_rtt": (measure_max_rtt, ""),
@@ -223,6 +324,31 @@ MEASURES: dict[str, tuple[Callable[[Topology, Study], Any], str]] = {
     "training:step_s": (measure_training, "job"),
     "inference:accelerators": (measure_inference, "service"),
 }
+
+#: Measures with an argument, ``PREFIX:ARGUMENT``: prefix -> (function of (topology, study)
+#: taking the argument as the keyword it names, that keyword, what the argument is).
+FAMILIES: dict[str, tuple[Callable[..., Any], str, str]] = {
+    "mlu": (measure_mlu, "algorithm", "a routing algorithm"),
+}
+
+
+def _check_family(measure: str, study: Study) -> bool:
+    """Check a ``PREFIX:ARGUMENT`` measure of :data:`FAMILIES`; False for any other name."""
+    prefix, _, argument = measure.partition(":")
+    if prefix not in FAMILIES:
+        return False
+    if prefix == "mlu":
+        from infranet.routing import get
+
+        try:
+            get(argument)
+        except UnknownNameError as err:
+            raise UnknownNameError(f"{measure!r}: {err.detail}", field="measures") from None
+        if study.demands is None and not len(study.topology.demands):
+            raise ValidationError(f"measure {measure!r} routes demands: give the study "
+                                  "'demands' (a traffic matrix file or a generator such as "
+                                  "gravity), or a topology that carries them", field="measures")
+    return True
 
 
 def replayed_rtt(replay: Replay, failure: FailureSet, field: str) -> dict[str, Any] | None:
@@ -323,6 +449,8 @@ def _check_measure(measure: str, study: Study) -> None:
     if not isinstance(measure, str) or not measure.strip():
         raise ValidationError(f"expected a measure name or 'module:function', got {measure!r}",
                               field="measures")
+    if _check_family(measure, study):
+        return
     if measure in MEASURES:
         needs = MEASURES[measure][1]
         if needs and getattr(study, needs) is None:
@@ -334,12 +462,20 @@ def _check_measure(measure: str, study: Study) -> None:
             and name.isidentifier()):
         raise UnknownNameError(f"unknown measure {measure!r}"
                                f"{did_you_mean(measure, MEASURES)}; known: "
-                               f"{', '.join(MEASURES)}, or 'module:function'", field="measures")
+                               f"{', '.join(MEASURES)}, "
+                               f"{', '.join(p + ':ALGORITHM' for p in FAMILIES)}, or "
+                               "'module:function'", field="measures")
 
 
 def _function(measure: str) -> Callable[[Topology, Study], Any]:
     if measure in MEASURES:
         return MEASURES[measure][0]
+    prefix, _, argument = measure.partition(":")
+    if prefix in FAMILIES:
+        from functools import partial
+
+        function, keyword, _ = FAMILIES[prefix]
+        return partial(function, **{keyword: argument})
     module, _, name = measure.partition(":")
     try:
         function = getattr(import_module(module), name)
@@ -695,7 +831,7 @@ def study_from_mapping(raw: Any, *, file: str | None = None, base: str | Path = 
     ...                     "measures": ["max_rtt", "min_kut"]}, file="s.yaml")
     Traceback (most recent call last):
     ...
-    infranet.errors.UnknownNameError: s.yaml: study: measures: unknown measure 'min_kut' (did you mean 'min_cut'?); known: max_rtt, mean_rtt, min_cut, training:step_s, inference:accelerators, or 'module:function'
+    infranet.errors.UnknownNameError: s.yaml: study: measures: unknown measure 'min_kut' (did you mean 'min_cut'?); known: max_rtt, mean_rtt, min_cut, training:step_s, inference:accelerators, mlu:ALGORITHM, or 'module:function'
     """  # noqa: E501
     from infranet.io import read
     from infranet.workloads.job import job_from_mapping
@@ -727,6 +863,7 @@ def study_from_mapping(raw: Any, *, file: str | None = None, base: str | Path = 
         service_from_mapping(service, file=service_file)
     grid = _grid(raw.get("grid"), file)
     failures = _failures(raw.get("failures"), file)
+    demands = _demands(raw.get("demands"), topology, file, base)
     measures = raw.get("measures", ["max_rtt"])
     if isinstance(measures, str):
         measures = [measures]
@@ -735,7 +872,7 @@ def study_from_mapping(raw: Any, *, file: str | None = None, base: str | Path = 
     try:
         study = Study(name=name, topology=topology, grid=grid, failures=failures,
                       measures=tuple(measures), job=job, service=service, job_file=job_file,
-                      service_file=service_file)
+                      service_file=service_file, demands=demands)
         for measure in study.measures:
             _function(measure)
         for path, values in study.grid:  # a path that names nothing fails here, not per row
@@ -815,3 +952,91 @@ def _failures(raw: Any, file: str | None) -> Failures | None:
                     order=orders[0] if len(orders) == 1 else tuple(orders),
                     random=numbers["random"],
                     seed=numbers["seed"])
+
+
+def _demands(raw: Any, topology: Topology, file: str | None,
+             base: Path) -> TrafficMatrix | None:
+    """The study's demands: a traffic matrix file (relative to the study), or a mapping with a
+    generator or a file (:data:`infranet.studies.spec.DEMANDS`), made on the base topology."""
+    from infranet import traffic, units
+
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"file": raw}
+    if not isinstance(raw, dict):
+        raise _fail(f"expected a traffic matrix file or a mapping with keys "
+                    f"{', '.join(DEMAND_KEYS)}, got {type(raw).__name__}", file, "demands")
+    for key in raw:
+        if key not in DEMAND_KEYS:
+            raise _fail(f"unknown key{did_you_mean(str(key), DEMAND_KEYS)}; allowed: "
+                        f"{', '.join(DEMAND_KEYS)}", file, f"demands.{key}")
+    generator, path = raw.get("generator"), raw.get("file")
+    if (generator is None) == (path is None):
+        raise _fail("give either 'generator' (gravity or uniform, with total_gbps) or 'file'",
+                    file, "demands")
+    allowed = (("file", "line", "unit") if path is not None else
+               ("generator", "total_gbps", *DEMAND_GENERATORS.get(str(generator), ())))
+    for key in raw:
+        if key not in allowed:
+            what = f"a {generator} generator" if path is None else "a file"
+            raise _fail(f"{what} takes no '{key}'; it takes {', '.join(allowed)}", file,
+                        f"demands.{key}")
+    if path is not None:
+        if not isinstance(path, str) or not path.strip():
+            raise _fail(f"expected the path of a CSV or .hist file, got {path!r}", file,
+                        "demands.file")
+        where = path if Path(path).is_absolute() else str(base / path)
+        suffix = Path(where).suffix.lower()
+        line = raw.get("line", 0)
+        if isinstance(line, bool) or not isinstance(line, int) or line < 0:
+            raise _fail(f"expected a whole number >= 0, got {line!r}", file, "demands.line")
+        if suffix == ".hist":
+            read = traffic.read_hist(where, topology, line=line,
+                                     unit=str(raw.get("unit", "bit/s")))
+            tm = read if isinstance(read, traffic.TrafficMatrix) else read[0]
+        elif suffix == ".csv":
+            if "line" in raw or "unit" in raw:
+                raise _fail("line and unit go with a .hist file (a CSV value carries its own "
+                            "unit)", file, "demands")
+            tm = traffic.read_csv(where, topology)
+        else:
+            raise _fail(f"demands are read from .csv (header src,dst,gbps) or FIGRET .hist "
+                        f"files, got {path!r}", file, "demands.file")
+    else:
+        if generator not in DEMAND_GENERATORS:
+            raise _fail(f"unknown generator {generator!r}"
+                        f"{did_you_mean(str(generator), DEMAND_GENERATORS)}; known: "
+                        f"{', '.join(DEMAND_GENERATORS)}", file, "demands.generator")
+        if "total_gbps" not in raw:
+            raise _fail("a generator needs total_gbps (e.g. 20 Tb/s)", file,
+                        "demands.total_gbps")
+        try:
+            total = units.parse(raw["total_gbps"], "bandwidth")
+        except InfranetError as err:
+            raise _fail(err.detail, file, "demands.total_gbps") from None
+        if not total > 0:
+            raise _fail(f"expected a positive bandwidth, got {raw['total_gbps']!r}", file,
+                        "demands.total_gbps")
+        options: dict[str, Any] = {}
+        for key in ("seed",):
+            value = raw.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise _fail(f"expected a whole number >= 0, got {value!r}", file,
+                            f"demands.{key}")
+            options[key] = value
+        if generator == "gravity":
+            noise = raw.get("noise", 0.0)
+            if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
+                raise _fail(f"expected a number >= 0, got {noise!r}", file, "demands.noise")
+            try:
+                tm = traffic.gravity(topology, total_gbps=total, by=str(raw.get("by",
+                                                                                "capacity")),
+                                     noise=float(noise), **options)
+            except InfranetError as err:
+                raise _fail(err.detail, file, "demands.by") from None
+        else:
+            tm = traffic.uniform(topology, total, **options)
+    if not tm.n_demands:
+        raise _fail("every demand is 0: there is nothing to route", file, "demands")
+    return tm

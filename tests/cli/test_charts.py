@@ -110,3 +110,43 @@ def test_map_as_a_page_with_tooltips(tmp_path: Path):
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     assert not any(word in page for word in ("<script", "src=", 'href="http', "<link"))
     assert "<title>marea: virginia-beach – sopelana\ncapacity 200,000 Gb/s" in page
+
+
+TEXAS = [str(ROOT / "topologies" / f"texas-{n}.yaml") for n in ("ring", "mesh", "hub")]
+JOB = str(ROOT / "examples" / "jobs" / "llama3-70b-two-sites.yaml")
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["compare", *TEXAS], "3 designs side by side"),
+    (["size", "training", TEXAS[0], "--job", JOB], "where the step's time goes"),
+    (["size", "training", TEXAS[0], "--model", "llama3-8b", "--accelerators", "64",
+      "--global-batch", "64", "--search", "parallelism"], "mappings ranked"),
+    (["size", "training", TEXAS[0], "--model", "llama3-8b", "--accelerators", "2048",
+      "--parallelism", "tp=8", "--global-batch", "2048", "--sites", "fort-worth,temple"],
+     "step time of each site"),
+    (["bench", "routing", "--algorithms", "spf,path-lp"], "MLU over the optimum per algorithm"),
+], ids=["compare", "size-training", "size-training-search", "size-training-generations",
+        "bench-routing"])
+def test_commands_draw_their_chart(args: list[str], said: str, tmp_path: Path):
+    out = tmp_path / "chart.png"
+    result = invoke(*args, "--plot", out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out} ({said})" in result.stderr
+    assert_not_blank(out)
+    import json
+
+    json.loads(result.stdout)  # the answer is printed as without --plot
+
+
+@pytest.mark.parametrize("args", [["compare", *TEXAS],
+                                  ["size", "training", TEXAS[0], "--job", JOB],
+                                  ["bench", "routing", "--algorithms", "spf"]],
+                         ids=["compare", "size-training", "bench-routing"])
+def test_a_bad_plot_name_is_refused_before_any_work(args: list[str], tmp_path: Path):
+    for bad, why in ((tmp_path / "chart.jpg", "infranet writes charts as .png, .svg or .pdf"),
+                     (tmp_path / "missing" / "c.png", "")):
+        result = invoke(*args, "--plot", bad)
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""  # nothing computed, nothing printed
+        assert len(result.stderr.strip().splitlines()) == 1 and str(bad) in result.stderr
+        assert why in result.stderr

@@ -150,12 +150,14 @@ def _runs(path: Path, out: Path) -> dict[str, list[list[str]]]:
         "convert": [["convert", p, str(out)]],
         "latency": [["latency", p, "--matrix"], ["latency", p, "--links"],
                     ["latency", p, "--from", "x", "--to", "z", "-k", "2"]],
-        "compare": [["compare", p, "--format", "json"]],
+        "compare": [["compare", p, "--format", "json", "--plot",
+                     str(out.with_name("designs.png"))]],
         "maxflow": [["maxflow", p, "--from", "x", "--to", "z"]],
         "route": [["route", p, "--demands", "file", "--default-capacity", "100G"]],
         "fabric report": [["fabric", "report", p, "--format", "json"]],
         "size training": [["size", "training", p, "--model", "llama3-8b", "--accelerators",
-                           "64", "--parallelism", "tp=8", "--global-batch", "64"]],
+                           "64", "--parallelism", "tp=8", "--global-batch", "64", "--plot",
+                           str(out.with_name("step.svg"))]],
         "size inference": [["size", "inference", p, "--model", "llama3-8b",
                             "--accelerator", "H100"]],
         "place training": [["place", "training", p, "--model", "llama3-8b", "--accelerators",
@@ -307,3 +309,22 @@ def test_sweep_and_bench_on_fuzzed_scheduler_addresses(tmp_path_factory, address
             result = invoke(*args)
             _accept(result, args)
             assert result.exit_code != 0, (args, result.output)
+
+
+STUDY_MLU = (b"name: m\ntopology: ring.yaml\ndemands: {generator: gravity, total_gbps: 300, "
+             b"by: degree}\nfailures: {links: true, sites: true}\n"
+             b"measures: [mlu:ecmp, mlu:path-lp]\n")
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.one_of(mutated(STUDY_MLU), mutated(STUDY_MLU.replace(
+    b"{generator: gravity, total_gbps: 300, by: degree}", b"tm.csv"))))
+def test_sweep_on_fuzzed_routing_studies(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "ring.yaml").write_text(RING)
+    (folder / "tm.csv").write_text("src,dst,gbps\nx,z,40\nz,y,10\n")
+    study = folder / "study.yaml"
+    study.write_bytes(data)
+    args = ["sweep", str(study), "-o", str(folder / "rows.csv")]
+    _accept(invoke(*args), args)

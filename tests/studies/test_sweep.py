@@ -282,7 +282,8 @@ def test_sweep_cli_writes_every_row(tmp_path):
                        "errors": 0}
 
 
-@pytest.mark.parametrize("name", ["route-factor", "training-distance-bandwidth"])
+@pytest.mark.parametrize("name", ["route-factor", "training-distance-bandwidth",
+                                  "routing-under-cuts"])
 def test_small_shipped_studies_run_without_errors(name):
     study = read_study(ROOT / "examples" / "studies" / f"{name}.yaml")
     rows = run(study)
