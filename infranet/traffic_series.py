@@ -46,13 +46,16 @@ __all__ = [
     "matrix_of",
     "read_csv",
     "read_hist",
+    "read_optima",
     "read_series",
 ]
 
-#: A pair of zero volume is given this share of the largest volume of its matrix when a
-#: routing is configured (``routable=True``), so that every pair of a series gets a path split:
-#: an interval where it sends nothing must not leave it without a route for the next one. At
-#: 1e-9 it moves an LP optimum by far less than the solver's tolerance.
+#: A pair of zero volume is routed as if it sent this share of the largest volume of its
+#: matrix, or the smallest positive volume if that is less (``routable=True``), so that every
+#: pair of a series gets a path split: an interval where it sends nothing must not leave it
+#: without a route for the next one. At 1e-9 it moves an LP optimum by less than the solver's
+#: tolerance; an LP may then leave such a pair's flow at zero, and an algorithm that routes only
+#: the flow it finds (``mcf``, ``fptas``) gives it no path: its demand at ``t`` is lost.
 ROUTABLE_FLOOR = 1e-9
 
 
@@ -64,8 +67,9 @@ def matrix_of(nodes: Sequence[str], pairs: Sequence[tuple[str, str]], values: An
     Parameters
     ----------
     routable
-        Raise zero volumes to :data:`ROUTABLE_FLOOR` times the largest (1e-9 Gb/s when all are
-        zero), so that a routing of the matrix routes every pair.
+        Raise zero volumes to :data:`ROUTABLE_FLOOR` times the largest, or the smallest
+        positive one if that is less (to :data:`ROUTABLE_FLOOR` Gb/s when all are zero), so
+        that a routing of the matrix routes every pair.
 
     Examples
     --------
@@ -77,8 +81,10 @@ def matrix_of(nodes: Sequence[str], pairs: Sequence[tuple[str, str]], values: An
     index = {x: i for i, x in enumerate(nodes)}
     values = np.asarray(values, dtype=float)
     if routable:
-        top = float(values.max()) if values.size else 0.0
-        values = np.maximum(values, ROUTABLE_FLOOR * top if top > 0 else ROUTABLE_FLOOR)
+        positive = values[values > 0]
+        floor = (min(float(positive.min()), ROUTABLE_FLOOR * float(positive.max()))
+                 if positive.size else ROUTABLE_FLOOR)
+        values = np.where(values > 0, values, floor)
     s = np.array([index[a] for a, _ in pairs], dtype=np.int64)
     t = np.array([index[b] for _, b in pairs], dtype=np.int64)
     gbps = np.zeros((len(nodes), len(nodes)))
@@ -433,6 +439,53 @@ def read_series(path: str | Path, topology: Topology, *, unit: str = "bit/s",
         return read_csv(path, topology)
     raise FormatError("a series is read from a FIGRET .hist file (one matrix per line) or a "
                       "CSV file with header t,src,dst,gbps", file=str(path))
+
+
+def read_optima(path: str | Path, *, count: int | None = None) -> np.ndarray:
+    """Read published optimal MLUs, one per interval (a FIGRET ``.opt`` file: whitespace-
+    separated numbers in the order of the ``.hist`` lines).
+
+    Parameters
+    ----------
+    count
+        The number of intervals of the series they belong to: fewer values is an error.
+
+    Raises
+    ------
+    FormatError
+        For an empty file, a value that is not a number, or fewer values than `count`.
+    ValidationError
+        For a negative or non-finite value (naming its line).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.opt"
+    >>> _ = path.write_text("0.95 0.98")
+    >>> read_optima(path).tolist()
+    [0.95, 0.98]
+    """
+    from infranet.io.files import read_text
+
+    file = str(path)
+    words = read_text(path).split()
+    if not words:
+        raise FormatError("no optimum: the file is empty (expected one number per interval)",
+                          file=file)
+    values = np.empty(len(words))
+    for i, word in enumerate(words):
+        try:
+            values[i] = float(word)
+        except ValueError:
+            raise FormatError(f"expected a number (an optimal MLU), got {word!r}", file=file,
+                              element=f"value {i + 1}") from None
+        if not math.isfinite(values[i]) or values[i] < 0:
+            raise ValidationError(f"expected a non-negative finite MLU, got {word!r}",
+                                  file=file, element=f"value {i + 1}")
+    if count is not None and len(values) < count:
+        raise FormatError(f"expected {count} optima (one per interval of the series), got "
+                          f"{len(values)}", file=file)
+    return values
 
 
 # ---------------------------------------------------------------------------- generator

@@ -69,6 +69,9 @@ def test_matrix_of_routable_gives_every_pair_a_demand():
     tm = matrix_of(("a", "b", "c"), [("a", "b"), ("b", "c")], [0.0, 5.0], routable=True)
     assert tm.gbps[0, 1] == pytest.approx(5.0 * ROUTABLE_FLOOR) and tm.gbps[1, 2] == 5.0
     assert tm.n_demands == 2
+    quiet = matrix_of(("a", "b", "c"), [("a", "b"), ("b", "c"), ("c", "a")],
+                      [0.0, 1.0, 1e-12], routable=True)
+    assert quiet.gbps[0, 1] == 1e-12  # the quietest pair that sends
     silent = matrix_of(("a", "b"), [("a", "b")], [0.0], routable=True)
     assert silent.gbps[0, 1] == ROUTABLE_FLOOR
 
