@@ -73,3 +73,13 @@ def test_bench_studies_quick(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "all rows identical" in out and "speed-up" in out and "min_cut alone" in out
+
+
+def test_bench_dynamic_quick(capsys, shared_data):
+    bench = _load(BENCHMARKS / "bench_dynamic.py")
+    assert bench.main(["--quick", "--data", str(shared_data)]) == 0
+    out = capsys.readouterr().out
+    assert "published optima reproduced: yes" in out
+    for name in ("pred-last", "window-peak", "jupiter", "ecmp"):
+        assert f"  {name} " in out
+    assert "Liu et al., SIGCOMM 2024" in out

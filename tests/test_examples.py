@@ -25,6 +25,8 @@ EXPECTED = {
     "fabric_report.py": ["1,024 H100", "by min cut", "facility", "what limits the bisection"],
     "shared_dci_fairness.py": ["frozen by", "slowdown", "what binds"],
     "routing_plugin.py": ["least-hops-detour", "sndlib-abilene", "fat-tree-k4"],
+    "dynamic_te.py": ["us-backbone: 30 sites", "pred-p90", "window-peak",
+                      "ratio = MLU / optimum of the interval", "what binds pred-p90"],
     "user_regions_rtt.py": ["13 regions", "nearest site of each", "pairs estimated",
                             "fiber", "(a median)"],
     "inference_replica.py": ["per replica", "TTFT = network + queue + prefill", "binding:",
