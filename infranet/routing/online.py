@@ -368,39 +368,48 @@ class _Splits:
         rate[self.demand[ok]] = volumes[ok]
         return self.paths.loads(rate, n_arcs)
 
-    def moved(self, before: _Splits) -> np.ndarray:
-        """Per pair, half the sum of the changes of its fractions from `before` (0..1)."""
-        a, b = before.paths, self.paths
-        same = (a.n_paths == b.n_paths and np.array_equal(a.path_ptr, b.path_ptr)
-                and np.array_equal(before.demand, self.demand)
-                and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.arcs, b.arcs))
-        if same:  # the same paths in the same order: compare the fractions directly
-            diff = np.abs(b.shares - a.shares)
-            per_demand = 0.5 * np.bincount(b.demand_of, weights=diff, minlength=b.n_demands)
-            out = np.zeros(len(self.demand))
-            ok = self.demand >= 0
-            out[ok] = per_demand[self.demand[ok]]
-            return out
-        old, new = before.by_pair(), self.by_pair()
-        out = np.zeros(len(self.demand))
-        for p in range(len(out)):
-            x, y = old[p], new[p]
-            keys = set(x) | set(y)
-            out[p] = 0.5 * sum(abs(x.get(k, 0.0) - y.get(k, 0.0)) for k in keys)
-        return out
-
-    def by_pair(self) -> list[dict[bytes, float]]:
+    def keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per path of a pair of the series: a key (the pair and the path's arcs, hashed),
+        the pair and the fraction."""
         splits = self.paths
-        shares = splits.shares
-        out: list[dict[bytes, float]] = []
-        for d in self.demand.tolist():
-            paths: dict[bytes, float] = {}
-            if d >= 0:
-                for p in range(splits.path_ptr[d], splits.path_ptr[d + 1]):
-                    key = splits.path_arcs(p).tobytes()
-                    paths[key] = paths.get(key, 0.0) + float(shares[p])
-            out.append(paths)
-        return out
+        pair_of_demand = np.full(max(self.n_demands, 1), -1, dtype=np.int64)
+        ok = self.demand >= 0
+        pair_of_demand[self.demand[ok]] = np.flatnonzero(ok)
+        pair = pair_of_demand[splits.demand_of] if splits.n_paths else np.zeros(0, np.int64)
+        hops = splits.hops
+        live = (pair >= 0) & (hops > 0)
+        if not len(splits.arcs):
+            return np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0)
+        position = np.arange(len(splits.arcs)) - np.repeat(splits.indptr[:-1], hops)
+        with np.errstate(over="ignore"):
+            term = ((splits.arcs.astype(np.uint64) + np.uint64(1))
+                    * _MIX[np.minimum(position, len(_MIX) - 1)]
+                    + position.astype(np.uint64))
+            # per path (a path of no arc gets garbage here, and is dropped by `live`)
+            walked = np.add.reduceat(term, np.minimum(splits.indptr[:-1], len(term) - 1))
+            key = walked[live] ^ (pair[live].astype(np.uint64)
+                                  * np.uint64(0x9E3779B97F4A7C15))
+        return key, pair[live], splits.shares[live]
+
+    def moved(self, before: _Splits) -> np.ndarray:
+        """Per pair, half the sum of the changes of its fractions from `before` (0..1); paths
+        are told apart by their arcs."""
+        ka, pa, fa = before.keys()
+        kb, pb, fb = self.keys()
+        keys = np.concatenate([ka, kb])
+        out = np.zeros(len(self.demand))
+        if not len(keys):
+            return out
+        unique, inverse = np.unique(keys, return_inverse=True)
+        net = np.bincount(inverse, weights=np.concatenate([-fa, fb]), minlength=len(unique))
+        pair_of_key = np.zeros(len(unique), dtype=np.int64)
+        pair_of_key[inverse] = np.concatenate([pa, pb])
+        return 0.5 * np.bincount(pair_of_key, weights=np.abs(net), minlength=len(out))
+
+
+#: Odd 64-bit multipliers, one per position along a path, for the hash of its arcs.
+_MIX = (np.random.default_rng(20241129).integers(1, 2**62, size=256, dtype=np.int64)
+        .astype(np.uint64) * np.uint64(2) + np.uint64(1))
 
 
 def _call(func: Callable[..., Routing], name: str, topology: Topology, tm: TrafficMatrix,
