@@ -103,7 +103,6 @@ series_options = [
 ]
 
 
-
 def _with(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
     def decorate(function: Any) -> Any:
         for option in reversed(options):
