@@ -48,6 +48,7 @@ __all__ = [
     "from_topology",
     "gravity",
     "hotspot",
+    "parse_rate",
     "permutation",
     "read_csv",
     "read_hist",
@@ -851,13 +852,14 @@ def read_csv(path: str | Path, nodes: Topology | Sequence[str] | None = None, *,
                               file=file, element=element)
         src.append(row[where[0]].strip())
         dst.append(row[where[1]].strip())
-        gbps[i] = _rate(row[where[2]].strip(), factor, file, element)
+        gbps[i] = parse_rate(row[where[2]].strip(), factor, file, element)
     return _from_rows(np.array(src, dtype=object), np.array(dst, dtype=object), gbps, nodes,
                       name=Path(path).stem, file=file, first_row=2)
 
 
-def _rate(text: str, factor: float, file: str, element: str) -> float:
-    """A demand in Gb/s: a plain number times `factor`, or a quantity with a unit."""
+def parse_rate(text: str, factor: float, file: str | None, element: str | None) -> float:
+    """A demand in Gb/s: a plain number times `factor`, or a quantity with a unit (errors
+    name `file`, `element` and the field ``gbps``)."""
     try:
         value = float(text) * factor
     except ValueError:

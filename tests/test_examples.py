@@ -34,6 +34,8 @@ EXPECTED = {
     "hollow_core_study.py": ["80 scenarios (40 cuts x 2 media), 0 with an error",
                              "hollow-core cuts the median worst RTT by 31%",
                              "median efficiency", "CDF of the worst RTT per medium"],
+    "dynamic_te.py": ["us-backbone: 30 sites", "pred-p90", "window-peak",
+                      "ratio = MLU / optimum of the interval", "what binds pred-p90"],
     "user_regions_rtt.py": ["13 regions", "nearest site of each", "pairs estimated",
                             "fiber", "(a median)"],
     "inference_replica.py": ["per replica", "TTFT = network + queue + prefill", "binding:",

@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 #: Algorithms the suite runs by default (every registered one). ``igp-wo`` and ``pop`` take
 #: seeds; the suite's seed is passed to every algorithm that accepts one.
 ALGORITHMS_QUICK = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop",
-                    "igp-wo")
+                    "igp-wo", "pred-last", "pred-ewma", "window-peak")
 
 #: Capacity given to every link of topologies that carry none (topohub's SNDlib and Topology Zoo
 #: networks): the ratio MLU / optimum does not depend on it.
@@ -113,7 +113,8 @@ class Instance:
     optimum: bool = True  # compute the arc-LP optimum (tractable)
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, in hex (recorded with results, to name their inputs)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -140,7 +141,7 @@ def _figret(folder: str, graph: str, hist: str, unit_graph: str, unit_tm: str,
         optima = _read_lines(base / hist.replace(".hist", ".opt"))
         if count is not None:
             tms, optima = tms[:count], optima[:count]
-        inputs = {str(base / name): _sha256(base / name)
+        inputs = {str(base / name): sha256(base / name)
                   for name in (graph, hist, hist.replace(".hist", ".opt"))}
         return Loaded(topo, tms, optima, inputs)
 
@@ -197,7 +198,7 @@ def _teal(name: str) -> Callable[[Path | None, str, int], Loaded]:
         topo = infranet.read(path, capacity_unit="Gb/s")
         tm = gravity(topo, total_gbps=float(np.nansum(topo.compile().capacity_gbps)) / 20,
                      by="capacity", seed=seed)
-        return Loaded(topo, [tm], None, {str(path): _sha256(path)},
+        return Loaded(topo, [tm], None, {str(path): sha256(path)},
                       ["abstract capacity units read as Gb/s; gravity matrix by capacity, total "
                        "5% of the summed arc capacity"])
 

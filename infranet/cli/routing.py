@@ -66,7 +66,7 @@ def _hist_only(suffix: str, demands: str) -> None:
 
 
 demand_options = [
-    click.option("--demands", "demands", required=True, metavar="TM",
+    click.option("--demands", "demands", default=None, metavar="TM",
                  help="Traffic matrix: a CSV file with header src,dst,gbps (values in Gb/s, or "
                       "with a unit: '400 Gb/s', '2.5T'); a FIGRET .hist file (see --line, "
                       "--demand-unit); or 'file' for the demands the topology file carries "
@@ -77,6 +77,32 @@ demand_options = [
                  help="Unit of .hist values: bit/s, Mb/s, Gb/s, ..., or unitless (abstract "
                       "units taken as Gb/s, for topologies read with --capacity-unit unitless: "
                       "only ratios such as the MLU mean anything)."),
+]
+
+
+series_options = [
+    click.option("--series", default=None, metavar="SERIES",
+                 help="A series of traffic matrices, in time order: a FIGRET .hist file (one "
+                      "matrix per line; see --demand-unit) or a CSV file with header "
+                      "t,src,dst,gbps. Replays the algorithm online instead of routing one "
+                      "matrix."),
+    click.option("--history", type=click.IntRange(min=1), default=None, metavar="H",
+                 help="With --series: the algorithm sees the last H intervals (default all)."),
+    click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+                 help="With --series: evaluate the first N intervals only."),
+    click.option("--start", type=click.IntRange(min=1), default=1, show_default=True,
+                 help="With --series: the first interval evaluated (the ones before are only "
+                      "observed)."),
+    click.option("--tunnels", default=None, metavar="FILE",
+                 help="With --series: candidate tunnels (FIGRET tunnels.txt), given to every "
+                      "algorithm that takes paths and used for the optimum."),
+    click.option("--optima", default=None, metavar="FILE",
+                 help="With --series: the published optimal MLU of each interval (a FIGRET "
+                      ".opt file); default: the .opt file beside a .hist series when there is "
+                      "one, else solved (the path LP over --tunnels, or the arc LP)."),
+    click.option("--plot", default=None, metavar="FILE",
+                 help="With --series: also draw MLU / optimum over time into FILE (.png, .svg "
+                      "or .pdf)."),
 ]
 
 
@@ -93,7 +119,7 @@ _ROUTE_PARTS = ("summary", "links", "failures")
 #: The built-in routing algorithms, named in ``route --help`` without importing the registry
 #: (which loads numpy, scipy and pandas); a test holds it equal to the registry's built-ins.
 BUILTIN_ALGORITHMS = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop",
-                      "igp-wo")
+                      "igp-wo", "pred-last", "pred-ewma", "window-peak")
 
 
 def _plain(text: str) -> str:
@@ -145,19 +171,30 @@ def _list_algorithms(ctx: click.Context) -> None:
                    "not finish in 20 minutes on Kdl's 567,762 pairs; --no-optimum skips it.")
 @click.option("--failures", is_flag=True,
               help="Also route under every single link and shared-risk failure (re-optimised).")
+@_with(series_options)
 @input_options
 @output_format
 @what_option(_ROUTE_PARTS, csv_default="links", table_default="the summary, the busiest links "
                                                               "and, with --failures, failures")
-def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
+def route(file: str, demands: str | None, line: int, demand_unit: str, algorithm: str,
           algorithm_options: tuple[str, ...], default_capacity: float | None, optimum: bool,
-          failures: bool, input_format: str | None, capacity_unit: str | None, fmt: str,
+          failures: bool, series: str | None, history: int | None, limit: int | None,
+          start: int, tunnels: str | None, optima: str | None, plot: str | None,
+          input_format: str | None, capacity_unit: str | None, fmt: str,
           what: str | None) -> None:
-    """Route a traffic matrix over a topology and report link utilisation.
+    """Route a traffic matrix over a topology and report link utilisation; or, with
+    --series, replay a routing algorithm over a series of matrices, online.
 
     The summary gives the algorithm, the options it ran with (the weight of SPF and ECMP), the
     maximum link utilisation (MLU) and, with --optimum, MLU / the optimal MLU. Every link needs
     a capacity (see --default-capacity).
+
+    With --series, the algorithm is configured for each interval t from the intervals before
+    it only (an algorithm with a history option, as pred-ewma and window-peak, sees them;
+    others route interval t - 1) and measured on interval t: one row per interval (t, mlu,
+    optimum_mlu, mlu_ratio, lost_gbps, churn, solve_s) and a summary (mean, p50, p90, p99 and
+    max of the ratio, the share of intervals above 1.1 and 1.5, churn). See
+    docs/dynamic-te.md.
 
     \b
     Examples:
@@ -166,11 +203,24 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
       infranet route topohub:sndlib/abilene --demands file --default-capacity 10G -a ecmp
       infranet route topohub:sndlib/abilene --demands file --default-capacity 10G \\
           --what links --format csv
+      infranet route ../shared/data/figret-geant/GEANT.json --capacity-unit bit/s \\
+          --series ../shared/data/figret-geant/test-7.hist \\
+          --tunnels ../shared/data/figret-geant/tunnels.txt -a window-peak --limit 20
     """
     from infranet.algorithms.arcs import capacities
     from infranet.output import emit, flatten, progress
     from infranet.routing import route_report
 
+    if series is not None:
+        _route_series(file, series, algorithm, algorithm_options, default_capacity, optimum,
+                      history, limit, start, tunnels, optima, plot, demand_unit,
+                      input_format, capacity_unit, fmt, demands, line, failures, what)
+        return
+    if demands is None:
+        raise click.UsageError("give --demands (one traffic matrix) or --series (a series of "
+                               "them)")
+    for flag in typed("history", "limit", "start", "tunnels", "optima", "plot"):
+        raise click.UsageError(f"{flag} goes with --series")
     if what == "failures" and not failures:
         raise click.UsageError("--what failures goes with --failures")
     options = _typed_options(algorithm, algorithm_options)
@@ -210,6 +260,89 @@ def route(file: str, demands: str, line: int, demand_unit: str, algorithm: str,
             click.echo()
         emit(rows, fmt, title=titles[part] if fmt == "table" else None,
              transpose=part == "summary" and fmt == "table")
+
+
+def _route_series(file: str, series_file: str, algorithm: str,
+                  algorithm_options: tuple[str, ...], default_capacity: float | None,
+                  optimum: bool, history: int | None, limit: int | None, start: int,
+                  tunnels: str | None, optima: str | None, plot: str | None,
+                  demand_unit: str, input_format: str | None, capacity_unit: str | None,
+                  fmt: str, demands: str | None, line: int, failures: bool,
+                  what: str | None) -> None:
+    """``infranet route FILE --series SERIES``: the online protocol, one row per interval."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from infranet.algorithms.arcs import capacities
+    from infranet.output import emit, progress
+    from infranet.routing import get, run_online
+    from infranet.traffic_series import read_optima, read_series
+
+    if demands is not None:
+        raise click.UsageError("give --demands (one traffic matrix) or --series, not both")
+    for flag in typed("line", "failures", "what"):
+        raise click.UsageError(f"{flag} does not go with --series")
+    if Path(series_file).suffix.lower() != ".hist":
+        for flag in typed("demand_unit"):
+            raise click.UsageError(f"{flag} goes with a FIGRET .hist series, not "
+                                   f"{series_file!r} (a CSV value carries its own unit)")
+    if optima is not None and not optimum:
+        raise click.UsageError("--optima and --no-optimum contradict each other")
+    get(algorithm)  # an unknown name fails before any reading
+    options = _typed_options(algorithm, algorithm_options)
+    if plot is not None:
+        from infranet.output.plots import image_format
+
+        image_format(plot)  # a bad name fails before the work
+    topo = load(file, input_format, capacity_unit)
+    if default_capacity is not None:
+        topo = topo.with_defaults(capacity=default_capacity)
+    capacities(topo, purpose="routing",
+               hint="give --default-capacity (e.g. 10G) or capacities in the file")
+    data = read_series(series_file, topo, unit=demand_unit)
+    paths = None
+    if tunnels is not None:
+        from infranet.algorithms.candidates import read_tunnels
+
+        paths = read_tunnels(tunnels, topo)
+    published = None
+    if not optimum:
+        published = np.full(len(data), np.nan)
+    elif optima is not None:
+        published = read_optima(optima, count=len(data))
+    elif Path(series_file).suffix.lower() == ".hist":
+        beside = Path(series_file).with_suffix(".opt")
+        if beside.is_file():
+            published = read_optima(beside, count=len(data))
+            warn(f"measured against the published optima of {beside}")
+    with progress(f"replaying {algorithm}", total=None) as update:
+        result = run_online(topo, data, algorithm, history=history, limit=limit, start=start,
+                            optima=published, paths=paths,
+                            progress=lambda done, total: update("interval", done, total),
+                            **options)
+    out = result.to_dict()
+    if plot is not None:
+        import pandas as pd
+
+        from infranet.output.plots import plot as draw
+        from infranet.output.plots import save_figure
+
+        frame = pd.DataFrame(out["intervals"])
+        save_figure(draw(frame, x="t", y="mlu_ratio",
+                         title=f"{algorithm} on {data.name}: MLU / optimum"), plot)
+        warn(f"wrote {plot}")
+    if fmt == "json":
+        emit(out, fmt)
+        return
+    if fmt == "csv":
+        emit(out["intervals"], fmt)
+        return
+    summary = {k: v for k, v in out["summary"].items()}
+    emit([summary], fmt, title=f"{algorithm} online over {data.name}: MLU / optimum",
+         transpose=True)
+    click.echo()
+    emit(out["intervals"], fmt, title="per interval: configured from the intervals before it")
 
 
 def _route_rows(result: dict[str, Any], part: str) -> list[dict[str, Any]]:
@@ -273,12 +406,18 @@ def bench() -> None:
 
 
 @bench.command("routing")
-@click.option("--suite", type=click.Choice(["quick", "standard", "large"]), default="quick",
-              show_default=True,
+@click.option("--suite", type=click.Choice(["quick", "standard", "large", "dynamic"]),
+              default="quick", show_default=True,
               help="quick: 4 instances, a few seconds; standard: 13 instances with all their "
                    "matrices, about 5 minutes; large: standard plus Kdl and ASN2k (567,762 and "
                    "3 million demands), far longer with every algorithm (the arc LP alone does "
-                   "not finish on Kdl in 20 minutes): choose --algorithms. Times on 2 cores.")
+                   "not finish on Kdl in 20 minutes): choose --algorithms; dynamic: every "
+                   "algorithm replayed online over the FIGRET GEANT and Facebook pod test "
+                   "series (configured from each series' past, measured on the next "
+                   "interval; see --limit). Times on 2 cores.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --suite dynamic: evaluate the first N intervals of each series "
+                   "(after its warm-up of 12), for a quick run.")
 @click.option("--algorithms", default=None, metavar="A,B,...",
               help="Comma-separated algorithm names (default: every built-in one).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -296,8 +435,8 @@ def bench() -> None:
                    "on the workers.")
 @plot_option
 @output_format
-def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
-                  data: str | None, output: str | None, scheduler: str | None,
+def bench_routing(suite: str, limit: int | None, algorithms: str | None, seed: int,
+                  failures: bool, data: str | None, output: str | None, scheduler: str | None,
                   plot_file: str | None, fmt: str) -> None:
     """Run routing algorithms on reference instances and compare them with the optimum.
 
@@ -313,10 +452,15 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     With --plot FIG, a chart of each algorithm's MLU ÷ the optimal MLU per instance (a point
     per matrix; a logarithmic axis when the ratios spread over more than a factor of 10).
 
+    With --suite dynamic, one row per series and algorithm: mean, p50, p90, p99 and max of
+    MLU / optimum over the intervals, the share of intervals above 1.1 and 1.5, churn and
+    seconds per interval (docs/dynamic-te.md).
+
     \b
-    Example:
+    Examples:
       infranet bench routing --suite quick -o results
       infranet bench routing --suite quick --algorithms spf,ecmp,path-lp --plot mlu.png
+      infranet bench routing --suite dynamic --limit 20
 
     On a Dask cluster, add --scheduler tcp://HOST:8786 (docs/studies.md says how to start one).
     """
@@ -326,6 +470,20 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
     from infranet.output import emit, progress
 
     names = _algorithm_names(algorithms)
+    if suite == "dynamic":
+        if failures:
+            raise click.UsageError("--failures does not go with --suite dynamic")
+        if scheduler:
+            raise click.UsageError("--scheduler goes with the static suites; --suite dynamic "
+                                   "replays each series in order, here")
+        if plot_file:
+            raise click.UsageError("--plot goes with the static suites; `infranet route FILE "
+                                   "--series SERIES --plot FIG` charts one algorithm's ratio "
+                                   "over time")
+        _bench_dynamic(names, limit, seed, data, output, fmt)
+        return
+    for flag in typed("limit"):
+        raise click.UsageError(f"{flag} goes with --suite dynamic")
     if names:
         from infranet.routing import get
 
@@ -386,6 +544,58 @@ def bench_routing(suite: str, algorithms: str | None, seed: int, failures: bool,
              title="routing benchmark: MLU against the optimum" if fmt == "table" else None)
     if mismatch:
         sys.exit(1)
+
+
+def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: str | None,
+                   output: str | None, fmt: str) -> None:
+    """``infranet bench routing --suite dynamic``."""
+    from pathlib import Path
+
+    from infranet.bench import dynamic
+    from infranet.output import emit, progress
+
+    if names:
+        from infranet.routing import get
+
+        for name in names:
+            get(name)
+    if output:
+        _results_folder(output)
+    rows: list[dict] = []
+    partial = {"metadata": {"suite": "dynamic"}, "instances": [], "results": rows}
+
+    def keep(row: dict) -> None:
+        rows.append(row)
+        if output:
+            _write_results(partial, output, say=False)
+
+    try:
+        with progress("replaying", total=len(dynamic.DYNAMIC_INSTANCES)) as update:
+            results = dynamic.run(algorithms=names, limit=limit, seed=seed,
+                                  data=Path(data) if data else None, on_result=keep,
+                                  on_instance=update)
+    except KeyboardInterrupt:
+        if output and rows:
+            _write_results(partial, output)
+        click.echo(f"interrupted after {len(rows)} results"
+                   + (f"; kept in {output}" if output else ""), err=True)
+        sys.exit(130)
+    if output:
+        _write_results(results, output)
+    for instance in results["instances"]:
+        if "skipped" in instance:
+            warn(f"skipped {instance['name']}: {instance['skipped']}")
+    for row in results["results"]:
+        if row.get("error"):
+            warn(f"{row['algorithm']} failed on {row['instance']}: {row['error']}")
+    columns = ["instance", "algorithm", "intervals", "mean_ratio", "p90_ratio", "max_ratio",
+               "share_above_1.1", "mean_churn", "intervals_with_loss", "seconds_per_interval"]
+    if fmt == "json":
+        emit(results, fmt)
+    else:
+        emit(results["results"], fmt, columns=columns if fmt == "table" else None,
+             title="dynamic routing benchmark: MLU / optimum, configured from the past"
+             if fmt == "table" else None)
 
 
 def _algorithm_names(text: str | None) -> list[str] | None:

@@ -9,7 +9,9 @@ against); :func:`route_report` is what ``infranet route`` shows; :func:`under_fa
 replays an algorithm under the
 failure sets of :func:`infranet.algorithms.failures.failure_sets`. Routing paths are
 :class:`~infranet.algorithms.paths.PathSet` objects (``PathSet.from_demands`` builds one from
-CSR arrays).
+CSR arrays). :func:`run_online` replays an algorithm over a series of traffic matrices,
+configured from the past and measured on each next interval (an algorithm that declares a
+``history`` option receives the past as a :class:`History`).
 """
 
 from infranet.algorithms.paths import PathSet
@@ -27,11 +29,15 @@ from infranet.routing.base import (
 )
 from infranet.routing.failures import FailureStudy, under_failures
 from infranet.routing.metrics import evaluate, optimal_mlu
+from infranet.routing.online import History, LookaheadError, OnlineResult, run_online
 from infranet.routing.report import RouteReport, route_report
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "FailureStudy",
+    "History",
+    "LookaheadError",
+    "OnlineResult",
     "Option",
     "PathSet",
     "RouteReport",
@@ -45,6 +51,7 @@ __all__ = [
     "register",
     "route",
     "route_report",
+    "run_online",
     "takes",
     "under_failures",
 ]

@@ -1,0 +1,58 @@
+"""The dynamic routing suite: every registered algorithm replayed online, through the CLI."""
+
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+
+from infranet.bench import dynamic
+from infranet.bench.routing import default_data_dir
+from infranet.cli import main
+from infranet.routing import algorithms
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    data = default_data_dir()
+    if data is None:
+        pytest.skip("../shared/data is not beside the checkout")
+    out = tmp_path_factory.mktemp("dynamic")
+    result = CliRunner().invoke(main, ["bench", "routing", "--suite", "dynamic", "--limit",
+                                       "2", "-o", str(out), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "results.json").read_text()), result
+
+
+def test_every_algorithm_on_every_series(results):
+    data, result = results
+    rows = data["results"]
+    assert {r["algorithm"] for r in rows} == set(algorithms())
+    assert {r["instance"] for r in rows} == {i.name for i in dynamic.DYNAMIC_INSTANCES}
+    assert all(r["error"] is None for r in rows), [r for r in rows if r["error"]]
+    assert all(r["intervals"] == 2 for r in rows)
+    assert "dynamic routing benchmark" in result.stdout
+    assert data["metadata"]["warmup"] == dynamic.WARMUP
+    assert any(path.endswith("test-7.opt") for path in data["metadata"]["inputs"])
+
+
+def test_ratios_never_beat_the_published_optimum(results):
+    for row in results[0]["results"]:
+        for key in ("mean_ratio", "max_ratio"):
+            value = row[key]
+            assert value is None or math.isnan(value) or value >= 1 - 1e-7, row
+
+
+def test_limit_goes_with_the_dynamic_suite_only():
+    result = CliRunner().invoke(main, ["bench", "routing", "--suite", "quick", "--limit", "2"])
+    assert result.exit_code == 2 and "--limit goes with --suite dynamic" in result.output
+    result = CliRunner().invoke(main, ["bench", "routing", "--suite", "dynamic",
+                                       "--failures"])
+    assert result.exit_code == 2
+
+
+def test_unknown_instance_names_the_closest():
+    from infranet.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="figret-geant"):
+        dynamic.run(instances=["figret-gaent"], data=default_data_dir())

@@ -1,0 +1,166 @@
+"""``infranet route FILE --series``: one algorithm replayed online; output formats, bad input
+and fuzzed series files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .conftest import RING, SHARED_DATA, invoke
+
+GEANT = SHARED_DATA / "figret-geant"
+SERIES = "t,src,dst,gbps\n0,x,z,300\n0,y,x,50\n1,x,z,350\n1,y,x,40\n2,x,z,280\n2,z,y,10\n"
+ROW_KEYS = {"t", "mlu", "optimum_mlu", "mlu_ratio", "lost_gbps", "churn", "solve_s"}
+
+
+@pytest.fixture
+def ring(tmp_path: Path) -> tuple[Path, Path]:
+    topo = tmp_path / "ring.yaml"
+    topo.write_text(RING)
+    series = tmp_path / "series.csv"
+    series.write_text(SERIES)
+    return topo, series
+
+
+def _error_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [x for x in result.output.splitlines() if x.startswith("error:")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_json_has_the_summary_and_one_row_per_interval(ring):
+    topo, series = ring
+    result = invoke("route", topo, "--series", series, "-a", "pred-last", "--format", "json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [r["t"] for r in out["intervals"]] == [1, 2]
+    assert set(out["intervals"][0]) == ROW_KEYS
+    assert out["summary"]["intervals"] == 2 and out["summary"]["optimum"] == "arc LP"
+    assert out["binding"]["kind"] in ("link", "path")
+    ratios = [r["mlu_ratio"] for r in out["intervals"]]
+    assert all(r >= 1 - 1e-7 for r in ratios if r is not None and not math.isnan(r))
+
+
+def test_csv_and_table(ring):
+    topo, series = ring
+    result = invoke("route", topo, "--series", series, "-a", "ecmp", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 2 and set(rows[0]) == ROW_KEYS
+    table = invoke("route", topo, "--series", series, "-a", "pred-ewma", "--option",
+                   "alpha=0.3", "--limit", "1")
+    assert table.exit_code == 0, table.output
+    assert "mean_ratio" in table.stdout and "per interval" in table.stdout
+
+
+def test_history_and_plot(ring, tmp_path):
+    topo, series = ring
+    chart = tmp_path / "ratio.svg"
+    result = invoke("route", topo, "--series", series, "-a", "window-peak", "--history", "1",
+                    "--plot", chart, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert chart.read_text().startswith("<?xml")
+    assert json.loads(result.stdout)["options"]["history"] == 1
+
+
+def test_geant_uses_the_published_optima_and_tunnels():
+    if not GEANT.is_dir():
+        pytest.skip("../shared/data is not beside the checkout")
+    result = invoke("route", GEANT / "GEANT.json", "--capacity-unit", "bit/s", "--series",
+                    GEANT / "test-7.hist", "--tunnels", GEANT / "tunnels.txt", "-a",
+                    "pred-last", "--limit", "3", "--start", "12", "--format", "json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    published = [float(x) for x in (GEANT / "test-7.opt").read_text().split()]
+    assert out["summary"]["optimum"] == "published"
+    assert [r["optimum_mlu"] for r in out["intervals"]] == published[12:15]
+    assert out["options"]["paths"] == "given"
+    assert "published optima" in result.stderr
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    (["--demands", "x.csv"], "not both"),
+    (["--line", "2"], "--line does not go with --series"),
+    (["--failures"], "--failures does not go with --series"),
+    (["--demand-unit", "Gb/s"], "goes with a FIGRET .hist series"),
+    (["--no-optimum", "--optima", "x.opt"], "contradict"),
+    (["--history", "0"], "--history"),
+])
+def test_usage_errors(ring, extra, words):
+    topo, series = ring
+    result = invoke("route", topo, "--series", series, *extra)
+    assert result.exit_code == 2 and words in result.output, result.output
+
+
+def test_series_options_need_series(ring):
+    topo, _ = ring
+    result = invoke("route", topo, "--demands", "file", "--limit", "3")
+    assert result.exit_code == 2 and "--limit goes with --series" in result.output
+    result = invoke("route", topo)
+    assert result.exit_code == 2 and "--demands" in result.output
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("t,src,dst,gbps\n0,x,q,1\n1,x,z,1\n", "unknown site 'q'"),
+    ("t,src,dst,gbps\n0,x,z,1\n2,x,z,1\n", "interval 1 is missing"),
+    ("t,src,dst,gbps\n0,x,z,-3\n1,x,z,1\n", "non-negative"),
+    ("t,src,dst,gbps\n0,x,z,1\n", "none to evaluate"),
+])
+def test_bad_series_is_one_line(ring, tmp_path, text, words):
+    topo, _ = ring
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text)
+    line = _error_line(invoke("route", topo, "--series", bad, "-a", "ecmp"))
+    assert words in line, line
+
+
+def test_bad_optima_and_tunnels_are_one_line(ring, tmp_path):
+    topo, series = ring
+    opt = tmp_path / "few.opt"
+    opt.write_text("0.5\n")
+    line = _error_line(invoke("route", topo, "--series", series, "--optima", opt))
+    assert "expected 3 optima" in line and str(opt) in line
+    tunnels = tmp_path / "tunnels.txt"
+    tunnels.write_text("x z:x-q-z\n")
+    line = _error_line(invoke("route", topo, "--series", series, "--tunnels", tunnels))
+    assert "unknown site 'q'" in line
+
+
+def test_an_algorithm_that_reads_the_future_is_one_line(ring):
+    from infranet.routing import base as routing_base
+    from infranet.routing import register
+
+    @register("test-cli-cheat")
+    def cheat(topology, tm, *, history=None):
+        return history.matrix(len(history))
+
+    try:
+        topo, series = ring
+        line = _error_line(invoke("route", topo, "--series", series, "-a", "test-cli-cheat"))
+        assert "read the future" in line
+    finally:
+        routing_base._REGISTRY.pop("test-cli-cheat", None)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=120))
+def test_fuzzed_series_never_tracebacks(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("fuzz")
+    topo = folder / "ring.yaml"
+    topo.write_text(RING)
+    for name, head in (("f.csv", b"t,src,dst,gbps\n0,x,z,1\n"), ("f.hist", b"")):
+        path = folder / name
+        path.write_bytes(head + data)
+        result = invoke("route", topo, "--series", path, "-a", "ecmp")
+        assert result.exit_code in (0, 1), result.output
+        if result.exit_code == 1:
+            assert len([x for x in result.output.splitlines() if x.startswith("error:")]) == 1
