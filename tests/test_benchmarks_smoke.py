@@ -73,3 +73,10 @@ def test_bench_studies_quick(capsys):
     assert bench.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "all rows identical" in out and "speed-up" in out and "min_cut alone" in out
+
+
+def test_bench_oblivious_quick(capsys, shared_data):
+    bench = _load(BENCHMARKS / "bench_oblivious.py")
+    assert bench.main(["--quick", "--data", str(shared_data)]) == 0
+    out = capsys.readouterr().out
+    assert "all ratios agree: yes" in out and "textbook, highs-ipm" in out

@@ -56,6 +56,7 @@ _BUILTIN_MODULES = (
     "infranet.routing.lp",
     "infranet.routing.fptas",
     "infranet.routing.weights",
+    "infranet.routing.oblivious",
 )
 
 
