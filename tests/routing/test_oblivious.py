@@ -49,7 +49,6 @@ def slave_ratio(topology: Topology, splits: PathSet, tunnels: PathSet) -> np.nda
     m = compiled.n_arcs
     cap = compiled.capacity_gbps
     share = share_matrix(splits, m)
-    n = compiled.n_nodes
     pair = {(int(splits.src[splits.path_ptr[d]]), int(splits.dst[splits.path_ptr[d]])): d
             for d in range(splits.n_demands)}
     rows = [p for p in range(tunnels.n_paths)
@@ -59,7 +58,7 @@ def slave_ratio(topology: Topology, splits: PathSet, tunnels: PathSet) -> np.nda
     for j, p in enumerate(rows):
         for arc in tunnels.path_arcs(p).tolist():
             incidence[arc, j] += 1.0
-    assert n and len(owner)
+    assert len(owner)
     out = np.zeros(m)
     for arc in range(m):
         weight = share[owner, arc] / cap[arc]
@@ -187,7 +186,7 @@ def test_the_ratio_is_certified_on_geant(geant):
 def test_no_matrix_of_the_geant_series_beats_the_certificate(geant):
     """Each of the 677 test-7 matrices: MLU of the oblivious routing over the published
     optimum, between 1 and the certified ratio (solver tolerance)."""
-    topo, _, matrices, optima, obl = geant
+    topo, tunnels, matrices, optima, obl = geant
     compiled = topo.compile()
     share = share_matrix(obl.splits, compiled.n_arcs)
     index = {(int(s), int(t)): d for d, (s, t) in enumerate(zip(obl.pair_src, obl.pair_dst,
@@ -203,14 +202,10 @@ def test_no_matrix_of_the_geant_series_beats_the_certificate(geant):
     assert (ratio <= obl.ratio_upper * (1 + RTOL)).all()
     # the registered algorithm routes a matrix with the same shares
     for j in (0, 676):
-        routing = route(topo, matrices[j], algorithm="oblivious", paths=obl_tunnels(geant))
+        routing = route(topo, matrices[j], algorithm="oblivious", paths=tunnels)
         assert evaluate(routing, topo, matrices[j], paths=False)["mlu"] == pytest.approx(
             mlu[j], rel=1e-9)
         assert routing.info["worst_case_ratio"] == obl.ratio_upper
-
-
-def obl_tunnels(case) -> PathSet:
-    return case[1]
 
 
 def test_the_pod_is_certified_and_within_bounds_on_its_series(pod):
@@ -395,3 +390,32 @@ def test_a_failed_link_drops_its_tunnels():
         assert routing.lost_gbps == pytest.approx(2.0)  # x -> y and y -> x
         assert routing.arc_load_gbps[:2].tolist() == [0.0, 0.0]
         assert routing.options["failure"] == "x--y"
+
+
+def test_cope_re_solved_from_its_last_basis_matches_a_fresh_solve(pod, monkeypatch):
+    """The kept model, its slots rewritten as the window slides, gives what a model built
+    for the window alone gives."""
+    from infranet.routing import oblivious as module
+
+    topo, tunnels, matrices, _, _ = pod
+    series = series_of(matrices[:12])
+    kept = []
+    for t in range(1, 12):
+        view = Series(series.pairs, series.nodes, series.volumes[:t])
+        kept.append(route(topo, matrices[t - 1], algorithm="cope", paths=tunnels, window=3,
+                          history=view).info["predicted_ratio"])
+    for t in (3, 7, 11):
+        monkeypatch.setattr(module, "_cope_cache", type(module._cope_cache)())
+        view = Series(series.pairs, series.nodes, series.volumes[:t])
+        fresh = route(topo, matrices[t - 1], algorithm="cope", paths=tunnels, window=3,
+                      history=view).info["predicted_ratio"]
+        assert fresh == pytest.approx(kept[t - 1], rel=RTOL)
+
+
+def test_an_lp_too_large_is_refused_in_one_line(monkeypatch):
+    from infranet.routing import oblivious as module
+
+    monkeypatch.setattr(module, "MAX_ROWS", 10)
+    topo = triangle()
+    with pytest.raises(ValidationError, match=r"would have 36 rows \(above 10\)"):
+        oblivious_routing(topo, all_pairs(topo), k=2)
