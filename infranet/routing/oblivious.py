@@ -24,9 +24,10 @@ for every tunnel ``P`` and ``pi_e >= 0``, replaces it (LP duality), which gives 
 
 Pairs none of whose tunnels cross ``e`` need no row for ``e`` (their share there is 0), which
 keeps the LP to a row per tunnel and arc its pair's tunnels cross (GEANT, 1,386 tunnels:
-11,052 rows, against 133,590 written for every arc and pair). The ratio is certified twice: the ``pi`` found bound every arc's inner maximum from above
-(weak duality, checked on the returned shares), and solving each arc's inner LP for the shares
-gives a matrix that attains the ratio from below (:func:`worst_case`).
+11,052 rows, against 133,590 written for every arc and pair). The ratio is certified twice:
+the ``pi`` found bound every arc's inner maximum from above (weak duality, checked on the
+returned shares), and solving each arc's inner LP for the shares gives a matrix that attains
+the ratio from below (:func:`worst_case`).
 
 Examples
 --------
