@@ -81,6 +81,8 @@ def test_bench_failure_measures_quick(capsys):
     out = capsys.readouterr().out
     assert "all sampled values identical" in out and "all three together" in out
     assert "ratio" in out
+
+
 def test_bench_dynamic_quick(capsys, shared_data):
     bench = _load(BENCHMARKS / "bench_dynamic.py")
     assert bench.main(["--quick", "--data", str(shared_data)]) == 0
@@ -89,3 +91,10 @@ def test_bench_dynamic_quick(capsys, shared_data):
     for name in ("pred-last", "window-peak", "jupiter", "ecmp"):
         assert f"  {name} " in out
     assert "Liu et al., SIGCOMM 2024" in out
+
+
+def test_bench_oblivious_quick(capsys, shared_data):
+    bench = _load(BENCHMARKS / "bench_oblivious.py")
+    assert bench.main(["--quick", "--data", str(shared_data)]) == 0
+    out = capsys.readouterr().out
+    assert "all ratios agree: yes" in out and "textbook, highs-ipm" in out

@@ -119,7 +119,8 @@ _ROUTE_PARTS = ("summary", "links", "failures")
 #: The built-in routing algorithms, named in ``route --help`` without importing the registry
 #: (which loads numpy, scipy and pandas); a test holds it equal to the registry's built-ins.
 BUILTIN_ALGORITHMS = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop",
-                      "igp-wo", "pred-last", "pred-ewma", "window-peak")
+                      "igp-wo", "pred-last", "pred-ewma", "window-peak", "oblivious", "cope",
+                      "semi-oblivious")
 
 
 def _plain(text: str) -> str:

@@ -57,6 +57,7 @@ _BUILTIN_MODULES = (
     "infranet.routing.fptas",
     "infranet.routing.weights",
     "infranet.routing.predictive",
+    "infranet.routing.oblivious",
 )
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from infranet.model import Topology
     from infranet.traffic import Flows, TrafficMatrix
 
-__all__ = ["decompose", "mcf", "path_lp", "pop"]
+__all__ = ["decompose", "mcf", "path_lp", "pop", "tunnel_candidates", "usable_paths"]
 
 
 def _subset(topology: Topology, src: np.ndarray, dst: np.ndarray, demand: np.ndarray,
@@ -34,7 +34,7 @@ def _subset(topology: Topology, src: np.ndarray, dst: np.ndarray, demand: np.nda
     return Flows(topology.site_names, src[keep], dst[keep], demand[keep])
 
 
-def _usable_paths(topology: Topology, paths: PathSet, usable: np.ndarray | None) -> PathSet:
+def usable_paths(topology: Topology, paths: PathSet, usable: np.ndarray | None) -> PathSet:
     """Drop the paths through an arc of zero capacity or outside `usable` (they can carry
     nothing)."""
     arcs = np.unique(paths.arcs)
@@ -56,14 +56,15 @@ def _covered(paths: PathSet, src: np.ndarray, dst: np.ndarray, n: int) -> np.nda
     return np.isin(src * n + dst, paths.src * n + paths.dst)
 
 
-def _candidates(topology: Topology, tm: TrafficMatrix | Flows, src: np.ndarray, dst: np.ndarray,
-                paths: PathSet | None, k: int, weight: str, path_method: str,
-                failure: FailureSet | None, purpose: str) -> tuple[PathSet, np.ndarray]:
+def tunnel_candidates(topology: Topology, tm: TrafficMatrix | Flows, src: np.ndarray,
+                      dst: np.ndarray, paths: PathSet | None, k: int, weight: str,
+                      path_method: str, failure: FailureSet | None, purpose: str,
+                      ) -> tuple[PathSet, np.ndarray]:
     """The candidate paths that can carry something (given, or searched around `failure`),
     and which demands ``src -> dst`` have one."""
     capacities(topology, purpose=purpose)
     usable = usable_arcs(topology, failure)
-    pathset = _usable_paths(topology, candidate_paths(topology, tm, paths, k, weight,
+    pathset = usable_paths(topology, candidate_paths(topology, tm, paths, k, weight,
                                                       path_method, usable), usable)
     return pathset, _covered(pathset, src, dst, topology.compile().n_nodes)
 
@@ -111,8 +112,8 @@ def path_lp(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4, weight
     """
     timer = Stopwatch()
     src, dst, demand = demands(topology, tm)
-    pathset, keep = _candidates(topology, tm, src, dst, paths, k, weight, path_method,
-                                failure, "path-lp")
+    pathset, keep = tunnel_candidates(topology, tm, src, dst, paths, k, weight, path_method,
+                                      failure, "path-lp")
     sub = _subset(topology, src, dst, demand, keep)
     flow, objective = _solve_paths(topology, sub, pathset, method)
     splits = _flow_splits(pathset, src, dst, flow)
@@ -208,8 +209,8 @@ def pop(topology: Topology, tm: TrafficMatrix | Flows, *, parts: int = 4, seed: 
     if not (isinstance(parts, (int, np.integer)) and parts >= 1):
         raise ValidationError(f"parts must be a positive integer, got {parts!r}", field="parts")
     src, dst, demand = demands(topology, tm)
-    pathset, keep = _candidates(topology, tm, src, dst, paths, k, weight, path_method,
-                                failure, "pop")
+    pathset, keep = tunnel_candidates(topology, tm, src, dst, paths, k, weight, path_method,
+                                      failure, "pop")
     rng = generator(seed)
     part = np.empty(len(src), dtype=np.int64)
     part[rng.permutation(len(src))] = np.arange(len(src)) % parts
