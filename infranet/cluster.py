@@ -145,7 +145,8 @@ def as_done(client: Client, function: Callable[..., Any], batches: Sequence[Any]
     scattered = [client.scatter(value, broadcast=True, hash=False) for value in shared]
     futures = [client.submit(function, *scattered, batch, pure=False) for batch in batches]
     try:
-        for future in as_completed(futures):
+        # the client's own loop: a client made from an address is not the default one
+        for future in as_completed(futures, loop=client.loop):
             try:
                 result = future.result()
             except Exception as err:  # raised on the cluster, not by infranet's own checks

@@ -544,7 +544,8 @@ def _gather(client: Any, pending: list[Any],
     order = {future.key: n for n, future in enumerate(pending)}
     done: dict[int, dict[str, Any]] = {}
     try:
-        for future in as_completed(pending):
+        # the client's own loop: a client made from an address is not the default one
+        for future in as_completed(pending, loop=client.loop):
             try:
                 row = future.result()
             except Exception as err:  # the cluster failed the task (not the algorithm)

@@ -26,7 +26,9 @@ ROUTE_FACTOR = ROOT / "examples" / "studies" / "route-factor.yaml"
 @pytest.fixture(scope="module")
 def client():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as connected:
+                      dashboard_address=None) as cluster, \
+            Client(cluster, set_as_default=False) as connected:  # as a client made from an
+        # address is: never the default one, so nothing leans on a default client
         yield connected
 
 
