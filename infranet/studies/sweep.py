@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from infranet.traffic import TrafficMatrix
 
 __all__ = ["FAMILIES", "MEASURES", "Failures", "Scenario", "Study", "flatten", "read_results",
-           "read_study", "run", "scenarios", "study_demands", "study_from_mapping"]
+           "read_study", "run", "scenarios", "study_demands", "study_from_mapping", "study_key"]
 
 #: The keys of a STUDY.yaml file, and of its `failures` and `demands` mappings
 #: (:mod:`infranet.studies.spec`: the schema the reference is written from).
@@ -154,12 +154,15 @@ class Scenario:
     index: int
     changes: tuple[tuple[str, Any], ...]
     failure: str | None
+    #: What the scenario is evaluated on (:func:`study_key`): the same grid values and failure
+    #: of an edited topology, another job or other measures are another scenario.
+    study: str = ""
 
     @property
     def scenario_id(self) -> str:
-        """A stable hash of the scenario's parameters (16 hex digits)."""
-        text = json.dumps({"changes": [list(c) for c in self.changes], "failure": self.failure},
-                          sort_keys=True, default=str)
+        """A stable hash of the scenario's parameters and of its study (16 hex digits)."""
+        text = json.dumps({"changes": [list(c) for c in self.changes], "failure": self.failure,
+                           "study": self.study}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def parameters(self) -> dict[str, Any]:
@@ -406,7 +409,8 @@ class _Base:
         fields: dict[str, Any] = {}
         if name is None:
             for measure in study.measures:
-                fields.update(flatten(_function(measure)(self.topology, study), measure))
+                fields.update(flatten(_checked(_function(measure)(self.topology, study),
+                                               measure), measure))
             return fields
         failed = self.failure(name)
         rebuilt: Topology | None = None
@@ -424,8 +428,18 @@ class _Base:
                     if failed.sites:
                         rebuilt = rebuilt.without_sites(*failed.sites)
                 value = _function(measure)(rebuilt, study)
-            fields.update(flatten(value, measure))
+            fields.update(flatten(_checked(value, measure), measure))
         return fields
+
+
+def _checked(value: Any, measure: str) -> Any:
+    """`value` if a measure may give it (a mapping, a result with ``to_dict()``, a number, text
+    or None), else a one-line error naming the measure."""
+    if (value is None or isinstance(value, (Mapping, bool, int, float, str, np.generic))
+            or callable(getattr(value, "to_dict", None))):
+        return value
+    raise ValidationError(f"measure {measure!r} returned {type(value).__name__}: expected a "
+                          "mapping, a result with to_dict() or a number", field="measures")
 
 
 #: The grid points last evaluated in this process (scenarios come grid point by grid point),
@@ -514,6 +528,30 @@ def flatten(value: Any, prefix: str) -> dict[str, Any]:
 
 # -------------------------------------------------------------------------------- scenarios
 
+def study_key(study: Study) -> str:
+    """A hash of what a study's scenarios are evaluated on (16 hex digits): the base topology,
+    the job, the service, the demands and the measures (not the name, the grid or the failures:
+    each scenario names its own). Part of every ``scenario_id``, so resuming from the results
+    of an edited topology or other measures reruns every scenario rather than mixing rows.
+
+    Examples
+    --------
+    >>> from infranet.model import Topology
+    >>> line = Topology.from_dict({"name": "l", "sites": [{"name": n} for n in "ab"],
+    ...                            "links": [{"a": "a", "b": "b", "length_km": 100}]})
+    >>> study_key(Study(name="s", topology=line)) == study_key(Study(name="t", topology=line))
+    True
+    >>> study_key(Study(name="s", topology=line)) == study_key(
+    ...     Study(name="s", topology=line, measures=("min_cut",)))
+    False
+    """
+    demands = study.demands.to_dict() if study.demands is not None else None
+    text = json.dumps({"topology": study.topology.to_dict(), "job": study.job,
+                       "service": study.service, "demands": demands,
+                       "measures": list(study.measures)}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def scenarios(study: Study) -> list[Scenario]:
     """The study's scenarios, in a fixed order: grid points (first path slowest), each with
     every failure set in the enumerator's order.
@@ -529,6 +567,7 @@ def scenarios(study: Study) -> list[Scenario]:
     """
     paths = [path for path, _ in study.grid]
     points = itertools.product(*(values for _, values in study.grid))
+    key = study_key(study)
     names: list[str | None] = [None]
     if study.failures is not None:
         names = [f.name for f in study.failures.sets(study.topology)]
@@ -536,7 +575,7 @@ def scenarios(study: Study) -> list[Scenario]:
     for point in points:
         changes = tuple(zip(paths, point, strict=True))
         start = len(out)
-        out.extend([Scenario(start + i, changes, name) for i, name in enumerate(names)])
+        out.extend([Scenario(start + i, changes, name, key) for i, name in enumerate(names)])
     return out
 
 
@@ -732,12 +771,13 @@ def run(study: Study, *, workers: int | None = None, scheduler: str | Client | N
     everything = scenarios(study)
     kept: pd.DataFrame | None = None
     sink = None
+    started = False  # the output is started (emptied) at the first row, never before: a
+    # scheduler that does not answer, an interruption before any row, leave it as it was
     if output is not None:
         sink = writer(output)
         if resume:
             kept = sink.resume({s.scenario_id for s in everything})
-        else:
-            sink.start()
+            started = True
     done = set() if kept is None else set(kept["scenario_id"])
     todo = [s for s in everything if s.scenario_id not in done]
     if on_start is not None:
@@ -747,12 +787,18 @@ def run(study: Study, *, workers: int | None = None, scheduler: str | Client | N
         for index, row in _rows(study, todo, n_workers, scheduler):
             new[index] = row
             if sink is not None:
+                if not started:
+                    sink.start()
+                    started = True
                 sink.write(row, index=index)
             if on_row is not None:
                 on_row(row)
     finally:
-        if sink is not None:
+        if sink is not None and started:
             sink.close()  # the rows done so far, even when interrupted
+    if sink is not None and not started:  # nothing to run: an empty results file
+        sink.start()
+        sink.close()
     if kept is not None and len(kept):
         order = {s.scenario_id: s.index for s in everything}
         for record in kept.to_dict("records"):
@@ -908,6 +954,13 @@ def _grid(raw: Any, file: str | None) -> tuple[tuple[str, tuple[Any, ...]], ...]
         if not isinstance(values, list) or not values:
             raise _fail(f"expected a non-empty list of values, got {values!r}", file,
                         f"grid.{path}")
+        seen: set[str] = set()
+        for value in values:
+            text = json.dumps(value, sort_keys=True, default=str)
+            if text in seen:
+                raise _fail(f"{value!r} is listed twice: each grid value gives its own "
+                            "scenarios", file, f"grid.{path}")
+            seen.add(text)
         out.append((path, tuple(values)))
     return tuple(out)
 
@@ -938,7 +991,7 @@ def _failures(raw: Any, file: str | None) -> Failures | None:
             or len(set(orders)) < len(orders):
         raise _fail(f"expected 1, 2 or [1, 2], got {order!r}", file, "failures.order")
     numbers: dict[str, int | None] = {}
-    for key, low, default in (("random", 0, None), ("seed", 0, None)):
+    for key, low, default in (("random", 1, None), ("seed", 0, None)):
         value = raw.get(key, default)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or value < low):

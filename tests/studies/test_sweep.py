@@ -239,7 +239,10 @@ HOSTILE = [
     ({**BASE, "grid": {"job.seq_len": [1]}}, "no job"),
     ({**BASE, "failures": {"order": 3}}, "failures.order: expected 1, 2 or [1, 2]"),
     ({**BASE, "failures": {"links": "yes"}}, "failures.links: expected true or false"),
-    ({**BASE, "failures": {"random": -1}}, "failures.random: expected a whole number >= 0"),
+    ({**BASE, "failures": {"random": -1}}, "failures.random: expected a whole number >= 1"),
+    ({**BASE, "failures": {"random": 0}}, "failures.random: expected a whole number >= 1"),
+    ({**BASE, "grid": {"defaults.route_factor": [1.2, 1.2]}},
+     "grid.defaults.route_factor: 1.2 is listed twice"),
     ({**BASE, "failures": {"seed": 1}}, "give 'random: K' too"),
     ({**BASE, "failures": {"links": False}}, "nothing to fail"),
     ({**BASE, "failures": {"linkz": True}}, "failures.linkz: unknown key"),
@@ -303,3 +306,35 @@ def test_grid_edits_the_job():
     assert good["error"].isna().all()
     small, large = good["training:step_s.step_s"]
     assert large > small  # four times the batch: a longer step
+
+
+def test_an_existing_output_is_untouched_until_the_first_row(tmp_path):
+    out = tmp_path / "rows.csv"
+    out.write_text("kept\n")
+    result = invoke("sweep", FIBER_CUTS, "-o", out, "--scheduler", "tcp://127.0.0.1:9")
+    assert result.exit_code == 1
+    assert out.read_text() == "kept\n"  # a scheduler that does not answer loses nothing
+
+
+def test_resuming_the_results_of_an_edited_topology_is_refused(tmp_path):
+    ring = _ring()
+    out = tmp_path / "rows.csv"
+    study = Study(name="r", topology=ring, failures=Failures(), measures=("max_rtt",))
+    run(study, output=out)
+    edited = Study(name="r", topology=ring.with_changes({"defaults.route_factor": 2.0}),
+                   failures=Failures(), measures=("max_rtt",))
+    with pytest.raises(ValidationError, match="another study"):
+        run(edited, output=out, resume=True)
+    more = Study(name="r", topology=ring, failures=Failures(), measures=("max_rtt", "min_cut"))
+    with pytest.raises(ValidationError, match="another study"):
+        run(more, output=out, resume=True)
+
+
+def test_a_measure_returning_what_is_no_result_is_an_error_row(tmp_path, monkeypatch):
+    (tmp_path / "junk_measure.py").write_text(
+        "def junk(topology, study):\n    return object()\n\n"
+        "def listed(topology, study):\n    return [1, 2, 3]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("junk_measure:junk", "junk_measure:listed"):
+        rows = run(Study(name="j", topology=_ring(), measures=(name,)))
+        assert rows["error"].str.contains("expected a mapping, a result with to_dict").all()
