@@ -40,6 +40,7 @@ import itertools
 import json
 import math
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -897,9 +898,20 @@ def study_from_mapping(raw: Any, *, file: str | None = None, base: str | Path = 
     where = raw.get("topology")
     if not isinstance(where, str) or not where.strip():
         raise _fail(f"expected the path of a topology file, got {where!r}", file, "topology")
-    if not where.startswith("topohub:") and not Path(where).is_absolute():
-        where = str(base / where)
-    topology = read(where)
+    if not where.startswith("topohub:"):
+        given = where
+        if not Path(where).is_absolute():
+            where = str(base / where)
+        if not Path(where).exists():
+            raise _fail(f"no topology file {where}"
+                        + (f" ({given!r} is read relative to the study file)"
+                           if given != where else ""), file, "topology")
+    try:
+        topology = read(where)
+    except UnknownNameError as err:  # a topohub key it does not have
+        if not where.startswith("topohub:"):
+            raise
+        raise _fail(err.detail, file, "topology") from None
     job = service = job_file = service_file = None
     if raw.get("job") is not None:
         job, job_file = _spec(raw["job"], "job", file, base)
@@ -924,7 +936,14 @@ def study_from_mapping(raw: Any, *, file: str | None = None, base: str | Path = 
         for path, values in study.grid:  # a path that names nothing fails here, not per row
             edits, job_edit, service_edit = _split([(path, values[0])])
             if edits:
-                topology.with_changes(edits)
+                try:
+                    topology.with_changes(edits)
+                except InfranetError as err:  # the study's edit, not the topology file
+                    where = f"{err.element}: " if err.element else ""
+                    where += f"{err.field}: " if err.field else ""
+                    detail = re.sub(r" \(and \d+ more problems?;.*\)$", "", err.detail)
+                    raise type(err)(f"{values[0]!r}: {where}{detail}", file=file,
+                                    element="study", field=f"grid.{path}") from None
             _edited(job, job_edit, "job")
             _edited(service, service_edit, "service")
     except InfranetError as err:

@@ -338,3 +338,25 @@ def test_a_measure_returning_what_is_no_result_is_an_error_row(tmp_path, monkeyp
     for name in ("junk_measure:junk", "junk_measure:listed"):
         rows = run(Study(name="j", topology=_ring(), measures=(name,)))
         assert rows["error"].str.contains("expected a mapping, a result with to_dict").all()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('grid: {"links[*].capacity": ["fast", "100 Gb/s"]}',
+     "study: grid.links[*].capacity: 'fast': link "),
+    ('grid: {"links[nope].capacity": [100]}', "study: grid.links[nope].capacity: 100: path"),
+])
+def test_a_bad_grid_edit_names_the_study_and_its_path(tmp_path, text, expected):
+    (tmp_path / "ring.yaml").write_text(RING)
+    study = tmp_path / "study.yaml"
+    study.write_text(f"name: s\ntopology: ring.yaml\n{text}\nmeasures: [max_rtt]\n")
+    result = invoke("sweep", study, "-o", tmp_path / "rows.csv")
+    assert result.exit_code == 1
+    assert f"study.yaml: {expected}" in result.stderr and "validate" not in result.stderr
+
+
+@pytest.mark.parametrize("where", ["nothere.yaml", "topohub:bogus/none"])
+def test_a_missing_topology_names_the_study(tmp_path, where):
+    study = tmp_path / "study.yaml"
+    study.write_text(f"name: s\ntopology: {json.dumps(where)}\nmeasures: [max_rtt]\n")
+    result = invoke("sweep", study, "-o", tmp_path / "rows.csv")
+    assert result.exit_code == 1 and "study.yaml: study: topology: " in result.stderr
