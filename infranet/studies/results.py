@@ -104,11 +104,16 @@ def _stray(kept: pd.DataFrame, known: set[str], path: Path) -> None:
     if "scenario_id" not in kept.columns:
         raise ValidationError("not a results file of a study (no scenario_id column)",
                               file=str(path))
-    stray = set(kept["scenario_id"]) - known
-    if stray:
-        raise ValidationError(f"holds rows of another study (scenario_id "
-                              f"{sorted(stray)[0]}); write to another file or start "
-                              "afresh without --resume", file=str(path))
+    stray = ~kept["scenario_id"].isin(known)
+    if stray.any():
+        first = int(stray.to_numpy().argmax())
+        label = kept.index[first]  # a CSV file's rows keep their place in the file
+        where = (f"line {int(label) + 2}" if not path.is_dir() and isinstance(label, int)
+                 else f"row {first + 1}")
+        raise ValidationError(f"{where}: scenario_id {kept['scenario_id'].iloc[first]!r} is "
+                              "no scenario of this study (the results of another study or "
+                              "of an edited one, or a damaged row); write to another file or "
+                              "start afresh without --resume", file=str(path))
 
 
 class CsvWriter:
