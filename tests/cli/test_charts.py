@@ -90,6 +90,23 @@ def test_bad_input_is_one_line(args: list[str], message: str, table: Path, tmp_p
     assert not list(tmp_path.glob("out*"))  # nothing written
 
 
+@pytest.mark.parametrize(("kind", "columns", "undrawn"), [
+    ("cdf", ["--x", "max_rtt.ms"], 2),
+    ("line", ["--x", "scenario", "--y", "max_rtt.ms"], 2),
+    ("scatter", ["--x", "scenario", "--y", "max_rtt.ms"], 2),
+    ("bar", ["--x", "failure", "--y", "max_rtt.ms"], 2),
+])
+def test_plot_says_how_many_rows_it_did_not_draw(kind: str, columns: list[str], undrawn: int,
+                                                 tmp_path: Path):
+    rows = tmp_path / "cuts.csv"  # two failures cut a site off: no RTT
+    rows.write_text("scenario,failure,max_rtt.ms\n1,a,10.5\n2,b,\n3,c,12.0\n4,d,n/a\n")
+    out = tmp_path / "chart.svg"
+    result = invoke("plot", rows, *columns, "--kind", kind, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"wrote {out} ({kind} chart of 4 rows) ({undrawn} rows without a "
+                             "value not drawn)\n")
+
+
 def test_plot_reads_standard_input(tmp_path: Path):
     from click.testing import CliRunner
 
