@@ -52,6 +52,9 @@ FIGURE_SIZE = (7.0, 4.5)
 DPI = 120
 #: Most series one chart draws (one per value of `hue`); more is unreadable.
 MAX_SERIES = 24
+#: Most labels a bar chart writes under its bars; with more bars, one in every k is labelled
+#: (k the least that keeps them within this many) and the axis says so.
+MAX_BAR_LABELS = 40
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -217,10 +220,10 @@ def plot(frame: pd.DataFrame, *, x: str, y: str | None = None, hue: str | None =
 
     fig = Figure(figsize=FIGURE_SIZE, layout="constrained")
     ax = fig.add_subplot()
-    averaged = _draw(ax, groups, kind)
+    averaged, x_note = _draw(ax, groups, kind)
     x, hue = _label(x), None if hue is None else _label(hue)
     y = None if y is None else _label(y)
-    ax.set_xlabel(x)
+    ax.set_xlabel(x + x_note)
     if kind == "cdf":
         ax.set_ylabel("share of rows ≤ value")
         ax.set_ylim(0.0, 1.02)
@@ -251,8 +254,9 @@ def _series(data: pd.DataFrame, hue: str | None) -> list[tuple[str, pd.DataFrame
     return [(name, data[keys == name]) for name in order]
 
 
-def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> bool:
-    """Draw each series on `ax`; True when some points are means of several rows."""
+def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> tuple[bool, str]:
+    """Draw each series on `ax`: whether some points are means of several rows, and what the
+    x axis's label adds (a bar chart labelling one bar in k says so)."""
     import numpy as np
 
     averaged = False
@@ -268,9 +272,12 @@ def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> bool:
             heights = [means["mean"].get(c, np.nan) for c in categories]
             ax.bar(at + (i - (len(groups) - 1) / 2) * width, heights, width,
                    label=name or None)
-        ax.set_xticks(at, categories, rotation=30 if len(categories) > 6 else 0,
+        every = -(-len(categories) // MAX_BAR_LABELS)  # ceil: labels stay legible
+        ax.set_xticks(at[::every], categories[::every],
+                      rotation=30 if len(categories) > 6 else 0,
                       ha="right" if len(categories) > 6 else "center")
-        return averaged
+        return averaged, (f" (one bar in {every} labelled, of {len(categories)})"
+                          if every > 1 else "")
     for name, rows in groups:
         label = name or None
         if kind == "cdf":  # over all the rows; a step up from 0 at the first value
@@ -287,7 +294,7 @@ def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> bool:
             averaged |= bool((means["size"] > 1).any())
             ax.plot(means.index.to_numpy(), means["mean"].to_numpy(), marker="o",
                     markersize=3, label=label)
-    return averaged
+    return averaged, ""
 
 
 def image_format(path: str | Path) -> str:

@@ -12,7 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infranet.errors import FormatError, UnknownNameError, ValidationError
-from infranet.output.plots import IMAGE_FORMATS, KINDS, plot, read_table, save_figure, undrawn_rows
+from infranet.output.plots import (
+    IMAGE_FORMATS,
+    KINDS,
+    MAX_BAR_LABELS,
+    plot,
+    read_table,
+    save_figure,
+    undrawn_rows,
+)
 
 from .conftest import assert_not_blank
 
@@ -114,6 +122,19 @@ def test_bars_group_by_hue_with_heights_the_means():
     # per hue value (50, 500, 1000) one bar per model (8b, 70b)
     assert heights == [0.99, 0.98, 0.95, 0.90, 0.90, 0.75]
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["8b", "70b"]
+
+
+@pytest.mark.parametrize(("bars", "every"), [(40, 1), (41, 2), (300, 8), (1000, 25)])
+def test_many_bars_label_one_in_k(bars: int, every: int):
+    rows = pd.DataFrame({"link": [f"link-{i}" for i in range(bars)], "gbps": range(bars)})
+    ax = plot(rows, x="link", y="gbps", kind="bar").axes[0]
+    assert len(ax.patches) == bars  # every bar drawn
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) <= MAX_BAR_LABELS
+    assert labels == [f"link-{i}" for i in range(0, bars, every)]
+    np.testing.assert_allclose(ax.get_xticks(), np.arange(0, bars, every))
+    assert ax.get_xlabel() == ("link" if every == 1 else
+                               f"link (one bar in {every} labelled, of {bars})")
 
 
 def test_scatter_draws_every_row():
