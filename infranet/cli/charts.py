@@ -79,7 +79,8 @@ def plot(file: str, x: str, y: str | None, hue: str | None, kind: str, title: st
 @click.option("--results", default=None, metavar="RESULTS",
               help="A table with a 'link' (or 'name') column of link names, whose columns "
                    "--color-by can name: a CSV file, or Parquet results (a folder of parts or "
-                   "one file).")
+                   "one file). A study's rows join by their 'failure' when it is a single "
+                   "link; other failures (pairs, SRLGs, sites) are left out, and counted.")
 @click.option("--title", default=None, help="Title above the map (default: the topology's name).")
 @click.option("-o", "--output", "output", required=True, metavar="MAP",
               help="Image to write: .png, .svg or .pdf; or .html, a page whose links show "
@@ -103,7 +104,7 @@ def map_command(file: str, color_by: str | None, results: str | None, title: str
 
     from infranet.errors import InfranetError
     from infranet.io.files import writable, write_text
-    from infranet.output.maps import draw_map, html_map
+    from infranet.output.maps import draw_map, html_map, link_rows
     from infranet.output.plots import image_format, save_figure
 
     page = Path(output).suffix.lower() == ".html"
@@ -125,5 +126,10 @@ def map_command(file: str, color_by: str | None, results: str | None, title: str
         write_text(output, text)
     else:
         save_figure(fig, output)
+    if table is not None and color_by in table.columns:
+        left_out = link_rows(table)[2]
+        if left_out:
+            click.echo(f"{results}: {left_out} row{'s' if left_out > 1 else ''} whose failure "
+                       "is not a single link (a pair, an SRLG, a site) left out", err=True)
     click.echo(f"wrote {output} (map of {topology.n_sites} sites, {topology.n_links} links)",
                err=True)

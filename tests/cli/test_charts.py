@@ -58,6 +58,23 @@ def test_map_colours_links_by_joined_results(tmp_path: Path):
     assert_not_blank(out)
 
 
+def test_map_colours_links_by_a_studys_single_cuts(tmp_path: Path):
+    from infranet.studies.sweep import read_study, run
+
+    results = tmp_path / "fiber-cuts.csv"
+    rows = run(read_study(ROOT / "examples" / "studies" / "fiber-cuts.yaml"), output=results)
+    pairs = int(rows["failure"].str.contains(" + ", regex=False).sum())
+    assert 0 < pairs < len(rows)
+    out = tmp_path / "cuts.png"
+    result = invoke("map", US, "--results", results, "--color-by", "max_rtt.ms", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{results}: {pairs} rows whose failure is not a single link (a pair, an SRLG, a "
+        "site) left out",
+        f"wrote {out} (map of 30 sites, 40 links)"]
+    assert_not_blank(out)
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["plot", "{table}", "--x", "distanse_km", "--y", "efficiency", "-o", "{out}.png"],
      "error: {table}: x: no column 'distanse_km' (did you mean 'distance_km'?)"),
