@@ -273,9 +273,12 @@ def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> tuple[b
             ax.bar(at + (i - (len(groups) - 1) / 2) * width, heights, width,
                    label=name or None)
         every = -(-len(categories) // MAX_BAR_LABELS)  # ceil: labels stay legible
-        ax.set_xticks(at[::every], categories[::every],
-                      rotation=30 if len(categories) > 6 else 0,
-                      ha="right" if len(categories) > 6 else "center")
+        if len(categories) > 20:  # upright text side by side: many labels fit, none overlap
+            ax.set_xticks(at[::every], categories[::every], rotation=90, ha="center",
+                          fontsize="small")
+        else:
+            ax.set_xticks(at, categories, rotation=30 if len(categories) > 6 else 0,
+                          ha="right" if len(categories) > 6 else "center")
         return averaged, (f" (one bar in {every} labelled, of {len(categories)})"
                           if every > 1 else "")
     for name, rows in groups:

@@ -133,6 +133,7 @@ def test_many_bars_label_one_in_k(bars: int, every: int):
     assert len(labels) <= MAX_BAR_LABELS
     assert labels == [f"link-{i}" for i in range(0, bars, every)]
     np.testing.assert_allclose(ax.get_xticks(), np.arange(0, bars, every))
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {90.0}  # side by side
     assert ax.get_xlabel() == ("link" if every == 1 else
                                f"link (one bar in {every} labelled, of {bars})")
 
