@@ -72,3 +72,44 @@ def test_readme_python_runs(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     exec(compile(code, "README.md", "exec"), {})
     assert "san-antonio" in capsys.readouterr().out
+
+
+def _undefined_names(code: str) -> set[str]:
+    """Names a snippet reads that it neither imports nor assigns (nor Python builds in)."""
+    import ast
+    import builtins
+
+    tree = ast.parse(code)
+    bound = set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)} - bound
+
+
+def test_studies_snippets_import_what_they_use():
+    text = (ROOT / "docs/studies.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks
+    for block in blocks:
+        assert _undefined_names(block) == set(), block
+    assert _undefined_names("x = run(1)") == {"run"}  # and a missing import is caught
+
+
+def test_studies_paragraphs_start_as_sentences():
+    """No paragraph or sentence of docs/studies.md begins mid-sentence (a fragment left
+    after an edit)."""
+    text = (ROOT / "docs/studies.md").read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    for paragraph in re.split(r"\n\s*\n", prose):
+        if paragraph.startswith("    ") or not paragraph.strip():
+            continue  # an indented code block
+        first = paragraph.lstrip()
+        assert not first.startswith("`if __name__"), paragraph
+        assert not re.match(r"[a-z]", first), paragraph
+    # nor a sentence (a fragment left behind) opens with a Python statement
+    joined = " ".join(prose.split())
+    assert not re.findall(r"[.!?] `(?:if|for|while|from|import) [^`]*`.{0,60}", joined)

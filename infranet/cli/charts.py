@@ -33,8 +33,9 @@ def _table(path: str) -> Any:
 @click.option("--hue", default=None, metavar="COLUMN",
               help="Column whose values split the rows into series, one colour each.")
 @click.option("--kind", default="line", show_default=True, type=click.Choice(_KINDS),
-              help="Chart: line (sorted by x), scatter, cdf (share of rows at or below each "
-                   "value), bar (x may be text).")
+              help="Chart: line (sorted by x), scatter, cdf (share of all rows at or below "
+                   "each value: rows without one count, so the curve may end below 1), bar "
+                   "(x may be text). Rows without a number are not drawn, and counted.")
 @click.option("--title", default=None, help="Title above the chart (default: y against x).")
 @click.option("-o", "--output", "output", required=True, metavar="FIG",
               help="Image to write: .png, .svg or .pdf.")
@@ -55,7 +56,7 @@ def plot(file: str, x: str, y: str | None, hue: str | None, kind: str, title: st
         | infranet plot - --x medium --y capacity_gbps --kind bar -o capacity.pdf
     """
     from infranet.errors import InfranetError
-    from infranet.output.plots import image_format, save_figure
+    from infranet.output.plots import image_format, save_figure, undrawn_note, undrawn_rows
     from infranet.output.plots import plot as draw
 
     image_format(output)
@@ -65,7 +66,8 @@ def plot(file: str, x: str, y: str | None, hue: str | None, kind: str, title: st
     except InfranetError as err:
         raise err.in_file(file) from None
     save_figure(fig, output)
-    click.echo(f"wrote {output} ({kind} chart of {len(frame)} rows)", err=True)
+    note = undrawn_note(undrawn_rows(frame, x=x, y=y, kind=kind))
+    click.echo(f"wrote {output} ({kind} chart of {len(frame)} rows){note}", err=True)
 
 
 @writes_files
@@ -77,7 +79,8 @@ def plot(file: str, x: str, y: str | None, hue: str | None, kind: str, title: st
 @click.option("--results", default=None, metavar="RESULTS",
               help="A table with a 'link' (or 'name') column of link names, whose columns "
                    "--color-by can name: a CSV file, or Parquet results (a folder of parts or "
-                   "one file).")
+                   "one file). A study's rows join by their 'failure' when it is a single "
+                   "link; other failures (pairs, SRLGs, sites) are left out, and counted.")
 @click.option("--title", default=None, help="Title above the map (default: the topology's name).")
 @click.option("-o", "--output", "output", required=True, metavar="MAP",
               help="Image to write: .png, .svg or .pdf; or .html, a page whose links show "
@@ -101,7 +104,7 @@ def map_command(file: str, color_by: str | None, results: str | None, title: str
 
     from infranet.errors import InfranetError
     from infranet.io.files import writable, write_text
-    from infranet.output.maps import draw_map, html_map
+    from infranet.output.maps import draw_map, html_map, link_rows
     from infranet.output.plots import image_format, save_figure
 
     page = Path(output).suffix.lower() == ".html"
@@ -123,5 +126,10 @@ def map_command(file: str, color_by: str | None, results: str | None, title: str
         write_text(output, text)
     else:
         save_figure(fig, output)
+    if table is not None and color_by in table.columns:
+        left_out = link_rows(table)[2]
+        if left_out:
+            click.echo(f"{results}: {left_out} row{'s' if left_out > 1 else ''} whose failure "
+                       "is not a single link (a pair, an SRLG, a site) left out", err=True)
     click.echo(f"wrote {output} (map of {topology.n_sites} sites, {topology.n_links} links)",
                err=True)

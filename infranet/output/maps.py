@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from infranet.model import Topology
 
-__all__ = ["LINK_ID", "SITE_STYLE", "antimeridian_parts", "draw_map", "html_map"]
+__all__ = ["JOIN_COLUMNS", "LINK_ID", "SITE_STYLE", "antimeridian_parts", "draw_map", "html_map",
+           "link_rows"]
 
 #: Marker, colour and size of each site kind (kinds not listed get a grey square).
 SITE_STYLE = {"datacenter": ("s", "#d62728", 36.0), "pop": ("o", "#1f77b4", 16.0),
@@ -39,6 +40,46 @@ MAP_SIZE = (10.0, 5.6)
 COLOR_MAP = "viridis"
 #: What the drawing of the link in row N of the links table is named (SVG id): LINK_ID + N.
 LINK_ID = "infranet-link-"
+#: Columns of a results table that name the link of each row, the first found is used: a
+#: study's ``failure`` names a single link's failure by the link's name.
+JOIN_COLUMNS = ("link", "name", "failure")
+
+
+def link_rows(results: pd.DataFrame) -> tuple[pd.DataFrame, str, int]:
+    """The rows of `results` about one link each, the column naming it, and how many rows
+    were left out: with a ``link`` or ``name`` column every row; with a study's ``failure``
+    column the rows whose failure is a single link (named by the link), leaving out pairs
+    (``a + b``), SRLGs (``srlg:G``), sites (``site:S``) and rows without a failure.
+
+    Raises
+    ------
+    UnknownNameError
+        No column of :data:`JOIN_COLUMNS`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"failure": ["a", "a + b", "srlg:duct", "site:x", None],
+    ...                      "max_rtt.ms": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    >>> kept, key, left_out = link_rows(rows)
+    >>> list(kept["failure"]), key, left_out
+    (['a'], 'failure', 4)
+    """
+    from infranet.algorithms.failures import SEPARATOR
+
+    key = next((k for k in JOIN_COLUMNS if k in results.columns), None)
+    if key is None:
+        raise UnknownNameError("the results have no 'link' (or 'name', or a study's "
+                               "'failure') column to join them to links by name",
+                               field="results")
+    if key != "failure":
+        return results, key, 0
+    names = results[key].astype("string")
+    single = (names.notna() & (names.str.strip() != "") & ~names.str.contains(SEPARATOR,
+                                                                             regex=False)
+              & ~names.str.startswith("srlg:") & ~names.str.startswith("site:"))
+    single = single.fillna(False).astype(bool)
+    return results[single.to_numpy()], key, int((~single).sum())
 
 
 def antimeridian_parts(points: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
@@ -92,10 +133,7 @@ def _colours(links: pd.DataFrame, color_by: str, results: pd.DataFrame | None) -
     if color_by in links.columns and color_by != "geometry":
         values = links[color_by]
     elif results is not None and color_by in results.columns:
-        key = next((k for k in ("link", "name") if k in results.columns), None)
-        if key is None:
-            raise UnknownNameError("the results have no 'link' (or 'name') column to join "
-                                   "them to links by name", field="results")
+        results, key, _ = link_rows(results)
         by_name = results.drop_duplicates(subset=[key], keep="last").set_index(key)[color_by]
         unknown = sorted(set(by_name.index.astype(str)) - set(links["name"]))
         if unknown:
@@ -129,7 +167,8 @@ def draw_map(topology: Topology, *, color_by: str | None = None,
         Default: one colour per link kind.
     results
         A table with a ``link`` (or ``name``) column of link names, joined to the links by
-        name (the last row of a name counts).
+        name (the last row of a name counts); or a study's rows, joined by their ``failure``
+        when it is a single link (other failures left out: :func:`link_rows`).
     title
         Above the map; default the topology's name and what colours the links.
 

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["IMAGE_FORMATS", "KINDS", "comparison_chart", "efficiency_chart", "image_format",
-           "mlu_ratio_chart", "plot", "read_table", "rtt_cdf", "save_figure", "step_chart"]
+           "mlu_ratio_chart", "plot", "read_table", "rtt_cdf", "save_figure", "step_chart",
+           "undrawn_note", "undrawn_rows"]
 
 #: Chart kinds :func:`plot` draws.
 KINDS = ("line", "scatter", "cdf", "bar")
@@ -51,6 +52,9 @@ FIGURE_SIZE = (7.0, 4.5)
 DPI = 120
 #: Most series one chart draws (one per value of `hue`); more is unreadable.
 MAX_SERIES = 24
+#: Most labels a bar chart writes under its bars; with more bars, one in every k is labelled
+#: (k the least that keeps them within this many) and the axis says so.
+MAX_BAR_LABELS = 40
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -89,16 +93,65 @@ def _column(frame: pd.DataFrame, name: str, role: str) -> None:
 
 
 def _numbers(frame: pd.DataFrame, name: str, role: str, kind: str) -> pd.Series:
-    """Column `name` as floats, refusing a column that holds no number."""
+    """Column `name` as finite floats (NaN where a row has none), refusing a column that
+    holds no number."""
+    import numpy as np
     import pandas as pd
 
-    values = pd.to_numeric(frame[name], errors="coerce")
+    values = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    values = values.where(np.isfinite(values))
     if values.notna().sum() == 0:
         hint = "; a bar chart takes text on x (--kind bar)" if role == "x" and kind != "bar" \
             else ""
         raise ValidationError(f"column '{name}' holds no numbers, and a {kind} chart needs "
                               f"them{hint}", field=role)
-    return values.astype(float)
+    return values
+
+
+def _drawable(frame: pd.DataFrame, x: str, y: str | None, kind: str) -> pd.DataFrame:
+    """A copy of `frame` with the values drawn as ``__x`` (and ``__y``): NaN where a row has
+    no number (text on x of a bar chart is kept as it is)."""
+    data = frame.copy()
+    data["__x"] = data[x] if kind == "bar" else _numbers(data, x, "x", kind)
+    if y is not None and kind != "cdf":
+        data["__y"] = _numbers(data, y, "y", kind)
+    return data
+
+
+def _needed(kind: str) -> list[str]:
+    return ["__x"] if kind == "cdf" else ["__x", "__y"]
+
+
+def undrawn_rows(frame: pd.DataFrame, *, x: str, y: str | None = None,
+                 kind: str = "line") -> int:
+    """How many rows of `frame` :func:`plot` draws no point for: without a number (an empty
+    cell, text, an infinity) in `x` or, but for a CDF, in `y`. A CDF still counts them in its
+    denominator (its curve ends below 1 at the share of rows with a value).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> undrawn_rows(pd.DataFrame({"rtt_ms": [1.0, None, "n/a", 4.0]}), x="rtt_ms", kind="cdf")
+    2
+    """
+    for name, role in ((x, "x"), (y, "y")):
+        if name is not None:
+            _column(frame, name, role)
+    data = _drawable(frame, x, y, kind)
+    return int(data[_needed(kind)].isna().any(axis=1).sum())
+
+
+def undrawn_note(count: int) -> str:
+    """What a chart's title and the CLI say of rows not drawn: "" when none.
+
+    Examples
+    --------
+    >>> undrawn_note(1), undrawn_note(4), undrawn_note(0)
+    (' (1 row without a value not drawn)', ' (4 rows without a value not drawn)', '')
+    """
+    if not count:
+        return ""
+    return f" ({count} row{'s' if count > 1 else ''} without a value not drawn)"
 
 
 def plot(frame: pd.DataFrame, *, x: str, y: str | None = None, hue: str | None = None,
@@ -111,7 +164,9 @@ def plot(frame: pd.DataFrame, *, x: str, y: str | None = None, hue: str | None =
         One row per scenario or measurement.
     x
         The column along the horizontal axis. For ``cdf``, the column whose distribution is
-        drawn (the vertical axis is then the share of rows at or below each value).
+        drawn (the vertical axis is then the share of rows at or below each value, over all
+        the series' rows: rows without a value count, so the curve ends below 1 at the share
+        that has one; each curve starts with a step up from 0 at its first value).
     y
         The column along the vertical axis (numbers); not used by ``cdf``. A ``line`` or
         ``bar`` chart with several rows at one `x` shows their mean (and says so).
@@ -120,7 +175,8 @@ def plot(frame: pd.DataFrame, *, x: str, y: str | None = None, hue: str | None =
     kind
         ``line`` (rows sorted by `x`), ``scatter``, ``cdf`` or ``bar`` (`x` may be text).
     title
-        Above the chart; default "`y` against `x`".
+        Above the chart; default "`y` against `x`", saying how many rows without a value (an
+        empty cell, text, an infinity) are not drawn (:func:`undrawn_rows`).
 
     Returns
     -------
@@ -152,24 +208,22 @@ def plot(frame: pd.DataFrame, *, x: str, y: str | None = None, hue: str | None =
         raise ValidationError(f"a {kind} chart needs a column for y", field="y")
     if len(frame) == 0:
         raise ValidationError("the table has no rows; nothing to draw")
-    data = frame.copy()
-    data["__x"] = data[x] if kind == "bar" else _numbers(data, x, "x", kind)
-    if y is not None and kind != "cdf":
-        data["__y"] = _numbers(data, y, "y", kind)
-    need = ["__x"] if kind == "cdf" else ["__x", "__y"]
-    data = data.dropna(subset=need)
-    if len(data) == 0:
+    data = _drawable(frame, x, y, kind)
+    drawn = data.dropna(subset=_needed(kind))
+    if len(drawn) == 0:
         raise ValidationError(f"no row has a value in every column drawn ({x}, {y}); nothing "
                               "to draw")
-    groups = _series(data, hue)
+    note = undrawn_note(len(data) - len(drawn))
+    # a CDF is over all the rows of its series, those without a value too
+    groups = _series(data if kind == "cdf" else drawn, hue)
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=FIGURE_SIZE, layout="constrained")
     ax = fig.add_subplot()
-    averaged = _draw(ax, groups, kind)
+    averaged, x_note = _draw(ax, groups, kind)
     x, hue = _label(x), None if hue is None else _label(hue)
     y = None if y is None else _label(y)
-    ax.set_xlabel(x)
+    ax.set_xlabel(x + x_note)
     if kind == "cdf":
         ax.set_ylabel("share of rows ≤ value")
         ax.set_ylim(0.0, 1.02)
@@ -179,7 +233,7 @@ def plot(frame: pd.DataFrame, *, x: str, y: str | None = None, hue: str | None =
     if hue is not None:
         ax.legend(title=hue, fontsize="small")
     ax.set_title(printable(title) if title is not None else
-                 f"distribution of {x}" if kind == "cdf" else f"{y} against {x}")
+                 f"distribution of {x}{note}" if kind == "cdf" else f"{y} against {x}{note}")
     return fig
 
 
@@ -200,8 +254,9 @@ def _series(data: pd.DataFrame, hue: str | None) -> list[tuple[str, pd.DataFrame
     return [(name, data[keys == name]) for name in order]
 
 
-def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> bool:
-    """Draw each series on `ax`; True when some points are means of several rows."""
+def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> tuple[bool, str]:
+    """Draw each series on `ax`: whether some points are means of several rows, and what the
+    x axis's label adds (a bar chart labelling one bar in k says so)."""
     import numpy as np
 
     averaged = False
@@ -217,15 +272,24 @@ def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> bool:
             heights = [means["mean"].get(c, np.nan) for c in categories]
             ax.bar(at + (i - (len(groups) - 1) / 2) * width, heights, width,
                    label=name or None)
-        ax.set_xticks(at, categories, rotation=30 if len(categories) > 6 else 0,
-                      ha="right" if len(categories) > 6 else "center")
-        return averaged
+        every = -(-len(categories) // MAX_BAR_LABELS)  # ceil: labels stay legible
+        if len(categories) > 20:  # upright text side by side: many labels fit, none overlap
+            ax.set_xticks(at[::every], categories[::every], rotation=90, ha="center",
+                          fontsize="small")
+        else:
+            ax.set_xticks(at, categories, rotation=30 if len(categories) > 6 else 0,
+                          ha="right" if len(categories) > 6 else "center")
+        return averaged, (f" (one bar in {every} labelled, of {len(categories)})"
+                          if every > 1 else "")
     for name, rows in groups:
         label = name or None
-        if kind == "cdf":
-            values = np.sort(rows["__x"].to_numpy())
-            share = np.arange(1, len(values) + 1) / len(values)
-            ax.step(values, share, where="post", label=label)
+        if kind == "cdf":  # over all the rows; a step up from 0 at the first value
+            values = np.sort(rows["__x"].dropna().to_numpy())
+            if not values.size:
+                continue
+            share = np.arange(1, len(values) + 1) / len(rows)
+            ax.step(np.concatenate([values[:1], values]), np.concatenate([[0.0], share]),
+                    where="post", label=label)
         elif kind == "scatter":
             ax.scatter(rows["__x"], rows["__y"], s=18, label=label)
         else:
@@ -233,7 +297,7 @@ def _draw(ax: Any, groups: list[tuple[str, pd.DataFrame]], kind: str) -> bool:
             averaged |= bool((means["size"] > 1).any())
             ax.plot(means.index.to_numpy(), means["mean"].to_numpy(), marker="o",
                     markersize=3, label=label)
-    return averaged
+    return averaged, ""
 
 
 def image_format(path: str | Path) -> str:

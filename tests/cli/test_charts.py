@@ -58,6 +58,23 @@ def test_map_colours_links_by_joined_results(tmp_path: Path):
     assert_not_blank(out)
 
 
+def test_map_colours_links_by_a_studys_single_cuts(tmp_path: Path):
+    from infranet.studies.sweep import read_study, run
+
+    results = tmp_path / "fiber-cuts.csv"
+    rows = run(read_study(ROOT / "examples" / "studies" / "fiber-cuts.yaml"), output=results)
+    pairs = int(rows["failure"].str.contains(" + ", regex=False).sum())
+    assert 0 < pairs < len(rows)
+    out = tmp_path / "cuts.png"
+    result = invoke("map", US, "--results", results, "--color-by", "max_rtt.ms", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{results}: {pairs} rows whose failure is not a single link (a pair, an SRLG, a "
+        "site) left out",
+        f"wrote {out} (map of 30 sites, 40 links)"]
+    assert_not_blank(out)
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["plot", "{table}", "--x", "distanse_km", "--y", "efficiency", "-o", "{out}.png"],
      "error: {table}: x: no column 'distanse_km' (did you mean 'distance_km'?)"),
@@ -88,6 +105,23 @@ def test_bad_input_is_one_line(args: list[str], message: str, table: Path, tmp_p
     assert len(lines) == 1, lines
     assert lines[0].startswith(message.format(**names)), lines
     assert not list(tmp_path.glob("out*"))  # nothing written
+
+
+@pytest.mark.parametrize(("kind", "columns", "undrawn"), [
+    ("cdf", ["--x", "max_rtt.ms"], 2),
+    ("line", ["--x", "scenario", "--y", "max_rtt.ms"], 2),
+    ("scatter", ["--x", "scenario", "--y", "max_rtt.ms"], 2),
+    ("bar", ["--x", "failure", "--y", "max_rtt.ms"], 2),
+])
+def test_plot_says_how_many_rows_it_did_not_draw(kind: str, columns: list[str], undrawn: int,
+                                                 tmp_path: Path):
+    rows = tmp_path / "cuts.csv"  # two failures cut a site off: no RTT
+    rows.write_text("scenario,failure,max_rtt.ms\n1,a,10.5\n2,b,\n3,c,12.0\n4,d,n/a\n")
+    out = tmp_path / "chart.svg"
+    result = invoke("plot", rows, *columns, "--kind", kind, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"wrote {out} ({kind} chart of 4 rows) ({undrawn} rows without a "
+                             "value not drawn)\n")
 
 
 def test_plot_reads_standard_input(tmp_path: Path):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import infranet
 from infranet.errors import UnknownNameError, ValidationError
 from infranet.model import Topology
-from infranet.output.maps import antimeridian_parts, draw_map
+from infranet.output.maps import antimeridian_parts, draw_map, html_map, link_rows
 from infranet.output.plots import save_figure
 
 from .conftest import assert_not_blank
@@ -127,3 +127,40 @@ def test_a_topology_without_locations_has_no_map():
             "links": [{"a": "a", "b": "b", "length_km": 10, "capacity": "400 Gb/s"}]}
     with pytest.raises(ValidationError, match="no site has a location"):
         draw_map(Topology.from_dict(spec))
+
+
+@pytest.fixture(scope="module")
+def fiber_cuts() -> pd.DataFrame:
+    """A real sweep: every single and double link cut of the US backbone."""
+    from infranet.studies.sweep import read_study, run
+
+    return run(read_study(ROOT / "examples" / "studies" / "fiber-cuts.yaml"))
+
+
+def test_a_studys_rows_colour_links_by_their_single_cut(fiber_cuts: pd.DataFrame):
+    names = list(US.to_geodataframes()[1]["name"])
+    singles = fiber_cuts[fiber_cuts["failure"].isin(names)]
+    assert len(singles) == len(names) and len(singles) < len(fiber_cuts)  # pairs too
+    kept, key, left_out = link_rows(fiber_cuts)
+    assert key == "failure" and left_out == len(fiber_cuts) - len(names)
+    assert list(kept["failure"]) == list(singles["failure"])
+    fig = draw_map(US, color_by="min_cut.gbps", results=fiber_cuts)
+    cut = singles.set_index("failure")["min_cut.gbps"]
+    assert sorted(fig.axes[1].get_ylim()) == [cut.min(), cut.max()]
+    page = html_map(US, color_by="max_rtt.ms", results=fiber_cuts)
+    rtt = singles.set_index("failure")["max_rtt.ms"]
+    for name in names:  # each link's tooltip gives its own cut's value
+        assert f"{name}: " in page and f"max_rtt.ms {rtt[name]:,.6g}" in page
+
+
+def test_failures_that_are_not_one_link_are_left_out():
+    names = list(US.to_geodataframes()[1]["name"])
+    rows = pd.DataFrame({"failure": [names[0], f"{names[0]} + {names[1]}", "srlg:duct",
+                                     f"site:{US.site_names[0]}", None, ""],
+                         "x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    kept, _, left_out = link_rows(rows)
+    assert list(kept["x"]) == [1.0] and left_out == 5
+    fig = draw_map(US, color_by="x", results=rows)
+    assert f"no x ({len(names) - 1} links)" in _legend(fig)
+    with pytest.raises(UnknownNameError, match="results: no link 'nowhere' in the topology"):
+        draw_map(US, color_by="x", results=pd.DataFrame({"failure": ["nowhere"], "x": [1.0]}))

@@ -12,7 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infranet.errors import FormatError, UnknownNameError, ValidationError
-from infranet.output.plots import IMAGE_FORMATS, KINDS, plot, read_table, save_figure
+from infranet.output.plots import (
+    IMAGE_FORMATS,
+    KINDS,
+    MAX_BAR_LABELS,
+    plot,
+    read_table,
+    save_figure,
+    undrawn_rows,
+)
 
 from .conftest import assert_not_blank
 
@@ -69,8 +77,43 @@ def test_a_line_of_one_row_per_x_says_no_mean():
 def test_a_cdf_steps_by_one_row_at_each_value(values: list[float]):
     fig = plot(pd.DataFrame({"v": values}), x="v", kind="cdf")
     (line,) = fig.axes[0].get_lines()
-    np.testing.assert_array_equal(line.get_xdata(), np.sort(values))
-    np.testing.assert_allclose(line.get_ydata(), np.arange(1, len(values) + 1) / len(values))
+    ordered = np.sort(values)  # a step up from 0 at the first value, then one per row
+    np.testing.assert_array_equal(line.get_xdata(), np.concatenate([ordered[:1], ordered]))
+    np.testing.assert_allclose(line.get_ydata(),
+                               np.arange(0, len(values) + 1) / len(values))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.none(),
+                          st.sampled_from(["", "n/a", "inf"])), min_size=1, max_size=60))
+def test_a_cdf_is_over_all_rows_those_without_a_value_too(values: list):
+    """The curve ends at the share of rows with a value (below 1 when some have none), as
+    numpy's count of the finite values says."""
+    numbers = [v for v in values if isinstance(v, float)]
+    frame = pd.DataFrame({"v": pd.Series(values, dtype=object)})
+    if not numbers:
+        with pytest.raises(ValidationError, match="holds no numbers"):
+            plot(frame, x="v", kind="cdf")
+        return
+    fig = plot(frame, x="v", kind="cdf")
+    (line,) = fig.axes[0].get_lines()
+    ordered = np.sort(numbers)
+    np.testing.assert_array_equal(line.get_xdata(), np.concatenate([ordered[:1], ordered]))
+    np.testing.assert_allclose(line.get_ydata(), np.arange(0, len(numbers) + 1) / len(values))
+    missing = len(values) - len(numbers)
+    assert undrawn_rows(frame, x="v", kind="cdf") == missing
+    title = fig.axes[0].get_title()
+    assert title == "distribution of v" + (
+        f" ({missing} row{'s' if missing > 1 else ''} without a value not drawn)"
+        if missing else "")
+
+
+def test_a_cdf_per_series_counts_its_own_rows():
+    rows = pd.DataFrame({"rtt": [1.0, None, 2.0, 3.0], "cut": ["a", "a", "b", "b"]})
+    lines = {line.get_label(): line for line in
+             plot(rows, x="rtt", hue="cut", kind="cdf").axes[0].get_lines()}
+    np.testing.assert_allclose(lines["a"].get_ydata(), [0.0, 0.5])  # a site cut off: ends at 1/2
+    np.testing.assert_allclose(lines["b"].get_ydata(), [0.0, 0.5, 1.0])
 
 
 def test_bars_group_by_hue_with_heights_the_means():
@@ -81,6 +124,20 @@ def test_bars_group_by_hue_with_heights_the_means():
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["8b", "70b"]
 
 
+@pytest.mark.parametrize(("bars", "every"), [(40, 1), (41, 2), (300, 8), (1000, 25)])
+def test_many_bars_label_one_in_k(bars: int, every: int):
+    rows = pd.DataFrame({"link": [f"link-{i}" for i in range(bars)], "gbps": range(bars)})
+    ax = plot(rows, x="link", y="gbps", kind="bar").axes[0]
+    assert len(ax.patches) == bars  # every bar drawn
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) <= MAX_BAR_LABELS
+    assert labels == [f"link-{i}" for i in range(0, bars, every)]
+    np.testing.assert_allclose(ax.get_xticks(), np.arange(0, bars, every))
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {90.0}  # side by side
+    assert ax.get_xlabel() == ("link" if every == 1 else
+                               f"link (one bar in {every} labelled, of {bars})")
+
+
 def test_scatter_draws_every_row():
     fig = plot(ROWS, x="distance_km", y="efficiency", kind="scatter")
     (points,) = fig.axes[0].collections
@@ -89,8 +146,15 @@ def test_scatter_draws_every_row():
 
 def test_rows_without_a_number_are_left_out():
     rows = pd.DataFrame({"x": [1, 2, 3], "y": ["1.5", "n/a", "2.5"]})
-    (line,) = plot(rows, x="x", y="y").axes[0].get_lines()
+    fig = plot(rows, x="x", y="y")
+    (line,) = fig.axes[0].get_lines()
     np.testing.assert_allclose(line.get_ydata(), [1.5, 2.5])
+    assert fig.axes[0].get_title() == "y against x (1 row without a value not drawn)"
+    scatter = plot(rows, x="x", y="y", kind="scatter")
+    assert len(scatter.axes[0].collections[0].get_offsets()) == 2
+    assert scatter.axes[0].get_title().endswith("(1 row without a value not drawn)")
+    assert undrawn_rows(rows, x="x", y="y", kind="scatter") == 1
+    assert undrawn_rows(ROWS, x="distance_km", y="efficiency") == 0
 
 
 @pytest.mark.parametrize(("options", "error", "message"), [
