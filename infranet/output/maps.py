@@ -107,7 +107,8 @@ def antimeridian_parts(points: Sequence[tuple[float, float]]) -> list[list[tuple
         if abs(step) > 180.0:
             edge = 180.0 if step < 0 else -180.0  # the edge the line leaves by
             shifted = lon + 360.0 if step < 0 else lon - 360.0
-            share = (edge - lon0) / (shifted - lon0)
+            span = shifted - lon0  # 0 for a step from one edge of the map to the other
+            share = (edge - lon0) / span if span else 0.0
             cross = lat0 + share * (lat - lat0)
             current.append((edge, cross))
             parts.append(current)
