@@ -696,6 +696,11 @@ def oblivious(topology: Topology, tm: TrafficMatrix | Flows, *, k: int = 4,
 #: COPE's default penalty envelope: the worst-case ratio may exceed the optimal oblivious
 #: ratio by 10 %.
 COPE_BETA = 1.1
+
+#: Dual simplex iterations a COPE call may spend from the last window's basis before it solves
+#: afresh by interior point (on GEANT a warm call takes tens to hundreds of iterations; one
+#: from scratch, about 1.3 s).
+COPE_SIMPLEX_ITERATIONS = 1500
 #: COPE's default window of predicted matrices (the latest observed ones).
 COPE_WINDOW = 12
 
@@ -904,8 +909,16 @@ class _CopeModel:
         # the first solve by interior point (crossover gives a basis), then dual simplex
         # from the last basis
         h.setOptionValue("solver", "simplex" if self.solved else "ipm")
+        h.setOptionValue("simplex_iteration_limit", COPE_SIMPLEX_ITERATIONS)
         h.run()
         status = h.getModelStatus()
+        if status != self.module.HighsModelStatus.kOptimal and self.solved:
+            # the last basis can be far from this window's optimum (dual simplex then wanders
+            # for thousands of iterations): interior point from scratch, whose crossover
+            # gives the next call a fresh basis
+            h.setOptionValue("solver", "ipm")
+            h.run()
+            status = h.getModelStatus()
         if status != self.module.HighsModelStatus.kOptimal:
             raise InfranetError(f"HiGHS did not solve the COPE LP: {h.modelStatusToString(status)}",
                                 file=topology.file)
