@@ -33,10 +33,11 @@ from infranet.results import FrozenState
 if TYPE_CHECKING:
     from infranet.model import Compiled, Topology
 
-__all__ = ["DeferredPaths", "PathSet", "check_paths", "from_records", "gather"]
+__all__ = ["DeferredPaths", "PathSet", "check_paths", "from_records", "gather", "readonly"]
 
 
-def _readonly(array: Any, dtype: Any) -> np.ndarray:
+def readonly(array: Any, dtype: Any) -> np.ndarray:
+    """A read-only copy of `array` as `dtype` (a scalar becomes one element)."""
     out = np.array(array, dtype=dtype, copy=True)
     if out.ndim == 0:
         out = out.reshape(1)
@@ -77,14 +78,14 @@ class PathSet(FrozenState):
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
         for name in ("src", "dst", "indptr", "arcs"):
-            object.__setattr__(self, name, _readonly(getattr(self, name), np.int64))
+            object.__setattr__(self, name, readonly(getattr(self, name), np.int64))
         n = len(self.src)
         if len(self.dst) != n or len(self.indptr) != n + 1:
             raise ValidationError(f"a path set of {n} paths needs {n} dst and {n + 1} indptr "
                                   f"entries, got {len(self.dst)} and {len(self.indptr)}",
                                   field="paths")
         if self.fraction is not None:
-            object.__setattr__(self, "fraction", _readonly(self.fraction, float))
+            object.__setattr__(self, "fraction", readonly(self.fraction, float))
             if len(self.fraction) != n:
                 raise ValidationError(f"expected one fraction per path ({n}), got "
                                       f"{len(self.fraction)}", field="fraction")
@@ -94,7 +95,7 @@ class PathSet(FrozenState):
             ptr = np.concatenate([np.flatnonzero(start), [n]])
         else:
             ptr = self.path_ptr
-        object.__setattr__(self, "path_ptr", _readonly(ptr, np.int64))
+        object.__setattr__(self, "path_ptr", readonly(ptr, np.int64))
 
     @classmethod
     def from_demands(cls, nodes: Sequence[str], src: Any, dst: Any, path_ptr: Any,
@@ -141,7 +142,7 @@ class PathSet(FrozenState):
     @functools.cached_property
     def demand_of(self) -> np.ndarray:
         """The demand of each path."""
-        return _readonly(np.repeat(np.arange(self.n_demands), np.diff(self.path_ptr)),
+        return readonly(np.repeat(np.arange(self.n_demands), np.diff(self.path_ptr)),
                          np.int64)
 
     @property

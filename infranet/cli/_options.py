@@ -216,23 +216,33 @@ def load(path: str, input_format: str | None = None,
     file (two sites at one location) are summed up in one line on stderr; ``infranet validate``
     lists them (`count_warnings` False: not said, for a command that shows them itself).
     """
-    import warnings
-
     import infranet.io
-    from infranet.errors import InfranetWarning, counted
 
     options: dict[str, Any] = {"capacity_unit": capacity_unit} if capacity_unit else {}
-    with warnings.catch_warnings(record=True) as caught, reading(path) as report:
-        warnings.simplefilter("always", InfranetWarning)
+    with summed_warnings(f"`infranet validate {path}` lists them", say=count_warnings), \
+            reading(path) as report:
         topology = infranet.io.read(path, format=input_format, progress=report, **options)
+    return topology
+
+
+@contextlib.contextmanager
+def summed_warnings(where: str, *, say: bool = True) -> Iterator[None]:
+    """Sum up the warnings about a file raised in the block in one line on stderr (the first,
+    how many more, and `where` they are listed); other warnings pass through."""
+    import warnings
+
+    from infranet.errors import InfranetWarning, counted
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InfranetWarning)
+        yield
     for other in caught:
         if not isinstance(other.message, InfranetWarning):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     found = [w.message for w in caught if isinstance(w.message, InfranetWarning)]
-    if found and count_warnings:
+    if found and say:
         more = f" (and {counted(len(found) - 1, 'more warning')})" if len(found) > 1 else ""
-        warn(f"{found[0]}{more}; `infranet validate {path}` lists them")
-    return topology
+        warn(f"{found[0]}{more}; {where}")
 
 
 #: ``--plot FILE``: a command's chart, beside what it prints.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -510,11 +510,7 @@ def bench_routing(suite: str, limit: int | None, algorithms: str | None, seed: i
                                        scheduler=scheduler, on_result=keep,
                                        on_instance=update)
     except KeyboardInterrupt:
-        if output and rows:
-            _write_results(partial, output)
-        click.echo(f"interrupted after {len(rows)} results"
-                   + (f"; kept in {output}" if output else ""), err=True)
-        sys.exit(130)
+        _interrupted(partial, rows, output)
     if output:
         _write_results(results, output)
     if plot_file is not None:
@@ -547,6 +543,15 @@ def bench_routing(suite: str, limit: int | None, algorithms: str | None, seed: i
         sys.exit(1)
 
 
+def _interrupted(partial: dict, rows: list[dict], output: str | None) -> NoReturn:
+    """Keep the rows of an interrupted suite in `output` (if any), say so, exit 130."""
+    if output and rows:
+        _write_results(partial, output)
+    click.echo(f"interrupted after {len(rows)} results"
+               + (f"; kept in {output}" if output else ""), err=True)
+    sys.exit(130)
+
+
 def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: str | None,
                    output: str | None, fmt: str) -> None:
     """``infranet bench routing --suite dynamic``."""
@@ -576,11 +581,7 @@ def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: 
                                   data=Path(data) if data else None, on_result=keep,
                                   on_instance=update)
     except KeyboardInterrupt:
-        if output and rows:
-            _write_results(partial, output)
-        click.echo(f"interrupted after {len(rows)} results"
-                   + (f"; kept in {output}" if output else ""), err=True)
-        sys.exit(130)
+        _interrupted(partial, rows, output)
     if output:
         _write_results(results, output)
     for instance in results["instances"]:

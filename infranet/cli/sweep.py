@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from infranet.cli._options import output_format, warn
+from infranet.cli._options import output_format, summed_warnings
 
 
 @click.command()
@@ -54,20 +54,8 @@ def sweep(study_file: str, output: str, workers: int | None, scheduler: str | No
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers sets local processes and --scheduler runs on a Dask "
                                "cluster: give one of them")
-    import warnings
-
-    from infranet.errors import InfranetWarning, counted
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InfranetWarning)
+    with summed_warnings("`infranet validate` on the study's topology lists them"):
         study = read_study(study_file)
-    for other in caught:
-        if not isinstance(other.message, InfranetWarning):
-            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
-    found = [w.message for w in caught if isinstance(w.message, InfranetWarning)]
-    if found:  # summed up in one line, as every command that reads a topology does
-        more = f" (and {counted(len(found) - 1, 'more warning')})" if len(found) > 1 else ""
-        warn(f"{found[0]}{more}; `infranet validate` on the study's topology lists them")
     count = None if scheduler is not None else how_many(workers)
     total = len(scenarios(study))
     started = [time.perf_counter()]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from infranet.algorithms.arcs import busiest_link, utilisation
-from infranet.algorithms.paths import DeferredPaths, PathSet
+from infranet.algorithms.paths import DeferredPaths, PathSet, readonly
 from infranet.errors import InfranetError, UnknownNameError, ValidationError, did_you_mean
 from infranet.results import Binding, FrozenDict, FrozenState, freeze, is_plain, plain
 
@@ -63,11 +63,6 @@ _BUILTIN_MODULES = (
 
 # ---------------------------------------------------------------------------- results
 
-
-def _readonly(array: Any, dtype: Any) -> np.ndarray:
-    out = np.array(array, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,10 +118,10 @@ class Routing(FrozenState):
         object.__setattr__(self, "nodes", tuple(self.nodes))
         object.__setattr__(self, "link_names", tuple(self.link_names))
         if self.capacity_gbps is not None:
-            object.__setattr__(self, "capacity_gbps", _readonly(self.capacity_gbps, float))
+            object.__setattr__(self, "capacity_gbps", readonly(self.capacity_gbps, float))
         for name, dtype in (("arc_load_gbps", float), ("src", np.int64), ("dst", np.int64),
                             ("demand_gbps", float), ("routed_gbps", float)):
-            object.__setattr__(self, name, _readonly(getattr(self, name), dtype))
+            object.__setattr__(self, name, readonly(getattr(self, name), dtype))
         object.__setattr__(self, "options", freeze(self.options))
         object.__setattr__(self, "info", freeze(self.info))
         if not isinstance(self._splits, (PathSet, DeferredPaths, type(None))):

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from infranet.algorithms.paths import readonly
 from infranet.errors import InfranetError, ValidationError, did_you_mean
 from infranet.results import Binding, FrozenDict, FrozenState, freeze, is_plain, plain
 from infranet.traffic_series import TrafficSeries, matrix_of
@@ -164,11 +165,6 @@ class History:
 # ---------------------------------------------------------------------------- result
 
 
-def _readonly(values: Any, dtype: Any) -> np.ndarray:
-    out = np.array(values, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
-
 
 @dataclass(frozen=True, eq=False)
 class OnlineResult(FrozenState):
@@ -212,9 +208,9 @@ class OnlineResult(FrozenState):
     optimum_source: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "t", _readonly(self.t, np.int64))
+        object.__setattr__(self, "t", readonly(self.t, np.int64))
         for name in ("mlu", "optimum_mlu", "mlu_ratio", "lost_gbps", "churn", "solve_s"):
-            object.__setattr__(self, name, _readonly(getattr(self, name), float))
+            object.__setattr__(self, name, readonly(getattr(self, name), float))
         object.__setattr__(self, "busiest", tuple(self.busiest))
         object.__setattr__(self, "options", freeze(self.options))
 

@@ -984,6 +984,15 @@ def _grid(raw: Any, file: str | None) -> tuple[tuple[str, tuple[Any, ...]], ...]
     return tuple(out)
 
 
+def _known_keys(raw: Mapping[str, Any], allowed: Sequence[str], file: str | None,
+                where: str) -> None:
+    """Refuse a key of the mapping at `where` that is not `allowed` (with the closest one)."""
+    for key in raw:
+        if key not in allowed:
+            raise _fail(f"unknown key{did_you_mean(str(key), allowed)}; allowed: "
+                        f"{', '.join(allowed)}", file, f"{where}.{key}")
+
+
 def _failures(raw: Any, file: str | None) -> Failures | None:
     if raw is None or raw is False:
         return None
@@ -992,10 +1001,7 @@ def _failures(raw: Any, file: str | None) -> Failures | None:
     if not isinstance(raw, dict):
         raise _fail(f"expected true or a mapping with keys {', '.join(FAILURE_KEYS)}, got "
                     f"{type(raw).__name__}", file, "failures")
-    for key in raw:
-        if key not in FAILURE_KEYS:
-            raise _fail(f"unknown key{did_you_mean(str(key), FAILURE_KEYS)}; allowed: "
-                        f"{', '.join(FAILURE_KEYS)}", file, f"failures.{key}")
+    _known_keys(raw, FAILURE_KEYS, file, "failures")
     flags = {}
     for key in ("links", "srlgs", "sites"):
         value = raw.get(key, key == "links")
@@ -1039,10 +1045,7 @@ def _demands(raw: Any, topology: Topology, file: str | None,
     if not isinstance(raw, dict):
         raise _fail(f"expected a traffic matrix file or a mapping with keys "
                     f"{', '.join(DEMAND_KEYS)}, got {type(raw).__name__}", file, "demands")
-    for key in raw:
-        if key not in DEMAND_KEYS:
-            raise _fail(f"unknown key{did_you_mean(str(key), DEMAND_KEYS)}; allowed: "
-                        f"{', '.join(DEMAND_KEYS)}", file, f"demands.{key}")
+    _known_keys(raw, DEMAND_KEYS, file, "demands")
     generator, path = raw.get("generator"), raw.get("file")
     if (generator is None) == (path is None):
         raise _fail("give either 'generator' (gravity or uniform, with total_gbps) or 'file'",
