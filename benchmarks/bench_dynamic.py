@@ -115,8 +115,8 @@ def run_instance(key: str, data: Path, limit: int | None) -> float:
         rows.append(_row(label, result, time.perf_counter() - clock, optimum_s))
     wall = time.perf_counter() - total
     _print(rows)
-    print("  ratio = MLU / published optimum; '-' where every interval lost demand (a pair "
-          "silent in t - 1 and routed by nothing; see docs/dynamic-te.md); lossy = intervals "
+    print("  ratio = MLU / published optimum, over the intervals that lost no demand ('-' "
+          "when none: cspf admits only what fits); lossy = intervals "
           "that lost demand; churn = mean share of traffic whose split changed; "
           "x optimum = time per interval over the optimum's; jupiter = window-peak with "
           "window 12 and spread 0.5, as in the FIGRET harness")

@@ -22,9 +22,9 @@ import numpy as np
 from infranet.algorithms.paths import PathSet
 
 if TYPE_CHECKING:
-    from infranet.model import Compiled
+    from infranet.model import Compiled, Topology
 
-__all__ = ["decompose"]
+__all__ = ["decompose", "fill_starved"]
 
 
 def decompose(compiled: Compiled, src: np.ndarray, dst: np.ndarray, demand: np.ndarray,
@@ -143,3 +143,48 @@ def _decompose_pairs(compiled: Compiled, src: np.ndarray, dst: np.ndarray, deman
                    fraction=fraction,
                    path_ptr=np.concatenate([[0], np.cumsum(np.bincount(owner,
                                                                        minlength=len(src)))]))
+
+
+def fill_starved(topology: Topology, splits: PathSet, src: np.ndarray, dst: np.ndarray,
+                 demand: np.ndarray, usable: np.ndarray) -> PathSet:
+    """Give each demand that asks for traffic but got no path from a decomposition its
+    fewest-hop path over the `usable` arcs.
+
+    A demand a solver's tolerance rounds to nothing (a pair at a billionth of the largest, as
+    the online protocol gives a pair silent in the last interval) carries no flow, so a flow
+    decomposition finds no path for it, though one exists; left so, its next interval's
+    traffic would be lost. Demands that no usable path joins stay without a path.
+    """
+    from infranet.algorithms.candidates import shortest_paths
+
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    count = np.diff(splits.path_ptr)
+    starved = np.flatnonzero((np.asarray(demand) > 0) & (count == 0) & (src != dst))
+    if not starved.size:
+        return splits
+    n = len(splits.nodes)
+    names = splits.nodes
+    keys = np.unique(src[starved] * n + dst[starved])
+    found = shortest_paths(topology, [(names[k // n], names[k % n]) for k in keys], k=1,
+                           method="deviation", usable=usable)
+    path_of_key = {int(a) * n + int(b): p
+                   for p, (a, b) in enumerate(zip(found.src, found.dst, strict=True))}
+    extra_path, extra_owner = [], []
+    for d in starved:
+        p = path_of_key.get(int(src[d]) * n + int(dst[d]))
+        if p is not None:
+            extra_path.append(p)
+            extra_owner.append(int(d))
+    if not extra_path:
+        return splits
+    both = PathSet(splits.nodes, np.concatenate([splits.src, found.src]),
+                   np.concatenate([splits.dst, found.dst]),
+                   np.concatenate([splits.indptr, splits.indptr[-1] + found.indptr[1:]]),
+                   np.concatenate([splits.arcs, found.arcs]),
+                   fraction=np.concatenate([splits.shares, np.ones(len(found))]))
+    owner = np.concatenate([splits.demand_of, extra_owner])
+    rows = np.concatenate([np.arange(splits.n_paths), splits.n_paths + np.array(extra_path)])
+    order = np.argsort(owner, kind="stable")
+    return both.take(rows[order], fraction=both.shares[rows[order]], demand_of=owner[order],
+                     n_demands=splits.n_demands)

@@ -30,7 +30,7 @@ import numpy as np
 
 from infranet.algorithms.arcs import capacities, reachable, simple_arcs, simple_csr
 from infranet.algorithms.dags import destination_dag
-from infranet.algorithms.decomposition import decompose
+from infranet.algorithms.decomposition import decompose, fill_starved
 from infranet.algorithms.paths import empty
 from infranet.errors import ValidationError
 from infranet.results import Stopwatch
@@ -189,6 +189,7 @@ def fptas(topology: Topology, tm: TrafficMatrix | Flows, *, eps: float = 0.1,
     per_arc[:, arcs] = source_flow / phases
     splits = decompose(compiled, src, dst, np.where(keep, demand, 0.0) / spf_mlu, sources,
                        per_arc)
+    splits = fill_starved(topology, splits, src, dst, np.where(keep, demand, 0.0), usable)
     bound = 1.0 + eps if gap <= 1.0 + eps else (1.0 - eps) ** -3
     info = {"lower_bound_mlu": best_lb * spf_mlu, "gap": gap, "certified": gap <= 1.0 + eps,
             "bound": bound, "phases": phases, "lost_gbps": float(demand[~keep].sum())}

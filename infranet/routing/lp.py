@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from infranet.algorithms.arcs import capacities, reachable
-from infranet.algorithms.decomposition import decompose
+from infranet.algorithms.decomposition import decompose, fill_starved
 from infranet.algorithms.paths import PathSet, by_pair, empty
 from infranet.errors import ValidationError
 from infranet.results import Stopwatch
@@ -170,6 +170,7 @@ def mcf(topology: Topology, tm: TrafficMatrix | Flows, *, method: str = "highs",
                            dtype=np.int64)
         splits = decompose(compiled, src, dst, np.where(keep, demand, 0.0), sources,
                            np.asarray(result.commodity_flow_gbps))
+        splits = fill_starved(topology, splits, src, dst, np.where(keep, demand, 0.0), live)
         objective = float(result.objective)
     else:
         splits = empty(compiled.nodes, len(src))
