@@ -28,9 +28,9 @@ try:
     import infranet  # noqa: F401
 except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from infranet.bench.dynamic import DYNAMIC_INSTANCES, WARMUP, options_for
+from infranet.bench.dynamic import DYNAMIC_INSTANCES, WARMUP, run
 from infranet.bench.routing import default_data_dir
-from infranet.routing import algorithms, run_online
+from infranet.parallel import workers
 from infranet.routing.online import optimum_mlus
 
 #: What the FIGRET paper (Liu, Zhao, Cui, Wang, "FIGRET: Fine-Grained Robustness-Enhanced
@@ -51,13 +51,12 @@ PUBLISHED = (
 )
 
 
-def _row(name: str, result, wall: float, optimum_s: float) -> dict:
-    s = result.summary
-    per = wall / max(1, len(result))
-    return {"algorithm": name, "mean": s["mean_ratio"], "p50": s["p50_ratio"],
-            "p90": s["p90_ratio"], "p99": s["p99_ratio"], "max": s["max_ratio"],
-            ">1.1": s["share_above_1.1"], ">1.5": s["share_above_1.5"],
-            "churn": s["mean_churn"], "lossy": s["intervals_with_loss"], "s/int": per,
+def _row(row: dict, optimum_s: float) -> dict:
+    per = row["seconds_per_interval"]
+    return {"algorithm": row["algorithm"], "mean": row["mean_ratio"], "p50": row["p50_ratio"],
+            "p90": row["p90_ratio"], "p99": row["p99_ratio"], "max": row["max_ratio"],
+            ">1.1": row["share_above_1.1"], ">1.5": row["share_above_1.5"],
+            "churn": row["mean_churn"], "lossy": row["intervals_with_loss"], "s/int": per,
             "x optimum": per / optimum_s if optimum_s > 0 else float("nan")}
 
 
@@ -82,8 +81,9 @@ def _print(rows: list[dict]) -> None:
         print(f"  {row['algorithm']:<14}" + "".join(cells))
 
 
-def run_instance(key: str, data: Path, limit: int | None) -> float:
-    """Replay every registered algorithm over instance `key`; return the wall time."""
+def run_instance(key: str, data: Path, limit: int | None, workers: int) -> float:
+    """Replay every registered algorithm (and the suite's variants) over instance `key` on
+    `workers` processes; return the wall time."""
     instance = next(i for i in DYNAMIC_INSTANCES if i.name == key)
     loaded = instance.load(data)
     topo, series, paths, published = (loaded["topology"], loaded["series"], loaded["paths"],
@@ -99,29 +99,26 @@ def run_instance(key: str, data: Path, limit: int | None) -> float:
     print(f"baseline: the optimum of every interval (path LP over the tunnels, HiGHS), "
           f"{optimum_s:.4f} s per interval; published optima reproduced: "
           f"{'yes' if gap <= 1e-6 else 'NO'} (largest relative gap {gap:.1e})")
-    rows = []
     total = time.perf_counter()
-    runs = [(name, name, options_for(name, topo, seed=0)) for name in algorithms()]
-    # the FIGRET harness's Jupiter baseline: window-peak over 12 intervals, hedged (spread 0.5)
-    runs.append(("jupiter", "window-peak", {"window": 12, "spread": 0.5}))
-    for label, name, options in runs:
-        clock = time.perf_counter()
-        try:
-            result = run_online(topo, series, name, limit=limit, start=WARMUP,
-                                optima=published, paths=paths, **options)
-        except Exception as err:  # a plug-in's failure is reported, the run goes on
-            print(f"  {label}: failed: {type(err).__name__}: {err}")
-            continue
-        rows.append(_row(label, result, time.perf_counter() - clock, optimum_s))
+    results = run(instances=[key], limit=limit, data=data, workers=workers)
     wall = time.perf_counter() - total
+    rows = []
+    for row in results["results"]:
+        if row["error"]:  # a plug-in's failure is reported, the run goes on
+            print(f"  {row['algorithm']}: failed: {row['error']}")
+        else:
+            rows.append(_row(row, optimum_s))
     _print(rows)
     print("  ratio = MLU / published optimum, over the intervals that lost no demand ('-' "
-          "when none: cspf admits only what fits); lossy = intervals "
-          "that lost demand; churn = mean share of traffic whose split changed; "
-          "x optimum = time per interval over the optimum's; jupiter = window-peak with "
-          "window 12 and spread 0.5, as in the FIGRET harness")
-    print(f"every algorithm, {len(chosen)} intervals: {wall:.1f} s "
-          f"({'within' if wall < 300 else 'over'} the 5-minute target)")
+          "when none: cspf admits only what fits); lossy = intervals that lost demand; "
+          "churn = mean share of traffic whose split changed; x optimum = time per interval "
+          "over the optimum's; jupiter = window-peak with window 12 and spread 0.5, as in "
+          "the FIGRET harness")
+    own = sum(row["wall_s"] for row in results["results"])
+    print(f"every algorithm, {len(chosen)} intervals: {wall:.1f} s on {workers} "
+          f"process{'es' if workers > 1 else ''} ({'within' if wall < 300 else 'over'} the "
+          f"5-minute target); the runs one after another: {own:.1f} s "
+          f"({own / wall:.2f}x the wall time)")
     return wall
 
 
@@ -132,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also the Facebook pod A test-6 series (477 intervals)")
     parser.add_argument("--limit", type=int, default=None, help="intervals per series")
     parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=-1,
+                        help="processes replaying runs side by side (default -1: every core)")
     args = parser.parse_args(argv)
     data = args.data or default_data_dir()
     if data is None:
@@ -140,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     limit = 10 if args.quick else args.limit
     print(f"machine load (1-minute average): {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} cores")
-    run_instance("figret-geant", data, limit)
+    n_workers = workers(args.workers)
+    run_instance("figret-geant", data, limit, n_workers)
     if args.pod:
-        run_instance("figret-facebook-pod-a-6", data, limit)
+        run_instance("figret-facebook-pod-a-6", data, limit, n_workers)
     print()
     for line in PUBLISHED:
         print(line)

@@ -29,7 +29,7 @@ import numpy as np
 
 from infranet.errors import InfranetError
 
-__all__ = ["DYNAMIC_INSTANCES", "WARMUP", "DynamicInstance", "options_for", "run"]
+__all__ = ["DYNAMIC_INSTANCES", "VARIANTS", "WARMUP", "DynamicInstance", "options_for", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,20 @@ DYNAMIC_INSTANCES: tuple[DynamicInstance, ...] = (
 )
 
 
+#: Named settings of a registered algorithm that the suite runs beside the defaults: the
+#: FIGRET harness's Jupiter baseline is ``window-peak`` over its 12-interval window, hedged
+#: with a spread of 0.5 (``benchmarks/linear/linear_helper.py`` of github.com/FIGRET/figret).
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "jupiter": ("window-peak", {"window": 12, "spread": 0.5}),
+}
+
+#: Rough cost of an algorithm per GEANT interval, in seconds: the order a pool of processes
+#: starts them in (the slowest first, so that no process is left with one long run at the
+#: end). Algorithms not listed start last.
+_COST = {"cope": 0.5, "fptas": 0.2, "igp-wo": 0.15, "pop": 0.05, "semi-oblivious": 0.03,
+         "path-lp": 0.03, "mcf": 0.03}
+
+
 def options_for(algorithm: str, topology: Any, seed: int) -> dict[str, Any]:
     """The options the dynamic suite gives `algorithm`: the suite's seed to one that takes it,
     shortest paths by hops where links have no latency, and short searches for the two
@@ -103,15 +117,19 @@ def options_for(algorithm: str, topology: Any, seed: int) -> dict[str, Any]:
 
 def run(*, algorithms: Iterable[str] | None = None, limit: int | None = None, seed: int = 0,
         data: Path | None = None, instances: Iterable[str] | None = None,
+        workers: int | None = None,
         on_result: Callable[[dict[str, Any]], None] | None = None,
         on_instance: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Run the dynamic suite and return ``{"metadata", "instances", "results"}``: one result
-    row per instance and algorithm (the online summary, ``seconds_per_interval``, ``error``).
+    row per instance and algorithm (the online summary, ``options``,
+    ``seconds_per_interval``, ``wall_s``, ``error``), in the order of the instances and
+    algorithms.
 
     Parameters
     ----------
     algorithms
-        Registered names (default: every registered algorithm, plug-ins included).
+        Registered names, or names of :data:`VARIANTS` (default: every registered
+        algorithm, plug-ins included, then every variant).
     limit
         Evaluate the first `limit` intervals after the warm-up of each series.
     data
@@ -120,69 +138,144 @@ def run(*, algorithms: Iterable[str] | None = None, limit: int | None = None, se
         skipped, with a note.
     instances
         Names among :data:`DYNAMIC_INSTANCES` (default: all).
+    workers
+        Local processes replaying runs side by side (:func:`infranet.parallel.workers`:
+        this argument, else ``INFRANET_WORKERS``, else 1). Each run is one algorithm over
+        one series, in order; the rows are those of a serial run, ``wall_s`` and
+        ``seconds_per_interval`` aside. The processes are forked where the system can, so
+        algorithms registered in this process run there too.
     on_result, on_instance
-        Called with each row as it is made, and with ``(instance, done, total)``.
+        Called with each row as it is made (in order), and with ``(instance, done,
+        total)`` as instances are reached.
     """
     from infranet.bench.routing import default_data_dir, metadata
     from infranet.errors import UnknownNameError, did_you_mean
+    from infranet.parallel import workers as worker_count
     from infranet.routing import algorithms as registered
-    from infranet.routing import get, run_online
+    from infranet.routing import get
 
-    names = list(algorithms) if algorithms is not None else list(registered())
+    if algorithms is not None:
+        names = list(algorithms)
+    else:
+        names = list(registered()) + [v for v in VARIANTS if VARIANTS[v][0] in registered()]
     for name in names:
-        get(name)
+        get(VARIANTS[name][0] if name in VARIANTS else name)
     known = {i.name: i for i in DYNAMIC_INSTANCES}
     chosen = list(known) if instances is None else list(instances)
     for name in chosen:
         if name not in known:
             raise UnknownNameError(f"unknown dynamic instance {name!r}"
                                    f"{did_you_mean(name, known)}; known: {', '.join(known)}")
+    n_workers = worker_count(workers)
     data = data if data is not None else default_data_dir()
     meta = metadata("dynamic", names, seed)
-    meta.update({"inputs": {}, "warmup": WARMUP, "limit": limit})
+    meta.update({"inputs": {}, "warmup": WARMUP, "limit": limit, "workers": n_workers})
     described: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    for done, key in enumerate(chosen):
-        instance = known[key]
-        if on_instance:
-            on_instance(key, done, len(chosen))
+    tasks: list[tuple[str, str]] = []
+    for key in chosen:
         if data is None:
             described.append({"name": key, "skipped": "reference data not found "
                               "(../shared/data or $INFRANET_DATA)"})
             continue
         try:
-            loaded = instance.load(data)
+            loaded = _load(known[key], Path(data))
         except InfranetError as err:
             described.append({"name": key, "skipped": str(err)})
             continue
         meta["inputs"].update(loaded["inputs"])
         topo, series = loaded["topology"], loaded["series"]
-        described.append({"name": key, "description": instance.description,
+        described.append({"name": key, "description": known[key].description,
                           "nodes": topo.n_nodes, "links": len(topo.links),
                           "intervals": len(series), "pairs": series.n_pairs})
-        for name in names:
-            row: dict[str, Any] = {"instance": key, "algorithm": name}
-            started = time.perf_counter()
-            try:
-                result = run_online(topo, series, name, limit=limit, start=WARMUP,
-                                    optima=loaded["optima"], paths=loaded["paths"],
-                                    **options_for(name, topo, seed))
-            except Exception as err:
-                # a failing algorithm (a plug-in's bug, one that reads the future) is
-                # recorded in its row, and the suite goes on
-                row.update({"error": f"{type(err).__name__}: {err}",
-                            "wall_s": time.perf_counter() - started})
-                log.warning("%s on %s failed: %s", name, key, row["error"])
-            else:
-                wall = time.perf_counter() - started
-                summary = result.summary
-                row.update({k: v for k, v in summary.items() if k not in ("algorithm",)})
-                row.update({"seconds_per_interval": wall / max(1, len(result)),
-                            "wall_s": wall, "error": None})
-            rows.append(row)
-            if on_result:
-                on_result(row)
+        tasks.extend((key, name) for name in names)
+    rows: list[dict[str, Any]] = []
+    reached: set[str] = set()
+
+    def made(row: dict[str, Any]) -> None:
+        if on_instance and row["instance"] not in reached:
+            reached.add(row["instance"])
+            on_instance(row["instance"], len(reached) - 1, len(chosen))
+        rows.append(row)
+        if on_result:
+            on_result(row)
+
+    if n_workers <= 1 or len(tasks) <= 1:
+        for key, name in tasks:
+            made(replay(known[key], Path(data), name, limit, seed))  # type: ignore[arg-type]
+    else:
+        _in_pool(tasks, known, Path(data), limit, seed,  # type: ignore[arg-type]
+                 min(n_workers, len(tasks)), made)
     if on_instance:
         on_instance("", len(chosen), len(chosen))
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return {"metadata": meta, "instances": described, "results": rows}
+
+
+def _in_pool(tasks: list[tuple[str, str]], known: dict[str, DynamicInstance], data: Path,
+             limit: int | None, seed: int, n_workers: int,
+             made: Callable[[dict[str, Any]], None]) -> None:
+    """Replay `tasks` on `n_workers` processes, the costliest first; hand each row to `made`
+    in the tasks' order as soon as every row before it is done."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from infranet.parallel import mark_worker
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    order = sorted(range(len(tasks)), key=lambda i: -_COST.get(
+        VARIANTS.get(tasks[i][1], (tasks[i][1],))[0], 0.0))
+    done: dict[int, dict[str, Any]] = {}
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context,
+                             initializer=mark_worker) as pool:
+        futures = {i: pool.submit(replay, known[tasks[i][0]], data, tasks[i][1], limit, seed)
+                   for i in order}
+        try:
+            for i in range(len(tasks)):
+                done[i] = futures[i].result()
+                made(done.pop(i))
+        except BaseException:
+            for future in futures.values():
+                future.cancel()
+            raise
+
+
+_LOADED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _load(instance: DynamicInstance, data: Path) -> dict[str, Any]:
+    """`instance` loaded from `data`, once per process."""
+    key = (instance.name, str(Path(data).resolve()))
+    if key not in _LOADED:
+        _LOADED.clear()  # one instance at a time: a series can be large
+        _LOADED[key] = instance.load(data)
+    return _LOADED[key]
+
+
+def replay(instance: DynamicInstance, data: Path, name: str, limit: int | None, seed: int
+           ) -> dict[str, Any]:
+    """One row of the suite: `name` (a registered algorithm or a :data:`VARIANTS` name)
+    replayed over `instance` from :data:`WARMUP` on. A failing algorithm (a plug-in's bug,
+    one that reads the future) is the row's ``error``."""
+    from infranet.routing import run_online
+
+    loaded = _load(instance, data)
+    topo = loaded["topology"]
+    algorithm, options = (VARIANTS[name] if name in VARIANTS
+                          else (name, options_for(name, topo, seed)))
+    row: dict[str, Any] = {"instance": instance.name, "algorithm": name,
+                           "options": ", ".join(f"{k}={v}" for k, v in options.items())}
+    started = time.perf_counter()
+    try:
+        result = run_online(topo, loaded["series"], algorithm, limit=limit, start=WARMUP,
+                            optima=loaded["optima"], paths=loaded["paths"], **options)
+    except Exception as err:
+        row.update({"error": f"{type(err).__name__}: {err}",
+                    "wall_s": time.perf_counter() - started})
+        log.warning("%s on %s failed: %s", name, instance.name, row["error"])
+        return row
+    wall = time.perf_counter() - started
+    row.update({k: v for k, v in result.summary.items() if k != "algorithm"})
+    row.update({"seconds_per_interval": wall / max(1, len(result)), "wall_s": wall,
+                "error": None})
+    return row

@@ -61,8 +61,8 @@ log = logging.getLogger(__name__)
 #: Algorithms the suite runs by default (every registered one). ``igp-wo`` and ``pop`` take
 #: seeds; the suite's seed is passed to every algorithm that accepts one.
 ALGORITHMS_QUICK = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop",
-                    "igp-wo", "pred-last", "pred-ewma", "window-peak", "oblivious", "cope",
-                    "semi-oblivious")
+                    "igp-wo", "pred-last", "pred-ewma", "pred-linear", "window-peak", "oblivious",
+                    "cope", "semi-oblivious")
 
 #: Capacity given to every link of topologies that carry none (topohub's SNDlib and Topology Zoo
 #: networks): the ratio MLU / optimum does not depend on it.

@@ -119,8 +119,8 @@ _ROUTE_PARTS = ("summary", "links", "failures")
 #: The built-in routing algorithms, named in ``route --help`` without importing the registry
 #: (which loads numpy, scipy and pandas); a test holds it equal to the registry's built-ins.
 BUILTIN_ALGORITHMS = ("spf", "ecmp", "ksp", "cspf", "path-lp", "mcf", "vlb", "fptas", "pop",
-                      "igp-wo", "pred-last", "pred-ewma", "window-peak", "oblivious", "cope",
-                      "semi-oblivious")
+                      "igp-wo", "pred-last", "pred-ewma", "pred-linear", "window-peak", "oblivious",
+                      "cope", "semi-oblivious")
 
 
 def _plain(text: str) -> str:
@@ -429,6 +429,10 @@ def bench() -> None:
               help="Folder of the reference data (default: ../shared/data or $INFRANET_DATA).")
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="Folder for results.json and results.csv (written as results arrive).")
+@click.option("--workers", type=int, default=None, metavar="N",
+              help="With --suite dynamic: replay N runs (an algorithm over a series) side by "
+                   "side on local processes; -1 for every core (default: $INFRANET_WORKERS, "
+                   "else 1). The rows are those of a serial run, timings aside.")
 @click.option("--scheduler", default=None, metavar="ADDR",
               help="Run each (instance, matrix, algorithm) on the Dask distributed cluster whose "
                    "scheduler is at ADDR (tcp://host:8786); the results are those of a local "
@@ -437,8 +441,8 @@ def bench() -> None:
 @plot_option
 @output_format
 def bench_routing(suite: str, limit: int | None, algorithms: str | None, seed: int,
-                  failures: bool, data: str | None, output: str | None, scheduler: str | None,
-                  plot_file: str | None, fmt: str) -> None:
+                  failures: bool, data: str | None, output: str | None, workers: int | None,
+                  scheduler: str | None, plot_file: str | None, fmt: str) -> None:
     """Run routing algorithms on reference instances and compare them with the optimum.
 
     For each instance, matrix and algorithm: MLU and MLU / optimal MLU, throughput and the
@@ -455,13 +459,16 @@ def bench_routing(suite: str, limit: int | None, algorithms: str | None, seed: i
 
     With --suite dynamic, one row per series and algorithm: mean, p50, p90, p99 and max of
     MLU / optimum over the intervals, the share of intervals above 1.1 and 1.5, churn and
-    seconds per interval (docs/dynamic-te.md).
+    seconds per interval (docs/dynamic-te.md). Beside every registered algorithm runs
+    `jupiter`: window-peak over 12 intervals with a spread of 0.5, the FIGRET harness's
+    Jupiter baseline. The whole suite takes about 10 minutes on 2 cores with --workers 2.
 
     \b
     Examples:
       infranet bench routing --suite quick -o results
       infranet bench routing --suite quick --algorithms spf,ecmp,path-lp --plot mlu.png
       infranet bench routing --suite dynamic --limit 20
+      infranet bench routing --suite dynamic --algorithms pred-last,jupiter,ecmp --workers 2
 
     On a Dask cluster, add --scheduler tcp://HOST:8786 (docs/studies.md says how to start one).
     """
@@ -481,9 +488,9 @@ def bench_routing(suite: str, limit: int | None, algorithms: str | None, seed: i
             raise click.UsageError("--plot goes with the static suites; `infranet route FILE "
                                    "--series SERIES --plot FIG` charts one algorithm's ratio "
                                    "over time")
-        _bench_dynamic(names, limit, seed, data, output, fmt)
+        _bench_dynamic(names, limit, seed, data, output, workers, fmt)
         return
-    for flag in typed("limit"):
+    for flag in typed("limit", "workers"):
         raise click.UsageError(f"{flag} goes with --suite dynamic")
     if names:
         from infranet.routing import get
@@ -553,7 +560,7 @@ def _interrupted(partial: dict, rows: list[dict], output: str | None) -> NoRetur
 
 
 def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: str | None,
-                   output: str | None, fmt: str) -> None:
+                   output: str | None, workers: int | None, fmt: str) -> None:
     """``infranet bench routing --suite dynamic``."""
     from pathlib import Path
 
@@ -564,7 +571,12 @@ def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: 
         from infranet.routing import get
 
         for name in names:
-            get(name)
+            if name not in dynamic.VARIANTS:
+                get(name)
+    if workers is not None:
+        from infranet.parallel import workers as worker_count
+
+        worker_count(workers)  # 0 or below -1: a one-line error before anything runs
     if output:
         _results_folder(output)
     rows: list[dict] = []
@@ -578,8 +590,8 @@ def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: 
     try:
         with progress("replaying", total=len(dynamic.DYNAMIC_INSTANCES)) as update:
             results = dynamic.run(algorithms=names, limit=limit, seed=seed,
-                                  data=Path(data) if data else None, on_result=keep,
-                                  on_instance=update)
+                                  data=Path(data) if data else None, workers=workers,
+                                  on_result=keep, on_instance=update)
     except KeyboardInterrupt:
         _interrupted(partial, rows, output)
     if output:

@@ -10,6 +10,10 @@ protocol hands it (:func:`infranet.routing.online.run_online`), then routes it l
 ``pred-ewma``
     an exponentially weighted moving average of the history, ``e = alpha * v[t-1] + (1 -
     alpha) * e_prev``;
+``pred-linear``
+    a least-squares line through each pair's last `window` volumes, extended one interval
+    (the "Pred TE" baseline of the FIGRET project's harness: per-pair linear regression over
+    its 12-interval window);
 ``window-peak``
     the per-pair peak of the last `window` matrices, as Google's Jupiter traffic engineering
     does (Poutievski et al., "Jupiter Evolving", SIGCOMM 2022), optionally with its hedging
@@ -41,7 +45,8 @@ if TYPE_CHECKING:
     from infranet.routing.online import History
     from infranet.traffic import Flows, TrafficMatrix
 
-__all__ = ["ewma", "pred_ewma", "pred_last", "window_peak"]
+__all__ = ["ewma", "linear_forecast", "pred_ewma", "pred_last", "pred_linear",
+           "window_peak"]
 
 
 def _relabelled(result: Routing, name: str, prediction: str, extra: dict[str, Any],
@@ -122,6 +127,59 @@ def pred_ewma(topology: Topology, tm: TrafficMatrix | Flows, *,
                      path_method=path_method, failure=failure)
     return _relabelled(result, "pred-ewma", f"EWMA of {len(history) if history else 1} "
                        f"intervals", {"alpha": float(alpha)}, timer())
+
+
+def linear_forecast(volumes: np.ndarray, window: int) -> np.ndarray:
+    """Return, per column of `volumes` (rows oldest first), the least-squares line through its
+    last `window` values extended one row on, floored at 0 (one row: that row).
+
+    Examples
+    --------
+    >>> linear_forecast(np.array([[1.0, 5.0], [2.0, 3.0], [3.0, 1.0]]), 3).tolist()
+    [4.0, 0.0]
+    """
+    recent = np.asarray(volumes, dtype=float)[-int(window):]
+    count = len(recent)
+    if count == 1:
+        return recent[0].copy()
+    x = np.arange(count, dtype=float) - (count - 1) / 2.0
+    mean = recent.mean(axis=0)
+    slope = x @ (recent - mean) / float(x @ x)
+    return np.clip(mean + slope * (count - (count - 1) / 2.0), 0.0, None)
+
+
+@register("pred-linear")
+def pred_linear(topology: Topology, tm: TrafficMatrix | Flows, *,
+                history: History | None = None, window: int = 12, k: int = 4,
+                weight: str = "hops", paths: PathSet | None = None, method: str = "highs",
+                path_method: str = "auto", failure: FailureSet | None = None) -> Routing:
+    """The path LP on a per-pair linear forecast: the least-squares line through each pair's
+    last `window` volumes, one interval on (:func:`linear_forecast`; the FIGRET harness's
+    "Pred TE").
+
+    Parameters
+    ----------
+    history
+        The past intervals (handed over by the online protocol); without it, `tm` is routed.
+    window
+        How many of the latest intervals the line is fitted to (12 in the FIGRET harness;
+        1 gives ``pred-last``).
+    k, weight, paths, method, path_method, failure
+        As :func:`infranet.routing.lp.path_lp`.
+    """
+    timer = Stopwatch()
+    if not (isinstance(window, (int, np.integer)) and window >= 1):
+        raise ValidationError(f"window must be a whole number >= 1, got {window!r}",
+                              field="window")
+    if history is None:
+        predicted, used = tm, 1
+    else:
+        used = min(len(history), int(window))
+        predicted = history.matrix_of(linear_forecast(history.volumes, int(window)))
+    result = path_lp(topology, predicted, k=k, weight=weight, paths=paths, method=method,
+                     path_method=path_method, failure=failure)
+    return _relabelled(result, "pred-linear", f"linear forecast from {used} intervals",
+                       {"window": int(window)}, timer())
 
 
 @register("window-peak")

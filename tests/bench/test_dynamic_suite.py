@@ -19,7 +19,8 @@ def results(tmp_path_factory):
         pytest.skip("../shared/data is not beside the checkout")
     out = tmp_path_factory.mktemp("dynamic")
     result = CliRunner().invoke(main, ["bench", "routing", "--suite", "dynamic", "--limit",
-                                       "2", "-o", str(out), "--data", str(data)])
+                                       "2", "-o", str(out), "--data", str(data),
+                                       "--workers", "2"])
     assert result.exit_code == 0, result.output
     return json.loads((out / "results.json").read_text()), result
 
@@ -27,7 +28,9 @@ def results(tmp_path_factory):
 def test_every_algorithm_on_every_series(results):
     data, result = results
     rows = data["results"]
-    assert {r["algorithm"] for r in rows} == set(algorithms())
+    assert {r["algorithm"] for r in rows} == set(algorithms()) | set(dynamic.VARIANTS)
+    jupiter = next(r for r in rows if r["algorithm"] == "jupiter")
+    assert jupiter["options"] == "window=12, spread=0.5"
     assert {r["instance"] for r in rows} == {i.name for i in dynamic.DYNAMIC_INSTANCES}
     assert all(r["error"] is None for r in rows), [r for r in rows if r["error"]]
     assert all(r["intervals"] == 2 for r in rows)
@@ -56,3 +59,29 @@ def test_unknown_instance_names_the_closest():
 
     with pytest.raises(UnknownNameError, match="figret-geant"):
         dynamic.run(instances=["figret-gaent"], data=default_data_dir())
+
+
+def test_rows_on_two_processes_are_those_of_a_serial_run():
+    data = default_data_dir()
+    if data is None:
+        pytest.skip("../shared/data is not beside the checkout")
+    chosen = ["pred-last", "jupiter", "ecmp", "oblivious"]
+    kw = {"algorithms": chosen, "limit": 3, "data": data,
+          "instances": ["figret-facebook-pod-a-6", "figret-geant"]}
+    serial = dynamic.run(workers=1, **kw)["results"]
+    pooled = dynamic.run(workers=2, **kw)["results"]
+    assert [(r["instance"], r["algorithm"]) for r in pooled] == \
+        [(i, a) for i in kw["instances"] for a in chosen]
+    timing = ("seconds_per_interval", "wall_s", "mean_solve_s", "total_solve_s")
+    for a, b in zip(serial, pooled, strict=True):
+        assert {k: v for k, v in a.items() if k not in timing} == \
+            {k: v for k, v in b.items() if k not in timing}
+
+
+def test_workers_go_with_the_dynamic_suite_only():
+    result = CliRunner().invoke(main, ["bench", "routing", "--suite", "quick", "--workers", "2"])
+    assert result.exit_code == 2 and "--workers goes with --suite dynamic" in result.output
+    result = CliRunner().invoke(main, ["bench", "routing", "--suite", "dynamic", "--workers",
+                                       "0", "--limit", "1"])
+    assert result.exit_code == 1 and "workers" in result.output
+    assert "Traceback" not in result.output

@@ -111,6 +111,32 @@ def test_window_peak_of_one_interval_is_pred_last(geant):
     np.testing.assert_array_equal(peak.churn, last.churn)
 
 
+def test_pred_linear_on_a_linear_trend_reaches_the_optimum():
+    """Every pair growing (or shrinking) linearly: the forecast is the next matrix exactly,
+    so the routing is that matrix's optimum; with a window of 1 it is pred-last."""
+    topo = square()
+    base = np.zeros((4, 4))
+    base[0, 3], base[1, 2] = 40.0, 10.0
+    step = np.zeros((4, 4))
+    step[0, 3], step[1, 2] = 5.0, 12.0
+    series = TrafficSeries.from_matrices([TrafficMatrix(tuple("wxyz"), base + i * step)
+                                          for i in range(8)])
+    trend = run_online(topo, series, "pred-linear", start=3, window=4)
+    np.testing.assert_allclose(trend.mlu_ratio, 1.0, atol=TOL)
+    one = run_online(topo, series, "pred-linear", start=3, window=1)
+    last = run_online(topo, series, "pred-last", start=3)
+    np.testing.assert_array_equal(one.mlu, last.mlu)
+
+
+def test_linear_forecast_floors_a_falling_pair_at_zero():
+    from infranet.routing.predictive import linear_forecast
+
+    past = np.array([[9.0, 1.0], [6.0, 1.0], [3.0, 1.0]])
+    np.testing.assert_allclose(linear_forecast(past, 12), [0.0, 1.0])
+    np.testing.assert_allclose(linear_forecast(past, 2), [0.0, 1.0])
+    np.testing.assert_allclose(linear_forecast(past[:1], 12), [9.0, 1.0])
+
+
 def test_window_peak_takes_the_peak_of_its_window():
     from infranet.routing.predictive import window_peak
 

@@ -150,8 +150,8 @@ def test_a_demand_past_an_lps_range_is_one_line_and_no_warning_leaks(name):
         try:
             out = route_report(topo, tm, algorithm=name, optimum=False).to_dict()
         except ValidationError as err:
-            assert name in ("mcf", "path-lp", "pop", "pred-last", "pred-ewma", "window-peak",
-                            "semi-oblivious")
+            assert name in ("mcf", "path-lp", "pop", "pred-last", "pred-ewma", "pred-linear",
+                            "window-peak", "semi-oblivious")
             assert "demand 'abilene' -> 'san-antonio'" in str(err)
             assert "past the range an LP solver can hold" in str(err)
         else:  # routed over capacity, or (cspf) refused whole
