@@ -707,7 +707,8 @@ COPE_WINDOW = 12
 
 @register("cope")
 def cope(topology: Topology, tm: TrafficMatrix | Flows, *, beta: float = COPE_BETA,
-         window: int = COPE_WINDOW, history: Any = None, k: int = 4, weight: str = "hops",
+         window: int = COPE_WINDOW, refresh: int = 1, history: Any = None, k: int = 4,
+         weight: str = "hops",
          paths: PathSet | None = None, method: str = "highs-ipm", path_method: str = "auto",
          failure: FailureSet | None = None) -> Routing:
     """COPE: the tunnel shares of least performance ratio on the predicted matrices whose
@@ -724,6 +725,11 @@ def cope(topology: Topology, tm: TrafficMatrix | Flows, *, beta: float = COPE_BE
     window
         The predicted matrices: the last `window` of `history` (each one ``tm`` of an
         interval already seen), or `tm` alone without history.
+    refresh
+        With `history`, re-solve every `refresh` intervals: configured for interval ``t``,
+        the predicted matrices are the `window` intervals before ``t - t % refresh``, so the
+        routing stays the same for `refresh` intervals in a row, as a routing recomputed
+        periodically from the recent past is deployed (1: every interval).
     history
         The matrices seen so far (a series view: ``pairs``, ``volumes``), passed by the
         online protocol.
@@ -750,11 +756,14 @@ def cope(topology: Topology, tm: TrafficMatrix | Flows, *, beta: float = COPE_BE
     if not (isinstance(window, (int, np.integer)) and window >= 1):
         raise ValidationError(f"window must be a positive integer, got {window!r}",
                               field="window")
+    if not (isinstance(refresh, (int, np.integer)) and refresh >= 1):
+        raise ValidationError(f"refresh must be a positive integer, got {refresh!r}",
+                              field="refresh")
     tunnels, src, dst, demand = _tunnels_for(topology, tm, paths, k, weight, path_method,
                                              failure, "cope")
     obl, _ = _cached(topology, tunnels, method)
     grouped = _group(topology, tunnels, None, None)
-    predicted = _predicted(topology, grouped, tm, history, window)
+    predicted = _predicted(topology, grouped, tm, history, window, refresh)
     if not predicted.any():  # nothing predicted carries traffic: the oblivious routing
         fractions, predicted_ratio, upper = obl.splits, float("nan"), obl.ratio_upper
     else:
@@ -768,7 +777,7 @@ def cope(topology: Topology, tm: TrafficMatrix | Flows, *, beta: float = COPE_BE
     return Routing.from_splits(
         topology, tm, splits, algorithm="cope", solve_s=timer(),
         options=_options(k, weight, paths, method, path_method, failure, beta=float(beta),
-                         window=int(window)),
+                         window=int(window), refresh=int(refresh)),
         info={"worst_case_ratio": upper, "oblivious_ratio": obl.ratio,
               "envelope": obl.ratio * beta, "predicted_ratio": predicted_ratio,
               "predicted": int((predicted > 0).any(axis=1).sum()),
@@ -776,8 +785,9 @@ def cope(topology: Topology, tm: TrafficMatrix | Flows, *, beta: float = COPE_BE
 
 
 def _predicted(topology: Topology, grouped: _Tunnels, tm: TrafficMatrix | Flows,
-               history: Any, window: int) -> np.ndarray:
-    """The predicted matrices, ``(matrices, pairs)`` in Gb/s over the pairs of `grouped`."""
+               history: Any, window: int, refresh: int = 1) -> np.ndarray:
+    """The predicted matrices, ``(matrices, pairs)`` in Gb/s over the pairs of `grouped`:
+    the last `window` of `history` as of its latest multiple of `refresh` (see ``cope``)."""
     paths = grouped.paths
     n = len(paths.nodes)
     pair_key = paths.src[paths.path_ptr[:-1]] * n + paths.dst[paths.path_ptr[:-1]]
@@ -789,7 +799,11 @@ def _predicted(topology: Topology, grouped: _Tunnels, tm: TrafficMatrix | Flows,
                                   field="history")
         keys = np.array([index[a] * n + index[b] if a in index and b in index else -1
                          for a, b in names], dtype=np.int64)
-        volumes = np.asarray(history.volumes)[-window:]
+        volumes = np.asarray(history.volumes)
+        now = getattr(history, "now", len(volumes))
+        if refresh > 1:  # the history as of the last refresh (at least one interval)
+            volumes = volumes[:max(1, len(volumes) - now % refresh)]
+        volumes = volumes[-window:]
         out = np.zeros((len(volumes), len(pair_key)))
         where = np.isin(keys, pair_key)
         out[:, _index_of(pair_key, keys[where])] = volumes[:, where]
@@ -870,6 +884,7 @@ class _CopeModel:
         self.base = on_arc.data  # the share of a tunnel's flow on the arc, per unit capacity
         self.slots: list[str | None] = [None] * window
         self.h, self.module, self.solved = h, module, False
+        self.last: tuple[np.ndarray, np.ndarray, float] | None = None
 
     def _fill(self, slot: int, values: np.ndarray) -> None:
         n_a = len(self.tunnels.arcs)
@@ -904,6 +919,8 @@ class _CopeModel:
         for slot, held in enumerate(keep):
             if held is None and self.slots[slot] is not None:
                 self._fill(slot, np.zeros(len(self.base)))
+        if keep == self.slots and self.last is not None:
+            return self.last  # the same predicted matrices: the same LP, solved
         self.slots = keep
         h = self.h
         # the first solve by interior point (crossover gives a basis), then dual simplex
@@ -925,7 +942,8 @@ class _CopeModel:
         self.solved = True
         x = np.asarray(h.getSolution().col_value)
         n_x = self.master.n_x
-        return _clean_shares(self.tunnels, x[:n_x]), x[n_x + 1:self.z], float(x[self.z])
+        self.last = (_clean_shares(self.tunnels, x[:n_x]), x[n_x + 1:self.z], float(x[self.z]))
+        return self.last
 
 
 _cope_cache: collections.OrderedDict[str, _CopeModel] = collections.OrderedDict()

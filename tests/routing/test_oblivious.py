@@ -424,3 +424,26 @@ def test_an_lp_too_large_is_refused_in_one_line(monkeypatch):
     topo = triangle()
     with pytest.raises(ValidationError, match=r"would have 36 rows \(above 10\)"):
         oblivious_routing(topo, all_pairs(topo), k=2)
+
+
+def test_cope_refreshed_every_few_intervals_keeps_its_routing_between(pod):
+    """refresh = 3 in the online protocol: the routing changes only at multiples of 3 (no
+    churn in between), and there it is the one of the window before that interval."""
+    from infranet.routing import run_online
+    from infranet.traffic_series import TrafficSeries
+
+    topo, tunnels, matrices, _, _ = pod
+    series = TrafficSeries.from_matrices(matrices[:14])
+    result = run_online(topo, series, "cope", paths=tunnels, start=2, window=4, refresh=3)
+    for i, t in enumerate(result.t[1:], start=1):
+        if t % 3:
+            assert result.churn[i] == 0.0, t
+    assert np.nanmax(result.churn) > 0  # it does move at the refreshes
+    stale = route(topo, matrices[8], algorithm="cope", paths=tunnels, window=4, refresh=3,
+                  history=series_of(matrices[:10]))  # configuring 10: as of 9, intervals 5-8
+    fresh = route(topo, matrices[8], algorithm="cope", paths=tunnels, window=4,
+                  history=series_of(matrices[:9]))
+    assert stale.info["predicted_ratio"] == fresh.info["predicted_ratio"]
+    np.testing.assert_array_equal(stale.arc_load_gbps, fresh.arc_load_gbps)
+    with pytest.raises(ValidationError, match="refresh must be a positive integer"):
+        route(topo, matrices[8], algorithm="cope", paths=tunnels, refresh=0)
