@@ -124,7 +124,7 @@ def run(*, algorithms: Iterable[str] | None = None, limit: int | None = None, se
         data: Path | None = None, instances: Iterable[str] | None = None,
         workers: int | None = None,
         on_result: Callable[[dict[str, Any]], None] | None = None,
-        on_instance: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+        on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Run the dynamic suite and return ``{"metadata", "instances", "results"}``: one result
     row per instance and algorithm (the online summary, ``options``,
     ``seconds_per_interval``, ``wall_s``, ``error``), in the order of the instances and
@@ -149,9 +149,11 @@ def run(*, algorithms: Iterable[str] | None = None, limit: int | None = None, se
         one series, in order; the rows are those of a serial run, ``wall_s`` and
         ``seconds_per_interval`` aside. The processes are forked where the system can, so
         algorithms registered in this process run there too.
-    on_result, on_instance
-        Called with each row as it is made (in order), and with ``(instance, done,
-        total)`` as instances are reached.
+    on_result
+        Called with each row as its run ends (with several workers, not in the rows'
+        order).
+    on_progress
+        Called with ``("INSTANCE ALGORITHM", runs done, runs in all)`` as each run ends.
     """
     from infranet.bench.routing import default_data_dir, metadata
     from infranet.errors import UnknownNameError, did_you_mean
@@ -193,36 +195,36 @@ def run(*, algorithms: Iterable[str] | None = None, limit: int | None = None, se
                           "nodes": topo.n_nodes, "links": len(topo.links),
                           "intervals": len(series), "pairs": series.n_pairs})
         tasks.extend((key, name) for name in names)
-    rows: list[dict[str, Any]] = []
-    reached: set[str] = set()
+    rows: list[dict[str, Any] | None] = [None] * len(tasks)
 
-    def made(row: dict[str, Any]) -> None:
-        if on_instance and row["instance"] not in reached:
-            reached.add(row["instance"])
-            on_instance(row["instance"], len(reached) - 1, len(chosen))
-        rows.append(row)
+    def made(i: int, row: dict[str, Any]) -> None:
+        rows[i] = row
         if on_result:
             on_result(row)
+        if on_progress:
+            on_progress(f"{row['instance']} {row['algorithm']}",
+                        sum(r is not None for r in rows), len(tasks))
 
+    if on_progress:
+        on_progress("", 0, len(tasks))
     if n_workers <= 1 or len(tasks) <= 1:
-        for key, name in tasks:
-            made(replay(known[key], Path(data), name, limit, seed))  # type: ignore[arg-type]
+        for i, (key, name) in enumerate(tasks):
+            made(i, replay(known[key], Path(data), name, limit, seed))  # type: ignore[arg-type]
     else:
         _in_pool(tasks, known, Path(data), limit, seed,  # type: ignore[arg-type]
                  min(n_workers, len(tasks)), made)
-    if on_instance:
-        on_instance("", len(chosen), len(chosen))
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return {"metadata": meta, "instances": described, "results": rows}
+    return {"metadata": meta, "instances": described,
+            "results": [row for row in rows if row is not None]}
 
 
 def _in_pool(tasks: list[tuple[str, str]], known: dict[str, DynamicInstance], data: Path,
              limit: int | None, seed: int, n_workers: int,
-             made: Callable[[dict[str, Any]], None]) -> None:
+             made: Callable[[int, dict[str, Any]], None]) -> None:
     """Replay `tasks` on `n_workers` processes, the costliest first; hand each row to `made`
-    in the tasks' order as soon as every row before it is done."""
+    with its task's index as its run ends."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from infranet.parallel import mark_worker
 
@@ -230,17 +232,15 @@ def _in_pool(tasks: list[tuple[str, str]], known: dict[str, DynamicInstance], da
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     order = sorted(range(len(tasks)), key=lambda i: -_COST.get(
         VARIANTS.get(tasks[i][1], (tasks[i][1],))[0], 0.0))
-    done: dict[int, dict[str, Any]] = {}
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=context,
                              initializer=mark_worker) as pool:
-        futures = {i: pool.submit(replay, known[tasks[i][0]], data, tasks[i][1], limit, seed)
+        futures = {pool.submit(replay, known[tasks[i][0]], data, tasks[i][1], limit, seed): i
                    for i in order}
         try:
-            for i in range(len(tasks)):
-                done[i] = futures[i].result()
-                made(done.pop(i))
+            for future in as_completed(futures):
+                made(futures[future], future.result())
         except BaseException:
-            for future in futures.values():
+            for future in futures:
                 future.cancel()
             raise
 

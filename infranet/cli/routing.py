@@ -588,10 +588,10 @@ def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: 
             _write_results(partial, output, say=False)
 
     try:
-        with progress("replaying", total=len(dynamic.DYNAMIC_INSTANCES)) as update:
+        with progress("replaying") as update:  # update(run, done, total)
             results = dynamic.run(algorithms=names, limit=limit, seed=seed,
                                   data=Path(data) if data else None, workers=workers,
-                                  on_result=keep, on_instance=update)
+                                  on_result=keep, on_progress=update)
     except KeyboardInterrupt:
         _interrupted(partial, rows, output)
     if output:
