@@ -223,27 +223,43 @@ def _in_pool(tasks: list[tuple[str, str]], known: dict[str, DynamicInstance], da
              limit: int | None, seed: int, n_workers: int,
              made: Callable[[int, dict[str, Any]], None]) -> None:
     """Replay `tasks` on `n_workers` processes, the costliest first; hand each row to `made`
-    with its task's index as its run ends."""
+    with its task's index as its run ends. Interrupted (Ctrl-C), the processes are stopped
+    at once and the interrupt goes on to the caller."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from infranet.parallel import mark_worker
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     order = sorted(range(len(tasks)), key=lambda i: -_COST.get(
         VARIANTS.get(tasks[i][1], (tasks[i][1],))[0], 0.0))
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context,
-                             initializer=mark_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=context,
+                               initializer=_start_worker)
+    try:
         futures = {pool.submit(replay, known[tasks[i][0]], data, tasks[i][1], limit, seed): i
                    for i in order}
-        try:
-            for future in as_completed(futures):
-                made(futures[future], future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+        for future in as_completed(futures):
+            made(futures[future], future.result())
+    except BaseException:
+        # a worker busy with a long run would hold the shutdown until it ends: stop them
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        raise
+    pool.shutdown()
+
+
+def _start_worker() -> None:
+    """Set up a process of the pool: a worker (no pools of its own), deaf to Ctrl-C, which
+    the parent handles for the whole pool."""
+    import signal
+
+    from infranet.parallel import mark_worker
+
+    mark_worker()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _LOADED: dict[tuple[str, str], dict[str, Any]] = {}

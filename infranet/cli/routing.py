@@ -555,7 +555,7 @@ def _interrupted(partial: dict, rows: list[dict], output: str | None) -> NoRetur
     if output and rows:
         _write_results(partial, output)
     click.echo(f"interrupted after {len(rows)} results"
-               + (f"; kept in {output}" if output else ""), err=True)
+               + (f"; kept in {output}" if output and rows else ""), err=True)
     sys.exit(130)
 
 
@@ -579,8 +579,12 @@ def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: 
         worker_count(workers)  # 0 or below -1: a one-line error before anything runs
     if output:
         _results_folder(output)
+    from infranet.bench.routing import metadata
+
     rows: list[dict] = []
-    partial = {"metadata": {"suite": "dynamic"}, "instances": [], "results": rows}
+    partial = {"metadata": {**metadata("dynamic", names or [], seed), "limit": limit,
+                            "warmup": dynamic.WARMUP, "interrupted": True},
+               "instances": [], "results": rows}
 
     def keep(row: dict) -> None:
         rows.append(row)

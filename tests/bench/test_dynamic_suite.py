@@ -85,3 +85,39 @@ def test_workers_go_with_the_dynamic_suite_only():
                                        "0", "--limit", "1"])
     assert result.exit_code == 1 and "workers" in result.output
     assert "Traceback" not in result.output
+
+
+def test_ctrl_c_on_two_processes_stops_at_once_keeping_the_rows_done(tmp_path):
+    """SIGINT while a long run is under way on a worker: exit 130 within seconds, one line on
+    stderr (no worker's traceback), the rows done kept in -o."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = default_data_dir()
+    if data is None:
+        pytest.skip("../shared/data is not beside the checkout")
+    out = tmp_path / "kept"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from infranet.cli import main; main()", "bench", "routing",
+         "--suite", "dynamic",
+         "--limit", "300", "--algorithms", "ecmp,spf,cope", "--workers", "2",
+         "--data", str(data), "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "COLUMNS": "100"})
+    deadline = time.monotonic() + 120
+    while not (out / "results.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (out / "results.json").exists(), "no row within 2 minutes"
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert time.monotonic() - started < 20
+    assert "Traceback" not in stderr
+    assert "interrupted after" in stderr
+    kept = json.loads((out / "results.json").read_text())["results"]
+    assert kept and len(kept) < 9 and all(row["error"] is None for row in kept)
+    assert not any(r["instance"] == "figret-geant" and r["algorithm"] == "cope" for r in kept)
