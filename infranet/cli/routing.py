@@ -225,6 +225,10 @@ def route(file: str, demands: str | None, line: int, demand_unit: str, algorithm
     if what == "failures" and not failures:
         raise click.UsageError("--what failures goes with --failures")
     options = _typed_options(algorithm, algorithm_options)
+    if "history" in options:
+        raise click.BadParameter("history is the past intervals the online protocol hands an "
+                                 "algorithm: give --series (and --history N for a window)",
+                                 param_hint="--option")
     topo = load(file, input_format, capacity_unit)
     if default_capacity is not None:
         topo = topo.with_defaults(capacity=default_capacity)
@@ -321,7 +325,7 @@ def _route_series(file: str, series_file: str, algorithm: str,
         result = run_online(topo, data, algorithm, history=history, limit=limit, start=start,
                             optima=published, paths=paths,
                             progress=lambda done, total: update("interval", done, total),
-                            **options)
+                            algorithm_options=options)
     out = result.to_dict()
     if plot is not None:
         import pandas as pd

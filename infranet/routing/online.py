@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -428,7 +428,8 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
                history: int | None = None, limit: int | None = None, start: int = 1,
                optima: Sequence[float] | np.ndarray | None = None,
                paths: PathSet | None = None, progress: Callable[[int, int], None] | None
-               = None, **options: Any) -> OnlineResult:
+               = None, algorithm_options: Mapping[str, Any] | None = None,
+               **options: Any) -> OnlineResult:
     """Replay `algorithm` over `series`: configured from the past, measured on each next
     interval (the protocol of the module's documentation).
 
@@ -454,6 +455,9 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
         tunnels the optimum is solved over.
     progress
         Called with ``(done, total)`` after each interval.
+    algorithm_options
+        The algorithm's own options as a mapping: for one whose name is also a parameter
+        here (``igp-wo``'s ``start``, say).
     **options
         The algorithm's own options.
 
@@ -492,14 +496,22 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
                               f"interval {start} (interval 0 is only observed)", field="start")
     series.matrix(0).positions(topology)  # every node a site of the topology
     with_history = declares(func, "history")
-    extra = dict(options)
+    extra = {**(algorithm_options or {}), **options}
+    if "paths" in extra:
+        raise ValidationError("the candidate tunnels are run_online's own `paths` "
+                              "(`--tunnels` on the command line), given to the algorithms "
+                              "that take them and to the optimum", field="paths")
+    if "history" in extra:
+        raise ValidationError("the protocol hands an algorithm its history; "
+                              "`history` (`--history`) sets how many past intervals it sees",
+                              field="history")
     if paths is not None and declares(func, "paths"):
         extra["paths"] = paths
     known = options_of(func)
     if known is not None:
         names = [o.name for o in known]
         for key in extra:
-            if key not in names or key == "history":
+            if key not in names:
                 raise ValidationError(f"algorithm {algorithm!r} has no option {key!r}"
                                       f"{did_you_mean(key, names)}; its options: "
                                       f"{', '.join(names) or 'none'}", field=key)

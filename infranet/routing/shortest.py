@@ -8,7 +8,7 @@ demand are enumerated only when asked for (:attr:`Routing.splits`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -136,7 +136,10 @@ def vlb(topology: Topology, tm: TrafficMatrix | Flows, *, weight: str = "hops",
     if intermediates is None:
         via[:] = True
     else:
-        via[[topology.node_index(x) for x in intermediates]] = True
+        if isinstance(intermediates, str) or not isinstance(intermediates, Iterable):
+            raise ValidationError(f"intermediates must be a list of node names, got "
+                                  f"{intermediates!r}", field="intermediates")
+        via[[topology.node_index(str(x)) for x in intermediates]] = True
         if not via.any():
             raise ValidationError("intermediates is empty", field="intermediates")
     dag = destination_dag(compiled, weights, np.arange(n), single=segments == "spf",

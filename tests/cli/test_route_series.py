@@ -164,3 +164,27 @@ def test_fuzzed_series_never_tracebacks(tmp_path_factory, data):
         assert result.exit_code in (0, 1), result.output
         if result.exit_code == 1:
             assert len([x for x in result.output.splitlines() if x.startswith("error:")]) == 1
+
+
+@pytest.mark.parametrize("algorithm, option, says", [
+    ("window-peak", "history=3", "history"),
+    ("cope", "history=3", "history"),
+    ("path-lp", "paths=3", "tunnels"),
+])
+def test_options_the_protocol_owns_are_one_line(ring, algorithm, option, says):
+    topo, series = ring
+    result = invoke("route", topo, "--series", series, "-a", algorithm, "--option", option)
+    assert says in _error_line(result)
+
+
+def test_history_as_an_option_of_one_matrix_and_a_bad_intermediates(ring, tmp_path):
+    topo, _ = ring
+    matrix = tmp_path / "tm.csv"
+    matrix.write_text("src,dst,gbps\nx,z,300\n")
+    result = invoke("route", topo, "--demands", matrix, "-a", "window-peak", "--option",
+                    "history=3")
+    assert result.exit_code == 2 and "--series" in result.output
+    assert "Traceback" not in result.output
+    result = invoke("route", topo, "--demands", matrix, "-a", "vlb", "--option",
+                    "intermediates=3")
+    assert "intermediates must be a list of node names" in _error_line(result)

@@ -414,3 +414,15 @@ def test_churn_matches_its_definition_path_by_path(geant):
                 for a, b in zip(x, y, strict=True)]
     np.testing.assert_allclose(after.moved(before), expected, atol=1e-12)
     np.testing.assert_array_equal(before.moved(before), 0.0)
+
+
+def test_options_named_as_the_protocol_s_own_parameters():
+    """An algorithm's option called `start` (igp-wo's) goes through `algorithm_options`;
+    `history` and `paths` belong to the protocol and are refused in one line."""
+    series = diurnal(square(), intervals=4, total_gbps=50.0, seed=3)
+    result = run_online(square(), series, "igp-wo", limit=2,
+                        algorithm_options={"start": "unit", "iterations": 2})
+    assert result.options["start"] == "unit"
+    for key in ("history", "paths"):
+        with pytest.raises(ValidationError, match="protocol|run_online's own"):
+            run_online(square(), series, "window-peak", algorithm_options={key: 3})
