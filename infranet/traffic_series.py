@@ -448,12 +448,13 @@ def read_optima(path: str | Path, *, count: int | None = None) -> np.ndarray:
     Parameters
     ----------
     count
-        The number of intervals of the series they belong to: fewer values is an error.
+        The number of intervals of the series they belong to: another number of values is an
+        error (the optima of another series).
 
     Raises
     ------
     FormatError
-        For an empty file, a value that is not a number, or fewer values than `count`.
+        For an empty file, a value that is not a number, or not `count` values.
     ValidationError
         For a negative or non-finite value (naming its line).
 
@@ -482,7 +483,7 @@ def read_optima(path: str | Path, *, count: int | None = None) -> np.ndarray:
         if not math.isfinite(values[i]) or values[i] < 0:
             raise ValidationError(f"expected a non-negative finite MLU, got {word!r}",
                                   file=file, element=f"value {i + 1}")
-    if count is not None and len(values) < count:
+    if count is not None and len(values) != count:
         raise FormatError(f"expected {count} optima (one per interval of the series), got "
                           f"{len(values)}", file=file)
     return values

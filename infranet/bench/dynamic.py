@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from infranet.errors import InfranetError
+from infranet.errors import InfranetError, InfranetWarning
 
 __all__ = ["DYNAMIC_INSTANCES", "VARIANTS", "WARMUP", "DynamicInstance", "options_for", "run"]
 
@@ -289,8 +290,11 @@ def replay(instance: DynamicInstance, data: Path, name: str, limit: int | None, 
                            "options": ", ".join(f"{k}={v}" for k, v in options.items())}
     started = time.perf_counter()
     try:
-        result = run_online(topo, loaded["series"], algorithm, limit=limit, start=WARMUP,
-                            optima=loaded["optima"], paths=loaded["paths"], **options)
+        with warnings.catch_warnings():  # what they say is in the row (intervals_with_loss)
+            warnings.simplefilter("ignore", InfranetWarning)
+            result = run_online(topo, loaded["series"], algorithm, limit=limit, start=WARMUP,
+                                optima=loaded["optima"], paths=loaded["paths"],
+                                algorithm_options=options)
     except Exception as err:
         row.update({"error": f"{type(err).__name__}: {err}",
                     "wall_s": time.perf_counter() - started})

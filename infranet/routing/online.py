@@ -62,6 +62,9 @@ __all__ = [
 #: Ratios above which the summary counts intervals (``share_above_1.1``, ``share_above_1.5``).
 ABOVE = (1.1, 1.5)
 
+#: A ratio below ``1 - BELOW_OPTIMUM`` is said (a warning): beyond an LP solver's tolerance.
+BELOW_OPTIMUM = 1e-6
+
 
 class LookaheadError(InfranetError):
     """An algorithm asked for an interval it may not see yet (the one it is configured for, or
@@ -524,6 +527,13 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
                                   f"{optimum.size}", field="optima")
         optimum = optimum[chosen]
         source = "published"
+        busy = series.volumes[chosen].sum(axis=1) > 0
+        zero = np.flatnonzero(busy & (optimum <= 0))
+        if zero.size:
+            raise ValidationError(f"interval {chosen[int(zero[0])]} carries traffic but its "
+                                  f"optimum is {optimum[int(zero[0])]:g} (an MLU of 0 cannot "
+                                  f"carry it; {zero.size} such intervals): the optima are not "
+                                  f"this series'", field="optima")
     else:
         optimum = optimum_mlus(topology, series, intervals=chosen, paths=paths)
         source = "path LP over the tunnels" if paths is not None else "arc LP"
@@ -562,7 +572,35 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
             progress(i + 1, size)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where((lost == 0) & (optimum > 0), mlu / optimum, math.nan)
+    _warn_of(algorithm, np.array(chosen), ratio, lost, source)
     recorded = {k: v for k, v in extra.items() if k != "paths"}
     recorded.update({"history": history, "paths": "given" if "paths" in extra else None})
     return OnlineResult(algorithm, series.name, np.array(chosen, dtype=np.int64), mlu, optimum,
                         ratio, lost, churn, solve, tuple(busiest), recorded, source)
+
+
+def _warn_of(algorithm: str, t: np.ndarray, ratio: np.ndarray, lost: np.ndarray,
+             source: str) -> None:
+    """Say (an :class:`~infranet.errors.InfranetWarning`) when intervals lost demand, or fell
+    below their optimum beyond a solver's tolerance (optima of another series, or over fewer
+    paths than the algorithm routes on)."""
+    import warnings
+
+    from infranet.errors import InfranetWarning
+
+    lossy = np.flatnonzero(lost > 0)
+    if lossy.size:
+        i = int(lossy[0])
+        warnings.warn(InfranetWarning(
+            f"{algorithm} lost demand in {lossy.size} of {len(t)} intervals (first: interval "
+            f"{int(t[i])}, {float(lost[i]):.6g} Gb/s on pairs it gave no path or did not "
+            f"admit): those intervals have no ratio"), stacklevel=3)
+    below = np.flatnonzero(ratio < 1 - BELOW_OPTIMUM)
+    if below.size:
+        i = int(below[np.argmin(ratio[below])])
+        warnings.warn(InfranetWarning(
+            f"{algorithm} is below the optimum ({source}) in {below.size} of {len(t)} "
+            f"intervals (least ratio {float(ratio[i]):.6g} at interval {int(t[i])}): the "
+            f"optima are not this series', or are over fewer paths than {algorithm} routes "
+            f"on (an algorithm that takes no tunnels, measured against tunnels)"),
+            stacklevel=3)

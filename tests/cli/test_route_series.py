@@ -188,3 +188,24 @@ def test_history_as_an_option_of_one_matrix_and_a_bad_intermediates(ring, tmp_pa
     result = invoke("route", topo, "--demands", matrix, "-a", "vlb", "--option",
                     "intermediates=3")
     assert "intermediates must be a list of node names" in _error_line(result)
+
+
+def test_optima_of_another_length_or_zero_are_refused(ring, tmp_path):
+    topo, series = ring  # three intervals
+    longer = tmp_path / "longer.opt"
+    longer.write_text("1 1 1 1\n")
+    assert "expected 3 optima" in _error_line(
+        invoke("route", topo, "--series", series, "--optima", longer))
+    zeros = tmp_path / "zeros.opt"
+    zeros.write_text("0 0 0\n")
+    line = _error_line(invoke("route", topo, "--series", series, "--optima", zeros))
+    assert "optima" in line and "carries traffic but its optimum is 0" in line
+
+
+def test_a_ratio_below_one_is_said(ring, tmp_path):
+    topo, series = ring
+    small = tmp_path / "high.opt"
+    small.write_text("10 10 10\n")  # far above any MLU here
+    result = invoke("route", topo, "--series", series, "--optima", small, "-a", "ecmp")
+    assert result.exit_code == 0, result.output
+    assert "below the optimum" in result.stderr and "least ratio" in result.stderr
