@@ -767,7 +767,8 @@ def cope(topology: Topology, tm: TrafficMatrix | Flows, *, beta: float = COPE_BE
     if not predicted.any():  # nothing predicted carries traffic: the oblivious routing
         fractions, predicted_ratio, upper = obl.splits, float("nan"), obl.ratio_upper
     else:
-        model = _cope_model(topology, grouped, obl, float(beta), int(window), method)
+        model = _cope_model(topology, grouped, obl, float(beta), int(window), method,
+                            getattr(history, "run", None))
         share, pi, predicted_ratio = model.solve(topology, predicted, method)
         upper = float(_dual_bound(grouped, model.master, share, pi).max())
         used = np.flatnonzero(share > 0)
@@ -855,6 +856,9 @@ class _CopeModel:
                  module: Any) -> None:
         from infranet.algorithms.solver import new_highs
 
+        self.args = (tunnels, master, ratio_cap, window, module)
+        self.replay = False  # the model of one replay: its calls follow one another
+        self.order: list[str] = []  # the last call's matrices, oldest first
         self.tunnels, self.master, self.window = tunnels, master, window
         n_x, n_a = master.n_x, len(tunnels.arcs)
         fixed = sp.vstack([master.a_arc, master.a_tunnel, master.a_pair], format="csr")
@@ -906,6 +910,13 @@ class _CopeModel:
                 unit = volumes / volumes.max()
                 key = hashlib.blake2b(unit.tobytes(), digest_size=20).hexdigest()
                 wanted[key] = unit
+        order = list(wanted)
+        if self.solved and not self.replay and not _slides_on(self.order, order):
+            # called outside a replay, and not the last window moved on (another series, or
+            # the same again from an earlier interval): a fresh model, so the answer does not
+            # depend on the basis that calls for other windows left behind
+            self.__init__(*self.args)  # type: ignore[misc]
+        self.order = order
         keep = [key if key in wanted else None for key in self.slots]
         for key, unit in wanted.items():
             if key in keep:
@@ -946,15 +957,25 @@ class _CopeModel:
         return self.last
 
 
+def _slides_on(before: list[str], after: list[str]) -> bool:
+    """Whether window `after` is window `before` moved on in time (or the same): the newest
+    matrices of `before` are the oldest of `after`, in order, at least one shared."""
+    if not before or not after:
+        return False
+    return any(before[s:] == after[:len(before) - s] for s in range(len(before)))
+
+
 _cope_cache: collections.OrderedDict[str, _CopeModel] = collections.OrderedDict()
 
 
 def _cope_model(topology: Topology, grouped: _Tunnels, obl: ObliviousRouting, beta: float,
-                window: int, method: str) -> _CopeModel:
-    """The COPE model of these tunnels, envelope and window (the last few kept)."""
+                window: int, method: str, run: int | None = None) -> _CopeModel:
+    """The COPE model of these tunnels, envelope and window (the last few kept), one per
+    replay of the online protocol (`run`), so that a replay never warm-starts from the basis
+    another left behind."""
     from infranet.algorithms.solver import highspy
 
-    key = f"{_fingerprint(topology, grouped.paths, method)}:{beta!r}:{window}"
+    key = f"{_fingerprint(topology, grouped.paths, method)}:{beta!r}:{window}:{run}"
     model = _cope_cache.get(key)
     if model is not None:
         _cope_cache.move_to_end(key)
@@ -964,6 +985,7 @@ def _cope_model(topology: Topology, grouped: _Tunnels, obl: ObliviousRouting, be
         raise InfranetError("cope needs highspy (pip install highspy)")
     cap = obl.ratio * beta * (1 + CERTIFY_RTOL) if np.isfinite(beta) else module.kHighsInf
     model = _CopeModel(grouped, _master(grouped), cap, window, module)
+    model.replay = run is not None
     _cope_cache[key] = model
     while len(_cope_cache) > _CACHE_SIZE // 2:
         _cope_cache.popitem(last=False)

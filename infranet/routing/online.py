@@ -30,6 +30,7 @@ previous routing and no churn (NaN).
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -61,6 +62,9 @@ __all__ = [
 
 #: Ratios above which the summary counts intervals (``share_above_1.1``, ``share_above_1.5``).
 ABOVE = (1.1, 1.5)
+
+#: Numbers of the replays of this process (:attr:`History.run`).
+_RUNS = itertools.count(1)
 
 #: A ratio below ``1 - BELOW_OPTIMUM`` is said (a warning): beyond an LP solver's tolerance.
 BELOW_OPTIMUM = 1e-6
@@ -95,13 +99,18 @@ class History:
     infranet.routing.online.LookaheadError: interval 2 is not observed yet: ...
     """
 
-    def __init__(self, series: TrafficSeries, *, now: int, start: int = 0) -> None:
+    def __init__(self, series: TrafficSeries, *, now: int, start: int = 0,
+                 run: int | None = None) -> None:
         if not 0 <= start < now <= len(series):
             raise ValidationError(f"a history needs 0 <= start < now <= {len(series)}, got "
                                   f"start {start} and now {now}", field="history")
         self._series = series
         self.now = int(now)
         self.start = int(start)
+        #: which replay this view belongs to (one number per :func:`run_online` call): an
+        #: algorithm that keeps state between intervals keys it on this, so that one replay
+        #: never starts from what another left behind
+        self.run = run
         self.nodes = series.nodes
         self.pairs = series.pairs
         self.name = series.name
@@ -545,10 +554,11 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
     mlu, lost, churn, solve = (np.full(size, math.nan) for _ in range(4))
     busiest: list[str] = []
     before: _Splits | None = None
+    run = next(_RUNS)
     for i, t in enumerate(chosen):
         tm_prev = series.matrix(t - 1, routable=True)
-        view = (History(series, now=t, start=0 if history is None else max(0, t - history))
-                if with_history else None)
+        view = (History(series, now=t, start=0 if history is None else max(0, t - history),
+                        run=run) if with_history else None)
         clock = time.perf_counter()
         routing = _call(func, algorithm, topology, tm_prev, view, extra)
         solve[i] = time.perf_counter() - clock

@@ -447,3 +447,19 @@ def test_cope_refreshed_every_few_intervals_keeps_its_routing_between(pod):
     np.testing.assert_array_equal(stale.arc_load_gbps, fresh.arc_load_gbps)
     with pytest.raises(ValidationError, match="refresh must be a positive integer"):
         route(topo, matrices[8], algorithm="cope", paths=tunnels, refresh=0)
+
+
+def test_cope_answers_the_same_whatever_ran_before(pod):
+    """The kept LP warm-starts only a window that moves on from the last: the same replay
+    twice in one process gives the same routings (the LP has many optima; which one a warm
+    start lands on depends on the basis it starts from)."""
+    from infranet.routing import run_online
+    from infranet.traffic_series import TrafficSeries
+
+    topo, tunnels, matrices, _, _ = pod
+    series = TrafficSeries.from_matrices(matrices[:30])
+    first = run_online(topo, series, "cope", paths=tunnels, start=12, limit=6, window=4)
+    run_online(topo, series, "cope", paths=tunnels, start=20, limit=10, window=4)
+    again = run_online(topo, series, "cope", paths=tunnels, start=12, limit=6, window=4)
+    np.testing.assert_array_equal(first.mlu, again.mlu)
+    np.testing.assert_array_equal(first.churn, again.churn)
