@@ -327,27 +327,31 @@ def _route_series(file: str, series_file: str, algorithm: str,
                             progress=lambda done, total: update("interval", done, total),
                             algorithm_options=options)
     out = result.to_dict()
-    if plot is not None:
+    if fmt == "json":
+        emit(out, fmt)
+    elif fmt == "csv":
+        emit(out["intervals"], fmt)
+    else:
+        emit([dict(out["summary"])], fmt,
+             title=f"{algorithm} online over {data.name}: MLU / optimum", transpose=True)
+        click.echo()
+        emit(out["intervals"], fmt,
+             title="per interval: configured from the intervals before it")
+    if plot is not None:  # after the rows: a chart that cannot be drawn loses nothing
         import pandas as pd
 
+        from infranet.errors import InfranetError
         from infranet.output.plots import plot as draw
         from infranet.output.plots import save_figure
 
         frame = pd.DataFrame(out["intervals"])
-        save_figure(draw(frame, x="t", y="mlu_ratio",
-                         title=f"{algorithm} on {data.name}: MLU / optimum"), plot)
-        warn(f"wrote {plot}")
-    if fmt == "json":
-        emit(out, fmt)
-        return
-    if fmt == "csv":
-        emit(out["intervals"], fmt)
-        return
-    summary = {k: v for k, v in out["summary"].items()}
-    emit([summary], fmt, title=f"{algorithm} online over {data.name}: MLU / optimum",
-         transpose=True)
-    click.echo()
-    emit(out["intervals"], fmt, title="per interval: configured from the intervals before it")
+        try:
+            save_figure(draw(frame, x="t", y="mlu_ratio",
+                             title=f"{algorithm} on {data.name}: MLU / optimum"), plot)
+        except InfranetError as err:
+            warn(f"no chart written to {plot}: no interval has a ratio ({err.detail})")
+        else:
+            warn(f"wrote {plot}")
 
 
 def _route_rows(result: dict[str, Any], part: str) -> list[dict[str, Any]]:
@@ -577,10 +581,9 @@ def _bench_dynamic(names: list[str] | None, limit: int | None, seed: int, data: 
         for name in names:
             if name not in dynamic.VARIANTS:
                 get(name)
-    if workers is not None:
-        from infranet.parallel import workers as worker_count
-
-        worker_count(workers)  # 0 or below -1: a one-line error before anything runs
+    if workers is not None and (workers == 0 or workers < -1):
+        raise click.BadParameter(f"{workers} processes: give 1 or more, or -1 for every core",
+                                 param_hint="--workers")
     if output:
         _results_folder(output)
     from infranet.bench.routing import metadata

@@ -115,8 +115,8 @@ class History:
         self.pairs = series.pairs
         self.name = series.name
         self.source = series.source
-        volumes = series.volumes[start:now]  # a read-only view without the future
-        self.volumes = volumes
+        # a copy, not a view: a view's .base would hold the whole series, the future in it
+        self.volumes = readonly(np.array(series.volumes[start:now]), float)
         self.timestamps = (None if series.timestamps is None
                            else series.timestamps[start:now])
 

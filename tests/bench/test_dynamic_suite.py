@@ -83,7 +83,7 @@ def test_workers_go_with_the_dynamic_suite_only():
     assert result.exit_code == 2 and "--workers goes with --suite dynamic" in result.output
     result = CliRunner().invoke(main, ["bench", "routing", "--suite", "dynamic", "--workers",
                                        "0", "--limit", "1"])
-    assert result.exit_code == 1 and "workers" in result.output
+    assert result.exit_code == 2 and "--workers" in result.output
     assert "Traceback" not in result.output
 
 

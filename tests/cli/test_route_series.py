@@ -209,3 +209,16 @@ def test_a_ratio_below_one_is_said(ring, tmp_path):
     result = invoke("route", topo, "--series", series, "--optima", small, "-a", "ecmp")
     assert result.exit_code == 0, result.output
     assert "below the optimum" in result.stderr and "least ratio" in result.stderr
+
+
+def test_a_chart_that_cannot_be_drawn_keeps_the_rows(ring, tmp_path):
+    topo, _ = ring
+    silent = tmp_path / "silent.csv"
+    silent.write_text("t,src,dst,gbps\n0,x,z,0\n1,x,z,0\n2,x,z,0\n")
+    chart = tmp_path / "ratio.png"
+    result = invoke("route", topo, "--series", silent, "-a", "ecmp", "--plot", chart,
+                    "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.strip().splitlines()) == 3  # header and two intervals
+    assert f"no chart written to {chart}" in result.stderr and not chart.exists()
+

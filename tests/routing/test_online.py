@@ -426,3 +426,10 @@ def test_options_named_as_the_protocol_s_own_parameters():
     for key in ("history", "paths"):
         with pytest.raises(ValidationError, match="protocol|run_online's own"):
             run_online(square(), series, "window-peak", algorithm_options={key: 3})
+
+
+def test_the_history_holds_no_future():
+    """Not even through its array's base: the volumes are a copy of the past rows."""
+    series = diurnal(square(), intervals=6, total_gbps=50.0, seed=2)
+    past = History(series, now=3)
+    assert past.volumes.base is None or past.volumes.base.shape[0] == 3
