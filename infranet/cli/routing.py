@@ -294,6 +294,7 @@ def _route_series(file: str, series_file: str, algorithm: str,
                                    f"{series_file!r} (a CSV value carries its own unit)")
     if optima is not None and not optimum:
         raise click.UsageError("--optima and --no-optimum contradict each other")
+    _variant_hint(algorithm)
     get(algorithm)  # an unknown name fails before any reading
     options = _typed_options(algorithm, algorithm_options)
     if plot is not None:
@@ -306,6 +307,10 @@ def _route_series(file: str, series_file: str, algorithm: str,
     capacities(topo, purpose="routing",
                hint="give --default-capacity (e.g. 10G) or capacities in the file")
     data = read_series(series_file, topo, unit=demand_unit)
+    if start >= len(data) and typed("start"):  # else the series is too short: run_online says
+        raise click.BadParameter(f"{series_file} has {len(data)} intervals (0.."
+                                 f"{len(data) - 1}): none to evaluate from {start}",
+                                 param_hint="--start")
     paths = None
     if tunnels is not None:
         from infranet.algorithms.candidates import read_tunnels
@@ -321,11 +326,20 @@ def _route_series(file: str, series_file: str, algorithm: str,
         if beside.is_file():
             published = read_optima(beside, count=len(data))
             warn(f"measured against the published optima of {beside}")
-    with progress(f"replaying {algorithm}", total=None) as update:
-        result = run_online(topo, data, algorithm, history=history, limit=limit, start=start,
-                            optima=published, paths=paths,
-                            progress=lambda done, total: update("interval", done, total),
-                            algorithm_options=options)
+    done: list[dict[str, Any]] = []
+    try:
+        with progress(f"replaying {algorithm}", total=None) as update:
+            result = run_online(topo, data, algorithm, history=history, limit=limit,
+                                start=start, optima=published, paths=paths,
+                                progress=lambda n, total: update("interval", n, total),
+                                on_interval=done.append, algorithm_options=options)
+    except KeyboardInterrupt:  # the intervals measured so far are printed, then one line
+        if done:
+            emit({"interrupted": True, "intervals": done} if fmt == "json" else done, fmt,
+                 title="per interval, until interrupted" if fmt == "table" else None)
+        click.echo(f"interrupted after {len(done)} intervals"
+                   + (" (printed above)" if done else ""), err=True)
+        sys.exit(130)
     out = result.to_dict()
     if fmt == "json":
         emit(out, fmt)
@@ -352,6 +366,18 @@ def _route_series(file: str, series_file: str, algorithm: str,
             warn(f"no chart written to {plot}: no interval has a ratio ({err.detail})")
         else:
             warn(f"wrote {plot}")
+
+
+def _variant_hint(algorithm: str) -> None:
+    """A name of the dynamic suite's variants (``jupiter``) is not an algorithm: say which
+    algorithm and options it stands for."""
+    from infranet.bench.dynamic import VARIANTS
+
+    if algorithm in VARIANTS:
+        name, options = VARIANTS[algorithm]
+        given = " ".join(f"--option {k}={v}" for k, v in options.items())
+        raise click.BadParameter(f"{algorithm} is the dynamic suite's name for {name} with "
+                                 f"{given}", param_hint="--algorithm")
 
 
 def _route_rows(result: dict[str, Any], part: str) -> list[dict[str, Any]]:

@@ -440,7 +440,8 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
                history: int | None = None, limit: int | None = None, start: int = 1,
                optima: Sequence[float] | np.ndarray | None = None,
                paths: PathSet | None = None, progress: Callable[[int, int], None] | None
-               = None, algorithm_options: Mapping[str, Any] | None = None,
+               = None, on_interval: Callable[[dict[str, Any]], None] | None = None,
+               algorithm_options: Mapping[str, Any] | None = None,
                **options: Any) -> OnlineResult:
     """Replay `algorithm` over `series`: configured from the past, measured on each next
     interval (the protocol of the module's documentation).
@@ -467,6 +468,9 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
         tunnels the optimum is solved over.
     progress
         Called with ``(done, total)`` after each interval.
+    on_interval
+        Called with each interval's row as it is measured (the keys of
+        :meth:`OnlineResult.rows`): what a caller keeps if the replay is interrupted.
     algorithm_options
         The algorithm's own options as a mapping: for one whose name is also a parameter
         here (``igp-wo``'s ``start``, say).
@@ -504,8 +508,11 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
             raise ValidationError(f"{label} must be a whole number >= {low}, got {value!r}",
                                   field=label)
     if start >= len(series):
-        raise ValidationError(f"the series has {len(series)} intervals: none to evaluate from "
-                              f"interval {start} (interval 0 is only observed)", field="start")
+        raise ValidationError(f"the series has {len(series)} interval"
+                              f"{'s' if len(series) != 1 else ''} (0..{len(series) - 1}): "
+                              f"none to evaluate from interval {start}"
+                              + (" (interval 0 is only observed)" if start == 1 else ""),
+                              field="start")
     series.matrix(0).positions(topology)  # every node a site of the topology
     with_history = declares(func, "history")
     extra = {**(algorithm_options or {}), **options}
@@ -578,6 +585,13 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
             moved = splits.moved(before)
             churn[i] = float(np.dot(moved, volumes) / total) if total > 0 else 0.0
         before = splits
+        if on_interval is not None:
+            good = lost[i] == 0 and optimum[i] > 0
+            on_interval({"t": int(t), "mlu": float(mlu[i]),
+                         "optimum_mlu": float(optimum[i]),
+                         "mlu_ratio": float(mlu[i] / optimum[i]) if good else math.nan,
+                         "lost_gbps": float(lost[i]), "churn": float(churn[i]),
+                         "solve_s": float(solve[i])})
         if progress is not None:
             progress(i + 1, size)
     with np.errstate(divide="ignore", invalid="ignore"):

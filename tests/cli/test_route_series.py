@@ -222,3 +222,31 @@ def test_a_chart_that_cannot_be_drawn_keeps_the_rows(ring, tmp_path):
     assert len(result.stdout.strip().splitlines()) == 3  # header and two intervals
     assert f"no chart written to {chart}" in result.stderr and not chart.exists()
 
+
+
+def test_an_interrupted_replay_prints_the_intervals_measured(ring, tmp_path):
+    """Ctrl-C part-way: the rows measured so far on stdout, one line on stderr, exit 130."""
+    from infranet.routing import base, register
+    from infranet.routing.lp import path_lp
+
+    topo, _ = ring
+    longer = tmp_path / "longer.csv"
+    longer.write_text("t,src,dst,gbps\n" + "".join(f"{t},x,z,{100 + t}\n" for t in range(8)))
+    calls = []
+
+    def stops(topology, tm):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return path_lp(topology, tm)
+
+    register("test-stops")(stops)
+    try:
+        result = invoke("route", topo, "--series", longer, "-a", "test-stops", "--format",
+                        "csv")
+    finally:
+        base._REGISTRY.pop("test-stops", None)
+    assert result.exit_code == 130, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [int(r["t"]) for r in rows] == [1, 2, 3] and set(rows[0]) == ROW_KEYS
+    assert "interrupted after 3 intervals" in result.stderr
