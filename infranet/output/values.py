@@ -60,6 +60,8 @@ def text(value: Any, key: str = "") -> str:
     ('4.897', '0.16')
     >>> text(0.9525253967, "mlu"), text(1843.2, "capacity_tbps"), text(1.7e308, "capacity_gbps")
     ('0.9525', '1,843.2', '1.7e+308')
+    >>> text(0.00012, "churn"), text(8.6e-305, "churn")
+    ('0.00012', '8.6e-305')
     >>> text(None), text(float("nan")), text(True), text(["a", "b"]), text(12800.0)
     ('-', '-', 'yes', 'a, b', '12,800')
     """
@@ -109,10 +111,13 @@ def _number(value: float | int, key: str) -> str:
 
 
 def _fixed(value: float, decimals: int) -> str:
-    """`decimals` decimals, or two significant digits of a number too small for them."""
+    """`decimals` decimals, or two significant digits of a number too small for them (in
+    exponent form below a millionth, rather than a row of zeros)."""
     size = abs(value)
     if size == 0 or size >= 10 ** -(decimals - 1):
         return f"{value:,.{decimals}f}"
+    if size < 1e-6:
+        return f"{value:.2g}"
     return f"{value:.{1 - math.floor(math.log10(size))}f}".rstrip("0")
 
 

@@ -66,6 +66,10 @@ ABOVE = (1.1, 1.5)
 #: Numbers of the replays of this process (:attr:`History.run`).
 _RUNS = itertools.count(1)
 
+#: A churn below this is the round-off of fractions that did not change (a split summed from
+#: several LP paths can differ in its last bits): reported as 0.
+CHURN_NOISE = 1e-12
+
 #: A ratio below ``1 - BELOW_OPTIMUM`` is said (a warning): beyond an LP solver's tolerance.
 BELOW_OPTIMUM = 1e-6
 
@@ -583,7 +587,8 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
         if before is not None:
             total = float(volumes.sum())
             moved = splits.moved(before)
-            churn[i] = float(np.dot(moved, volumes) / total) if total > 0 else 0.0
+            share = float(np.dot(moved, volumes) / total) if total > 0 else 0.0
+            churn[i] = share if share > CHURN_NOISE else 0.0  # fractions' round-off: none
         before = splits
         if on_interval is not None:
             good = lost[i] == 0 and optimum[i] > 0
