@@ -434,11 +434,37 @@ def read_series(path: str | Path, topology: Topology, *, unit: str = "bit/s",
     """
     suffix = Path(path).suffix.lower()
     if suffix == ".hist":
-        return read_hist(path, topology, unit=unit)
-    if suffix == ".csv":
-        return read_csv(path, topology)
-    raise FormatError("a series is read from a FIGRET .hist file (one matrix per line) or a "
-                      "CSV file with header t,src,dst,gbps", file=str(path))
+        series = read_hist(path, topology, unit=unit)
+    elif suffix == ".csv":
+        series = read_csv(path, topology)
+    else:
+        raise FormatError("a series is read from a FIGRET .hist file (one matrix per line) or "
+                          "a CSV file with header t,src,dst,gbps", file=str(path))
+    _check_range(series, topology, str(path), "line" if suffix == ".hist" else "t")
+    return series
+
+
+def _check_range(series: TrafficSeries, topology: Topology, file: str, where: str) -> None:
+    """Refuse a volume past the range an LP solver can hold against the topology's largest
+    capacity (:data:`infranet.algorithms.commodities.RANGE` times it), naming the interval
+    and pair: a unit mistake, found here rather than at the routing of that interval."""
+    from infranet.algorithms.commodities import RANGE
+
+    cap = np.asarray(topology.compile().capacity_gbps, dtype=float)
+    cap = cap[np.isfinite(cap) & (cap > 0)]
+    if not cap.size or not series.volumes.size:
+        return
+    limit = RANGE * float(cap.max())
+    t, p = np.unravel_index(int(np.argmax(series.volumes)), series.volumes.shape)
+    value = float(series.volumes[t, p])
+    if value > limit:
+        label = (f"line {t + 1}" if where == "line"
+                 else f"t {series.timestamps[t]}" if series.timestamps else f"interval {t}")
+        a, b = series.pairs[p]
+        raise ValidationError(f"{value:.6g} Gb/s is {value / float(cap.max()):.3g} times the "
+                              f"largest link capacity, past the range an LP solver can hold "
+                              f"({RANGE:.0e} times): check the unit", file=file,
+                              element=f"{label} ({a} -> {b})", field="gbps")
 
 
 def read_optima(path: str | Path, *, count: int | None = None) -> np.ndarray:

@@ -113,6 +113,7 @@ def test_series_options_need_series(ring):
     ("t,src,dst,gbps\n0,x,z,1\n2,x,z,1\n", "interval 1 is missing"),
     ("t,src,dst,gbps\n0,x,z,-3\n1,x,z,1\n", "non-negative"),
     ("t,src,dst,gbps\n0,x,z,1\n", "none to evaluate"),
+    ("t,src,dst,gbps\n0,x,z,1\n1,x,z,1e308\n", "t 1 (x -> z): gbps: 1e+308 Gb/s is"),
 ])
 def test_bad_series_is_one_line(ring, tmp_path, text, words):
     topo, _ = ring
