@@ -360,8 +360,16 @@ def _route_series(file: str, series_file: str, algorithm: str,
 
         frame = pd.DataFrame(out["intervals"])
         try:
-            save_figure(draw(frame, x="t", y="mlu_ratio",
-                             title=f"{algorithm} on {data.name}: MLU / optimum"), plot)
+            figure = draw(frame, x="t", y="mlu_ratio",
+                          title=f"{algorithm} on {data.name}: MLU / optimum")
+            axes = figure.axes[0]
+            axes.axhline(1.0, color="0.4", linestyle="--", linewidth=0.8)
+            axes.set_xlabel("interval t (configured from the intervals before it)")
+            axes.set_ylabel("MLU / optimal MLU (1 = the optimum, dashed)")
+            for drawn in axes.get_lines()[:-1]:  # the series drawn (the last: the optimum)
+                if len(frame) > 100:  # a long series: a line, not a row of dots
+                    drawn.set_marker("")
+            save_figure(figure, plot)
         except InfranetError as err:
             warn(f"no chart written to {plot}: no interval has a ratio ({err.detail})")
         else:
