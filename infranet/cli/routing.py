@@ -503,7 +503,7 @@ def bench_routing(suite: str, limit: int | None, algorithms: str | None, seed: i
     MLU / optimum over the intervals, the share of intervals above 1.1 and 1.5, churn and
     seconds per interval (docs/dynamic-te.md). Beside every registered algorithm runs
     `jupiter`: window-peak over 12 intervals with a spread of 0.5, the FIGRET harness's
-    Jupiter baseline. The whole suite takes about 10 minutes on 2 cores with --workers 2.
+    Jupiter baseline. The whole suite takes about 6 minutes on 2 cores with --workers 2.
 
     \b
     Examples:
