@@ -106,7 +106,10 @@ def test_ctrl_c_on_two_processes_stops_at_once_keeping_the_rows_done(tmp_path):
          "--limit", "300", "--algorithms", "ecmp,spf,cope", "--workers", "2",
          "--data", str(data), "-o", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "COLUMNS": "100"})
+        env={**os.environ, "COLUMNS": "100"},
+        # a shell starting the tests in the background leaves SIGINT ignored, and an exec
+        # keeps that: give the command the default, as a terminal would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (out / "results.json").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
