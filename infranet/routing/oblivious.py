@@ -743,12 +743,12 @@ def cope(topology: Topology, tm: TrafficMatrix | Flows, *, beta: float = COPE_BE
     matrices themselves (the paper's convex hull has the same worst MLU, not the same worst
     ratio). The LP is the oblivious LP with a row per arc and predicted matrix (each matrix
     divided by its optimum over the tunnels, from the path LP). It is kept in HiGHS between
-    calls with the same tunnels, `beta` and `window`: a call rewrites the rows of the matrices
-    new to the window and re-solves from the last basis by dual simplex (GEANT's tunnels:
-    0.25 to 0.8 s against 3.4 to 4.7 s afresh on a busy machine, but about 3 s where the
-    window's matrices shift, see ``docs/oblivious.md``). ``info["worst_case_ratio"]`` is the
-    certified (dual) bound on the routing's ratio and ``info["predicted_ratio"]`` its largest
-    ratio on a predicted matrix.
+    calls with the same tunnels, `beta`, `window` and replay (``history.run``): a call
+    rewrites the rows of the matrices new to the window and re-solves from the last basis by
+    dual simplex (GEANT's tunnels: 0.25 to 0.8 s against 3.4 to 4.7 s afresh on a busy
+    machine, but about 3 s where the window's matrices shift, see ``docs/oblivious.md``).
+    ``info["worst_case_ratio"]`` is the certified (dual) bound on the routing's ratio and
+    ``info["predicted_ratio"]`` its largest ratio on a predicted matrix.
     """
     timer = Stopwatch()
     if not (isinstance(beta, (int, float)) and beta >= 1):
