@@ -208,6 +208,10 @@ class OnlineResult(FrozenState):
         The options the algorithm ran with (``history``: the window, None for all).
     optimum_source : str
         ``"published"`` or ``"path LP over the tunnels"`` or ``"arc LP"``.
+    worst_case_ratio : float
+        The largest worst-case ratio the algorithm certified over the intervals (its routing's
+        ``info["worst_case_ratio"]``: ``oblivious``, ``cope``), NaN for one that certifies
+        none: no interval's ratio may exceed it.
     """
 
     algorithm: str
@@ -222,6 +226,7 @@ class OnlineResult(FrozenState):
     busiest: tuple[str, ...] = field(default=(), repr=False)
     options: Any = field(default_factory=FrozenDict)
     optimum_source: str = ""
+    worst_case_ratio: float = math.nan
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "t", readonly(self.t, np.int64))
@@ -237,7 +242,8 @@ class OnlineResult(FrozenState):
     def summary(self) -> dict[str, Any]:
         """Mean, p50, p90, p99 and max of the ratio, the share of intervals above each of
         :data:`ABOVE` (of those with a ratio), total and mean churn, demand lost, the mean
-        and total solve time, and the number of intervals."""
+        and total solve time, the number of intervals, and the certified worst-case ratio
+        (NaN when the algorithm certifies none)."""
         ratio = self.mlu_ratio[np.isfinite(self.mlu_ratio)]
         churn = self.churn[np.isfinite(self.churn)]
 
@@ -262,6 +268,7 @@ class OnlineResult(FrozenState):
             "mean_solve_s": stat(self.solve_s, np.mean),
             "total_solve_s": float(self.solve_s.sum()),
             "optimum": self.optimum_source,
+            "worst_case_ratio": float(self.worst_case_ratio),
         })
         return out
 
@@ -565,6 +572,7 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
     mlu, lost, churn, solve = (np.full(size, math.nan) for _ in range(4))
     busiest: list[str] = []
     before: _Splits | None = None
+    certified = math.nan
     run = next(_RUNS)
     for i, t in enumerate(chosen):
         tm_prev = series.matrix(t - 1, routable=True)
@@ -573,6 +581,9 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
         clock = time.perf_counter()
         routing = _call(func, algorithm, topology, tm_prev, view, extra)
         solve[i] = time.perf_counter() - clock
+        bound = routing.info.get("worst_case_ratio") if routing.info else None
+        if isinstance(bound, (int, float)) and not math.isnan(bound):
+            certified = bound if math.isnan(certified) else max(certified, float(bound))
         splits = _Splits(routing, topology, series, algorithm)
         volumes = series.volumes[t]
         load = splits.loads(volumes, compiled.n_arcs)
@@ -605,7 +616,8 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
     recorded = {k: v for k, v in extra.items() if k != "paths"}
     recorded.update({"history": history, "paths": "given" if "paths" in extra else None})
     return OnlineResult(algorithm, series.name, np.array(chosen, dtype=np.int64), mlu, optimum,
-                        ratio, lost, churn, solve, tuple(busiest), recorded, source)
+                        ratio, lost, churn, solve, tuple(busiest), recorded, source,
+                        certified)
 
 
 def _warn_of(algorithm: str, t: np.ndarray, ratio: np.ndarray, lost: np.ndarray,

@@ -251,3 +251,15 @@ def test_an_interrupted_replay_prints_the_intervals_measured(ring, tmp_path):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [int(r["t"]) for r in rows] == [1, 2, 3] and set(rows[0]) == ROW_KEYS
     assert "interrupted after 3 intervals" in result.stderr
+
+
+def test_the_summary_of_oblivious_holds_its_certified_bound(ring):
+    topo, series = ring
+    result = invoke("route", topo, "--series", series, "-a", "oblivious", "--format", "json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    bound = out["summary"]["worst_case_ratio"]
+    assert bound >= 1 and all(r["mlu_ratio"] <= bound * (1 + 1e-6) for r in out["intervals"])
+    plain = json.loads(invoke("route", topo, "--series", series, "-a", "ecmp", "--format",
+                              "json").stdout)
+    assert plain["summary"]["worst_case_ratio"] is None

@@ -463,3 +463,19 @@ def test_cope_answers_the_same_whatever_ran_before(pod):
     again = run_online(topo, series, "cope", paths=tunnels, start=12, limit=6, window=4)
     np.testing.assert_array_equal(first.mlu, again.mlu)
     np.testing.assert_array_equal(first.churn, again.churn)
+
+
+def test_the_online_summary_carries_the_certified_bound(pod):
+    """The replay records the worst-case ratio the routing certified; no interval exceeds
+    it (on the pod the bound, 1.5, is reached to four decimals)."""
+    from infranet.routing import run_online
+    from infranet.traffic_series import TrafficSeries
+
+    topo, tunnels, matrices, _, obl = pod
+    series = TrafficSeries.from_matrices(matrices[:40])
+    result = run_online(topo, series, "oblivious", paths=tunnels)
+    assert result.worst_case_ratio == pytest.approx(obl.ratio, rel=RTOL)
+    assert result.summary["worst_case_ratio"] == result.worst_case_ratio
+    assert np.nanmax(result.mlu_ratio) <= result.worst_case_ratio * (1 + RTOL)
+    plain = run_online(topo, series, "ecmp", paths=tunnels, limit=3)
+    assert np.isnan(plain.summary["worst_case_ratio"])
