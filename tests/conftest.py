@@ -118,3 +118,16 @@ def _run_stage(words: list[str], cwd: Path, stdin: str | None, command: str):
     assert result.exit_code == 0, f"{command}\n{result.output}"
     assert "Traceback" not in result.output
     return result
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A Dask LocalCluster of two worker processes (one thread each), started once per test
+    module, and a client of it that is never the default one, as a client made from an
+    address is: so nothing leans on a default client."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, \
+            Client(cluster, set_as_default=False) as connected:
+        yield connected

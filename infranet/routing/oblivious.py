@@ -853,21 +853,29 @@ class _CopeModel:
     share all matrices but one."""
 
     def __init__(self, tunnels: _Tunnels, master: _Master, ratio_cap: float, window: int,
-                 module: Any) -> None:
+                 module: Any, *, replay: bool = False) -> None:
+        self.tunnels, self.master, self.window = tunnels, master, window
+        self.ratio_cap, self.module = ratio_cap, module
+        self.replay = replay  # the model of one replay: its calls follow one another
+        on_arc = tunnels.incidence.T.tocoo()  # local arcs x tunnels
+        self.pattern_arc = on_arc.row.astype(np.int64)
+        self.pattern_tunnel = on_arc.col.astype(np.int64)
+        self.base = on_arc.data  # the share of a tunnel's flow on the arc, per unit capacity
+        self._build()
+
+    def _build(self) -> None:
+        """A fresh HiGHS model: the fixed rows, and every slot's rows empty (``-z <= 0``)."""
         from infranet.algorithms.solver import new_highs
 
-        self.args = (tunnels, master, ratio_cap, window, module)
-        self.replay = False  # the model of one replay: its calls follow one another
-        self.order: list[str] = []  # the last call's matrices, oldest first
-        self.tunnels, self.master, self.window = tunnels, master, window
-        n_x, n_a = master.n_x, len(tunnels.arcs)
+        master, module, window = self.master, self.module, self.window
+        n_x, n_a = master.n_x, len(self.tunnels.arcs)
         fixed = sp.vstack([master.a_arc, master.a_tunnel, master.a_pair], format="csr")
         n_var = fixed.shape[1] + 1
         self.n_fixed, self.z = fixed.shape[0], n_var - 1
         inf = module.kHighsInf
         h = new_highs(module)
         upper = np.full(n_var, inf)
-        upper[n_x] = ratio_cap
+        upper[n_x] = self.ratio_cap
         cost = np.zeros(n_var)
         cost[self.z] = 1.0
         h.addCols(n_var, cost, np.zeros(n_var), upper, 0, np.zeros(n_var, dtype=np.int32),
@@ -882,12 +890,9 @@ class _CopeModel:
         h.addRows(n_pred, np.full(n_pred, -inf), np.zeros(n_pred), n_pred,
                   np.arange(n_pred, dtype=np.int32), np.full(n_pred, self.z, dtype=np.int32),
                   -np.ones(n_pred))
-        on_arc = tunnels.incidence.T.tocoo()  # local arcs x tunnels
-        self.pattern_arc = on_arc.row.astype(np.int64)
-        self.pattern_tunnel = on_arc.col.astype(np.int64)
-        self.base = on_arc.data  # the share of a tunnel's flow on the arc, per unit capacity
         self.slots: list[str | None] = [None] * window
-        self.h, self.module, self.solved = h, module, False
+        self.order: list[str] = []  # the last call's matrices, oldest first
+        self.h, self.solved = h, False
         self.last: tuple[np.ndarray, np.ndarray, float] | None = None
 
     def _fill(self, slot: int, values: np.ndarray) -> None:
@@ -915,7 +920,7 @@ class _CopeModel:
             # called outside a replay, and not the last window moved on (another series, or
             # the same again from an earlier interval): a fresh model, so the answer does not
             # depend on the basis that calls for other windows left behind
-            self.__init__(*self.args)  # type: ignore[misc]
+            self._build()
         self.order = order
         keep = [key if key in wanted else None for key in self.slots]
         for key, unit in wanted.items():
@@ -984,8 +989,7 @@ def _cope_model(topology: Topology, grouped: _Tunnels, obl: ObliviousRouting, be
     if module is None:  # pragma: no cover - highspy is a dependency
         raise InfranetError("cope needs highspy (pip install highspy)")
     cap = obl.ratio * beta * (1 + CERTIFY_RTOL) if np.isfinite(beta) else module.kHighsInf
-    model = _CopeModel(grouped, _master(grouped), cap, window, module)
-    model.replay = run is not None
+    model = _CopeModel(grouped, _master(grouped), cap, window, module, replay=run is not None)
     _cope_cache[key] = model
     while len(_cope_cache) > _CACHE_SIZE // 2:
         _cope_cache.popitem(last=False)

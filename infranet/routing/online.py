@@ -275,10 +275,8 @@ class OnlineResult(FrozenState):
     def rows(self) -> list[dict[str, Any]]:
         """One record per interval: ``t, mlu, optimum_mlu, mlu_ratio, lost_gbps, churn,
         solve_s``."""
-        return [{"t": int(self.t[i]), "mlu": float(self.mlu[i]),
-                 "optimum_mlu": float(self.optimum_mlu[i]),
-                 "mlu_ratio": float(self.mlu_ratio[i]), "lost_gbps": float(self.lost_gbps[i]),
-                 "churn": float(self.churn[i]), "solve_s": float(self.solve_s[i])}
+        return [_record(self.t[i], self.mlu[i], self.optimum_mlu[i], self.mlu_ratio[i],
+                        self.lost_gbps[i], self.churn[i], self.solve_s[i])
                 for i in range(len(self))]
 
     @property
@@ -602,22 +600,33 @@ def run_online(topology: Topology, series: TrafficSeries, algorithm: str, *,
             churn[i] = share if share > CHURN_NOISE else 0.0  # fractions' round-off: none
         before = splits
         if on_interval is not None:
-            good = lost[i] == 0 and optimum[i] > 0
-            on_interval({"t": int(t), "mlu": float(mlu[i]),
-                         "optimum_mlu": float(optimum[i]),
-                         "mlu_ratio": float(mlu[i] / optimum[i]) if good else math.nan,
-                         "lost_gbps": float(lost[i]), "churn": float(churn[i]),
-                         "solve_s": float(solve[i])})
+            at = slice(i, i + 1)
+            on_interval(_record(t, mlu[i], optimum[i], _ratio(mlu[at], optimum[at], lost[at])[0],
+                                lost[i], churn[i], solve[i]))
         if progress is not None:
             progress(i + 1, size)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where((lost == 0) & (optimum > 0), mlu / optimum, math.nan)
+    ratio = _ratio(mlu, optimum, lost)
     _warn_of(algorithm, np.array(chosen), ratio, lost, source)
     recorded = {k: v for k, v in extra.items() if k != "paths"}
     recorded.update({"history": history, "paths": "given" if "paths" in extra else None})
     return OnlineResult(algorithm, series.name, np.array(chosen, dtype=np.int64), mlu, optimum,
                         ratio, lost, churn, solve, tuple(busiest), recorded, source,
                         certified)
+
+
+def _record(t: Any, mlu: Any, optimum: Any, ratio: Any, lost: Any, churn: Any, solve: Any,
+            ) -> dict[str, Any]:
+    """One interval's row (:meth:`OnlineResult.rows`)."""
+    return {"t": int(t), "mlu": float(mlu), "optimum_mlu": float(optimum),
+            "mlu_ratio": float(ratio), "lost_gbps": float(lost), "churn": float(churn),
+            "solve_s": float(solve)}
+
+
+def _ratio(mlu: np.ndarray, optimum: np.ndarray, lost: np.ndarray) -> np.ndarray:
+    """MLU over the optimum, NaN where demand was lost (an MLU over part of the demand does
+    not compare) or the optimum is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((lost == 0) & (optimum > 0), mlu / optimum, math.nan)
 
 
 def _warn_of(algorithm: str, t: np.ndarray, ratio: np.ndarray, lost: np.ndarray,

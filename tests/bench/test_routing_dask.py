@@ -7,9 +7,7 @@ import json
 import math
 
 import dask.config
-import pytest
 from click.testing import CliRunner
-from distributed import Client, LocalCluster
 
 from infranet.bench.routing import run
 from infranet.cli import main
@@ -20,15 +18,6 @@ TIMINGS = ("wall_s", "solve_s")
 #: blocking differs in its last bits (seen: VLB's mean hop stretch on GEANT, 1 ulp).
 RTOL = 1e-12
 ALGORITHMS = ["spf", "ecmp", "mcf", "vlb"]
-
-
-@pytest.fixture(scope="module")
-def client():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, \
-            Client(cluster, set_as_default=False) as connected:  # as a client made from an
-        # address is: never the default one, so nothing leans on a default client
-        yield connected
 
 
 def _same(first: list[dict], second: list[dict]) -> None:
@@ -44,21 +33,21 @@ def _same(first: list[dict], second: list[dict]) -> None:
                 assert x == y, (a["instance"], a["algorithm"], key, x, y)
 
 
-def test_suite_on_dask_gives_the_local_results(client):
+def test_suite_on_dask_gives_the_local_results(dask_client):
     local = run("quick", algorithms=ALGORITHMS)
     seen: list[dict] = []
-    remote = run("quick", algorithms=ALGORITHMS, scheduler=client, on_result=seen.append)
+    remote = run("quick", algorithms=ALGORITHMS, scheduler=dask_client, on_result=seen.append)
     _same(remote["results"], local["results"])
     assert remote["instances"] == local["instances"]
     assert len(seen) == len(remote["results"])
     assert {r["algorithm"] for r in remote["results"]} == set(ALGORITHMS)
 
 
-def test_bench_routing_cli_on_dask(client, tmp_path):
+def test_bench_routing_cli_on_dask(dask_client, tmp_path):
     args = ["bench", "routing", "--algorithms", "spf,ecmp", "--format", "json"]
     local = CliRunner().invoke(main, args)
-    remote = CliRunner().invoke(main, [*args, "--scheduler", client.scheduler.address, "-o",
-                                       str(tmp_path / "out")])
+    remote = CliRunner().invoke(main, [*args, "--scheduler", dask_client.scheduler.address,
+                                       "-o", str(tmp_path / "out")])
     assert local.exit_code == 0 and remote.exit_code == 0, remote.output
     _same(json.loads(remote.stdout)["results"], json.loads(local.stdout)["results"])
     written = json.loads((tmp_path / "out" / "results.json").read_text())

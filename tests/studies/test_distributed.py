@@ -11,7 +11,6 @@ import dask.config
 import pandas as pd
 import pytest
 import yaml
-from distributed import Client, LocalCluster
 
 from infranet.errors import UnreachableError
 from infranet.model import Topology
@@ -21,15 +20,6 @@ from ..cli.conftest import RING, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTE_FACTOR = ROOT / "examples" / "studies" / "route-factor.yaml"
-
-
-@pytest.fixture(scope="module")
-def client():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, \
-            Client(cluster, set_as_default=False) as connected:  # as a client made from an
-        # address is: never the default one, so nothing leans on a default client
-        yield connected
 
 
 def _ring() -> Topology:
@@ -50,7 +40,7 @@ def _same_values(first: pd.DataFrame, second: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(cells(first), cells(second))
 
 
-def test_rows_identical_serially_on_processes_and_on_dask(client, tmp_path):
+def test_rows_identical_serially_on_processes_and_on_dask(dask_client, tmp_path):
     study = Study(name="d", topology=_ring(),
                   grid={"defaults.route_factor": [1.2, 1.5], "links[*].capacity": [400, -5]},
                   failures=Failures(srlgs=True, order=(1, 2)),
@@ -58,17 +48,17 @@ def test_rows_identical_serially_on_processes_and_on_dask(client, tmp_path):
     serial = run(study, workers=1)
     assert len(serial) == len(scenarios(study)) and serial["scenario_id"].is_unique
     _same(serial, run(study, workers=2))
-    _same(serial, run(study, scheduler=client))
+    _same(serial, run(study, scheduler=dask_client))
     # by address, written to Parquet parts as they arrive, read back in scenario order
     out = tmp_path / "rows.parquet"
-    _same(serial, run(study, scheduler=client.scheduler.address, output=out))
+    _same(serial, run(study, scheduler=dask_client.scheduler.address, output=out))
     _same_values(serial, read_results(out))
     # a failing scenario (a negative capacity) is a row with its error on Dask too
     bad = serial[serial["links[*].capacity"] == -5]
     assert len(bad) and bad["error"].str.contains("capacity").all()
 
 
-def test_a_worker_that_dies_is_replaced_and_its_scenarios_run_again(client, tmp_path):
+def test_a_worker_that_dies_is_replaced_and_its_scenarios_run_again(dask_client, tmp_path):
     marker = tmp_path / "died"
     module = tmp_path / "dying_measure.py"
     module.write_text(textwrap.dedent(f"""
@@ -82,24 +72,24 @@ def test_a_worker_that_dies_is_replaced_and_its_scenarios_run_again(client, tmp_
                 return {{"count": topology.n_links}}
             os._exit(1)
         """))
-    client.upload_file(str(module))
+    dask_client.upload_file(str(module))
     study = Study(name="die", topology=_ring(), failures=Failures(order=(1, 2)),
                   measures=("dying_measure:links",))
-    rows = run(study, scheduler=client)
+    rows = run(study, scheduler=dask_client)
     assert marker.exists()  # a worker did die
     assert rows["error"].isna().all()
     assert rows["dying_measure:links.count"].tolist() == [2, 2, 2, 1, 1, 1]
 
 
-def test_shipped_study_on_dask_matches_serial(client):
+def test_shipped_study_on_dask_matches_serial(dask_client):
     study = read_study(ROUTE_FACTOR)
-    _same(run(study), run(study, scheduler=client))
+    _same(run(study), run(study, scheduler=dask_client))
 
 
-def test_sweep_cli_on_dask_writes_parquet_parts(client, tmp_path):
+def test_sweep_cli_on_dask_writes_parquet_parts(dask_client, tmp_path):
     out = tmp_path / "rf.parquet"
     result = invoke("sweep", ROUTE_FACTOR, "-o", out, "--scheduler",
-                    client.scheduler.address, "--format", "json")
+                    dask_client.scheduler.address, "--format", "json")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir())[0] == "part-000000.parquet"
     _same_values(read_results(out), run(read_study(ROUTE_FACTOR)))
